@@ -1,0 +1,177 @@
+/**
+ * The template's Lambda functions, run from their bundles in cdk.out. Each function gets a small
+ * pool of worker threads (warm containers) with its own resolved environment and its timeout.
+ */
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolve, resourcesOfType, physicalName, type Template } from './template.ts';
+
+const WORKER_SCRIPT = fileURLToPath(new URL('./function-worker.mjs', import.meta.url));
+const MAX_CONTAINERS = 4;
+
+export interface FunctionSpec {
+  logicalId: string;
+  name: string;
+  bundlePath: string;
+  handlerName: string;
+  timeoutMs: number;
+  memoryMb: number;
+  environment: Record<string, string>;
+}
+
+export class InvocationError extends Error {
+  constructor(
+    readonly errorType: string,
+    message: string,
+    readonly functionName: string,
+  ) {
+    super(message);
+    this.name = errorType;
+  }
+}
+
+interface Container {
+  worker: Worker;
+  busy: boolean;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+class FunctionPool {
+  private containers: Container[] = [];
+  private queue: Array<() => void> = [];
+  private pending = new Map<number, Pending>();
+  private nextId = 0;
+
+  constructor(
+    readonly spec: FunctionSpec,
+    private readonly sharedEnv: Record<string, string>,
+  ) {}
+
+  async invoke(event: unknown): Promise<unknown> {
+    const container = await this.acquire();
+    const id = this.nextId++;
+    try {
+      return await new Promise((resolvePromise, rejectPromise) => {
+        const timer = setTimeout(() => {
+          // A timed-out Lambda container is discarded, exactly like the real service does.
+          this.discard(container);
+          rejectPromise(
+            new InvocationError('TimeoutError', `Task timed out after ${this.spec.timeoutMs / 1000} seconds`, this.spec.name),
+          );
+        }, this.spec.timeoutMs);
+        this.pending.set(id, {
+          resolve: (v) => (clearTimeout(timer), resolvePromise(v)),
+          reject: (e) => (clearTimeout(timer), rejectPromise(e)),
+        });
+        container.worker.postMessage({ id, event });
+      });
+    } finally {
+      this.pending.delete(id);
+      this.release(container);
+    }
+  }
+
+  private async acquire(): Promise<Container> {
+    for (;;) {
+      const idle = this.containers.find((c) => !c.busy);
+      if (idle) {
+        idle.busy = true;
+        return idle;
+      }
+      if (this.containers.length < MAX_CONTAINERS) {
+        const container = { worker: this.spawn(), busy: true };
+        this.containers.push(container);
+        return container;
+      }
+      await new Promise<void>((r) => this.queue.push(r));
+    }
+  }
+
+  private release(container: Container): void {
+    container.busy = false;
+    this.queue.shift()?.();
+  }
+
+  private discard(container: Container): void {
+    this.containers = this.containers.filter((c) => c !== container);
+    void container.worker.terminate();
+  }
+
+  private spawn(): Worker {
+    const { spec } = this;
+    const worker = new Worker(WORKER_SCRIPT, {
+      env: { ...this.sharedEnv, ...spec.environment, AWS_LAMBDA_FUNCTION_NAME: spec.name },
+      workerData: {
+        bundlePath: spec.bundlePath,
+        handlerName: spec.handlerName,
+        functionName: spec.name,
+        timeoutMs: spec.timeoutMs,
+        memoryMb: spec.memoryMb,
+      },
+    });
+    worker.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
+      const pending = this.pending.get(msg.id);
+      if (!pending) return;
+      if (msg.ok) pending.resolve(msg.result);
+      else pending.reject(new InvocationError(msg.error!.errorType, msg.error!.errorMessage, spec.name));
+    });
+    worker.on('error', (error) => {
+      // A crashed container fails whatever it was running and is replaced on the next call.
+      this.containers = this.containers.filter((c) => c.worker !== worker);
+      for (const p of this.pending.values()) p.reject(new InvocationError('Runtime.ExitError', error.message, spec.name));
+    });
+    return worker;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.containers.map((c) => c.worker.terminate()));
+    this.containers = [];
+  }
+}
+
+export function functionSpecs(template: Template, cdkOutDir: string): FunctionSpec[] {
+  return resourcesOfType(template, 'AWS::Lambda::Function').map(([logicalId, resource]) => {
+    const assetPath = resource.Metadata?.['aws:asset:path'];
+    if (!assetPath) throw new Error(`function ${logicalId} has no bundled asset in the template`);
+    const props = resource.Properties ?? {};
+    const [file, handlerName] = String(props.Handler ?? 'index.handler').split('.');
+    const environment = resolve(template, props.Environment?.Variables ?? {}) as Record<string, string>;
+    return {
+      logicalId,
+      name: physicalName(logicalId),
+      bundlePath: join(cdkOutDir, assetPath, `${file}.js`),
+      handlerName,
+      timeoutMs: Number(props.Timeout ?? 3) * 1000,
+      memoryMb: Number(props.MemorySize ?? 128),
+      environment,
+    };
+  });
+}
+
+export class LocalFunctions {
+  private pools = new Map<string, FunctionPool>();
+
+  constructor(specs: FunctionSpec[], sharedEnv: Record<string, string>) {
+    for (const spec of specs) this.pools.set(spec.logicalId, new FunctionPool(spec, sharedEnv));
+  }
+
+  has(logicalId: string): boolean {
+    return this.pools.has(logicalId);
+  }
+
+  /** Synchronous (RequestResponse) invocation: resolves with the handler's result. */
+  invoke(logicalId: string, event: unknown): Promise<unknown> {
+    const pool = this.pools.get(logicalId);
+    if (!pool) throw new Error(`no function ${logicalId} in the template`);
+    return pool.invoke(event);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.stop()));
+  }
+}
