@@ -1,0 +1,52 @@
+/** Batch reads and writes with DynamoDB's size limits and unprocessed-item retries handled. */
+import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+type Key = Record<string, string>;
+type Item = Record<string, unknown>;
+
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export async function batchGet(db: DynamoDBDocumentClient, table: string, keys: Key[], projection?: string[]): Promise<Item[]> {
+  const found: Item[] = [];
+  await Promise.all(
+    chunks(keys, 100).map(async (chunk) => {
+      let pending: Key[] = chunk;
+      for (let attempt = 0; pending.length; attempt++) {
+        if (attempt) await backoff(attempt);
+        const names = projection && Object.fromEntries(projection.map((p, i) => [`#p${i}`, p]));
+        const out = await db.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [table]: {
+                Keys: pending,
+                ...(names ? { ProjectionExpression: Object.keys(names).join(','), ExpressionAttributeNames: names } : {}),
+              },
+            },
+          }),
+        );
+        found.push(...(out.Responses?.[table] ?? []));
+        pending = (out.UnprocessedKeys?.[table]?.Keys as Key[] | undefined) ?? [];
+      }
+    }),
+  );
+  return found;
+}
+
+export async function batchPut(db: DynamoDBDocumentClient, table: string, items: Item[]): Promise<void> {
+  await Promise.all(
+    chunks(items, 25).map(async (chunk) => {
+      let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; pending.length; attempt++) {
+        if (attempt) await backoff(attempt);
+        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (out.UnprocessedItems?.[table] as typeof pending | undefined) ?? [];
+      }
+    }),
+  );
+}

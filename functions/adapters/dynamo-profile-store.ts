@@ -1,0 +1,289 @@
+/** The ProfileStore port on one DynamoDB table (layout: docs/architecture.md). */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { profileIdFor, profileShard } from '../core/identity-keys.ts';
+import type { ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
+import { batchGet, batchPut } from './dynamo-batch.ts';
+
+const SHARDS = '0123456789abcdef'.split('');
+/** How many conditional writes run at once when new people arrive. */
+const CONDITIONAL_CONCURRENCY = 16;
+
+const recordPk = (source: string, recordId: string) => `REC#${source}#${recordId}`;
+const phonePk = (e164: string) => `PHONE#${e164}`;
+const profilePk = (profileId: string) => `PROF#${profileId}`;
+const importPk = (importId: string) => `IMPORT#${importId}`;
+
+const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]);
+      }
+    }),
+  );
+  return results;
+}
+
+export function documentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export class DynamoProfileStore implements ProfileStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async getImport(importId: string): Promise<ImportState | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: importPk(importId), sk: 'IMPORT' }, ConsistentRead: true }));
+    return out.Item?.state as ImportState | undefined;
+  }
+
+  async beginImport(init: Parameters<ProfileStore['beginImport']>[0]): Promise<ImportState> {
+    const now = new Date().toISOString();
+    const state: ImportState = {
+      ...init,
+      status: 'running',
+      rowsDone: 0,
+      bytesRead: 0,
+      counts: { read: 0, stored: 0, rejected: 0, redelivered: 0, byReason: {}, newProfiles: 0, updatedProfiles: 0 },
+      startedAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: importPk(init.importId), sk: 'IMPORT', state },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return state;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return (await this.getImport(init.importId))!;
+    }
+  }
+
+  async checkpointImport(importId: string, progress: Pick<ImportState, 'rowsDone' | 'bytesRead' | 'counts'>): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: importPk(importId), sk: 'IMPORT' },
+        UpdateExpression: 'SET #s.rowsDone = :r, #s.bytesRead = :b, #s.counts = :c, #s.updatedAt = :u',
+        ExpressionAttributeNames: { '#s': 'state' },
+        ExpressionAttributeValues: { ':r': progress.rowsDone, ':b': progress.bytesRead, ':c': progress.counts, ':u': new Date().toISOString() },
+      }),
+    );
+  }
+
+  async finishImport(importId: string, outcome: Parameters<ProfileStore['finishImport']>[1]): Promise<void> {
+    const current = await this.getImport(importId);
+    if (!current) throw new Error(`no import ${importId}`);
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: importPk(importId), sk: 'IMPORT', state: { ...current, ...outcome, updatedAt: new Date().toISOString() } },
+      }),
+    );
+  }
+
+  async writeRecords(writes: RecordWrite[]): Promise<WriteOutcome[]> {
+    const now = new Date().toISOString();
+    const keyOf = (w: RecordWrite) => recordPk(w.record.source, w.record.recordId);
+    const existing = new Map(
+      (await batchGet(this.db, this.table, [...new Set(writes.map(keyOf))].map((pk) => ({ pk, sk: 'REC' })), ['pk', 'hash', 'profileId'])).map(
+        (item) => [item.pk as string, item as { hash: string; profileId: string }],
+      ),
+    );
+
+    const changed = writes.filter((w) => existing.get(keyOf(w))?.hash !== w.hash);
+    const phones = [...new Set(changed.flatMap((w) => w.record.phones))];
+    const owners = await this.phoneOwners(phones);
+    const created = new Set<string>();
+
+    // A record joins the profile that owns its primary phone, or founds one; its other numbers
+    // become aliases of that profile unless another profile already owns them (matching decides).
+    for (const w of changed) {
+      const primary = w.record.phones[0];
+      if (!owners.has(primary)) {
+        const { owner, claimed } = await this.claimPhone(primary, profileIdFor(primary));
+        owners.set(primary, owner);
+        if (claimed) created.add(owner);
+      }
+    }
+    const extraAliases = changed.flatMap((w) => w.record.phones.slice(1).filter((p) => !owners.has(p)).map((p) => [p, owners.get(w.record.phones[0])!] as const));
+    await mapLimit(extraAliases, CONDITIONAL_CONCURRENCY, async ([phone, profileId]) => {
+      owners.set(phone, (await this.claimPhone(phone, profileId)).owner);
+    });
+
+    const phonesByProfile = new Map<string, Set<string>>();
+    for (const [phone, profileId] of owners) {
+      if (!phonesByProfile.has(profileId)) phonesByProfile.set(profileId, new Set());
+      phonesByProfile.get(profileId)!.add(phone);
+    }
+    await batchPut(
+      this.db,
+      this.table,
+      [...created].map((profileId) => {
+        const phonesOfProfile = [...phonesByProfile.get(profileId)!];
+        const founder = phonesOfProfile.find((p) => profileIdFor(p) === profileId)!;
+        return {
+          pk: profilePk(profileId),
+          sk: 'PROFILE',
+          profileId,
+          pshard: profileShard(profileId),
+          phone: founder,
+          phones: [founder, ...phonesOfProfile.filter((p) => p !== founder)],
+          createdAt: now,
+          updatedAt: now,
+        };
+      }),
+    );
+    await mapLimit(
+      [...phonesByProfile].filter(([profileId]) => !created.has(profileId)),
+      CONDITIONAL_CONCURRENCY,
+      ([profileId, set]) => this.addPhones(profileId, [...set], now),
+    );
+
+    await batchPut(
+      this.db,
+      this.table,
+      changed.map((w) => {
+        const profileId = owners.get(w.record.phones[0])!;
+        return {
+          pk: keyOf(w),
+          sk: 'REC',
+          gsi1pk: profilePk(profileId),
+          gsi1sk: keyOf(w),
+          profileId,
+          source: w.record.source,
+          recordId: w.record.recordId,
+          record: w.record,
+          raw: w.raw,
+          hash: w.hash,
+          storedAt: now,
+        };
+      }),
+    );
+
+    return writes.map((w) => {
+      const before = existing.get(keyOf(w));
+      if (before?.hash === w.hash) return { kind: 'redelivered', profileId: before.profileId };
+      const profileId = owners.get(w.record.phones[0])!;
+      return { kind: 'stored', profileId, newProfile: created.has(profileId) };
+    });
+  }
+
+  private async phoneOwners(phones: string[]): Promise<Map<string, string>> {
+    const items = await batchGet(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId']);
+    return new Map(items.map((i) => [(i.pk as string).slice('PHONE#'.length), i.profileId as string]));
+  }
+
+  /** Points a number at a profile unless it already points somewhere; returns its owner. */
+  private async claimPhone(phone: string, profileId: string): Promise<{ owner: string; claimed: boolean }> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: phonePk(phone), sk: 'ALIAS', phone, profileId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { owner: profileId, claimed: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: phonePk(phone), sk: 'ALIAS' }, ConsistentRead: true }));
+      return { owner: out.Item!.profileId as string, claimed: false };
+    }
+  }
+
+  private async addPhones(profileId: string, phones: string[], now: string): Promise<void> {
+    const profile = await this.getProfile(profileId);
+    if (!profile) return;
+    const missing = phones.filter((p) => !profile.phones.includes(p));
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: profilePk(profileId), sk: 'PROFILE' },
+        UpdateExpression: missing.length ? 'SET phones = list_append(phones, :p), updatedAt = :u' : 'SET updatedAt = :u',
+        ExpressionAttributeValues: { ...(missing.length ? { ':p': missing } : {}), ':u': now },
+      }),
+    );
+  }
+
+  async getSourceConfig(name: string): Promise<unknown | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `SOURCE#${name}`, sk: 'CONFIG' } }));
+    return out.Item?.config;
+  }
+
+  async putSourceConfig(name: string, config: unknown): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `SOURCE#${name}`, sk: 'CONFIG', config, updatedAt: new Date().toISOString() } }));
+  }
+
+  async profileIdForPhone(e164: string): Promise<string | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: phonePk(e164), sk: 'ALIAS' } }));
+    return out.Item?.profileId as string | undefined;
+  }
+
+  async getProfile(profileId: string): Promise<Profile | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: profilePk(profileId), sk: 'PROFILE' } }));
+    return out.Item && toProfile(out.Item);
+  }
+
+  async members(profileId: string): Promise<Member[]> {
+    const members: Member[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byProfile',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': profilePk(profileId) },
+          ProjectionExpression: '#s, recordId',
+          ExpressionAttributeNames: { '#s': 'source' },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of out.Items ?? []) members.push({ source: item.source, recordId: item.recordId });
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return members;
+  }
+
+  async *listProfiles(): AsyncIterable<Profile> {
+    for (const shard of SHARDS) {
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const out = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: 'profiles',
+            KeyConditionExpression: 'pshard = :s',
+            ExpressionAttributeValues: { ':s': shard },
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of out.Items ?? []) yield toProfile(item);
+        ExclusiveStartKey = out.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+    }
+  }
+}
+
+function toProfile(item: Record<string, any>): Profile {
+  return { profileId: item.profileId, phone: item.phone, phones: item.phones, createdAt: item.createdAt, updatedAt: item.updatedAt };
+}

@@ -1,0 +1,34 @@
+/** Where dropped files live in the raw bucket, and the identity of one import of one upload. */
+import { createHash } from 'node:crypto';
+
+export const INCOMING_PREFIX = 'incoming/';
+const SOURCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function isSourceName(name: string): boolean {
+  return SOURCE_NAME.test(name);
+}
+
+export function incomingKey(source: string, fileName: string): string {
+  if (!isSourceName(source)) throw new Error(`source name "${source}" must be lower-case letters, digits, - or _ (at most 63)`);
+  return `${INCOMING_PREFIX}${source}/${fileName}`;
+}
+
+/** `incoming/<source>/<name>` → its parts; anything else is not an import. */
+export function parseIncomingKey(key: string): { source: string; fileName: string } | undefined {
+  const m = /^incoming\/([^/]+)\/(.+)$/.exec(key);
+  if (!m || !isSourceName(m[1])) return undefined;
+  return { source: m[1], fileName: m[2].split('/').pop()! };
+}
+
+/** Metadata the CLI sets on an upload so it can wait for exactly that import. */
+export const IMPORT_ID_METADATA = 'import-id';
+
+/**
+ * One id per upload: the CLI's own when it set one, else the object's version (or content).
+ * Redelivered notifications of the same upload share the id, so the import runs once.
+ */
+export function importIdFor(bucket: string, key: string, head: { etag: string; versionId?: string; metadata: Record<string, string> }): string {
+  const given = head.metadata[IMPORT_ID_METADATA];
+  if (given && /^[A-Za-z0-9-]{1,64}$/.test(given)) return given;
+  return `i-${createHash('sha256').update(`${bucket}/${key}@${head.versionId ?? head.etag}`).digest('hex').slice(0, 24)}`;
+}

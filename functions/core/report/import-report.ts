@@ -1,0 +1,63 @@
+/** The import report as a person reads it: an HTML page, and the rejected rows as CSV. */
+import type { ImportCounts } from '../../ports/profile-store.ts';
+import { escapeHtml, csvCell } from './safe-text.ts';
+
+export interface Reject {
+  rowNumber: number;
+  code: string;
+  message: string;
+  field?: string;
+  raw: unknown;
+}
+
+export interface ImportReport {
+  importId: string;
+  source: string;
+  file: string;
+  status: string;
+  error?: string;
+  counts: ImportCounts;
+  rejectsSample: Reject[];
+}
+
+export function rejectsCsv(rejects: Reject[]): string {
+  const lines = [['row', 'reason', 'field', 'message', 'original'].join(',')];
+  for (const r of rejects) {
+    lines.push([String(r.rowNumber), r.code, r.field ?? '', r.message, typeof r.raw === 'string' ? r.raw : JSON.stringify(r.raw ?? '')].map(csvCell).join(','));
+  }
+  // A BOM so that Excel opens the Chinese text as UTF-8.
+  return '\uFEFF' + lines.join('\r\n') + '\r\n';
+}
+
+export function renderImportReport(report: ImportReport): string {
+  const c = report.counts;
+  const rows: Array<[string, number]> = [
+    ['rows read', c.read],
+    ['stored', c.stored],
+    ['rejected', c.rejected],
+    ['redelivered (unchanged)', c.redelivered],
+    ['new profiles', c.newProfiles],
+    ['updated profiles', c.updatedProfiles],
+  ];
+  const max = Math.max(1, ...Object.values(c.byReason));
+  const reasons = Object.entries(c.byReason)
+    .sort((a, b) => b[1] - a[1])
+    .map(
+      ([code, n]) =>
+        `<tr><td>${escapeHtml(code)}</td><td>${n}</td><td><svg width="200" height="12" role="img" aria-label="${n}"><rect width="${Math.round((200 * n) / max)}" height="12" fill="#c0392b"/></svg></td></tr>`,
+    )
+    .join('');
+  const sample = report.rejectsSample
+    .map((r) => `<tr><td>${r.rowNumber}</td><td>${escapeHtml(r.code)}</td><td>${escapeHtml(r.message)}</td></tr>`)
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>PhoneKey import report: ${escapeHtml(report.file)}</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}</style></head>
+<body><h1>Import report</h1>
+<p>Source <b>${escapeHtml(report.source)}</b>, file <code>${escapeHtml(report.file)}</code>: <b id="status">${escapeHtml(report.status)}</b>${report.error ? ` — ${escapeHtml(report.error)}` : ''}</p>
+<table id="counts">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>
+<h2>Rejected rows by reason</h2><table id="reasons"><tr><th>reason</th><th>rows</th><th></th></tr>${reasons}</table>
+<h2>Sample of rejected rows</h2><table id="rejects"><tr><th>row</th><th>reason</th><th>message</th></tr>${sample}</table>
+</body></html>
+`;
+}
