@@ -1,0 +1,43 @@
+/** Starts a local cloud for a test file on free ports in a fresh data folder, and runs the CLI against it. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startLocalCloud, type LocalCloud } from '../../lib/local/cloud.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(REPO_ROOT, 'bin', 'phonekey.mjs');
+
+export async function startTestCloud(): Promise<{ cloud: LocalCloud; dataDir: string; cleanup: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'phonekey-test-'));
+  const cloud = await startLocalCloud({ dataDir, ports: { api: 0, s3: 0, dynamodb: 0, control: 0 }, schedules: false, retryDelaySeconds: 0.1 });
+  return {
+    cloud,
+    dataDir,
+    cleanup: async () => {
+      await cloud.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `phonekey …` as a user would, in its own process. */
+export function runCli(args: string[], opts: { dataDir: string; input?: string }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args, '--data-dir', opts.dataDir], { cwd: REPO_ROOT, env: { ...process.env, NODE_OPTIONS: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
