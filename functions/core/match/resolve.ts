@@ -1,0 +1,453 @@
+/**
+ * Batch identity resolution over plain CleanRecords: block → compare → decide → cluster.
+ *
+ * 1. Blocking. Each `rules.blocking` definition groups records by a key (phone, e-mail,
+ *    nameKey+birthDate, …). Only records sharing a block are compared. An identifier block
+ *    (phone, e-mail, member id, external id) whose records carry more than
+ *    `guards.genericValue.maxDistinctNames` distinct names (or more than `maxRecords` records)
+ *    is a generic value, like a store's own number: it yields no pairs and the comparators ignore
+ *    it everywhere. A block larger than `maxBlockSize` is compared by a sorted-neighbourhood
+ *    window instead of all pairs, so cost stays linear. Pairs are encoded as one float
+ *    (`i·n + j`), sorted and deduplicated in a typed array.
+ * 2. Scoring: see `rules.ts` (sum of log2 likelihood-ratio weights) and `score.ts`.
+ * 3. Clustering with guards (union-find, edges in order: human approvals, then strong edges, then
+ *    weak ones, each by decreasing score). An edge is *strong* when an exact rule agreed (same
+ *    number/e-mail/member id/openid) or its score reached `guards.chaining.strongScore`; other
+ *    merge-level edges are *weak*. Before two clusters are joined, every compared pair across
+ *    them is looked at (small side against large side, so the work stays O(pairs·log n)):
+ *    - a pair a person forbade (`noMerge`, from an unmerge or a rejected review) blocks the join;
+ *    - a pair caught by a conflict guard (same phone, different name and gender) blocks it;
+ *    - for a weak edge, any pair scoring below `conflictBelow` blocks it, and when both clusters
+ *      already have several records the weak edge needs `minSupport` merge-level pairs across
+ *      them: one weak link never chains two groups together;
+ *    - the joined cluster may not exceed `maxClusterSize`.
+ *    A blocked edge goes to the review queue with the reason. So every member of an
+ *    automatically formed cluster got there by a strong edge, or by a weak edge that nothing in
+ *    the cluster contradicts (and that has support when it bridges two groups).
+ * 4. Reviews: pairs between `review` and `autoMerge`, conflict-guarded pairs and blocked edges,
+ *    minus those that ended in one cluster, one (the best) per pair of clusters.
+ * 5. Golden records by survivorship (`golden.ts`).
+ */
+import type { CleanRecord } from '../model.ts';
+import { goldenRecord } from './golden.ts';
+import { forEachKeyValue, recordKey } from './keys.ts';
+import { nameSimilarity } from './similarity.ts';
+import type { BlockingKey, MatchRules } from './rules.ts';
+import {
+  compileRules,
+  decide,
+  emptyGeneric,
+  fieldScores,
+  FLAG_CONFLICT_REJECT,
+  FLAG_CONFLICT_REVIEW,
+  type GenericValues,
+  isStrong,
+  reasons,
+  round,
+  ruleName,
+  scoreBuffers,
+  scoreInto,
+} from './score.ts';
+
+export interface MergeExplanation {
+  a: string;
+  b: string;
+  rule: string;
+  score: number;
+  fieldScores: Record<string, number>;
+}
+
+export interface ResolvedCluster {
+  /** Record keys `${source}#${recordId}`, in input order. */
+  members: string[];
+  primaryPhone?: string;
+  /** All non-generic numbers of the members, primary first. */
+  phones: string[];
+  golden: Partial<CleanRecord>;
+  /** The merges that formed the cluster (a spanning tree: members − 1 entries). */
+  merges: MergeExplanation[];
+}
+
+export interface ReviewItem {
+  a: string;
+  b: string;
+  score: number;
+  fieldScores: Record<string, number>;
+  reason: string;
+}
+
+export interface ResolveStats {
+  records: number;
+  /** Blocks with two or more records. */
+  blocks: number;
+  /** Distinct candidate pairs scored. */
+  pairsCompared: number;
+  /** Merges made (human approvals included). */
+  autoMerged: number;
+  /** Review items returned. */
+  queued: number;
+  /** Generic identifier values, as `<blockingId>:<value>`. */
+  genericValues: string[];
+  /** Blocks compared by window because they exceeded maxBlockSize. */
+  oversizedBlocks: number;
+}
+
+export interface ResolveResult {
+  clusters: ResolvedCluster[];
+  reviews: ReviewItem[];
+  stats: ResolveStats;
+}
+
+export interface ResolveOptions {
+  /** Record-key pairs that must never end in one cluster (an unmerge or a rejected review). */
+  noMerge?: Array<[string, string]>;
+  /** Record-key pairs a person approved: merged regardless of score. */
+  approved?: Array<[string, string]>;
+}
+
+const F_FORBIDDEN = 8;
+const F_APPROVED = 16;
+
+class PairBuffer {
+  data = new Float64Array(1 << 16);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const d = new Float64Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = x;
+  }
+}
+
+function genericField(def: BlockingKey): keyof GenericValues | undefined {
+  if (def.parts.length !== 1) return undefined;
+  const p = def.parts[0]!;
+  if (p === 'phone') return 'phones';
+  if (p === 'email') return 'email';
+  if (p === 'memberId') return 'memberId';
+  if (p === 'externalIds.*') return 'externalIds';
+  return undefined;
+}
+
+function nameSignature(r: CleanRecord): string | undefined {
+  return r.namePinyin || r.nameKey || r.name || undefined;
+}
+
+/**
+ * Whether the records carry more than `max` distinct names, where names similar enough to be
+ * typos of each other (name similarity ≥ 0.85: same pinyin, one letter off, a left-out given
+ * name) count once. Stops as soon as the answer is known, so a store number shared by thousands
+ * costs O(records · max).
+ */
+export function distinctNamesExceed(records: readonly CleanRecord[], members: readonly number[], max: number): boolean {
+  const reps: CleanRecord[] = [];
+  const seen = new Set<string>();
+  for (const i of members) {
+    const r = records[i]!;
+    const sig = nameSignature(r);
+    if (!sig || seen.has(sig)) continue;
+    seen.add(sig);
+    let known = false;
+    for (const q of reps) {
+      if ((nameSimilarity(r.nameKey, q.nameKey, r.namePinyin, q.namePinyin) ?? 0) >= 0.85) {
+        known = true;
+        break;
+      }
+    }
+    if (!known) {
+      reps.push(r);
+      if (reps.length > max) return true;
+    }
+  }
+  return false;
+}
+
+export function resolve(records: CleanRecord[], rules: MatchRules, opts: ResolveOptions = {}): ResolveResult {
+  const n = records.length;
+  const c = compileRules(rules);
+  const guards = rules.guards;
+  const keys = records.map(recordKey);
+  const generic = emptyGeneric();
+  const genericList: string[] = [];
+  const pairs = new PairBuffer();
+  let blocks = 0;
+  let oversized = 0;
+
+  // 1. blocking
+  let occRec = new Int32Array(Math.max(16, n));
+  let occNext = new Int32Array(Math.max(16, n));
+  const members: number[] = [];
+  for (const def of rules.blocking) {
+    const head = new Map<string, number>();
+    let occ = 0;
+    for (let i = 0; i < n; i++) {
+      forEachKeyValue(records[i]!, def, (v) => {
+        if (occ === occRec.length) {
+          const r2 = new Int32Array(occ * 2);
+          r2.set(occRec);
+          occRec = r2;
+          const n2 = new Int32Array(occ * 2);
+          n2.set(occNext);
+          occNext = n2;
+        }
+        occRec[occ] = i;
+        const prev = head.get(v);
+        occNext[occ] = prev === undefined ? -1 : prev;
+        head.set(v, occ++);
+      });
+    }
+    const gField = def.identifier ? genericField(def) : undefined;
+    const maxBlock = def.maxBlockSize ?? guards.maxBlockSize;
+    for (const [value, last] of head) {
+      if (occNext[last] === -1) continue;
+      members.length = 0;
+      for (let o = last; o !== -1; o = occNext[o]!) {
+        const r = occRec[o]!;
+        if (members[members.length - 1] !== r) members.push(r);
+      }
+      if (members.length < 2) continue;
+      blocks++;
+      if (def.identifier) {
+        let isGeneric = members.length > guards.genericValue.maxRecords;
+        if (!isGeneric) isGeneric = distinctNamesExceed(records, members, guards.genericValue.maxDistinctNames);
+        if (isGeneric) {
+          genericList.push(`${def.id}:${value}`);
+          if (gField) generic[gField].add(value);
+          continue;
+        }
+      }
+      members.reverse();
+      if (members.length <= maxBlock) {
+        for (let x = 0; x < members.length; x++) {
+          const i = members[x]!;
+          for (let y = x + 1; y < members.length; y++) {
+            const j = members[y]!;
+            pairs.push(i < j ? i * n + j : j * n + i);
+          }
+        }
+      } else {
+        oversized++;
+        const sortKeys = members.map((r) => `${nameSignature(records[r]!) ?? ''}|${records[r]!.birthDate ?? ''}`);
+        const order = members.map((_, k) => k).sort((a, b) => (sortKeys[a]! < sortKeys[b]! ? -1 : sortKeys[a]! > sortKeys[b]! ? 1 : a - b));
+        for (let x = 0; x < order.length; x++) {
+          const i = members[order[x]!]!;
+          const end = Math.min(order.length, x + 1 + guards.windowSize);
+          for (let y = x + 1; y < end; y++) {
+            const j = members[order[y]!]!;
+            pairs.push(i < j ? i * n + j : j * n + i);
+          }
+        }
+      }
+    }
+  }
+  occRec = occNext = new Int32Array(0);
+
+  // human decisions
+  const keyIndex = new Map<string, number>();
+  keys.forEach((k, i) => keyIndex.set(k, i));
+  const codeOf = (p: [string, string]): number | undefined => {
+    const i = keyIndex.get(p[0]);
+    const j = keyIndex.get(p[1]);
+    if (i === undefined || j === undefined || i === j) return undefined;
+    return i < j ? i * n + j : j * n + i;
+  };
+  const forbidden = new Set<number>();
+  const forbidByRec = new Map<number, number[]>();
+  for (const p of opts.noMerge ?? []) {
+    const code = codeOf(p);
+    if (code === undefined) continue;
+    forbidden.add(code);
+    const i = Math.floor(code / n);
+    const j = code - i * n;
+    (forbidByRec.get(i) ?? forbidByRec.set(i, []).get(i)!).push(j);
+    (forbidByRec.get(j) ?? forbidByRec.set(j, []).get(j)!).push(i);
+  }
+  const approved = new Set<number>();
+  for (const p of opts.approved ?? []) {
+    const code = codeOf(p);
+    if (code === undefined || forbidden.has(code)) continue;
+    approved.add(code);
+    pairs.push(code);
+  }
+
+  // 2. dedupe and score
+  const sorted = pairs.data.subarray(0, pairs.length).sort();
+  let m = 0;
+  for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[m++] = sorted[k]!;
+  const pairCodes = sorted.subarray(0, m);
+  const pairA = new Int32Array(m);
+  const pairB = new Int32Array(m);
+  const scores = new Float32Array(m);
+  const flags = new Uint8Array(m);
+  const buf = scoreBuffers(c);
+  const f1 = new Uint8Array(1);
+  const mergeEdges: number[] = [];
+  const reviewPairs: number[] = [];
+  for (let k = 0; k < m; k++) {
+    const code = pairCodes[k]!;
+    const i = Math.floor(code / n);
+    const j = code - i * n;
+    pairA[k] = i;
+    pairB[k] = j;
+    const s = scoreInto(c, records[i]!, records[j]!, generic, buf, f1);
+    scores[k] = s;
+    let fl = f1[0]!;
+    if (forbidden.size > 0 && forbidden.has(code)) fl |= F_FORBIDDEN;
+    if (approved.size > 0 && approved.has(code)) fl |= F_APPROVED;
+    flags[k] = fl;
+    if (fl & F_FORBIDDEN) continue;
+    const d = fl & F_APPROVED ? 'merge' : decide(c, s, fl);
+    if (d === 'merge') mergeEdges.push(k);
+    else if (d === 'review') reviewPairs.push(k);
+  }
+  pairs.data = new Float64Array(0);
+
+  // adjacency (CSR) over all scored pairs, for the checks across clusters
+  const offsets = new Int32Array(n + 1);
+  for (let k = 0; k < m; k++) {
+    offsets[pairA[k]! + 1]!++;
+    offsets[pairB[k]! + 1]!++;
+  }
+  for (let i = 0; i < n; i++) offsets[i + 1]! += offsets[i]!;
+  const adj = new Int32Array(2 * m);
+  const fill = offsets.slice(0, n);
+  for (let k = 0; k < m; k++) {
+    adj[fill[pairA[k]!]!++] = k;
+    adj[fill[pairB[k]!]!++] = k;
+  }
+
+  // 3. clustering
+  const rank = (k: number): number => (flags[k]! & F_APPROVED ? 2 : isStrong(c, scores[k]!, flags[k]!) ? 1 : 0);
+  const ranks = new Uint8Array(m);
+  for (const k of mergeEdges) ranks[k] = rank(k);
+  mergeEdges.sort((x, y) => ranks[y]! - ranks[x]! || scores[y]! - scores[x]! || x - y);
+
+  const parent = new Int32Array(n);
+  const size = new Int32Array(n).fill(1);
+  const nextMember = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = nextMember[i] = i;
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]!]!;
+      x = parent[x]!;
+    }
+    return x;
+  };
+  const t = rules.thresholds;
+  const chain = guards.chaining;
+  const merged: number[] = [];
+  const blocked: Array<{ k: number; reason: string }> = [];
+  for (const k of mergeEdges) {
+    const ra = find(pairA[k]!);
+    const rb = find(pairB[k]!);
+    if (ra === rb) continue;
+    const edgeRank = ranks[k]!;
+    if (edgeRank < 2 && size[ra]! + size[rb]! > guards.maxClusterSize) {
+      blocked.push({ k, reason: `joining would exceed maxClusterSize ${guards.maxClusterSize}` });
+      continue;
+    }
+    const [small, big] = size[ra]! <= size[rb]! ? [ra, rb] : [rb, ra];
+    let support = 0;
+    let reason: string | undefined;
+    let u = small;
+    do {
+      const fb = forbidByRec.get(u);
+      if (fb) for (const v of fb) if (find(v) === big) reason = 'a person forbade merging two of these records';
+      if (reason) break;
+      if (edgeRank < 2 && size[ra]! + size[rb]! > 2) {
+        for (let e = offsets[u]!; e < offsets[u + 1]!; e++) {
+          const p = adj[e]!;
+          const v = pairA[p] === u ? pairB[p]! : pairA[p]!;
+          if (find(v) !== big) continue;
+          const fl = flags[p]!;
+          if (fl & (FLAG_CONFLICT_REVIEW | FLAG_CONFLICT_REJECT)) {
+            reason = `conflict guard between ${keys[u]} and ${keys[v]}`;
+            break;
+          }
+          if (edgeRank === 0) {
+            if (scores[p]! < chain.conflictBelow) {
+              reason = `weak link contradicted: ${keys[u]} and ${keys[v]} score ${round(scores[p]!)}`;
+              break;
+            }
+            if (scores[p]! >= t.autoMerge && !(fl & F_FORBIDDEN)) support++;
+          }
+        }
+      }
+      if (reason) break;
+      u = nextMember[u]!;
+    } while (u !== small);
+    if (!reason && edgeRank === 0 && size[ra]! > 1 && size[rb]! > 1 && support < chain.minSupport) {
+      reason = `weak link between two groups (${support} merge-level pair${support === 1 ? '' : 's'} across, ${chain.minSupport} needed)`;
+    }
+    if (reason) {
+      blocked.push({ k, reason });
+      continue;
+    }
+    parent[small] = big;
+    size[big]! += size[small]!;
+    const tmp = nextMember[small]!;
+    nextMember[small] = nextMember[big]!;
+    nextMember[big] = tmp;
+    merged.push(k);
+  }
+
+  // 4. reviews: one per pair of clusters, the best scoring
+  const bestReview = new Map<number, { k: number; reason: string }>();
+  const consider = (k: number, reason: string): void => {
+    const ra = find(pairA[k]!);
+    const rb = find(pairB[k]!);
+    if (ra === rb) return;
+    const code = ra < rb ? ra * n + rb : rb * n + ra;
+    const cur = bestReview.get(code);
+    if (!cur || scores[k]! > scores[cur.k]!) bestReview.set(code, { k, reason });
+  };
+  for (const k of reviewPairs) {
+    const fl = flags[k]!;
+    consider(k, fl & FLAG_CONFLICT_REVIEW ? 'conflict guard' : `score between review (${t.review}) and autoMerge (${t.autoMerge})`);
+  }
+  for (const b of blocked) consider(b.k, b.reason);
+  const reviews: ReviewItem[] = [];
+  for (const { k, reason } of bestReview.values()) {
+    const s = scoreInto(c, records[pairA[k]!]!, records[pairB[k]!]!, generic, buf, f1);
+    const why = reason === 'conflict guard' ? reasons(c, buf, f1[0]!).filter((r) => r.startsWith('guard '))[0] ?? reason : reason;
+    reviews.push({ a: keys[pairA[k]!]!, b: keys[pairB[k]!]!, score: round(s), fieldScores: fieldScores(c, buf), reason: why });
+  }
+
+  // 5. clusters
+  const clusterOf = new Int32Array(n).fill(-1);
+  const memberLists: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const r = find(i);
+    let ci = clusterOf[r]!;
+    if (ci < 0) {
+      ci = clusterOf[r] = memberLists.length;
+      memberLists.push([]);
+    }
+    memberLists[ci]!.push(i);
+  }
+  const mergesOf: MergeExplanation[][] = memberLists.map(() => []);
+  for (const k of merged) {
+    const s = scoreInto(c, records[pairA[k]!]!, records[pairB[k]!]!, generic, buf, f1);
+    mergesOf[clusterOf[find(pairA[k]!)]!]!.push({
+      a: keys[pairA[k]!]!,
+      b: keys[pairB[k]!]!,
+      rule: flags[k]! & F_APPROVED ? 'approved' : ruleName(c, buf),
+      score: round(s),
+      fieldScores: fieldScores(c, buf),
+    });
+  }
+  const clusters: ResolvedCluster[] = memberLists.map((ml, ci) => {
+    const g = goldenRecord(ml.map((i) => records[i]!), rules, generic.phones);
+    const cl: ResolvedCluster = { members: ml.map((i) => keys[i]!), phones: g.phones, golden: g.golden, merges: mergesOf[ci]! };
+    if (g.primaryPhone) cl.primaryPhone = g.primaryPhone;
+    return cl;
+  });
+
+  return {
+    clusters,
+    reviews,
+    stats: { records: n, blocks, pairsCompared: m, autoMerged: merged.length, queued: reviews.length, genericValues: genericList, oversizedBlocks: oversized },
+  };
+}

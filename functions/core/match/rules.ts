@@ -1,0 +1,249 @@
+/**
+ * Match rules as data: the zod schema, its parser with path-named errors, and the types the
+ * resolver compiles. The shipped default for Chinese customer data is `default-rules.json`
+ * beside this file (`defaultMatchRules` in `./index.ts`).
+ *
+ * How a pair is scored (Fellegi–Sunter style): every comparator turns a field pair into a
+ * similarity in [0, 1]; the first of its `levels` whose `min` the similarity reaches gives the
+ * comparator's weight, below all levels it gives `else`, and when either side lacks the field it
+ * gives `missing` (default 0: no evidence either way). Weights are log2 likelihood ratios
+ * (log2 m/u: how much more often this outcome occurs for the same person than for two
+ * different people), so the pair score is their sum and reads as "2^score times more likely a
+ * match". `thresholds.autoMerge` and `thresholds.review` cut that score.
+ *
+ * `exact` and `fuzzy` comparators have the same shape. An `exact` comparator reaching
+ * similarity 1 (same E.164 number, same e-mail, same member id, same openid) is an exact rule:
+ * strong evidence that makes the pair a *strong* edge when its total score passes `autoMerge`
+ * (see `guards.chaining`).
+ */
+import { z } from 'zod';
+
+export const KEY_PARTS = [
+  'phone',
+  'email',
+  'memberId',
+  'externalIds.*',
+  'nameKey',
+  'namePinyin',
+  'nameTokens',
+  'nameFirstToken',
+  'nameLastToken',
+  'nameInitials',
+  'birthDate',
+  'birthYear',
+  'birthMonthDay',
+  'gender',
+  'city',
+  'province',
+] as const;
+/** A blocking key part: one of KEY_PARTS, or `externalIds.<name>` for one external id. */
+export type KeyPart = (typeof KEY_PARTS)[number] | `externalIds.${string}`;
+
+export const FIELDS = ['phones', 'email', 'memberId', 'externalIds.*', 'name', 'nameKey', 'namePinyin', 'birthDate', 'gender', 'address', 'province', 'city'] as const;
+export type FieldPath = (typeof FIELDS)[number] | `externalIds.${string}`;
+
+export const SIMILARITIES = ['exact', 'levenshtein', 'jaroWinkler', 'tokens', 'name', 'date', 'address'] as const;
+export type SimilarityName = (typeof SIMILARITIES)[number];
+
+export const STRATEGIES = ['sourcePriority', 'mostRecent', 'mostComplete', 'mostFrequent'] as const;
+export const GOLDEN_FIELDS = ['name', 'email', 'gender', 'birthDate', 'address', 'province', 'city', 'memberId', 'externalIds'] as const;
+export const PHONE_STRATEGIES = ['mobile', 'mostFrequent', 'mostRecent', 'sourcePriority'] as const;
+
+const id = z.string().regex(/^[A-Za-z][\w.-]*$/, 'must start with a letter and hold only letters, digits, "_", "-", "."');
+const externalPath = z.string().regex(/^externalIds\.[^.\s]+$/, 'must be externalIds.<name>');
+
+const keyPart = z.union([z.enum(KEY_PARTS), externalPath], {
+  error: `must be one of ${KEY_PARTS.join(', ')} or externalIds.<name>`,
+});
+const field = z.union([z.enum(FIELDS), externalPath], { error: `must be one of ${FIELDS.join(', ')} or externalIds.<name>` });
+
+const LevelSchema = z
+  .object({
+    min: z.number().min(0).max(1),
+    weight: z.number(),
+    label: z.string().optional(),
+  })
+  .strict();
+
+const ComparatorSchema = z
+  .object({
+    id,
+    field,
+    similarity: z.enum(SIMILARITIES),
+    levels: z.array(LevelSchema).min(1),
+    else: z.number(),
+    missing: z.number().default(0),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    for (let i = 1; i < c.levels.length; i++) {
+      if (c.levels[i]!.min >= c.levels[i - 1]!.min) {
+        ctx.addIssue({ code: 'custom', path: ['levels', i, 'min'], message: 'levels must be listed by strictly decreasing min' });
+      }
+    }
+    if (c.similarity === 'name' && c.field !== 'name') {
+      ctx.addIssue({ code: 'custom', path: ['field'], message: 'similarity "name" compares nameKey and namePinyin: use field "name"' });
+    }
+    if (c.field === 'name' && c.similarity !== 'name') {
+      ctx.addIssue({ code: 'custom', path: ['similarity'], message: 'field "name" needs similarity "name" (use nameKey or namePinyin for other similarities)' });
+    }
+    if (c.similarity === 'date' && c.field !== 'birthDate') {
+      ctx.addIssue({ code: 'custom', path: ['similarity'], message: 'similarity "date" applies to birthDate only' });
+    }
+  });
+
+const BlockingSchema = z
+  .object({
+    id,
+    parts: z.array(keyPart).min(1).max(4),
+    /** The value identifies a person on its own (phone, e-mail, member id): checked for generic values. */
+    identifier: z.boolean().default(false),
+    /** Blocks larger than this are compared by a sliding window instead of all pairs. */
+    maxBlockSize: z.number().int().min(2).optional(),
+  })
+  .strict();
+
+const ConflictSchema = z
+  .object({
+    id,
+    /** Comparator ids that all reached full agreement (similarity 1) … */
+    shared: z.array(z.string()).min(1),
+    /** … while these comparator ids all disagree (below their lowest level, both sides present). */
+    differ: z.array(z.string()).min(1),
+    /** review: never auto-merge, queue for a person; reject: never link, never queue. */
+    action: z.enum(['review', 'reject']),
+  })
+  .strict();
+
+const strategies = z.array(z.enum(STRATEGIES)).min(1);
+
+export const MatchRulesSchema = z
+  .object({
+    version: z.literal(1),
+    description: z.string().optional(),
+    blocking: z.array(BlockingSchema).min(1),
+    exact: z.array(ComparatorSchema),
+    fuzzy: z.array(ComparatorSchema),
+    thresholds: z
+      .object({
+        /** Score at or above which a pair is merged automatically. */
+        autoMerge: z.number(),
+        /** Score at or above which (and below autoMerge) a pair goes to the review queue. */
+        review: z.number(),
+      })
+      .strict(),
+    guards: z
+      .object({
+        /** A cluster never grows beyond this many records by automatic merges. */
+        maxClusterSize: z.number().int().min(2).default(200),
+        /** Default for blocking[].maxBlockSize. */
+        maxBlockSize: z.number().int().min(2).default(200),
+        /** Window of the sorted-neighbourhood comparison used inside oversized blocks. */
+        windowSize: z.number().int().min(1).default(20),
+        genericValue: z
+          .object({
+            /** An identifier value shared by records with more than this many distinct names is generic. */
+            maxDistinctNames: z.number().int().min(1).default(4),
+            /** … or shared by more than this many records at all. */
+            maxRecords: z.number().int().min(2).default(1000),
+          })
+          .strict()
+          .default({ maxDistinctNames: 4, maxRecords: 1000 }),
+        conflicts: z.array(ConflictSchema).default([]),
+        chaining: z
+          .object({
+            /** Score from which an edge is strong even without an exact rule. */
+            strongScore: z.number(),
+            /** A compared pair scoring below this is counted as evidence against joining two clusters. */
+            conflictBelow: z.number().default(0),
+            /** A weak edge joining two multi-record clusters needs this many merge-level pairs across them. */
+            minSupport: z.number().int().min(1).default(2),
+          })
+          .strict(),
+      })
+      .strict(),
+    survivorship: z
+      .object({
+        /** Sources in order of trust, most trusted first; unlisted sources come last. */
+        sourcePriority: z.array(z.string()).default([]),
+        default: strategies,
+        fields: z.partialRecord(z.enum(GOLDEN_FIELDS), strategies).default({}),
+        primaryPhone: z.array(z.enum(PHONE_STRATEGIES)).min(1).default(['mobile', 'mostFrequent', 'mostRecent']),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.thresholds.review > r.thresholds.autoMerge) {
+      ctx.addIssue({ code: 'custom', path: ['thresholds', 'review'], message: 'must not exceed thresholds.autoMerge' });
+    }
+    if (r.guards.chaining.strongScore < r.thresholds.autoMerge) {
+      ctx.addIssue({ code: 'custom', path: ['guards', 'chaining', 'strongScore'], message: 'must be at least thresholds.autoMerge' });
+    }
+    const seen = new Map<string, string>();
+    for (const section of ['blocking', 'exact', 'fuzzy'] as const) {
+      r[section].forEach((item, i) => {
+        const where = seen.get(`${section === 'blocking' ? 'b' : 'c'}:${item.id}`);
+        if (where) ctx.addIssue({ code: 'custom', path: [section, i, 'id'], message: `duplicate id "${item.id}" (also at ${where})` });
+        seen.set(`${section === 'blocking' ? 'b' : 'c'}:${item.id}`, `${section}[${i}]`);
+      });
+    }
+    const comparatorIds = new Set([...r.exact, ...r.fuzzy].map((c) => c.id));
+    r.guards.conflicts.forEach((c, i) => {
+      for (const key of ['shared', 'differ'] as const) {
+        c[key].forEach((cid, j) => {
+          if (!comparatorIds.has(cid)) {
+            ctx.addIssue({ code: 'custom', path: ['guards', 'conflicts', i, key, j], message: `unknown comparator "${cid}" (known: ${[...comparatorIds].join(', ')})` });
+          }
+        });
+      }
+    });
+  });
+
+export type MatchRules = z.infer<typeof MatchRulesSchema>;
+/** The rules as written in a JSON file (defaults not yet applied). */
+export type MatchRulesInput = z.input<typeof MatchRulesSchema>;
+export type Comparator = MatchRules['exact'][number];
+export type BlockingKey = MatchRules['blocking'][number];
+export type Strategy = (typeof STRATEGIES)[number];
+export type GoldenField = (typeof GOLDEN_FIELDS)[number];
+
+/** Raised by parseMatchRules: `issues` are `path: message` lines, e.g. `fuzzy[1] (name).levels[0].min: …`. */
+export class MatchRulesError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid match rules:\n${issues.map((l) => `  - ${l}`).join('\n')}`);
+    this.name = 'MatchRulesError';
+  }
+}
+
+function describePath(root: unknown, path: readonly PropertyKey[]): string {
+  let out = '';
+  let node: unknown = root;
+  for (const p of path) {
+    if (typeof p === 'number') {
+      out += `[${p}]`;
+      node = Array.isArray(node) ? node[p] : undefined;
+      const nid = node && typeof node === 'object' ? (node as { id?: unknown }).id : undefined;
+      if (typeof nid === 'string') out += ` (${nid})`;
+    } else {
+      out += out ? `.${String(p)}` : String(p);
+      node = node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[p] : undefined;
+    }
+  }
+  return out || '(root)';
+}
+
+/** Validates match rules given as a JSON string or an already parsed value; throws MatchRulesError. */
+export function parseMatchRules(json: unknown): MatchRules {
+  let value = json;
+  if (typeof json === 'string') {
+    try {
+      value = JSON.parse(json);
+    } catch (e) {
+      throw new MatchRulesError([`(root): not valid JSON: ${(e as Error).message}`]);
+    }
+  }
+  const r = MatchRulesSchema.safeParse(value);
+  if (!r.success) throw new MatchRulesError(r.error.issues.map((i) => `${describePath(value, i.path)}: ${i.message}`));
+  return r.data;
+}

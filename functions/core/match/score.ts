@@ -1,0 +1,268 @@
+/**
+ * Pair scoring: compiles the rules once into comparator closures, scores a pair into reusable
+ * buffers, and turns a score into a decision. Shared by the batch resolver and check-on-entry.
+ */
+import type { CleanRecord } from '../model.ts';
+import type { Comparator, FieldPath, MatchRules, SimilarityName } from './rules.ts';
+import { addressSimilarity, dateSimilarity, jaroWinkler, levenshteinRatio, nameSimilarity, tokenSimilarity } from './similarity.ts';
+
+type Rec = Partial<CleanRecord>;
+
+/** Identifier values found to be generic (shared by many different people): never evidence. */
+export interface GenericValues {
+  phones: Set<string>;
+  email: Set<string>;
+  memberId: Set<string>;
+  /** `name=value` */
+  externalIds: Set<string>;
+}
+
+export function emptyGeneric(): GenericValues {
+  return { phones: new Set(), email: new Set(), memberId: new Set(), externalIds: new Set() };
+}
+
+type Sim = (a: Rec, b: Rec, g: GenericValues) => number | undefined;
+
+const stringSim: Record<Exclude<SimilarityName, 'name' | 'date'>, (a: string, b: string) => number> = {
+  exact: (a, b) => (a === b ? 1 : 0),
+  levenshtein: levenshteinRatio,
+  jaroWinkler,
+  tokens: tokenSimilarity,
+  address: addressSimilarity,
+};
+
+function similarityFor(c: Comparator): Sim {
+  const f = c.field as FieldPath;
+  if (c.similarity === 'name') return (a, b) => nameSimilarity(a.nameKey, b.nameKey, a.namePinyin, b.namePinyin);
+  const fn = c.similarity === 'date' ? dateSimilarity : stringSim[c.similarity];
+  switch (f) {
+    case 'phones':
+      return (a, b, g) => {
+        const pa = a.phones;
+        const pb = b.phones;
+        if (!pa || !pb || pa.length === 0 || pb.length === 0) return undefined;
+        let best = -1;
+        for (const x of pa) {
+          if (g.phones.has(x)) continue;
+          for (const y of pb) {
+            if (g.phones.has(y)) continue;
+            const s = x === y ? 1 : fn(x, y);
+            if (s > best) best = s;
+          }
+        }
+        return best < 0 ? undefined : best;
+      };
+    case 'email':
+      return (a, b, g) => {
+        const x = a.email?.toLowerCase();
+        const y = b.email?.toLowerCase();
+        if (!x || !y || g.email.has(x) || g.email.has(y)) return undefined;
+        return x === y ? 1 : fn(x, y);
+      };
+    case 'memberId':
+      return (a, b, g) => {
+        const x = a.memberId;
+        const y = b.memberId;
+        if (!x || !y || g.memberId.has(x) || g.memberId.has(y)) return undefined;
+        return x === y ? 1 : fn(x, y);
+      };
+    case 'externalIds.*':
+      return (a, b, g) => {
+        const ea = a.externalIds;
+        const eb = b.externalIds;
+        if (!ea || !eb) return undefined;
+        let best = -1;
+        for (const k in ea) {
+          const x = ea[k];
+          const y = eb[k];
+          if (!x || !y || g.externalIds.has(`${k}=${x}`) || g.externalIds.has(`${k}=${y}`)) continue;
+          const s = x === y ? 1 : fn(x, y);
+          if (s > best) best = s;
+        }
+        return best < 0 ? undefined : best;
+      };
+    case 'name':
+    case 'nameKey':
+    case 'namePinyin':
+    case 'birthDate':
+    case 'gender':
+    case 'address':
+    case 'province':
+    case 'city':
+      return (a, b) => {
+        const x = a[f];
+        const y = b[f];
+        if (!x || !y) return undefined;
+        return x === y ? 1 : fn(x, y);
+      };
+    default: {
+      const k = f.slice('externalIds.'.length);
+      return (a, b, g) => {
+        const x = a.externalIds?.[k];
+        const y = b.externalIds?.[k];
+        if (!x || !y || g.externalIds.has(`${k}=${x}`) || g.externalIds.has(`${k}=${y}`)) return undefined;
+        return x === y ? 1 : fn(x, y);
+      };
+    }
+  }
+}
+
+export interface CompiledComparator {
+  id: string;
+  exact: boolean;
+  sim: Sim;
+  levels: Comparator['levels'];
+  else: number;
+  missing: number;
+}
+
+export interface CompiledRules {
+  rules: MatchRules;
+  comparators: CompiledComparator[];
+  conflicts: Array<{ id: string; shared: number[]; differ: number[]; action: 'review' | 'reject' }>;
+}
+
+const compiledCache = new WeakMap<MatchRules, CompiledRules>();
+
+export function compileRules(rules: MatchRules): CompiledRules {
+  const hit = compiledCache.get(rules);
+  if (hit) return hit;
+  const comparators: CompiledComparator[] = [
+    ...rules.exact.map((c) => ({ c, exact: true })),
+    ...rules.fuzzy.map((c) => ({ c, exact: false })),
+  ].map(({ c, exact }) => ({ id: c.id, exact, sim: similarityFor(c), levels: c.levels, else: c.else, missing: c.missing ?? 0 }));
+  const index = new Map(comparators.map((c, i) => [c.id, i]));
+  const conflicts = (rules.guards.conflicts ?? []).map((c) => ({
+    id: c.id,
+    shared: c.shared.map((x) => index.get(x)!),
+    differ: c.differ.map((x) => index.get(x)!),
+    action: c.action,
+  }));
+  const compiled = { rules, comparators, conflicts };
+  compiledCache.set(rules, compiled);
+  return compiled;
+}
+
+/** Per-comparator outcome buffers, reused across pairs. */
+export interface ScoreBuffers {
+  sim: Float64Array;
+  weight: Float64Array;
+  /** index into levels; levels.length = below all levels (else); -1 = missing */
+  level: Int8Array;
+}
+
+export function scoreBuffers(c: CompiledRules): ScoreBuffers {
+  const n = c.comparators.length;
+  return { sim: new Float64Array(n), weight: new Float64Array(n), level: new Int8Array(n) };
+}
+
+export const FLAG_EXACT = 1;
+export const FLAG_CONFLICT_REVIEW = 2;
+export const FLAG_CONFLICT_REJECT = 4;
+
+/** Scores a pair into `buf`; returns the total. `flagsOut[0]` receives FLAG_* bits. */
+export function scoreInto(c: CompiledRules, a: Rec, b: Rec, g: GenericValues, buf: ScoreBuffers, flagsOut: Uint8Array): number {
+  let total = 0;
+  let flags = 0;
+  const cs = c.comparators;
+  for (let i = 0; i < cs.length; i++) {
+    const cmp = cs[i]!;
+    const s = cmp.sim(a, b, g);
+    if (s === undefined) {
+      buf.sim[i] = -1;
+      buf.level[i] = -1;
+      buf.weight[i] = cmp.missing;
+      total += cmp.missing;
+      continue;
+    }
+    buf.sim[i] = s;
+    const levels = cmp.levels;
+    let l = 0;
+    while (l < levels.length && s < levels[l]!.min) l++;
+    const w = l < levels.length ? levels[l]!.weight : cmp.else;
+    buf.level[i] = l;
+    buf.weight[i] = w;
+    total += w;
+    if (cmp.exact && s >= 1) flags |= FLAG_EXACT;
+  }
+  for (const k of c.conflicts) {
+    let on = true;
+    for (const i of k.shared) if (!(buf.sim[i]! >= 1)) on = false;
+    for (const i of k.differ) if (buf.level[i] !== cs[i]!.levels.length) on = false;
+    if (on) flags |= k.action === 'review' ? FLAG_CONFLICT_REVIEW : FLAG_CONFLICT_REJECT;
+  }
+  flagsOut[0] = flags;
+  return total;
+}
+
+export type Decision = 'merge' | 'review' | 'none';
+
+export function decide(c: CompiledRules, score: number, flags: number): Decision {
+  if (flags & FLAG_CONFLICT_REJECT) return 'none';
+  if (flags & FLAG_CONFLICT_REVIEW) return 'review';
+  const t = c.rules.thresholds;
+  return score >= t.autoMerge ? 'merge' : score >= t.review ? 'review' : 'none';
+}
+
+/** A merge edge is strong when an exact rule agreed or the score reached guards.chaining.strongScore. */
+export function isStrong(c: CompiledRules, score: number, flags: number): boolean {
+  return (flags & FLAG_EXACT) !== 0 || score >= c.rules.guards.chaining.strongScore;
+}
+
+/** The rule that explains a decision: the exact rules that agreed, else `fuzzy:<positive comparators>`. */
+export function ruleName(c: CompiledRules, buf: ScoreBuffers): string {
+  const exact: string[] = [];
+  const positive: string[] = [];
+  c.comparators.forEach((cmp, i) => {
+    if (cmp.exact && buf.sim[i]! >= 1) exact.push(cmp.id);
+    if (buf.level[i]! >= 0 && buf.weight[i]! > 0) positive.push(cmp.id);
+  });
+  return exact.length > 0 ? exact.join('+') : `fuzzy:${positive.join('+')}`;
+}
+
+export function fieldScores(c: CompiledRules, buf: ScoreBuffers): Record<string, number> {
+  const out: Record<string, number> = {};
+  c.comparators.forEach((cmp, i) => {
+    if (buf.level[i]! >= 0) out[cmp.id] = round(buf.weight[i]!);
+  });
+  return out;
+}
+
+export function reasons(c: CompiledRules, buf: ScoreBuffers, flags: number): string[] {
+  const out: string[] = [];
+  c.comparators.forEach((cmp, i) => {
+    const l = buf.level[i]!;
+    if (l < 0) return;
+    const w = buf.weight[i]!;
+    const label = l < cmp.levels.length ? (cmp.levels[l]!.label ?? `similarity ≥ ${cmp.levels[l]!.min}`) : 'different';
+    out.push(`${cmp.id}: ${label} (similarity ${buf.sim[i]!.toFixed(2)}, ${w >= 0 ? '+' : ''}${round(w)})`);
+  });
+  for (const k of c.conflicts) {
+    const bit = k.action === 'review' ? FLAG_CONFLICT_REVIEW : FLAG_CONFLICT_REJECT;
+    if (flags & bit) out.push(`guard ${k.id}: ${k.shared.map((i) => c.comparators[i]!.id).join('+')} shared but ${k.differ.map((i) => c.comparators[i]!.id).join(' and ')} differ → ${k.action}`);
+  }
+  return out;
+}
+
+export function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+export interface PairScore {
+  score: number;
+  decision: Decision;
+  /** The rule behind the decision (exact rule ids, or `fuzzy:` and the comparators that agreed). */
+  rule: string;
+  /** Weight (log2 likelihood ratio) each comparator contributed; comparators with a missing side are left out. */
+  fieldScores: Record<string, number>;
+  reasons: string[];
+}
+
+/** Scores one pair of records with the rules. `generic` lists identifier values to ignore. */
+export function scorePair(a: Partial<CleanRecord>, b: Partial<CleanRecord>, rules: MatchRules, generic: GenericValues = emptyGeneric()): PairScore {
+  const c = compileRules(rules);
+  const buf = scoreBuffers(c);
+  const f = new Uint8Array(1);
+  const score = scoreInto(c, a, b, generic, buf, f);
+  return { score: round(score), decision: decide(c, score, f[0]!), rule: ruleName(c, buf), fieldScores: fieldScores(c, buf), reasons: reasons(c, buf, f[0]!) };
+}
