@@ -1,0 +1,75 @@
+import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { pinLogicalId } from './util.ts';
+
+export interface ApiProps {
+  readonly key: kms.IKey;
+  /** Lambda authorizer (simple responses) guarding every route unless a route says otherwise. */
+  readonly authorizerFunction: lambda.IFunction;
+}
+
+export interface RouteOptions {
+  /** Overrides the API token authorizer, e.g. `new HttpNoneAuthorizer()` for signed webhooks. */
+  readonly authorizer?: apigw.IHttpRouteAuthorizer;
+}
+
+/**
+ * The HTTP API: a `$default` stage with KMS-encrypted access logs, and a Lambda authorizer
+ * (identity source `$request.header.Authorization`) as the default for every route.
+ * Adding a route is one line: `api.addRoute(HttpMethod.GET, '/v1/things/{id}', fn)`.
+ */
+export class Api extends Construct {
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly authorizer: HttpLambdaAuthorizer;
+  readonly accessLogGroup: logs.LogGroup;
+  private readonly integrations = new Map<lambda.IFunction, HttpLambdaIntegration>();
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    this.authorizer = new HttpLambdaAuthorizer('ApiTokenAuthorizer', props.authorizerFunction, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization'],
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'PhoneKey HTTP API',
+      createDefaultStage: false,
+      defaultAuthorizer: this.authorizer,
+    });
+    pinLogicalId(this.httpApi, 'HttpApi');
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      encryptionKey: props.key,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogGroup) },
+    });
+  }
+
+  /** The invoke URL of the `$default` stage (ends with `/`). */
+  get url(): string {
+    return this.stage.url;
+  }
+
+  /** Routes `method path` to `handler` (payload format 2.0), behind the token authorizer by default. */
+  addRoute(method: apigw.HttpMethod, path: string, handler: lambda.IFunction, options: RouteOptions = {}): apigw.HttpRoute[] {
+    let integration = this.integrations.get(handler);
+    if (!integration) {
+      integration = new HttpLambdaIntegration(`${Names.nodeUniqueId(handler.node)}Integration`, handler);
+      this.integrations.set(handler, integration);
+    }
+    return this.httpApi.addRoutes({ path, methods: [method], integration, authorizer: options.authorizer });
+  }
+}

@@ -1,0 +1,175 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { grantKeyUse } from './security.ts';
+import type { Storage } from './storage.ts';
+import { acknowledge, pinLogicalId, REPO_ROOT } from './util.ts';
+
+export const SERVICE_NAME = 'phonekey';
+
+export interface ServiceFunctionProps {
+  /** Handler entry, relative to the repository root. */
+  readonly entry: string;
+  readonly description: string;
+  readonly key: kms.IKey;
+  readonly environment?: Record<string, string>;
+  readonly timeout?: Duration;
+  readonly memorySize?: number;
+  readonly deadLetterQueue?: sqs.IQueue;
+  readonly retryAttempts?: number;
+}
+
+/**
+ * A Lambda function the way every PhoneKey function is built: Node.js 22 on arm64, one
+ * self-contained CJS bundle (SDK included, so the bundle in cdk.out also runs on node 20 from
+ * any folder), its own KMS-encrypted log group and its own role that may write only there
+ * (no AWS-managed policy). Its logical id is pinned to `id`.
+ */
+export class ServiceFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      encryptionKey: props.key,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${id}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(29),
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: props.retryAttempts,
+      bundling: {
+        format: OutputFormat.CJS,
+        externalModules: [],
+        minify: true,
+        sourceMap: true,
+        target: 'node20',
+      },
+    });
+    pinLogicalId(this.fn, id);
+    acknowledge(this.fn, {
+      'AwsSolutions-L1':
+        'Node.js 22 is the runtime chosen on purpose: the same bundle (target node20) must also run on the node 20 local cloud, and 22 is a supported Lambda LTS runtime.',
+    });
+  }
+}
+
+export interface FunctionsProps {
+  readonly key: kms.IKey;
+  readonly storage: Storage;
+  readonly apiTokenSecret: secretsmanager.ISecret;
+}
+
+/** The four PhoneKey functions, each with only the environment and grants it needs. */
+export class Functions extends Construct {
+  readonly importFn: ServiceFunction;
+  readonly apiFn: ServiceFunction;
+  readonly authorizerFn: ServiceFunction;
+  readonly nightlyFn: ServiceFunction;
+  readonly importDeadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const { key, storage } = props;
+
+    this.importDeadLetterQueue = new sqs.Queue(this, 'ImportDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    pinLogicalId(this.importDeadLetterQueue, 'ImportDeadLetterQueue');
+
+    this.importFn = new ServiceFunction(this, 'ImportFunction', {
+      entry: 'functions/handlers/import-file.ts',
+      description: 'Imports a file dropped under incoming/ in the raw bucket',
+      key,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      environment: {
+        TABLE_NAME: storage.table.tableName,
+        RAW_BUCKET: storage.rawBucket.bucketName,
+        REPORTS_BUCKET: storage.reportsBucket.bucketName,
+      },
+      deadLetterQueue: this.importDeadLetterQueue,
+      retryAttempts: 2,
+    });
+    storage.grantTableReadWrite(this.importFn.role);
+    storage.grantRawRead(this.importFn.role);
+    storage.grantReportsPut(this.importFn.role);
+    // Lambda sends failed async events to the KMS-encrypted DLQ with the function's role.
+    grantKeyUse(key, this.importFn.role, 'encryptDecrypt');
+
+    this.apiFn = new ServiceFunction(this, 'ApiFunction', {
+      entry: 'functions/handlers/api.ts',
+      description: 'HTTP API: profile queries',
+      key,
+      environment: { TABLE_NAME: storage.table.tableName },
+    });
+    storage.grantTableReadWrite(this.apiFn.role);
+
+    this.authorizerFn = new ServiceFunction(this, 'AuthorizerFunction', {
+      entry: 'functions/handlers/authorizer.ts',
+      description: 'HTTP API Lambda authorizer: checks the bearer token against the ApiToken secret',
+      key,
+      timeout: Duration.seconds(10),
+      memorySize: 256,
+      environment: { API_TOKEN_SECRET_ARN: props.apiTokenSecret.secretArn },
+    });
+    props.apiTokenSecret.grantRead(this.authorizerFn.role);
+
+    this.nightlyFn = new ServiceFunction(this, 'NightlyFunction', {
+      entry: 'functions/handlers/nightly.ts',
+      description: 'Nightly reconciliation steps (snapshot, report, failure record)',
+      key,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      environment: {
+        TABLE_NAME: storage.table.tableName,
+        REPORTS_BUCKET: storage.reportsBucket.bucketName,
+      },
+    });
+    storage.grantTableReadWrite(this.nightlyFn.role);
+    storage.grantReportsPut(this.nightlyFn.role);
+
+    const reportsObjects =
+      'Object-level S3 actions can only be scoped by key; the reports bucket exists only for PhoneKey reports and the role may only put (and abort multipart uploads of) objects there, not read, list or delete.';
+    acknowledge(this.importFn.role, {
+      'AwsSolutions-IAM5[Resource::<RawBucket.Arn>/*]':
+        'Object-level S3 actions can only be scoped by key; the import function must read (GetObject/GetObjectVersion, read-only) whatever file an S3 notification names in the raw bucket, whose source folders are not known in advance.',
+      'AwsSolutions-IAM5[Resource::<ReportsBucket.Arn>/*]': reportsObjects,
+    });
+    acknowledge(this.nightlyFn.role, { 'AwsSolutions-IAM5[Resource::<ReportsBucket.Arn>/*]': reportsObjects });
+  }
+}

@@ -1,0 +1,91 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { Api } from './api.ts';
+import { Functions } from './functions.ts';
+import { createDataKey } from './security.ts';
+import { Storage } from './storage.ts';
+import { acknowledge, pinLogicalId } from './util.ts';
+import { NightlyWorkflow } from './workflow.ts';
+
+/** Key prefix in the raw bucket whose new objects start an import. */
+export const INCOMING_PREFIX = 'incoming/';
+
+/** Pinned CloudFormation logical ids of the resources other tools look up in the template. */
+export const LOGICAL_IDS = {
+  key: 'DataKey',
+  table: 'Table',
+  rawBucket: 'RawBucket',
+  reportsBucket: 'ReportsBucket',
+  accessLogBucket: 'AccessLogBucket',
+  apiTokenSecret: 'ApiToken',
+  importDeadLetterQueue: 'ImportDeadLetterQueue',
+  importFunction: 'ImportFunction',
+  apiFunction: 'ApiFunction',
+  authorizerFunction: 'AuthorizerFunction',
+  nightlyFunction: 'NightlyFunction',
+  httpApi: 'HttpApi',
+  stateMachine: 'NightlyStateMachine',
+  schedule: 'NightlySchedule',
+} as const;
+
+/** The whole PhoneKey system: the single source of truth for what deploys and what runs locally. */
+export class PhoneKeyStack extends Stack {
+  readonly storage: Storage;
+  readonly functions: Functions;
+  readonly api: Api;
+  readonly nightly: NightlyWorkflow;
+  readonly apiTokenSecret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const key = createDataKey(this, 'DataKey');
+    pinLogicalId(key, LOGICAL_IDS.key);
+
+    this.storage = new Storage(this, 'Storage', { key });
+
+    this.apiTokenSecret = new secretsmanager.Secret(this, 'ApiToken', {
+      description: 'Bearer token for the PhoneKey HTTP API (Authorization header)',
+      encryptionKey: key,
+      generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
+    });
+    pinLogicalId(this.apiTokenSecret, LOGICAL_IDS.apiTokenSecret);
+    acknowledge(this.apiTokenSecret, {
+      'AwsSolutions-SMG4':
+        'The API token is a static bearer credential shared with the CLI and integrators; rotating it needs a coordinated hand-over, so it is rotated by an operator (put-secret-value) rather than by a rotation Lambda. The authorizer reads the current value on each cache miss.',
+    });
+
+    this.functions = new Functions(this, 'Functions', { key, storage: this.storage, apiTokenSecret: this.apiTokenSecret });
+
+    this.storage.rawBucket.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new s3n.LambdaDestination(this.functions.importFn.fn),
+      { prefix: INCOMING_PREFIX },
+    );
+    // CDK's singleton custom resource that writes the bucket's notification configuration.
+    for (const child of this.node.children) {
+      if (child.node.id.startsWith('BucketNotificationsHandler')) {
+        acknowledge(child, {
+          'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
+            "CDK's internal BucketNotificationsHandler (a deploy-time custom resource, not application code) ships with this role; it only lets the handler write its own CloudWatch logs, and its other permission is s3:PutBucketNotification on the raw bucket alone.",
+        });
+      }
+    }
+
+    this.api = new Api(this, 'Api', { key, authorizerFunction: this.functions.authorizerFn.fn });
+    this.api.addRoute(HttpMethod.GET, '/v1/profiles/{phone}', this.functions.apiFn.fn);
+
+    this.nightly = new NightlyWorkflow(this, 'Nightly', { key, nightlyFunction: this.functions.nightlyFn.fn });
+
+    new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
+    new CfnOutput(this, 'RawBucketName', { value: this.storage.rawBucket.bucketName });
+    new CfnOutput(this, 'ReportsBucketName', { value: this.storage.reportsBucket.bucketName });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'StateMachineArn', { value: this.nightly.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ApiTokenSecretArn', { value: this.apiTokenSecret.secretArn });
+  }
+}

@@ -1,0 +1,100 @@
+import { Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { acknowledge, pinLogicalId } from './util.ts';
+
+/** When the nightly reconciliation starts: 02:00 every day, China time. */
+export const NIGHTLY_CRON = 'cron(0 2 * * ? *)';
+export const NIGHTLY_TIME_ZONE = TimeZone.ASIA_SHANGHAI;
+
+export interface NightlyWorkflowProps {
+  readonly key: kms.IKey;
+  readonly nightlyFunction: lambda.IFunction;
+}
+
+/**
+ * The nightly state machine (Snapshot → Report → Done; any failure → RecordFailure → Failed) and
+ * the EventBridge Scheduler schedule that starts it. Every task invokes the nightly function
+ * directly (`payloadResponseOnly`, so each Task's Resource is the plain function ARN) with
+ * `{ step, runId: $$.Execution.Name, input: $ }`.
+ */
+export class NightlyWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly schedule: scheduler.Schedule;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: NightlyWorkflowProps) {
+    super(scope, id);
+    const fn = props.nightlyFunction;
+
+    const step = (stateId: string, stepName: string, extra: Record<string, unknown> = {}) => {
+      const task = new tasks.LambdaInvoke(this, stateId, {
+        stateName: stateId,
+        lambdaFunction: fn,
+        payloadResponseOnly: true,
+        payload: sfn.TaskInput.fromObject({
+          step: stepName,
+          runId: sfn.JsonPath.executionName,
+          input: sfn.JsonPath.entirePayload,
+          ...extra,
+        }),
+        resultPath: `$.${stepName}`,
+        // The function's own limit; also keeps a local ASL runner from using its 60 s default.
+        taskTimeout: sfn.Timeout.duration(Duration.minutes(15)),
+      });
+      task.addRetry({ errors: [sfn.Errors.ALL], maxAttempts: 2, interval: Duration.seconds(10), backoffRate: 2 });
+      return task;
+    };
+
+    const failed = new sfn.Fail(this, 'Failed', {
+      stateName: 'Failed',
+      error: 'NightlyRunFailed',
+      cause: 'A nightly step failed; RecordFailure stored the error for this run.',
+    });
+    const recordFailure = step('RecordFailure', 'failed', { error: sfn.JsonPath.objectAt('$.error') }).next(failed);
+    const snapshot = step('Snapshot', 'snapshot');
+    const report = step('Report', 'report');
+    for (const task of [snapshot, report]) {
+      task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    }
+    const definition = snapshot.next(report).next(new sfn.Succeed(this, 'Done', { stateName: 'Done' }));
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy small.
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-Nightly`,
+      encryptionKey: props.key,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      comment: 'PhoneKey nightly reconciliation',
+      timeout: Duration.hours(6),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    pinLogicalId(this.stateMachine, 'NightlyStateMachine');
+    acknowledge(this.stateMachine.role, {
+      'AwsSolutions-IAM5[Resource::*]':
+        'Added by CDK for logging and tracing: the CloudWatch Logs log-delivery actions (logs:CreateLogDelivery, logs:PutResourcePolicy, ...) and X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* do not support resource-level permissions, so AWS requires Resource "*" for them.',
+      'AwsSolutions-IAM5[Resource::<NightlyFunction.Arn>:*]':
+        'lambda:InvokeFunction on the nightly function and its versions/aliases (ARN suffix :*), as LambdaInvoke grants it; no other function is reachable.',
+    });
+
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: 'Starts the PhoneKey nightly reconciliation',
+      schedule: scheduler.ScheduleExpression.expression(NIGHTLY_CRON, NIGHTLY_TIME_ZONE),
+      target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule' }),
+      }),
+    });
+    pinLogicalId(this.schedule, 'NightlySchedule');
+  }
+}
