@@ -52,7 +52,7 @@ describe('parseMoney: exact to the cent', () => {
     [null, 'null'],
     [{ amount: 1 }, 'object'],
     ['90071992547409.92', 'cents beyond MAX_SAFE_INTEGER'],
-  ])('%j is rejected (%s)', (input) => {
+  ] as [unknown, string][])('%j is rejected (%s)', (input) => {
     expect(parseMoney(input).ok).toBe(false);
   });
 
