@@ -5,6 +5,8 @@
  *   - A body is one JSON object (one event) or a JSON array (a batch). Limits: 1 MiB
  *     (`DEFAULT_MAX_BYTES`, UTF-8 bytes, checked before parsing) and 500 events
  *     (`DEFAULT_MAX_EVENTS`); over either → 413. A leading UTF-8 BOM is ignored.
+ *   - Nesting deeper than 32 levels inside one event (`DEFAULT_MAX_DEPTH`, DynamoDB's document
+ *     limit; it also keeps recursive code downstream safe) → 400 `body.too_deep`.
  *   - Malformed JSON → 400 `body.malformed`, message naming line and column; an empty body →
  *     400 `body.empty`; an empty array → 400 `body.no_events`; a top-level value that is
  *     neither an object nor an array → 400 `body.not_event`.
@@ -18,10 +20,32 @@ import { parseJson, type JsonPosition } from './json.ts';
 
 export const DEFAULT_MAX_EVENTS = 500;
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
+/** Deepest nesting allowed inside one event (the event object itself is level 1); DynamoDB's own limit is 32. */
+export const DEFAULT_MAX_DEPTH = 32;
 
 export interface WebhookBodyOptions {
   maxEvents?: number;
   maxBytes?: number;
+  maxDepth?: number;
+}
+
+/** Deepest bracket nesting of valid JSON text (strings skipped). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
 }
 
 export type WebhookBodyResult =
@@ -36,6 +60,7 @@ function limit(v: number | undefined, fallback: number): number {
 export function parseWebhookBody(body: string, opts: WebhookBodyOptions = {}): WebhookBodyResult {
   const maxBytes = limit(opts.maxBytes, DEFAULT_MAX_BYTES);
   const maxEvents = limit(opts.maxEvents, DEFAULT_MAX_EVENTS);
+  const maxDepth = limit(opts.maxDepth, DEFAULT_MAX_DEPTH);
   if (typeof body !== 'string') {
     return { ok: false, status: 400, problem: { code: 'body.empty', message: 'request body is missing' } };
   }
@@ -58,6 +83,14 @@ export function parseWebhookBody(body: string, opts: WebhookBodyOptions = {}): W
     return { ok: false, status: 400, problem: { code: 'body.malformed', message: parsed.message }, position: parsed.position };
   }
   const value = parsed.value;
+  const depth = nestingDepth(body) - (Array.isArray(value) ? 1 : 0);
+  if (depth > maxDepth) {
+    return {
+      ok: false,
+      status: 400,
+      problem: { code: 'body.too_deep', message: `an event is nested ${depth} levels deep; the limit is ${maxDepth}` },
+    };
+  }
   if (Array.isArray(value)) {
     if (value.length === 0) {
       return { ok: false, status: 400, problem: { code: 'body.no_events', message: 'the array holds no events' } };

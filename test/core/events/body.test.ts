@@ -90,6 +90,17 @@ describe('parseWebhookBody', () => {
     expect(parseWebhookBody(batch(501))).toMatchObject({ ok: false, status: 413 });
   });
 
+  it('nesting deeper than 32 levels inside an event is 400 body.too_deep; 32 passes, in an array too', () => {
+    const nest = (levels: number) => '{"a":'.repeat(levels - 1) + '{"b":"[[[{{{"}' + '}'.repeat(levels - 1);
+    expect(parseWebhookBody(nest(32))).toMatchObject({ ok: true });
+    expect(parseWebhookBody(`[${nest(32)},{"x":1}]`)).toMatchObject({ ok: true });
+    expect(parseWebhookBody(nest(33))).toMatchObject({ ok: false, status: 400, problem: { code: 'body.too_deep' } });
+    expect(parseWebhookBody(`[${nest(33)}]`)).toMatchObject({ ok: false, status: 400, problem: { code: 'body.too_deep' } });
+    expect(parseWebhookBody(`[${nest(3)}]`, { maxDepth: 2 })).toMatchObject({ ok: false, problem: { code: 'body.too_deep' } });
+    const valid = '['.repeat(300_000) + ']'.repeat(300_000);
+    expect(parseWebhookBody(valid)).toMatchObject({ ok: false, status: 400, problem: { code: 'body.too_deep' } });
+  });
+
   it('deep nesting does not overflow the error locator', () => {
     const deep = '['.repeat(200_000) + '}';
     const r = parseWebhookBody(deep);
