@@ -4,7 +4,7 @@
  * crash resumes after the last checkpoint without counting anything twice.
  */
 import { readRows } from '../core/ingest/read-rows.ts';
-import { detectMapping } from '../core/ingest/headers.ts';
+import { withDetectedMapping } from '../core/ingest/headers.ts';
 import { mapRow } from '../core/ingest/map-row.ts';
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
 import { cleanIdentity } from '../core/clean/index.ts';
@@ -95,7 +95,7 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
     for await (const row of readRows(body, { fileName: job.fileName, format: config.format, encoding: config.encoding, sheet: config.sheet, delimiter: config.delimiter })) {
       if ('problem' in row && row.problem.code.startsWith('file.')) throw new FileProblem(row.problem);
       if (!mappingChecked && 'fields' in row) {
-        config = withDetectedMapping(config, Object.keys(row.fields));
+        config = requirePhoneColumn(withDetectedMapping(config, Object.keys(row.fields)), Object.keys(row.fields));
         mappingChecked = true;
       }
       if (row.rowNumber <= resumeAfter) continue; // handled and counted by the attempt that crashed
@@ -141,17 +141,13 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   return finished;
 }
 
-/** Fills the fields a config leaves out from the file's headers; a file without a phone column is refused. */
-function withDetectedMapping(config: SourceConfig, headers: string[]): SourceConfig {
-  const detected = detectMapping(headers);
-  const fields = { ...detected.fields, ...config.fields };
-  if (!fields.phone && !fields.phones) {
-    throw new FileProblem({
-      code: 'file.no_phone_column',
-      message: `no phone column among the headers (${headers.join(', ')}): name one with "fields.phone" in the source config`,
-    });
-  }
-  return { ...config, fields, recordId: config.recordId ?? detected.recordId };
+/** Profiles are keyed by phone: a file with no phone column is refused before anything is written. */
+function requirePhoneColumn(config: SourceConfig, headers: string[]): SourceConfig {
+  if (config.fields?.phone || config.fields?.phones) return config;
+  throw new FileProblem({
+    code: 'file.no_phone_column',
+    message: `no phone column among the headers (${headers.join(', ')}): name one with "fields.phone" in the source config`,
+  });
 }
 
 async function writeReports(job: ImportJob, deps: ImportDeps, state: ImportState, rejects: Reject[]): Promise<string> {

@@ -134,10 +134,15 @@ class FunctionPool {
   }
 }
 
+/**
+ * The application's functions: those with a bundle in the assembly. CDK's own deployment helpers
+ * (inline code behind custom resources such as bucket notifications) are skipped, because the
+ * local cloud applies those resources itself.
+ */
 export function functionSpecs(template: Template, cdkOutDir: string): FunctionSpec[] {
-  return resourcesOfType(template, 'AWS::Lambda::Function').map(([logicalId, resource]) => {
-    const assetPath = resource.Metadata?.['aws:asset:path'];
-    if (!assetPath) throw new Error(`function ${logicalId} has no bundled asset in the template`);
+  const bundled = resourcesOfType(template, 'AWS::Lambda::Function').filter(([, r]) => r.Metadata?.['aws:asset:path']);
+  return bundled.map(([logicalId, resource]) => {
+    const assetPath = resource.Metadata!['aws:asset:path'];
     const props = resource.Properties ?? {};
     const [file, handlerName] = String(props.Handler ?? 'index.handler').split('.');
     const environment = resolve(template, props.Environment?.Variables ?? {}) as Record<string, string>;

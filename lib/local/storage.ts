@@ -49,8 +49,7 @@ export async function startStorage(dataDir: string, ports: { dynamodb: number; s
     silent: true,
     allowMismatchedSignatures: true,
   });
-  const s3Server: Server = await s3.run();
-  const s3Port = (s3Server.address() as AddressInfo).port;
+  const { port: s3Port } = (await s3.run()) as AddressInfo;
 
   const listeners: Array<(r: S3EventRecord) => void> = [];
   s3.on('event', (event: { Records: S3EventRecord[] }) => {
