@@ -194,15 +194,25 @@ export function provinceOfCity(city: string): string | undefined {
   return CITY_BY_NAME.get(city)?.province.name;
 }
 
+/** Names in Google's geocoding data that have since changed (or are misspelt there). */
+const CITY_RENAMES: Record<string, string> = {
+  襄樊市: '襄阳市', 株州市: '株洲市', 毕节地区: '毕节市', 铜仁地区: '铜仁市', 海东地区: '海东市', 昌都地区: '昌都市',
+  林芝地区: '林芝市', 那曲地区: '那曲市', 日喀则地区: '日喀则市', 山南地区: '山南市', 哈密地区: '哈密市', 吐鲁番地区: '吐鲁番市',
+};
+
 /**
  * Splits a geocoder description such as 广东省深圳市 / 内蒙古呼和浩特市 / 北京市 into province and city
- * (official names). Used for phone locations.
+ * (official names). Where an area code serves several cities (辽宁省沈阳市、铁岭市、抚顺市) the first,
+ * the code's home city, is taken. Used for phone locations.
  */
-export function splitCnLocation(desc: string): { province?: string; city?: string; provinceEn?: string } {
+export function splitCnLocation(desc: string): { province?: string; city?: string; provinceEn?: string; cityEn?: string } {
   const pm = matchProvince(desc);
   if (!pm) return { city: desc };
   const p = pm.p;
-  if (p.kind === 'municipality' || p.kind === 'sar') return { province: p.name, city: p.name, provinceEn: p.en };
-  const rest = desc.slice(pm.len);
-  return { province: p.name, city: rest || undefined, provinceEn: p.en };
+  if (p.kind === 'municipality' || p.kind === 'sar') return { province: p.name, city: p.name, provinceEn: p.en, cityEn: p.en };
+  const first = desc.slice(pm.len).split('、')[0];
+  if (!first) return { province: p.name, provinceEn: p.en };
+  const city = CITY_RENAMES[first] ?? first;
+  const known = CITY_BY_NAME.get(city);
+  return { province: p.name, city, provinceEn: p.en, ...(known?.en ? { cityEn: known.en } : {}) };
 }

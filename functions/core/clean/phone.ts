@@ -78,7 +78,7 @@ export const PHONE_PROBLEMS = {
   'phone.invalid_length': 'The number has a digit count that no number of its kind has.',
   'phone.invalid_country': 'The country calling code does not exist.',
   'phone.repeated_digits': 'The number is one digit repeated (e.g. 11111111111), a stand-in rather than a real number.',
-  'phone.sequential_digits': 'The number is a run of consecutive digits (e.g. 12345678901), a stand-in rather than a real number.',
+  'phone.sequential_digits': 'The number is a run of consecutive digits (e.g. 12345678901) outside any assigned range, a stand-in rather than a real number.',
   'phone.unassigned_range': 'The number has a plausible length but falls in a range that is not assigned.',
   'phone.no_area_code': 'A local landline number without an area code, and the source gives no default area code.',
   'phone.invalid': 'The text cannot be read as a phone number.',
@@ -274,9 +274,8 @@ function fastCnMobile(national: string): Core | undefined {
   if (!FAST_MOBILE.test(national) || national.startsWith('179')) return undefined;
   const e164 = '+86' + national;
   if (isRepeated(national)) return fail('phone.repeated_digits', { e164, region: 'CN' });
-  if (isSequential(national)) return fail('phone.sequential_digits', { e164, region: 'CN' });
   const libType = cnNumberType(national);
-  if (libType === undefined) return fail('phone.unassigned_range', { e164, region: 'CN' });
+  if (libType === undefined) return fail(isSequential(national) ? 'phone.sequential_digits' : 'phone.unassigned_range', { e164, region: 'CN' });
   const type: PhoneType = TYPE_MAP[libType] ?? 'unknown';
   return { valid: true, e164, type, region: 'CN', ...locate('86', national, type) };
 }
@@ -323,20 +322,12 @@ function locate(cc: string, nn: string, type: PhoneType): Pick<Core, 'location' 
     const en = geocode(cc, nn, 'en');
     const loc: PhoneLocation = {};
     if (cc === '86') {
-      if (zh) {
-        const s = splitCnLocation(zh);
-        if (s.province) loc.province = s.province;
-        if (s.city) loc.city = s.city;
-      }
-      if (en) {
+      if (zh) Object.assign(loc, splitCnLocation(zh));
+      if (en && !loc.cityEn) {
+        // "Shenzhen, Guangdong"; several cities sharing a code are written "A/B/C, Province".
         const comma = en.lastIndexOf(', ');
-        if (comma > 0) {
-          loc.cityEn = en.slice(0, comma);
-          loc.provinceEn = en.slice(comma + 2);
-        } else {
-          loc.provinceEn = en;
-          if (loc.province && loc.province === loc.city) loc.cityEn = en;
-        }
+        if (comma > 0) loc.cityEn = en.slice(0, comma).split('/')[0];
+        loc.provinceEn ??= comma > 0 ? en.slice(comma + 2) : en;
       }
     } else {
       if (zh) loc.city = zh;
@@ -415,11 +406,14 @@ function computeCore(compact: string, ctx: PhoneContext | undefined): Core {
   const base: Partial<Core> = { e164 };
   if (region) base.region = region;
   // Checked on the national number only: 12345678 behind a default area code is a real landline.
+  // One digit repeated is never a real customer's number, whatever the ranges say.
   if (isRepeated(national)) return fail('phone.repeated_digits', base);
-  if (isSequential(national)) return fail('phone.sequential_digits', base);
   // With max metadata libphonenumber's isValid() is exactly getType() !== undefined: call it once.
   const libType = p.getType();
   if (libType === undefined) {
+    // A run such as 12345678901 is named as the reason; it never overrides a valid range
+    // (090-1234-5678 is a real Japanese mobile number).
+    if (isSequential(national)) return fail('phone.sequential_digits', base);
     let code: PhoneProblemCode | undefined;
     if (p.countryCallingCode === '86' && /^1[3-9]/.test(national)) {
       code = national.length < 11 ? 'phone.too_short' : national.length > 11 ? 'phone.too_long' : 'phone.unassigned_range';
