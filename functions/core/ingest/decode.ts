@@ -52,16 +52,21 @@ export function detectUtf16(sample: Buffer): TextEncoding | undefined {
   return undefined;
 }
 
-/** Drops an incomplete multi-byte sequence at the end of a sample cut from a longer stream. */
-function trimIncompleteUtf8Tail(buf: Buffer): Buffer {
+/** Length of `buf` without an incomplete UTF-8 sequence at its end. */
+export function completeUtf8Length(buf: Uint8Array): number {
   const n = buf.length;
   for (let back = 1; back <= Math.min(4, n); back++) {
     const b = buf[n - back]!;
     if ((b & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead
     const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
-    return need > back ? buf.subarray(0, n - back) : buf;
+    return need > back ? n - back : n;
   }
-  return buf;
+  return n;
+}
+
+/** Drops an incomplete multi-byte sequence at the end of a sample cut from a longer stream. */
+function trimIncompleteUtf8Tail(buf: Buffer): Buffer {
+  return buf.subarray(0, completeUtf8Length(buf));
 }
 
 /** Decides between UTF-8 and GB18030 for bytes that start at the first non-ASCII byte. */

@@ -70,6 +70,10 @@ export class NdjsonScanner {
   private parseLine(text: string, out: JsonItem[]): void {
     const t = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (t.trim() === '') return;
+    if (t.length > this.maxLineChars) {
+      out.push({ kind: 'error', line: this.line, raw: t.slice(0, 200), message: `the line is longer than ${this.maxLineChars} characters` });
+      return;
+    }
     try {
       out.push({ kind: 'value', value: JSON.parse(t), line: this.line });
     } catch (err) {

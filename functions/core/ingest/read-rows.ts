@@ -219,7 +219,7 @@ export async function* readRows(input: ByteInput, opts: ReadRowsOptions): AsyncG
       }
       const skip = opts.skipRows ?? 0;
       async function* afterSkip(): AsyncGenerator<TableItem> {
-        for await (const it of readXlsxCells(stream, opts.sheet)) {
+        for await (const it of readXlsxCells(stream, { sheet: opts.sheet })) {
           if (it.kind === 'cells' && it.line <= skip) continue;
           yield it;
         }
@@ -239,6 +239,9 @@ export async function* readRows(input: ByteInput, opts: ReadRowsOptions): AsyncG
       return;
     }
     format ??= sniffTextFormat(peeked.head);
+    // A ".json" file that holds one object per line is NDJSON: read it line by line, so that a
+    // bad line costs only that line.
+    if (format === 'json' && sniffTextFormat(peeked.head) === 'ndjson') format = 'ndjson';
     info.format = format;
 
     if (format === 'json' || format === 'ndjson') {
