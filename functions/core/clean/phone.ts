@@ -507,5 +507,5 @@ export function splitPhones(raw: string): string[] {
   // Two whole mobile numbers separated by spaces: "13800138000 13900139000".
   const mm = s.split(/\s+/);
   if (mm.length >= 2 && mm.every((x) => /^(?:\+?86)?1[3-9]\d{9}$/.test(x))) return mm;
-  return [s];
+  return [String(raw)];
 }
