@@ -71,7 +71,8 @@ function strategiesFor(rules: MatchRules, field: GoldenField): readonly Strategy
 }
 
 /** Builds the golden record of a cluster. `genericPhones` are left out of the profile's numbers. */
-export function goldenRecord(members: CleanRecord[], rules: MatchRules, genericPhones: ReadonlySet<string>): GoldenResult {
+export function goldenRecord(members: readonly CleanRecord[], rules: MatchRules, genericPhones: ReadonlySet<string>): GoldenResult {
+  if (members.length === 1) return single(members[0]!, genericPhones);
   const golden: Partial<CleanRecord> = {};
   const names: Cand[] = [];
   members.forEach((rec, order) => {
@@ -129,6 +130,26 @@ export function goldenRecord(members: CleanRecord[], rules: MatchRules, genericP
   }
   golden.phones = phones;
   return { golden, phones, primaryPhone };
+}
+
+/** A record alone is its own golden record (fast path: most clusters of a batch are single). */
+function single(r: CleanRecord, genericPhones: ReadonlySet<string>): GoldenResult {
+  const golden: Partial<CleanRecord> = {};
+  if (r.name) golden.name = r.name;
+  if (r.nameKey) golden.nameKey = r.nameKey;
+  if (r.namePinyin) golden.namePinyin = r.namePinyin;
+  for (const f of SCALAR_FIELDS) if (r[f]) (golden as Record<string, string>)[f] = r[f];
+  if (r.externalIds) {
+    const ext: Record<string, string> = {};
+    let any = false;
+    for (const k in r.externalIds) if (r.externalIds[k]) (ext[k] = r.externalIds[k]), (any = true);
+    if (any) golden.externalIds = ext;
+  }
+  if (r.observedAt) golden.observedAt = r.observedAt;
+  const phones: string[] = [];
+  for (const p of r.phones) if (!genericPhones.has(p) && !phones.includes(p)) phones.push(p);
+  golden.phones = phones;
+  return phones.length > 0 ? { golden, phones, primaryPhone: phones[0] } : { golden, phones };
 }
 
 function pickPhone(cands: Cand[], rules: MatchRules): string {

@@ -23,7 +23,7 @@ function part(r: Partial<CleanRecord>, p: KeyPart): PartValue {
     case 'phone':
       return r.phones && r.phones.length > 0 ? r.phones : undefined;
     case 'email':
-      return r.email ? r.email.toLowerCase() : undefined;
+      return r.email || undefined;
     case 'memberId':
       return r.memberId || undefined;
     case 'externalIds.*': {
@@ -35,7 +35,7 @@ function part(r: Partial<CleanRecord>, p: KeyPart): PartValue {
     case 'nameKey':
       return r.nameKey || undefined;
     case 'namePinyin':
-      return r.namePinyin ? r.namePinyin.replace(/\s+/g, '').toLowerCase() : undefined;
+      return r.namePinyin || undefined;
     case 'nameTokens': {
       const t = nameTokens(r);
       return t.length > 0 ? t.sort().join(' ') : undefined;
@@ -69,35 +69,92 @@ function part(r: Partial<CleanRecord>, p: KeyPart): PartValue {
   }
 }
 
+const scratch: Array<string | string[]> = [];
+/** Most key combinations one record yields for one definition (several phones × several ids). */
+export const MAX_KEYS_PER_RECORD = 64;
+
+/** Collects the part values into `scratch`; returns how many key combinations there are (0 if a part is missing). */
+function gather(r: Partial<CleanRecord>, def: BlockingKey): number {
+  let total = 1;
+  for (let i = 0; i < def.parts.length; i++) {
+    const v = part(r, def.parts[i] as KeyPart);
+    if (v === undefined) return 0;
+    scratch[i] = v;
+    if (typeof v !== 'string') total *= v.length;
+  }
+  return Math.min(total, MAX_KEYS_PER_RECORD);
+}
+
+/** Key text is compared without whitespace and with ASCII letters in lower case (as keyHashes hashes it). */
+function normalizeKeyText(s: string): string {
+  return s.replace(/[\s\u3000]+/g, '').replace(/[A-Z]+/g, (x) => x.toLowerCase());
+}
+
+let rest = 0;
+/** Part i's value for key combination `combo`; leaves the remaining combination index in `rest`. */
+function pick(i: number, combo: number): string {
+  const v = scratch[i]!;
+  if (typeof v === 'string') {
+    rest = combo;
+    return v;
+  }
+  rest = Math.floor(combo / v.length);
+  return v[combo % v.length]!;
+}
+
 /**
- * Calls `emit(value)` for each key value this blocking definition yields for the record (none
- * when a part is missing; the cartesian product when a part has several values, e.g. phones).
- * `value` excludes the definition id; `blockingKeys` prefixes it.
+ * Writes one 53-bit hash per key value of the record into `out` (two 32-bit FNV/Murmur-style
+ * hashes over the parts, whitespace skipped and ASCII lower-cased, no string built) and returns
+ * how many. The batch resolver blocks on
+ * these numbers, so a million records cost no million-entry string map.
  */
-export function forEachKeyValue(r: Partial<CleanRecord>, def: BlockingKey, emit: (value: string) => void): void {
-  const parts = def.parts;
-  if (parts.length === 1) {
-    const v = part(r, parts[0] as KeyPart);
-    if (v === undefined) return;
-    if (typeof v === 'string') emit(v);
-    else for (const x of v) emit(x);
-    return;
+export function keyHashes(r: Partial<CleanRecord>, def: BlockingKey, out: Float64Array): number {
+  const total = gather(r, def);
+  for (let c = 0; c < total; c++) {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c;
+    let rem = c;
+    for (let i = 0; i < def.parts.length; i++) {
+      const s = pick(i, rem);
+      rem = rest;
+      for (let k = 0; k < s.length; k++) {
+        let ch = s.charCodeAt(k);
+        if (ch === 32 || ch === 9 || ch === 10 || ch === 13 || ch === 0x3000) continue;
+        if (ch >= 65 && ch <= 90) ch += 32;
+        h1 = Math.imul(h1 ^ ch, 16777619);
+        h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
+        h2 ^= h2 >>> 15;
+      }
+      h1 = Math.imul(h1 ^ 0x1f, 16777619);
+      h2 = Math.imul(h2 ^ 0x1f, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    out[c] = (h1 >>> 0) * 2097152 + ((h2 >>> 0) >>> 11);
   }
-  let acc: string[] = [''];
-  for (let i = 0; i < parts.length; i++) {
-    const v = part(r, parts[i] as KeyPart);
-    if (v === undefined) return;
-    const vs = typeof v === 'string' ? [v] : v;
-    const next: string[] = [];
-    for (const a of acc) for (const x of vs) next.push(i === 0 ? x : `${a}|${x}`);
-    acc = next;
+  return total;
+}
+
+/** The key values (parts joined by `|`) of a record for one definition, in the order of keyHashes. */
+export function keyValues(r: Partial<CleanRecord>, def: BlockingKey): string[] {
+  const total = gather(r, def);
+  const out: string[] = [];
+  for (let c = 0; c < total; c++) {
+    let rem = c;
+    let key = '';
+    for (let i = 0; i < def.parts.length; i++) {
+      const s = pick(i, rem);
+      rem = rest;
+      const v = normalizeKeyText(s);
+      key = i === 0 ? v : `${key}|${v}`;
+    }
+    out.push(key);
   }
-  for (const a of acc) emit(a);
+  return out;
 }
 
 /** Every blocking key of a record, as `<blockingId>:<value>`: what storage indexes for check-on-entry. */
 export function blockingKeys(record: Partial<CleanRecord>, rules: MatchRules): string[] {
   const out: string[] = [];
-  for (const def of rules.blocking) forEachKeyValue(record, def, (v) => out.push(`${def.id}:${v}`));
+  for (const def of rules.blocking) for (const v of keyValues(record, def)) out.push(`${def.id}:${v}`);
   return [...new Set(out)];
 }

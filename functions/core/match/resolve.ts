@@ -30,7 +30,7 @@
  */
 import type { CleanRecord } from '../model.ts';
 import { goldenRecord } from './golden.ts';
-import { forEachKeyValue, recordKey } from './keys.ts';
+import { keyHashes, keyValues, MAX_KEYS_PER_RECORD, recordKey } from './keys.ts';
 import { nameSimilarity } from './similarity.ts';
 import type { BlockingKey, MatchRules } from './rules.ts';
 import {
@@ -131,6 +131,20 @@ function genericField(def: BlockingKey): keyof GenericValues | undefined {
   return undefined;
 }
 
+/** The key value (as in blockingKeys) of a block, found back from one member and the block's hash. */
+function blockValue(r: CleanRecord, def: BlockingKey, h: number, hashScale: number, buf: Float64Array): string {
+  const k = keyHashes(r, def, buf);
+  const values = keyValues(r, def);
+  for (let c = 0; c < k; c++) if (Math.floor((buf[c]! / 2 ** 53) * hashScale) === h) return values[c]!;
+  return values[0]!;
+}
+
+function hasGenericPhone(r: CleanRecord, genericPhones: ReadonlySet<string>): boolean {
+  if (genericPhones.size === 0) return false;
+  for (const p of r.phones) if (genericPhones.has(p)) return true;
+  return false;
+}
+
 function nameSignature(r: CleanRecord): string | undefined {
   return r.namePinyin || r.nameKey || r.name || undefined;
 }
@@ -175,57 +189,60 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
   let blocks = 0;
   let oversized = 0;
 
-  // 1. blocking
-  let occRec = new Int32Array(Math.max(16, n));
-  let occNext = new Int32Array(Math.max(16, n));
+  // 1. blocking: per definition, one float per (key, record): hash in the high bits, record
+  // index in the low bits; sorted, equal high bits are one block (a rare hash collision only
+  // adds comparisons).
+  const recBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const recScale = 2 ** recBits;
+  const hashScale = 2 ** (53 - recBits);
+  const hashBuf = new Float64Array(MAX_KEYS_PER_RECORD);
+  let occ = new Float64Array(Math.max(16, n));
   const members: number[] = [];
   for (const def of rules.blocking) {
-    const head = new Map<string, number>();
-    let occ = 0;
+    let len = 0;
     for (let i = 0; i < n; i++) {
-      forEachKeyValue(records[i]!, def, (v) => {
-        if (occ === occRec.length) {
-          const r2 = new Int32Array(occ * 2);
-          r2.set(occRec);
-          occRec = r2;
-          const n2 = new Int32Array(occ * 2);
-          n2.set(occNext);
-          occNext = n2;
+      const k = keyHashes(records[i]!, def, hashBuf);
+      for (let c = 0; c < k; c++) {
+        if (len === occ.length) {
+          const o2 = new Float64Array(len * 2);
+          o2.set(occ);
+          occ = o2;
         }
-        occRec[occ] = i;
-        const prev = head.get(v);
-        occNext[occ] = prev === undefined ? -1 : prev;
-        head.set(v, occ++);
-      });
+        occ[len++] = Math.floor((hashBuf[c]! / 2 ** 53) * hashScale) * recScale + i;
+      }
     }
+    const sortedOcc = occ.subarray(0, len).sort();
     const gField = def.identifier ? genericField(def) : undefined;
     const maxBlock = def.maxBlockSize ?? guards.maxBlockSize;
-    for (const [value, last] of head) {
-      if (occNext[last] === -1) continue;
+    for (let start = 0; start < len; ) {
+      const h = Math.floor(sortedOcc[start]! / recScale);
+      let end = start + 1;
+      while (end < len && Math.floor(sortedOcc[end]! / recScale) === h) end++;
+      if (end - start < 2) {
+        start = end;
+        continue;
+      }
       members.length = 0;
-      for (let o = last; o !== -1; o = occNext[o]!) {
-        const r = occRec[o]!;
+      for (let o = start; o < end; o++) {
+        const r = sortedOcc[o]! - h * recScale;
         if (members[members.length - 1] !== r) members.push(r);
       }
+      start = end;
       if (members.length < 2) continue;
       blocks++;
       if (def.identifier) {
-        let isGeneric = members.length > guards.genericValue.maxRecords;
-        if (!isGeneric) isGeneric = distinctNamesExceed(records, members, guards.genericValue.maxDistinctNames);
+        const isGeneric = members.length > guards.genericValue.maxRecords || distinctNamesExceed(records, members, guards.genericValue.maxDistinctNames);
         if (isGeneric) {
+          const value = blockValue(records[members[0]!]!, def, h, hashScale, hashBuf);
           genericList.push(`${def.id}:${value}`);
           if (gField) generic[gField].add(value);
           continue;
         }
       }
-      members.reverse();
       if (members.length <= maxBlock) {
         for (let x = 0; x < members.length; x++) {
           const i = members[x]!;
-          for (let y = x + 1; y < members.length; y++) {
-            const j = members[y]!;
-            pairs.push(i < j ? i * n + j : j * n + i);
-          }
+          for (let y = x + 1; y < members.length; y++) pairs.push(i * n + members[y]!);
         }
       } else {
         oversized++;
@@ -233,8 +250,8 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
         const order = members.map((_, k) => k).sort((a, b) => (sortKeys[a]! < sortKeys[b]! ? -1 : sortKeys[a]! > sortKeys[b]! ? 1 : a - b));
         for (let x = 0; x < order.length; x++) {
           const i = members[order[x]!]!;
-          const end = Math.min(order.length, x + 1 + guards.windowSize);
-          for (let y = x + 1; y < end; y++) {
+          const end2 = Math.min(order.length, x + 1 + guards.windowSize);
+          for (let y = x + 1; y < end2; y++) {
             const j = members[order[y]!]!;
             pairs.push(i < j ? i * n + j : j * n + i);
           }
@@ -242,11 +259,13 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
       }
     }
   }
-  occRec = occNext = new Int32Array(0);
+  occ = new Float64Array(0);
 
   // human decisions
   const keyIndex = new Map<string, number>();
-  keys.forEach((k, i) => keyIndex.set(k, i));
+  const wanted = new Set<string>();
+  for (const [a, b] of [...(opts.noMerge ?? []), ...(opts.approved ?? [])]) wanted.add(a).add(b);
+  if (wanted.size > 0) keys.forEach((k, i) => wanted.has(k) && keyIndex.set(k, i));
   const codeOf = (p: [string, string]): number | undefined => {
     const i = keyIndex.get(p[0]);
     const j = keyIndex.get(p[1]);
@@ -415,22 +434,33 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
     reviews.push({ a: keys[pairA[k]!]!, b: keys[pairB[k]!]!, score: round(s), fieldScores: fieldScores(c, buf), reason: why });
   }
 
-  // 5. clusters
+  // 5. clusters, in order of their first record
   const clusterOf = new Int32Array(n).fill(-1);
-  const memberLists: number[][] = [];
+  const clusterSize: number[] = [];
+  const recCluster = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const r = find(i);
     let ci = clusterOf[r]!;
     if (ci < 0) {
-      ci = clusterOf[r] = memberLists.length;
-      memberLists.push([]);
+      ci = clusterOf[r] = clusterSize.length;
+      clusterSize.push(0);
     }
-    memberLists[ci]!.push(i);
+    recCluster[i] = ci;
+    clusterSize[ci]!++;
   }
-  const mergesOf: MergeExplanation[][] = memberLists.map(() => []);
+  const nc = clusterSize.length;
+  const startOf = new Int32Array(nc + 1);
+  for (let ci = 0; ci < nc; ci++) startOf[ci + 1] = startOf[ci]! + clusterSize[ci]!;
+  const byCluster = new Int32Array(n);
+  const fillAt = startOf.slice(0, nc);
+  for (let i = 0; i < n; i++) byCluster[fillAt[recCluster[i]!]!++] = i;
+  const mergesOf = new Map<number, MergeExplanation[]>();
   for (const k of merged) {
     const s = scoreInto(c, records[pairA[k]!]!, records[pairB[k]!]!, generic, buf, f1);
-    mergesOf[clusterOf[find(pairA[k]!)]!]!.push({
+    const ci = recCluster[pairA[k]!]!;
+    let list = mergesOf.get(ci);
+    if (!list) mergesOf.set(ci, (list = []));
+    list.push({
       a: keys[pairA[k]!]!,
       b: keys[pairB[k]!]!,
       rule: flags[k]! & F_APPROVED ? 'approved' : ruleName(c, buf),
@@ -438,12 +468,22 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
       fieldScores: fieldScores(c, buf),
     });
   }
-  const clusters: ResolvedCluster[] = memberLists.map((ml, ci) => {
-    const g = goldenRecord(ml.map((i) => records[i]!), rules, generic.phones);
-    const cl: ResolvedCluster = { members: ml.map((i) => keys[i]!), phones: g.phones, golden: g.golden, merges: mergesOf[ci]! };
+  const clusters: ResolvedCluster[] = new Array(nc);
+  const group: CleanRecord[] = [];
+  for (let ci = 0; ci < nc; ci++) {
+    const from = startOf[ci]!;
+    const to = startOf[ci + 1]!;
+    group.length = 0;
+    const memberKeys: string[] = new Array(to - from);
+    for (let x = from; x < to; x++) {
+      group.push(records[byCluster[x]!]!);
+      memberKeys[x - from] = keys[byCluster[x]!]!;
+    }
+    const g = to - from === 1 && !hasGenericPhone(group[0]!, generic.phones) ? { golden: group[0]!, phones: group[0]!.phones, primaryPhone: group[0]!.phones[0] } : goldenRecord(group, rules, generic.phones);
+    const cl: ResolvedCluster = { members: memberKeys, phones: g.phones, golden: g.golden, merges: mergesOf.get(ci) ?? [] };
     if (g.primaryPhone) cl.primaryPhone = g.primaryPhone;
-    return cl;
-  });
+    clusters[ci] = cl;
+  }
 
   return {
     clusters,

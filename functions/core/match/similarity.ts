@@ -159,7 +159,7 @@ const CJK = /[\u3400-\u9fff]/;
  */
 export function addressSimilarity(a: string, b: string): number {
   if (a === b) return a.length === 0 ? 0 : 1;
-  if (CJK.test(a) || CJK.test(b)) return bigramDice(a.replace(ADDRESS_PUNCT, ''), b.replace(ADDRESS_PUNCT, ''));
+  if (CJK.test(a) || CJK.test(b)) return bigramDice(a, b);
   const ta = a.toLowerCase().split(ADDRESS_PUNCT).filter((t) => t.length > 0);
   const tb = b.toLowerCase().split(ADDRESS_PUNCT).filter((t) => t.length > 0);
   if (ta.length === 0 || tb.length === 0) return 0;
@@ -186,24 +186,65 @@ export function addressSimilarity(a: string, b: string): number {
   return shared / (ta.length + tb.length - shared);
 }
 
-/** Dice coefficient over character bigrams (a single character counts as one "bigram"). */
+function isSeparator(c: number): boolean {
+  // ASCII space and punctuation, and the CJK punctuation people type in addresses
+  return c <= 47 || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 127) || c === 0x3000 || c === 0x3001 || c === 0x3002 || c === 0xff0c || c === 0xff08 || c === 0xff09 || c === 0xff1a || c === 0xff1b || c === 0x2014;
+}
+
+let gramsA = new Int32Array(256);
+let gramsB = new Int32Array(256);
+
+/** Character bigrams of `s` (separators skipped) as sorted ints in `out`; returns the count (-1: a single character, in out[0]). */
+function bigrams(s: string, which: 0 | 1): number {
+  let out = which === 0 ? gramsA : gramsB;
+  if (out.length < s.length) {
+    out = new Int32Array(s.length * 2);
+    if (which === 0) gramsA = out;
+    else gramsB = out;
+  }
+  let prev = -1;
+  let k = 0;
+  let chars = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isSeparator(c)) continue;
+    chars++;
+    if (prev >= 0) out[k++] = (prev << 16) | c;
+    prev = c;
+  }
+  if (chars === 1) {
+    out[0] = prev;
+    return -1;
+  }
+  out.subarray(0, k).sort();
+  return k;
+}
+
+/**
+ * Dice coefficient over character bigrams, separators and punctuation skipped: 2·shared /
+ * (bigrams of a + bigrams of b). Works on sorted integer codes in scratch buffers: no allocation.
+ */
 export function bigramDice(a: string, b: string): number {
   if (a === b) return a.length === 0 ? 0 : 1;
-  if (a.length === 0 || b.length === 0) return 0;
-  if (a.length === 1 || b.length === 1) return a.includes(b) || b.includes(a) ? 2 / (a.length + b.length) : 0;
-  const grams = new Map<string, number>();
-  for (let i = 0; i < a.length - 1; i++) {
-    const g = a.slice(i, i + 2);
-    grams.set(g, (grams.get(g) ?? 0) + 1);
+  const na = bigrams(a, 0);
+  const nb = bigrams(b, 1);
+  if (na === -1 || nb === -1) {
+    if (na === -1 && nb === -1) return gramsA[0] === gramsB[0] ? 1 : 0;
+    return 0;
   }
+  if (na === 0 || nb === 0) return 0;
+  let i = 0;
+  let j = 0;
   let shared = 0;
-  for (let i = 0; i < b.length - 1; i++) {
-    const g = b.slice(i, i + 2);
-    const c = grams.get(g);
-    if (c) {
+  while (i < na && j < nb) {
+    const x = gramsA[i]!;
+    const y = gramsB[j]!;
+    if (x === y) {
       shared++;
-      grams.set(g, c - 1);
-    }
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
   }
-  return (2 * shared) / (a.length - 1 + b.length - 1);
+  return (2 * shared) / (na + nb);
 }

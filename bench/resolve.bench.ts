@@ -1,0 +1,122 @@
+/**
+ * Batch identity-resolution benchmark: synthetic CleanRecords (generated directly, no cleaning)
+ * resolved with the default rules, at several sizes, each in a fresh child process so its peak
+ * RSS is its own.
+ *
+ *   npx tsx bench/resolve.bench.ts                         # 100k, 250k, 500k, 1M records
+ *   npx tsx bench/resolve.bench.ts --sizes 100000,1000000
+ *
+ * Prints per size: resolve time, peak RSS of the process (input records included), pairs
+ * compared, clusters, reviews, µs per record and its growth against the smallest size, and the
+ * quality against the generator's truth. Targets: 1M records ≤ 60 s and ≤ 2 GB peak.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { defaultMatchRules, resolve } from '../functions/core/match/index.ts';
+import { generateCleanRecords } from '../test/support/generate-customers.ts';
+
+interface Row {
+  size: number;
+  generateMs: number;
+  resolveMs: number;
+  peakRssMb: number;
+  pairs: number;
+  blocks: number;
+  clusters: number;
+  reviews: number;
+  generic: number;
+  pairwiseF1: number;
+  perfect: number;
+}
+
+function one(size: number): Row {
+  const t0 = performance.now();
+  const { records, personOf } = generateCleanRecords({ records: size, seed: 42 });
+  const t1 = performance.now();
+  const res = resolve(records, defaultMatchRules);
+  const t2 = performance.now();
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+
+  // quality against the truth: pairwise F1 and share of people resolved perfectly
+  const index = new Map<string, number>();
+  records.forEach((r, i) => index.set(`${r.source}#${r.recordId}`, i));
+  const truthSize = new Map<number, number>();
+  for (const p of personOf) truthSize.set(p, (truthSize.get(p) ?? 0) + 1);
+  let truePairs = 0;
+  for (const s of truthSize.values()) truePairs += (s * (s - 1)) / 2;
+  let predicted = 0;
+  let correct = 0;
+  let perfect = 0;
+  for (const c of res.clusters) {
+    predicted += (c.members.length * (c.members.length - 1)) / 2;
+    const cells = new Map<number, number>();
+    for (const m of c.members) {
+      const p = personOf[index.get(m)!]!;
+      cells.set(p, (cells.get(p) ?? 0) + 1);
+    }
+    for (const [p, k] of cells) {
+      correct += (k * (k - 1)) / 2;
+      if (cells.size === 1 && k === truthSize.get(p)) perfect++;
+    }
+  }
+  const precision = predicted ? correct / predicted : 1;
+  const recall = truePairs ? correct / truePairs : 1;
+  return {
+    size,
+    generateMs: t1 - t0,
+    resolveMs: t2 - t1,
+    peakRssMb,
+    pairs: res.stats.pairsCompared,
+    blocks: res.stats.blocks,
+    clusters: res.clusters.length,
+    reviews: res.reviews.length,
+    generic: res.stats.genericValues.length,
+    pairwiseF1: (2 * precision * recall) / (precision + recall),
+    perfect: perfect / truthSize.size,
+  };
+}
+
+const args = process.argv.slice(2);
+const oneIdx = args.indexOf('--one');
+if (oneIdx >= 0) {
+  process.stdout.write(JSON.stringify(one(Number(args[oneIdx + 1]))));
+} else {
+  const sIdx = args.indexOf('--sizes');
+  const sizes = (sIdx >= 0 ? args[sIdx + 1]! : '100000,250000,500000,1000000').split(',').map(Number);
+  const self = fileURLToPath(import.meta.url);
+  const rows: Row[] = [];
+  console.log(`resolve benchmark: synthetic CleanRecords (~1.6 records per person), default rules, ${process.version}, one process per size`);
+  console.log('records     resolve s   peak RSS MB   pairs compared   clusters   reviews   µs/record   growth vs first   pairwise F1   perfect');
+  for (const size of sizes) {
+    const r = spawnSync(process.execPath, [...process.execArgv, self, '--one', String(size)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (r.status !== 0) {
+      console.error(r.stderr);
+      process.exitCode = 1;
+      break;
+    }
+    const row = JSON.parse(r.stdout) as Row;
+    rows.push(row);
+    const perRec = (row.resolveMs * 1000) / row.size;
+    const base = (rows[0]!.resolveMs * 1000) / rows[0]!.size;
+    console.log(
+      [
+        String(row.size).padEnd(11),
+        (row.resolveMs / 1000).toFixed(2).padStart(9),
+        row.peakRssMb.toFixed(0).padStart(13),
+        String(row.pairs).padStart(16),
+        String(row.clusters).padStart(10),
+        String(row.reviews).padStart(9),
+        perRec.toFixed(2).padStart(11),
+        `${(perRec / base).toFixed(2)}x`.padStart(17),
+        row.pairwiseF1.toFixed(4).padStart(13),
+        `${(row.perfect * 100).toFixed(1)}%`.padStart(9),
+      ].join(' '),
+    );
+  }
+  const big = rows.find((r) => r.size === 1_000_000);
+  if (big) {
+    const ok = big.resolveMs <= 60_000 && big.peakRssMb <= 2048;
+    console.log(`1M records: ${(big.resolveMs / 1000).toFixed(1)} s, peak ${big.peakRssMb.toFixed(0)} MB → ${ok ? 'within' : 'OVER'} the 60 s / 2 GB target`);
+    if (!ok) process.exitCode = 1;
+  }
+}
