@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import type { CleanRecord } from '../../../functions/core/model.ts';
+import { blockingKeys, defaultMatchRules, matchCandidates, parseMatchRules, resolve, scorePair } from '../../../functions/core/match/index.ts';
+import { generateCleanRecords } from '../../support/generate-customers.ts';
+
+const PY: Record<string, string> = { 王伟: 'wang wei', 王玮: 'wang wei', 李娜: 'li na', 张敏: 'zhang min', 刘洋: 'liu yang', 陈静: 'chen jing', 赵磊: 'zhao lei', 孙丽: 'sun li' };
+function rec(id: string, f: Partial<CleanRecord> & { n?: string } = {}): CleanRecord {
+  const { n, ...rest } = f;
+  const r: CleanRecord = { source: 'crm', recordId: id, phones: [], ...rest };
+  if (n) Object.assign(r, { name: n, nameKey: n, namePinyin: PY[n] ?? n });
+  return r;
+}
+const clusterOf = (res: ReturnType<typeof resolve>, key: string) => res.clusters.find((c) => c.members.includes(key))!;
+const P1 = '+8613812345678';
+const P2 = '+8613998765432';
+
+describe('resolve', () => {
+  it('merges records sharing a number and a name, explains the merge, and keeps every number', () => {
+    const res = resolve(
+      [
+        rec('1', { phones: [P1], n: '王伟', observedAt: '2024-01-01' }),
+        rec('2', { phones: [P1, P2], n: '王伟', email: 'ww@163.com' }),
+        rec('3', { phones: [P2], n: '王玮', gender: 'M' }),
+        rec('4', { phones: ['+8615000000001'], n: '李娜' }),
+      ],
+      defaultMatchRules,
+    );
+    expect(res.clusters).toHaveLength(2);
+    const c = clusterOf(res, 'crm#1');
+    expect(c.members).toEqual(['crm#1', 'crm#2', 'crm#3']);
+    expect(c.phones.sort()).toEqual([P1, P2].sort());
+    expect(c.phones[0]).toBe(c.primaryPhone);
+    expect(c.golden).toMatchObject({ name: '王伟', email: 'ww@163.com', gender: 'M' });
+    expect(c.merges).toHaveLength(2);
+    for (const m of c.merges) {
+      expect(m.rule).toBe('phone');
+      expect(m.fieldScores.phone).toBe(12);
+      expect(m.score).toBeGreaterThanOrEqual(defaultMatchRules.thresholds.autoMerge);
+    }
+    expect(res.stats).toMatchObject({ records: 4, autoMerged: 2, queued: 0 });
+  });
+
+  it('never links people through a generic value (a store number typed for many customers)', () => {
+    const store = '+862164381234';
+    const names = ['王伟', '李娜', '张敏', '刘洋', '陈静', '赵磊'];
+    const records = names.map((n, i) => rec(`s${i}`, { phones: [store], n }));
+    records.push(rec('own', { phones: [store, P1], n: '王伟', birthDate: '1980-01-02' }));
+    const res = resolve(records, defaultMatchRules);
+    expect(res.stats.genericValues).toEqual([`phone:${store}`]);
+    // the two 王伟 records still meet (name) but the store number is no evidence: 6 points, no merge
+    expect(res.clusters).toHaveLength(7);
+    for (const c of res.clusters) expect(c.phones).not.toContain(store);
+    expect(clusterOf(res, 'crm#own').primaryPhone).toBe(P1);
+  });
+
+  it('sends one number shared by clearly different people (name and gender differ) to review, not merge', () => {
+    const res = resolve([rec('h', { phones: [P1], n: '王伟', gender: 'M' }), rec('w', { phones: [P1], n: '李娜', gender: 'F', email: 'ln@qq.com' })], defaultMatchRules);
+    expect(res.clusters).toHaveLength(2);
+    expect(res.reviews).toHaveLength(1);
+    expect(res.reviews[0]!.reason).toMatch(/same-phone-different-person/);
+    expect(res.reviews[0]!.fieldScores).toMatchObject({ phone: 12, name: -6, gender: -5 });
+  });
+
+  it('does not chain through a weak link that another member contradicts', () => {
+    // a–b and b–c agree on name and birth date only (weak); a and c disagree on much else
+    const a = rec('a', { n: '李娜', birthDate: '1990-05-06', gender: 'F', city: '北京市', memberId: 'M1', email: 'a@x.cn', phones: [P1] });
+    const b = rec('b', { n: '李娜', birthDate: '1990-05-06' });
+    const c = rec('c', { n: '李娜', birthDate: '1990-05-06', gender: 'M', city: '上海市', memberId: 'M2', email: 'c@x.cn', phones: [P2] });
+    expect(scorePair(a, b, defaultMatchRules).decision).toBe('merge');
+    expect(scorePair(b, c, defaultMatchRules).decision).toBe('merge');
+    expect(scorePair(a, c, defaultMatchRules).score).toBeLessThan(0);
+    const res = resolve([a, b, c], defaultMatchRules);
+    expect(res.clusters.map((x) => x.members.length).sort()).toEqual([1, 2]);
+    expect(res.reviews.some((r) => /weak link contradicted/.test(r.reason))).toBe(true);
+  });
+
+  it('does not join two groups by one weak link, but strong links chain', () => {
+    const a1 = rec('a1', { phones: [P1] });
+    const a2 = rec('a2', { phones: [P1], n: '李娜', birthDate: '1990-05-06' });
+    const c1 = rec('c1', { phones: [P2], n: '李娜', birthDate: '1990-05-06' });
+    const c2 = rec('c2', { phones: [P2] });
+    const res = resolve([a1, a2, c1, c2], defaultMatchRules);
+    expect(res.clusters.map((x) => x.members.length)).toEqual([2, 2]);
+    expect(res.reviews.map((r) => r.reason)).toEqual([expect.stringMatching(/weak link between two groups/)]);
+    // strong edges (same number, then same e-mail) chain into one profile
+    const strong = resolve([rec('x', { phones: [P1] }), rec('y', { phones: [P1], email: 'q@qq.com' }), rec('z', { email: 'q@qq.com' })], defaultMatchRules);
+    expect(strong.clusters).toHaveLength(1);
+    expect(strong.clusters[0]!.merges.map((m) => m.rule).sort()).toEqual(['email', 'phone']);
+  });
+
+  it('honours unmerge/rejections (noMerge) and approvals', () => {
+    const records = [rec('1', { phones: [P1], n: '王伟' }), rec('2', { phones: [P1], n: '王伟' }), rec('3', { phones: [P1] }), rec('4', { n: '孙丽' })];
+    const res = resolve(records, defaultMatchRules, { noMerge: [['crm#1', 'crm#2']], approved: [['crm#4', 'crm#1']] });
+    expect(clusterOf(res, 'crm#1').members).not.toContain('crm#2');
+    expect(clusterOf(res, 'crm#1').members).toContain('crm#4');
+    expect(clusterOf(res, 'crm#1').merges.find((m) => m.rule === 'approved')).toMatchObject({ a: 'crm#1', b: 'crm#4' });
+    const without = resolve(records, defaultMatchRules);
+    expect(without.clusters.map((c) => c.members.length).sort()).toEqual([1, 3]);
+  });
+
+  it('caps cluster size and queues what would exceed it', () => {
+    const rules = parseMatchRules({ ...structuredClone(defaultMatchRules), guards: { ...defaultMatchRules.guards, maxClusterSize: 2 } });
+    const res = resolve([rec('1', { phones: [P1], n: '王伟' }), rec('2', { phones: [P1], n: '王伟' }), rec('3', { phones: [P1], n: '王伟' })], rules);
+    expect(Math.max(...res.clusters.map((c) => c.members.length))).toBe(2);
+    expect(res.reviews[0]!.reason).toMatch(/maxClusterSize 2/);
+  });
+
+  it('builds the golden record by survivorship: most frequent name, most recent address, source priority', () => {
+    const res = resolve(
+      [
+        { ...rec('1', { phones: [P1], n: '王玮', address: '旧地址1号', email: 'old@qq.com', observedAt: '2023-01-01' }), source: 'pos' },
+        { ...rec('2', { phones: [P1], n: '王伟', address: '新地址2号', observedAt: '2025-01-01' }), source: 'web' },
+        { ...rec('3', { phones: [P1], n: '王伟', email: 'crm@qq.com', observedAt: '2022-01-01' }), source: 'crm' },
+      ],
+      defaultMatchRules,
+    );
+    expect(res.clusters).toHaveLength(1);
+    expect(res.clusters[0]!.golden).toMatchObject({ name: '王伟', nameKey: '王伟', address: '新地址2号', email: 'old@qq.com', observedAt: '2025-01-01' });
+    const byPriority = parseMatchRules({ ...structuredClone(defaultMatchRules), survivorship: { ...defaultMatchRules.survivorship, fields: { email: ['sourcePriority'] } } });
+    expect(resolve(res.clusters[0]!.members.map((k) => ({ ...rec(k.split('#')[1]!, { phones: [P1], n: '王伟' }), source: k.split('#')[0]!, email: k.endsWith('1') ? 'old@qq.com' : k.endsWith('3') ? 'crm@qq.com' : undefined })), byPriority).clusters[0]!.golden.email).toBe('crm@qq.com');
+  });
+
+  it('compares far fewer pairs than all pairs, and the same input gives the same output', () => {
+    const { records } = generateCleanRecords({ records: 5000, seed: 3 });
+    const res = resolve(records, defaultMatchRules);
+    expect(res.stats.pairsCompared).toBeLessThan(records.length * 5);
+    expect(res.stats.pairsCompared).toBeGreaterThan(records.length / 10);
+    expect(res.clusters.reduce((s, c) => s + c.members.length, 0)).toBe(records.length);
+    expect(resolve(records, defaultMatchRules)).toEqual(res);
+  });
+});
+
+describe('check on entry', () => {
+  const candidates = [
+    rec('1', { phones: [P1], n: '王伟', birthDate: '1980-01-02', gender: 'M' }),
+    rec('2', { phones: [P2], n: '王伟', birthDate: '1980-02-01' }),
+    rec('3', { phones: [P2], n: '李娜', gender: 'F' }),
+  ];
+
+  it('ranks candidates with scores, a decision and readable reasons', () => {
+    const out = matchCandidates({ phones: [P1], nameKey: '王伟', namePinyin: 'wang wei', birthDate: '1980-01-02' }, candidates, defaultMatchRules);
+    expect(out.map((c) => c.key)).toEqual(['crm#1', 'crm#2', 'crm#3']);
+    expect(out[0]).toMatchObject({ decision: 'merge', fieldScores: { phone: 12, name: 6, birthDate: 6 } });
+    expect(out[0]!.reasons).toContain('phone: same number (similarity 1.00, +12)');
+    expect(out[1]!.reasons.some((r) => r.startsWith('birthDate: day and month transposed'))).toBe(true);
+    expect(out[2]!.decision).toBe('none');
+  });
+
+  it('treats a number shared by many different names among the candidates as generic', () => {
+    const store = '+862164381234';
+    const many = ['王伟', '李娜', '张敏', '刘洋', '陈静'].map((n, i) => rec(`s${i}`, { phones: [store], n }));
+    const out = matchCandidates({ phones: [store] }, many, defaultMatchRules);
+    expect(out.every((c) => c.decision === 'none' && c.fieldScores.phone === undefined)).toBe(true);
+  });
+
+  it('exports the blocking keys storage indexes', () => {
+    const keys = blockingKeys({ phones: [P1, P2], nameKey: '王伟', namePinyin: 'wang wei', birthDate: '1980-01-02', city: '北京市', email: 'WW@163.com' }, defaultMatchRules);
+    expect(keys).toEqual([`phone:${P1}`, `phone:${P2}`, 'email:ww@163.com', 'name-birth:王伟|1980-01-02', 'name-city:王伟|北京市', 'pinyin-year:wangwei|1980']);
+  });
+});
