@@ -73,17 +73,22 @@ const EventsSchema = z
     },
     { error: 'expected an object with tag, eventName, mapping, attributes, eventId or timestamp' },
   )
-  .superRefine((e, ctx) => {
-    if (!e.tag && !e.eventName) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'set "tag" (every row is that event) or "eventName" (where the native event name is), or both',
-      });
-    }
-    if (e.mapping && !e.eventName) {
-      ctx.addIssue({ code: 'custom', path: ['mapping'], message: 'a mapping needs "eventName": the path of the native event name' });
-    }
-  });
+  .superRefine(
+    (e, ctx) => {
+      if (!e || typeof e !== 'object') return;
+      if (!e.tag && !e.eventName) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'set "tag" (every row is that event) or "eventName" (where the native event name is), or both',
+        });
+      }
+      if (e.mapping && !e.eventName) {
+        ctx.addIssue({ code: 'custom', path: ['mapping'], message: 'a mapping needs "eventName": the path of the native event name' });
+      }
+    },
+    // Run even when a field inside has its own problem, so that every problem is listed at once.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 export const SourceConfigSchema = z.strictObject(
   {
