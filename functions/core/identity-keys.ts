@@ -1,5 +1,6 @@
 /** Deterministic identifiers, so that writers racing on the same person converge on one item. */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from './events/body.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -16,15 +17,4 @@ export function profileShard(profileId: string): string {
 /** A stable content hash: the same row delivered again hashes the same, whatever its key order. */
 export function contentHash(value: unknown): string {
   return sha256(canonicalJson(value)).slice(0, 32);
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
