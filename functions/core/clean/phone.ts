@@ -172,6 +172,8 @@ export function phoneCacheSize(): { inputs: number; compact: number } {
 
 // ---------------------------------------------------------------------------------------------
 
+const SIMPLE = /^\+?\d[\d \-]*$/;
+const NON_DIGITS = /\D/g;
 const LABEL = /^(?:(?:tel|phone|mobile|mob|cell|telephone|fax)\s*[:：]|(?:手机号码|手机号|手机|电话号码|联系电话|联系方式|电话|座机|固话)\s*[:：]?)\s*/i;
 const MASK_STAR = /[*●•?]/;
 const MASK_X = /\d\s*[xX×]{2,}|[xX×]{2,}\s*\d/;
@@ -430,6 +432,11 @@ function computeCore(compact: string, ctx: PhoneContext | undefined): Core {
 /** Text → compact form (optional '+' and digits), or a problem found on the way. */
 function normalize(input: string): { s: string; compact?: string; ext?: string; problem?: PhoneProblemCode } {
   let s = toHalfWidth(input).trim();
+  // Fast path for the plain spellings most rows use: digits, spaces, dashes, a leading '+'.
+  if (SIMPLE.test(s)) {
+    const plus = s.charCodeAt(0) === 43;
+    return { s, compact: (plus ? '+' : '') + s.replace(NON_DIGITS, '') };
+  }
   if (!s) return { s, problem: 'phone.empty' };
   if (isPlaceholder(s)) return { s, problem: 'phone.placeholder' };
   if (!/^[\d+(]/.test(s)) s = s.replace(LABEL, '');
