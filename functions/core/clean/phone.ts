@@ -172,6 +172,7 @@ export function phoneCacheSize(): { inputs: number; compact: number } {
 
 // ---------------------------------------------------------------------------------------------
 
+const MOBILE_START = /^1[3-9]/;
 const SIMPLE = /^\+?\d[\d \-]*$/;
 const NON_DIGITS = /\D/g;
 const LABEL = /^(?:(?:tel|phone|mobile|mob|cell|telephone|fax)\s*[:：]|(?:手机号码|手机号|手机|电话号码|联系电话|联系方式|电话|座机|固话)\s*[:：]?)\s*/i;
@@ -381,8 +382,16 @@ function computeCore(compact: string, ctx: PhoneContext | undefined): Core {
   }
 
   let text = compact;
-  if (!plus && country === 'CN' && (digits.length === 7 || digits.length === 8) && digits.charCodeAt(0) !== 48 && !parsesValid(compact, country)) {
-    // A local landline number: needs an area code from the context, never a guess.
+  if (
+    !plus &&
+    country === 'CN' &&
+    (digits.length === 7 || digits.length === 8) &&
+    digits.charCodeAt(0) !== 48 &&
+    !MOBILE_START.test(digits) &&
+    !parsesValid(compact, country)
+  ) {
+    // A local landline number: needs an area code from the context, never a guess. (One that
+    // starts like a mobile, 138…, is a truncated mobile number, not a local landline.)
     const area = (ctx?.defaultAreaCode ?? '').replace(/\D/g, '').replace(/^0+/, '');
     if (!area) {
       if (isRepeated(digits)) return fail('phone.repeated_digits');

@@ -200,6 +200,7 @@ bad('98765432109', 'phone.sequential_digits', '+8698765432109');
 bad('1380013800', 'phone.too_short', '+861380013800');
 bad('138001380', 'phone.too_short', '+86138001380');
 bad('138 0013 800', 'phone.too_short', '+861380013800');
+bad('13800138', 'phone.too_short', '+8613800138', { defaultAreaCode: '010' }); // a truncated mobile is not a Beijing landline
 bad('138001380001', 'phone.too_long', '+86138001380001');
 bad('1380013800012', 'phone.too_long', '+861380013800012');
 bad('10086', 'phone.too_short', '+8610086');

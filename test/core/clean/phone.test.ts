@@ -38,8 +38,10 @@ describe('parsePhone', () => {
     expect(bare.e164).toBeUndefined();
     // A number written with its own area code ignores the default.
     expect(parsePhone('021-62795000', { defaultAreaCode: '010' }).e164).toBe('+862162795000');
-    // Mobiles are not touched by the area code.
+    // Mobiles are not touched by the area code, and a truncated mobile is not a local landline.
     expect(parsePhone('13800138000', { defaultAreaCode: '010' }).e164).toBe('+8613800138000');
+    expect(parsePhone('13800138', { defaultAreaCode: '010' })).toMatchObject({ valid: false, problem: { code: 'phone.too_short' } });
+    expect(parsePhone('1380013')).toMatchObject({ valid: false, problem: { code: 'phone.too_short' } });
   });
 
   it('honours the default country', () => {
