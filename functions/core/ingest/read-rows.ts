@@ -87,7 +87,7 @@ export function formatFromFileName(fileName: string): FileFormat | undefined {
 const SNIFF_CHARS = 64 * 1024;
 
 /** Reads text chunks until `minChars` are buffered (or the end); returns them and a replaying stream. */
-async function peekText(text: AsyncIterable<string>, minChars: number): Promise<{ head: string; stream: AsyncIterable<string> }> {
+async function peekText(text: AsyncIterable<string>, minChars: number): Promise<{ head: string; complete: boolean; stream: AsyncIterable<string> }> {
   const it = text[Symbol.asyncIterator]();
   const seen: string[] = [];
   let total = 0;
@@ -115,7 +115,7 @@ async function peekText(text: AsyncIterable<string>, minChars: number): Promise<
       await it.return?.();
     }
   }
-  return { head, stream: replay() };
+  return { head, complete: done, stream: replay() };
 }
 
 /** Drops the first `n` physical lines of a text stream. */
@@ -132,6 +132,27 @@ async function* dropLines(text: AsyncIterable<string>, n: number): AsyncGenerato
       left--;
     }
     if (chunk.length) yield chunk;
+  }
+}
+
+/** Drops blank lines at the start of a text stream, counting them in `dropped.lines`. */
+async function* dropLeadingBlankLines(text: AsyncIterable<string>, dropped: { lines: number }): AsyncGenerator<string> {
+  let leading = true;
+  for await (const chunk of text) {
+    if (!leading) {
+      yield chunk;
+      continue;
+    }
+    const at = chunk.search(/[^\s\uFEFF]/);
+    const blank = at === -1 ? chunk : chunk.slice(0, at);
+    const lastNl = blank.lastIndexOf('\n');
+    for (let i = blank.indexOf('\n'); i !== -1 && i <= lastNl; i = blank.indexOf('\n', i + 1)) dropped.lines++;
+    if (at === -1) {
+      // keep a trailing partial blank line's text out too; it carries no content
+      continue;
+    }
+    leading = false;
+    yield chunk.slice(lastNl + 1);
   }
 }
 
@@ -234,7 +255,7 @@ export async function* readRows(input: ByteInput, opts: ReadRowsOptions): AsyncG
     const decoded = await decodeText(stream, opts.encoding);
     const peeked = await peekText(decoded.text, SNIFF_CHARS);
     const textInfo = (d: DecodeInfo): Partial<ReadInfo> => ({ encoding: d.encoding, bom: d.bom });
-    if (!/\S/.test(peeked.head.replace(/\uFEFF/g, ''))) {
+    if (peeked.complete && !/\S/.test(peeked.head.replace(/\uFEFF/g, ''))) {
       yield fileProblem('file.empty', `${opts.fileName} has no content (only blank text)`);
       return;
     }
@@ -252,18 +273,15 @@ export async function* readRows(input: ByteInput, opts: ReadRowsOptions): AsyncG
       return;
     }
 
-    // CSV / TSV
+    // CSV / TSV: skip title lines and leading blank lines, then sniff the delimiter on real lines.
     const skip = opts.skipRows ?? 0;
-    let text: AsyncIterable<string> = peeked.stream;
-    let sample = peeked.head;
-    if (skip > 0) {
-      const again = await peekText(dropLines(peeked.stream, skip), SNIFF_CHARS);
-      text = again.stream;
-      sample = again.head;
-    }
-    const delimiter = opts.delimiter ?? (format === 'tsv' ? '\t' : sniffDelimiter(sample, sample.length < SNIFF_CHARS));
+    const blank = { lines: 0 };
+    const body = dropLeadingBlankLines(skip > 0 ? dropLines(peeked.stream, skip) : peeked.stream, blank);
+    const sampled = await peekText(body, SNIFF_CHARS);
+    const delimiter = opts.delimiter ?? (format === 'tsv' ? '\t' : sniffDelimiter(sampled.head, sampled.complete));
     info.delimiter = delimiter;
-    const tokenizer = new CsvTokenizer({ delimiter, firstLine: skip + 1, maxRecordChars: opts.limits?.maxRecordChars });
+    const text = sampled.stream;
+    const tokenizer = new CsvTokenizer({ delimiter, firstLine: skip + blank.lines + 1, maxRecordChars: opts.limits?.maxRecordChars });
     yield* tableRows(csvItems(text, tokenizer), {
       describe: format === 'tsv' ? 'TSV file' : 'CSV file',
       onHeader: (headers) => opts.onInfo?.({ ...info, ...textInfo(decoded.info), headers }),

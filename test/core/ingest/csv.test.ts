@@ -138,6 +138,12 @@ describe('CSV and TSV', () => {
     expect((await read('name,phone\n', { fileName: 'h.csv' })).rows).toEqual([]);
   });
 
+  it('a long run of blank lines before the header is not an empty file', async () => {
+    const r = await read(`${'\n'.repeat(70_000)}a;b\n1;2\n`, { fileName: 'x.csv' }, 4096);
+    expect(r.problems).toEqual([]);
+    expect(r.rows).toEqual([{ rowNumber: 1, line: 70_002, fields: { a: '1', b: '2' } }]);
+  });
+
   it('a line longer than the limit is one problem and reading goes on', async () => {
     const long = 'x'.repeat(5000);
     const r = await read(`a,b\n1,2\n${long},3\n4,5\n`, { fileName: 'x.csv', limits: { maxRecordChars: 1000 } }, 300);
