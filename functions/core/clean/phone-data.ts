@@ -83,7 +83,11 @@ function loadTable(kind: 'geocodes' | 'carrier', lang: string, cc: string): Tabl
     try {
       const map = decodeFlatBson(readFileSync(join(dir, kind, lang, `${cc}.bson`)));
       t = { byLen: [], long: new Map(), maxLen: 0 };
-      for (const [k, v] of map) {
+      // ~130k prefixes share a few hundred descriptions: keep one copy of each string.
+      const interned = new Map<string, string>();
+      for (const [k, raw] of map) {
+        let v = interned.get(raw);
+        if (v === undefined) interned.set(raw, (v = raw));
         if (!/^\d+$/.test(k)) continue;
         if (k.length > t.maxLen) t.maxLen = k.length;
         if (k.length <= NUMERIC_MAX) (t.byLen[k.length] ??= new Map()).set(Number(k), v);
