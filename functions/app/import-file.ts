@@ -65,9 +65,14 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   let batch: Array<{ rowNumber: number; write: RecordWrite }> = [];
   const batchSize = deps.batchSize ?? 500;
 
+  // Rows up to `resumeAfter` were handled and counted by an attempt that crashed; they are replayed
+  // through mapping and cleaning only to recover their rejects for the report, never counted or stored again.
+  let replaying = false;
   const reject = (rowNumber: number, problem: Problem & { field?: string }, raw: unknown) => {
-    counts.rejected++;
-    counts.byReason[problem.code] = (counts.byReason[problem.code] ?? 0) + 1;
+    if (!replaying) {
+      counts.rejected++;
+      counts.byReason[problem.code] = (counts.byReason[problem.code] ?? 0) + 1;
+    }
     if (rejects.length < MAX_REJECTS_KEPT) rejects.push({ rowNumber, code: problem.code, message: problem.message, field: problem.field, raw });
   };
 
@@ -98,9 +103,11 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
         config = requirePhoneColumn(withDetectedMapping(config, Object.keys(row.fields)), Object.keys(row.fields));
         mappingChecked = true;
       }
-      if (row.rowNumber <= resumeAfter) continue; // handled and counted by the attempt that crashed
-      counts.read++;
-      rowsDone = row.rowNumber;
+      replaying = row.rowNumber <= resumeAfter;
+      if (!replaying) {
+        counts.read++;
+        rowsDone = row.rowNumber;
+      }
       if ('problem' in row) {
         reject(row.rowNumber, row.problem, row.raw);
         continue;
@@ -122,7 +129,9 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
         reject(row.rowNumber, phoneProblem ?? { code: 'phone.missing', message: 'the row has no phone number', field: 'phone' }, row.fields);
         continue;
       }
-      batch.push({ rowNumber: row.rowNumber, write: { record: cleaned.record, raw: row.fields, hash: contentHash({ record: cleaned.record, raw: row.fields }) } });
+      if (replaying) continue; // stored (or redelivered) and counted by the attempt that crashed
+      const raw = storableRow(row.fields);
+      batch.push({ rowNumber: row.rowNumber, write: { record: cleaned.record, raw, hash: contentHash({ record: cleaned.record, raw }) } });
       if (batch.length >= batchSize) await flush();
     }
     if (!mappingChecked && !counts.read) throw new FileProblem({ code: 'file.empty', message: `${job.fileName} has no rows` });
@@ -139,6 +148,20 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   finished.reportKey = await writeReports(job, deps, finished, rejects);
   await store.finishImport(job.importId, { status: 'done', counts, rowsDone, bytesRead, reportKey: finished.reportKey });
   return finished;
+}
+
+/**
+ * The raw row as it can be stored: XLSX cells that Excel stores as dates arrive as Date objects,
+ * which DynamoDB cannot hold (the marshaller throws, failing the whole file); they are kept as ISO text.
+ */
+function storableRow(fields: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const [name, value] of Object.entries(fields)) {
+    if (!(value instanceof Date)) continue;
+    out ??= { ...fields };
+    out[name] = Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
+  }
+  return out ?? fields;
 }
 
 /** Profiles are keyed by phone: a file with no phone column is refused before anything is written. */
