@@ -46,33 +46,32 @@ export class SourceGuard {
   }
 }
 
-export interface Peeked {
-  /** At least `n` bytes from the start (fewer only if the stream is shorter). */
-  head: Buffer;
-  /** The whole stream again, head included. */
-  stream: AsyncIterable<Buffer>;
-}
-
-/** Reads chunks until at least `n` bytes are seen, then hands back a stream that replays them. */
-export async function peekBytes(source: AsyncIterable<Buffer>, n: number): Promise<Peeked> {
+/**
+ * Reads chunks until at least `n` units (bytes or characters) are seen, then hands back what was
+ * seen and a stream that replays it before the rest; `complete` says the source ended within it.
+ */
+export async function peekChunks<T extends { length: number }>(
+  source: AsyncIterable<T>,
+  n: number,
+): Promise<{ seen: T[]; complete: boolean; stream: AsyncIterable<T> }> {
   const it = source[Symbol.asyncIterator]();
-  const seen: Buffer[] = [];
+  const seen: T[] = [];
   let total = 0;
-  let done = false;
+  let complete = false;
   while (total < n) {
     const r = await it.next();
     if (r.done) {
-      done = true;
+      complete = true;
       break;
     }
     seen.push(r.value);
     total += r.value.length;
   }
-  const head = seen.length === 1 ? seen[0]! : Buffer.concat(seen);
-  async function* replay(): AsyncGenerator<Buffer> {
+  const replayed = [...seen];
+  async function* replay(): AsyncGenerator<T> {
     try {
-      for (const b of seen.splice(0)) yield b;
-      if (done) return;
+      for (const chunk of replayed.splice(0)) yield chunk;
+      if (complete) return;
       for (;;) {
         const r = await it.next();
         if (r.done) return;
@@ -82,7 +81,13 @@ export async function peekBytes(source: AsyncIterable<Buffer>, n: number): Promi
       await it.return?.();
     }
   }
-  return { head, stream: replay() };
+  return { seen, complete, stream: replay() };
+}
+
+/** At least `n` bytes from the start (fewer only if the stream is shorter), and the whole stream again. */
+export async function peekBytes(source: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; stream: AsyncIterable<Buffer> }> {
+  const { seen, stream } = await peekChunks(source, n);
+  return { head: seen.length === 1 ? seen[0]! : Buffer.concat(seen), stream };
 }
 
 export function isGzip(head: Buffer): boolean {

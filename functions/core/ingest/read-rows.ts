@@ -20,7 +20,7 @@
  * Errors thrown by the input stream itself (network, S3) are re-thrown, not turned into problems,
  * so that the caller can retry.
  */
-import { CorruptFileError, SourceGuard, gunzip, isGzip, isOle2, isZip, peekBytes, type ByteInput } from './bytes.ts';
+import { CorruptFileError, SourceGuard, gunzip, isGzip, isOle2, isZip, peekBytes, peekChunks, type ByteInput } from './bytes.ts';
 import { CsvTokenizer, sniffDelimiter } from './csv.ts';
 import { decodeText, type DecodeInfo, type TextEncoding } from './decode.ts';
 import { readJsonValues, readNdjsonValues, type JsonItem } from './json.ts';
@@ -88,34 +88,8 @@ const SNIFF_CHARS = 64 * 1024;
 
 /** Reads text chunks until `minChars` are buffered (or the end); returns them and a replaying stream. */
 async function peekText(text: AsyncIterable<string>, minChars: number): Promise<{ head: string; complete: boolean; stream: AsyncIterable<string> }> {
-  const it = text[Symbol.asyncIterator]();
-  const seen: string[] = [];
-  let total = 0;
-  let done = false;
-  while (total < minChars) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    seen.push(r.value);
-    total += r.value.length;
-  }
-  const head = seen.join('');
-  async function* replay(): AsyncGenerator<string> {
-    try {
-      if (head) yield head;
-      if (done) return;
-      for (;;) {
-        const r = await it.next();
-        if (r.done) return;
-        yield r.value;
-      }
-    } finally {
-      await it.return?.();
-    }
-  }
-  return { head, complete: done, stream: replay() };
+  const { seen, complete, stream } = await peekChunks(text, minChars);
+  return { head: seen.join(''), complete, stream };
 }
 
 /** Drops the first `n` physical lines of a text stream. */
