@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
-import type { ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
+import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { batchGet, batchPut } from './dynamo-batch.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
@@ -19,6 +19,7 @@ const recordPk = (source: string, recordId: string) => `REC#${source}#${recordId
 const phonePk = (e164: string) => `PHONE#${e164}`;
 const profilePk = (profileId: string) => `PROF#${profileId}`;
 const importPk = (importId: string) => `IMPORT#${importId}`;
+const eventPk = (channel: string, eventId: string) => `EVT#${channel}#${eventId}`;
 
 const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
 
@@ -224,6 +225,163 @@ export class DynamoProfileStore implements ProfileStore {
     );
   }
 
+  // ---- events (webhooks) ----
+
+  async writeEvents(writes: EventWrite[]): Promise<EventOutcome[]> {
+    const now = new Date().toISOString();
+    const primaryOf = (w: EventWrite) => {
+      const phone = w.record.phones[0];
+      if (!phone) throw new Error(`event ${w.channel}/${w.eventId} has no valid phone`);
+      return phone;
+    };
+
+    // The profile of each primary phone: its owner, or a new profile founded by the number.
+    const primaries = [...new Set(writes.map(primaryOf))];
+    const owners = await this.phoneOwners(primaries);
+    const created = new Set<string>();
+    await mapLimit(
+      primaries.filter((p) => !owners.has(p)),
+      CONDITIONAL_CONCURRENCY,
+      async (phone) => {
+        const { owner, claimed } = await this.claimPhone(phone, profileIdFor(phone));
+        owners.set(phone, owner);
+        if (claimed) created.add(owner);
+      },
+    );
+    await batchPut(
+      this.db,
+      this.table,
+      primaries
+        .filter((phone) => created.has(owners.get(phone)!) && profileIdFor(phone) === owners.get(phone))
+        .map((phone) => newProfileItem(owners.get(phone)!, phone, now)),
+    );
+
+    // One conditional put per distinct event: an id already stored is a redelivery.
+    const outcomes: EventOutcome[] = new Array(writes.length);
+    const firstIndex = new Map<string, number>();
+    writes.forEach((w, i) => {
+      const key = eventPk(w.channel, w.eventId);
+      if (!firstIndex.has(key)) firstIndex.set(key, i);
+    });
+    await mapLimit([...firstIndex.values()], CONDITIONAL_CONCURRENCY, async (i) => {
+      const w = writes[i]!;
+      const phone = primaryOf(w);
+      const profileId = owners.get(phone)!;
+      const pk = eventPk(w.channel, w.eventId);
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              pk,
+              sk: 'EVT',
+              gsi1pk: profilePk(profileId),
+              gsi1sk: pk,
+              kind: 'event',
+              profileId,
+              // `source`/`recordId` make the event a member of its profile (lineage), like a record.
+              source: w.channel,
+              recordId: w.eventId,
+              channel: w.channel,
+              eventId: w.eventId,
+              phone,
+              tag: w.tag,
+              nativeName: w.nativeName,
+              unmapped: w.unmapped || undefined,
+              attributes: w.attributes,
+              occurredAt: w.occurredAt,
+              record: w.record,
+              receivedAt: now,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        outcomes[i] = { kind: 'stored', profileId, newProfile: created.has(profileId) };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        outcomes[i] = { kind: 'redelivered', profileId };
+      }
+    });
+    writes.forEach((w, i) => {
+      if (!outcomes[i]) outcomes[i] = { kind: 'redelivered', profileId: outcomes[firstIndex.get(eventPk(w.channel, w.eventId))!]!.profileId };
+    });
+
+    // Counters move only for events stored just now, once per profile per call.
+    const moves = new Map<string, { phone: string; tags: Map<string, number>; seenAt: string }>();
+    writes.forEach((w, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.kind !== 'stored') return;
+      const seenAt = w.occurredAt && w.occurredAt < now ? w.occurredAt : now;
+      let move = moves.get(outcome.profileId);
+      if (!move) moves.set(outcome.profileId, (move = { phone: primaryOf(w), tags: new Map(), seenAt }));
+      move.tags.set(w.tag, (move.tags.get(w.tag) ?? 0) + 1);
+      if (seenAt > move.seenAt) move.seenAt = seenAt;
+    });
+    await mapLimit([...moves], CONDITIONAL_CONCURRENCY, ([profileId, move]) => this.moveCounters(profileId, move, now));
+    return outcomes;
+  }
+
+  /**
+   * Adds to a profile's `counters` and moves `lastSeenAt` forward (never back). The fast path is
+   * one conditional update; when it fails (no counters map yet, a later lastSeenAt already
+   * there, or a profile item missing after a crashed writer) the profile is read and fixed first.
+   */
+  private async moveCounters(profileId: string, move: { phone: string; tags: Map<string, number>; seenAt: string }, now: string): Promise<void> {
+    const Key = { pk: profilePk(profileId), sk: 'PROFILE' };
+    const update = (withSeen: boolean) => {
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = { ':u': now, ':z': 0 };
+      const sets = ['updatedAt = :u'];
+      [...move.tags].forEach(([tag, n], i) => {
+        names[`#t${i}`] = tag;
+        values[`:n${i}`] = n;
+        sets.push(`counters.#t${i} = if_not_exists(counters.#t${i}, :z) + :n${i}`);
+      });
+      if (withSeen) {
+        values[':t'] = move.seenAt;
+        sets.push('lastSeenAt = :t');
+      }
+      return new UpdateCommand({
+        TableName: this.table,
+        Key,
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: withSeen ? 'attribute_exists(counters) AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :t)' : 'attribute_exists(counters)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
+    };
+    let withSeen = true;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.db.send(update(withSeen));
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= 4) throw error;
+      }
+      const out = await this.db.send(
+        new GetCommand({ TableName: this.table, Key, ConsistentRead: true, ProjectionExpression: 'pk, counters, lastSeenAt' }),
+      );
+      const item = out.Item;
+      if (!item) {
+        await this.db
+          .send(new PutCommand({ TableName: this.table, Item: newProfileItem(profileId, move.phone, now), ConditionExpression: 'attribute_not_exists(pk)' }))
+          .catch((error) => {
+            if (!isConditionFailure(error)) throw error;
+          });
+      } else if (!item.counters) {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key,
+            UpdateExpression: 'SET counters = if_not_exists(counters, :empty)',
+            ExpressionAttributeValues: { ':empty': {} },
+          }),
+        );
+      }
+      withSeen = !item?.lastSeenAt || item.lastSeenAt < move.seenAt;
+    }
+  }
+
   async getSourceConfig(name: string): Promise<unknown | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `SOURCE#${name}`, sk: 'CONFIG' } }));
     return out.Item?.config;
@@ -285,5 +443,13 @@ export class DynamoProfileStore implements ProfileStore {
 }
 
 function toProfile(item: Record<string, any>): Profile {
-  return { profileId: item.profileId, phone: item.phone, phones: item.phones, createdAt: item.createdAt, updatedAt: item.updatedAt };
+  const profile: Profile = { profileId: item.profileId, phone: item.phone, phones: item.phones, createdAt: item.createdAt, updatedAt: item.updatedAt };
+  if (item.counters && Object.keys(item.counters).length) profile.counters = item.counters;
+  if (item.lastSeenAt) profile.lastSeenAt = item.lastSeenAt;
+  return profile;
+}
+
+/** A profile founded by `phone` (events path; it starts with an empty counters map). */
+function newProfileItem(profileId: string, phone: string, now: string): Record<string, unknown> {
+  return { pk: profilePk(profileId), sk: 'PROFILE', profileId, pshard: profileShard(profileId), phone, phones: [phone], counters: {}, createdAt: now, updatedAt: now };
 }

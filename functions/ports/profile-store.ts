@@ -19,6 +19,10 @@ export interface Profile {
   phones: string[];
   createdAt: string;
   updatedAt: string;
+  /** Behaviour counters: tag (or `unmapped:<name>`) → events received, moved by writeEvents. */
+  counters?: Record<string, number>;
+  /** When the customer was last seen in an event (ISO 8601 UTC, never later than its arrival). */
+  lastSeenAt?: string;
 }
 
 export interface Member {
@@ -61,6 +65,28 @@ export interface RecordWrite {
 
 export type WriteOutcome = { kind: 'stored'; profileId: string; newProfile: boolean } | { kind: 'redelivered'; profileId: string };
 
+// ---- events (webhooks) ----
+
+/** One validated behaviour event, bound to the cleaned identity it carried. */
+export interface EventWrite {
+  channel: string;
+  /** Idempotency key within the channel (the channel's id, or a hash of the event). */
+  eventId: string;
+  /** The event's cleaned identity: `phones[0]` is the profile key (at least one valid phone). */
+  record: CleanRecord;
+  /** Standard tag, or `unmapped:<native name>`. */
+  tag: string;
+  nativeName?: string;
+  attributes: Record<string, unknown>;
+  /** ISO 8601 UTC, when the channel said when it happened. */
+  occurredAt?: string;
+  unmapped?: boolean;
+}
+
+export type EventOutcome =
+  | { kind: 'stored'; profileId: string; newProfile: boolean }
+  | { kind: 'redelivered'; profileId: string };
+
 export interface ProfileStore {
   getImport(importId: string): Promise<ImportState | undefined>;
   /** Starts or resumes an import; returns the state to resume from. */
@@ -73,6 +99,14 @@ export interface ProfileStore {
    * as needed. A record whose content hash is already stored is a redelivery and changes nothing.
    */
   writeRecords(writes: RecordWrite[]): Promise<WriteOutcome[]>;
+
+  /**
+   * Stores events (`EVT#<channel>#<eventId>`) on the profile of their primary phone, creating
+   * profiles and aliases as needed. An event id already stored (or repeated earlier in the same
+   * call) is a redelivery and changes nothing; a newly stored event moves its profile's
+   * `counters.<tag>` by one and `lastSeenAt` forward.
+   */
+  writeEvents(writes: EventWrite[]): Promise<EventOutcome[]>;
 
   /** A source's or channel's config as registered (validated by the caller). */
   getSourceConfig(name: string): Promise<unknown | undefined>;

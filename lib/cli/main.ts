@@ -6,6 +6,7 @@ import { importCommand } from './commands/import.ts';
 import { exportCommand } from './commands/export.ts';
 import { profileCommand } from './commands/profile.ts';
 import { sourcePutCommand } from './commands/source.ts';
+import { sendCommand } from './commands/send.ts';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
   exportCommand(program, context);
   profileCommand(program, context);
   sourcePutCommand(program, context);
+  sendCommand(program, context);
   return program;
 }
 

@@ -1,5 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -22,6 +22,8 @@ export const LOGICAL_IDS = {
   reportsBucket: 'ReportsBucket',
   accessLogBucket: 'AccessLogBucket',
   apiTokenSecret: 'ApiToken',
+  webhookSecrets: 'WebhookSecrets',
+  webhookFunction: 'WebhookFunction',
   importDeadLetterQueue: 'ImportDeadLetterQueue',
   importFunction: 'ImportFunction',
   apiFunction: 'ApiFunction',
@@ -39,6 +41,7 @@ export class PhoneKeyStack extends Stack {
   readonly api: Api;
   readonly nightly: NightlyWorkflow;
   readonly apiTokenSecret: secretsmanager.Secret;
+  readonly webhookSecrets: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -59,7 +62,33 @@ export class PhoneKeyStack extends Stack {
         'The API token is a static bearer credential shared with the CLI and integrators; rotating it needs a coordinated hand-over, so it is rotated by an operator (put-secret-value) rather than by a rotation Lambda. The authorizer reads the current value on each cache miss.',
     });
 
-    this.functions = new Functions(this, 'Functions', { key, storage: this.storage, apiTokenSecret: this.apiTokenSecret });
+    // Webhook signing secrets, one JSON object: `{ "default": "<generated>" }` at first; a company
+    // adds a key per channel (`{ "app": "…", "default": "…" }`) with PutSecretValue. A channel
+    // without its own key is verified with `default`. The previous version (AWSPREVIOUS) stays
+    // valid too, so a rotation has a grace period.
+    this.webhookSecrets = new secretsmanager.Secret(this, 'WebhookSecrets', {
+      description: 'PhoneKey webhook signing secrets: JSON { "<channel>": "<secret>", "default": "<secret>" }',
+      encryptionKey: key,
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'default',
+        passwordLength: 48,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
+    });
+    pinLogicalId(this.webhookSecrets, LOGICAL_IDS.webhookSecrets);
+    acknowledge(this.webhookSecrets, {
+      'AwsSolutions-SMG4':
+        'Webhook secrets are shared with each channel (app, website, mini-program, …); a new value needs a hand-over with that channel, so an operator rotates it with put-secret-value and the receiver keeps accepting the previous value (AWSPREVIOUS) as the grace period.',
+    });
+
+    this.functions = new Functions(this, 'Functions', {
+      key,
+      storage: this.storage,
+      apiTokenSecret: this.apiTokenSecret,
+      webhookSecrets: this.webhookSecrets,
+    });
 
     this.storage.rawBucket.addEventNotification(
       s3.EventType.OBJECT_CREATED,
@@ -78,6 +107,12 @@ export class PhoneKeyStack extends Stack {
 
     this.api = new Api(this, 'Api', { key, authorizerFunction: this.functions.authorizerFn.fn });
     this.api.addRoute(HttpMethod.GET, '/v1/profiles/{phone}', this.functions.apiFn.fn);
+    for (const route of this.api.addRoute(HttpMethod.POST, '/webhooks/{channel}', this.functions.webhookFn.fn, { authorizer: new HttpNoneAuthorizer() })) {
+      acknowledge(route, {
+        'AwsSolutions-APIG4':
+          "Channels cannot hold the API token: every webhook request is authenticated by the function itself with an HMAC-SHA256 signature over timestamp + body under the channel's secret (stale, missing or wrong signatures get 401 and store nothing).",
+      });
+    }
 
     this.nightly = new NightlyWorkflow(this, 'Nightly', { key, nightlyFunction: this.functions.nightlyFn.fn });
 
@@ -87,5 +122,6 @@ export class PhoneKeyStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
     new CfnOutput(this, 'StateMachineArn', { value: this.nightly.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiTokenSecretArn', { value: this.apiTokenSecret.secretArn });
+    new CfnOutput(this, 'WebhookSecretsArn', { value: this.webhookSecrets.secretArn });
   }
 }

@@ -268,7 +268,7 @@ describe('PhoneKeyStack template', () => {
   });
 
   it('builds every function as nodejs22.x on arm64 with a KMS-encrypted log group', () => {
-    const ids = ['ImportFunction', 'ApiFunction', 'AuthorizerFunction', 'NightlyFunction'];
+    const ids = ['ImportFunction', 'ApiFunction', 'WebhookFunction', 'AuthorizerFunction', 'NightlyFunction'];
     for (const id of ids) {
       const fn = res()[id]!;
       expect(fn.Type).toBe('AWS::Lambda::Function');
@@ -283,7 +283,7 @@ describe('PhoneKeyStack template', () => {
       expect(existsSync(join(bundle, 'index.js'))).toBe(true);
       expect(existsSync(join(bundle, 'index.js.map'))).toBe(true);
     }
-    // every application function (not CDK's own custom-resource handlers) is one of the four
+    // every application function (not CDK's own custom-resource handlers) is one of these
     const nodeFunctions = ofType('AWS::Lambda::Function').filter(([, f]) => String(f.Properties!.Runtime).startsWith('nodejs'));
     expect(nodeFunctions.map(([id]) => id).sort()).toEqual([...ids].sort());
   });
@@ -298,6 +298,7 @@ describe('PhoneKeyStack template', () => {
       REPORTS_BUCKET: ref('ReportsBucket'),
     });
     expect(env('ApiFunction')).toEqual({ ...base, TABLE_NAME: ref('Table') });
+    expect(env('WebhookFunction')).toEqual({ ...base, TABLE_NAME: ref('Table'), WEBHOOK_SECRETS_ARN: ref('WebhookSecrets') });
     expect(env('AuthorizerFunction')).toEqual({ ...base, API_TOKEN_SECRET_ARN: ref('ApiToken') });
     expect(env('NightlyFunction')).toEqual({ ...base, TABLE_NAME: ref('Table'), REPORTS_BUCKET: ref('ReportsBucket') });
   });
@@ -330,10 +331,35 @@ describe('PhoneKeyStack template', () => {
     });
   });
 
-  it('has the six outputs', () => {
-    expect(Object.keys(synthesizedOrThrow().json.Outputs).sort()).toEqual(
-      ['ApiTokenSecretArn', 'ApiUrl', 'RawBucketName', 'ReportsBucketName', 'StateMachineArn', 'TableName'].sort(),
+  it('routes POST /webhooks/{channel} to the webhook function without the token authorizer (HMAC in the function)', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties!.RouteKey === 'POST /webhooks/{channel}');
+    expect(routes).toHaveLength(1);
+    const route = routes[0]![1].Properties!;
+    expect(route.AuthorizationType).toBe('NONE');
+    expect(route.AuthorizerId).toBeUndefined();
+    const integrationId = flatten(route.Target).replace(/^integrations\/<(.*)>$/, '$1');
+    expect(res()[integrationId]!.Properties!.IntegrationUri).toEqual(getAtt('WebhookFunction'));
+  });
+
+  it('generates the webhook secrets as JSON with a "default" key, encrypted with the CMK, readable by the webhook function', () => {
+    expect(res().WebhookSecrets!.Properties).toMatchObject({
+      KmsKeyId: keyArn,
+      GenerateSecretString: { SecretStringTemplate: '{}', GenerateStringKey: 'default' },
+    });
+    const roleId = res().WebhookFunction!.Properties!.Role['Fn::GetAtt'][0] as string;
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties!.Roles) === JSON.stringify([ref(roleId)]))
+      .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: ref('WebhookSecrets') }),
     );
+  });
+
+  it('has the seven outputs', () => {
+    expect(Object.keys(synthesizedOrThrow().json.Outputs).sort()).toEqual(
+      ['ApiTokenSecretArn', 'ApiUrl', 'RawBucketName', 'ReportsBucketName', 'StateMachineArn', 'TableName', 'WebhookSecretsArn'].sort(),
+    );
+    expect(synthesizedOrThrow().json.Outputs.WebhookSecretsArn).toEqual({ Value: ref('WebhookSecrets') });
     expect(synthesizedOrThrow().json.Outputs.TableName).toEqual({ Value: ref('Table') });
     expect(synthesizedOrThrow().json.Outputs.StateMachineArn).toEqual({ Value: ref('NightlyStateMachine') });
   });

@@ -1,0 +1,40 @@
+/** POST /webhooks/{channel}: signed behaviour events from a channel (the use case: app/receive-events.ts). */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { receiveEvents } from '../app/receive-events.ts';
+import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-store.ts';
+import { SecretReader } from '../adapters/secrets.ts';
+
+const logger = new Logger();
+const store = new DynamoProfileStore(documentClient(), process.env.TABLE_NAME!);
+const secrets = new SecretReader();
+
+/** Registered channel configs are cached per container this long (a `source put` applies within it). */
+const CONFIG_TTL_MS = 10_000;
+const configs = new Map<string, { config: unknown; until: number }>();
+
+async function channelConfig(channel: string): Promise<unknown | undefined> {
+  const hit = configs.get(channel);
+  if (hit && hit.until > Date.now()) return hit.config;
+  const config = await store.getSourceConfig(channel);
+  // Only found configs are cached: a channel registered a moment ago is known at once.
+  if (config !== undefined) configs.set(channel, { config, until: Date.now() + CONFIG_TTL_MS });
+  return config;
+}
+
+export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const body = event.body === undefined || event.body === null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const result = await receiveEvents(event.pathParameters?.channel ?? '', event.headers ?? {}, body, {
+    store,
+    secretValues: () => secrets.values(process.env.WEBHOOK_SECRETS_ARN!),
+    channelConfig,
+    log: (message, detail) => logger.info(message, detail ?? {}),
+  });
+  return {
+    statusCode: result.status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(result.body),
+  };
+}).use(injectLambdaContext(logger));
