@@ -1,0 +1,78 @@
+/**
+ * The webhook use case without a cloud: which secret signs for which channel (own key, default,
+ * previous version during a rotation), the default config of a channel known only by its secret,
+ * and that refused requests never reach the store.
+ */
+import { describe, expect, it } from 'vitest';
+import { receiveEvents, type ReceiveDeps } from '../../functions/app/receive-events.ts';
+import { signedHeaders } from '../../functions/core/events/index.ts';
+import type { EventWrite, ProfileStore } from '../../functions/ports/profile-store.ts';
+
+const APP = {
+  name: 'app',
+  kind: 'channel',
+  fields: { phone: 'phone' },
+  events: { eventId: 'id', eventName: 'event', mapping: { search: { tag: 'search', attributes: { keyword: 'q' } } } },
+};
+
+function deps(secretValues: string[], configs: Record<string, unknown> = { app: APP }) {
+  const written: EventWrite[] = [];
+  const store = {
+    getSourceConfig: async (name: string) => configs[name],
+    writeEvents: async (writes: EventWrite[]) => {
+      written.push(...writes);
+      return writes.map(() => ({ kind: 'stored' as const, profileId: 'p_x', newProfile: true }));
+    },
+  } as unknown as ProfileStore;
+  const d: ReceiveDeps = { store, secretValues: async () => secretValues };
+  return { d, written };
+}
+
+const body = JSON.stringify({ id: 'e1', event: 'search', phone: '13800138000', q: 'shoes' });
+const call = (channel: string, secret: string, d: ReceiveDeps, text = body) => receiveEvents(channel, signedHeaders(secret, text), text, d);
+
+describe('receiveEvents secrets', () => {
+  it('signs with the default key when the channel has none of its own', async () => {
+    const { d, written } = deps([JSON.stringify({ default: 'd1' })]);
+    expect((await call('app', 'd1', d)).status).toBe(202);
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatchObject({ channel: 'app', eventId: 'e1', tag: 'search', attributes: { keyword: 'shoes' }, record: { phones: ['+8613800138000'] } });
+  });
+
+  it("uses the channel's own key, and then the default key no longer signs for it", async () => {
+    const { d } = deps([JSON.stringify({ default: 'd1', app: 'a1' })]);
+    expect((await call('app', 'a1', d)).status).toBe(202);
+    expect((await call('app', 'd1', d)).status).toBe(401);
+  });
+
+  it('keeps the previous version valid during a rotation', async () => {
+    const { d } = deps([JSON.stringify({ default: 'd1', app: 'a2' }), JSON.stringify({ default: 'd1', app: 'a1' })]);
+    expect((await call('app', 'a2', d)).status).toBe(202);
+    expect((await call('app', 'a1', d)).status).toBe(202);
+    expect((await call('app', 'a0', d)).status).toBe(401);
+  });
+
+  it('reads a plain (non-JSON) secret value as the default key', async () => {
+    const { d } = deps(['plain-secret']);
+    expect((await call('app', 'plain-secret', d)).status).toBe(202);
+  });
+});
+
+describe('receiveEvents channels', () => {
+  it('knows a channel by its own secret alone, with the default config (unmapped:<event>)', async () => {
+    const { d, written } = deps([JSON.stringify({ default: 'd1', kiosk: 'k1' })], {});
+    const text = JSON.stringify({ event_id: 'x1', event: 'tap', phone: '13800138000', properties: { screen: 'home' } });
+    const r = await call('kiosk', 'k1', d, text);
+    expect(r).toMatchObject({ status: 202, body: { accepted: 1, unmapped: 1 } });
+    expect(written[0]).toMatchObject({ eventId: 'x1', tag: 'unmapped:tap', unmapped: true, attributes: { properties: { screen: 'home' } } });
+  });
+
+  it('404s an unregistered channel, a file source and a bad name before looking at the signature; stores nothing', async () => {
+    const { d, written } = deps([JSON.stringify({ default: 'd1' })], { app: APP, pos: { name: 'pos', kind: 'file' } });
+    expect((await call('web', 'd1', d)).status).toBe(404);
+    expect((await call('pos', 'd1', d)).status).toBe(404);
+    expect((await call('../app', 'd1', d)).status).toBe(404);
+    expect((await call('default', 'd1', d)).status).toBe(404);
+    expect(written).toHaveLength(0);
+  });
+});
