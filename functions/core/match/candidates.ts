@@ -1,5 +1,6 @@
 /** Check on entry: rank the records storage fetched by blocking key against a query. */
 import type { CleanRecord } from '../model.ts';
+import { distinctNamesExceed } from './generic.ts';
 import { recordKey } from './keys.ts';
 import type { MatchRules } from './rules.ts';
 import { compileRules, decide, type Decision, emptyGeneric, fieldScores, type GenericValues, reasons, round, scoreBuffers, scoreInto } from './score.ts';
@@ -23,8 +24,8 @@ export interface MatchCandidatesOptions {
 /**
  * Scores `query` (any of phone/name/e-mail/birth date/address) against `candidates` and returns
  * them best first. Besides `opts.generic`, a phone, e-mail or member id of the query shared by
- * candidates with more than `guards.genericValue.maxDistinctNames` distinct names is treated as
- * generic here too, so a store's number typed into the form finds nobody by number alone.
+ * candidates with more than `guards.genericValue.maxDistinctNames` distinct names (typo variants
+ * counting once, as in the batch) is treated as generic here too, so a store's number typed into the form finds nobody by number alone.
  */
 export function matchCandidates(query: Partial<CleanRecord>, candidates: CleanRecord[], rules: MatchRules, opts: MatchCandidatesOptions = {}): Candidate[] {
   const c = compileRules(rules);
@@ -37,10 +38,9 @@ export function matchCandidates(query: Partial<CleanRecord>, candidates: CleanRe
   };
   const max = rules.guards.genericValue.maxDistinctNames;
   const check = (field: keyof GenericValues, value: string, has: (r: CleanRecord) => boolean): void => {
-    const names = new Set<string>();
-    for (const r of candidates) if (has(r)) names.add(r.namePinyin || r.nameKey || r.name || '');
-    names.delete('');
-    if (names.size > max) generic[field].add(value);
+    const sharing: number[] = [];
+    candidates.forEach((r, i) => has(r) && sharing.push(i));
+    if (distinctNamesExceed(candidates, sharing, max)) generic[field].add(value);
   };
   for (const p of query.phones ?? []) check('phones', p, (r) => r.phones.includes(p));
   if (query.email) {

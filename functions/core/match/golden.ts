@@ -33,10 +33,10 @@ function sourceRank(rules: MatchRules, source: string): number {
   return i < 0 ? rules.survivorship.sourcePriority.length : i;
 }
 
-function pick(cands: Cand[], strategies: readonly Strategy[], rules: MatchRules, norm: (v: string) => string = (v) => v): Cand | undefined {
+function pick(cands: Cand[], strategies: readonly Strategy[], rules: MatchRules): Cand | undefined {
   if (cands.length <= 1) return cands[0];
   const freq = new Map<string, number>();
-  if (strategies.includes('mostFrequent')) for (const c of cands) freq.set(norm(c.value), (freq.get(norm(c.value)) ?? 0) + 1);
+  if (strategies.includes('mostFrequent')) for (const c of cands) freq.set(c.value, (freq.get(c.value) ?? 0) + 1);
   let best = cands[0]!;
   for (let i = 1; i < cands.length; i++) {
     const c = cands[i]!;
@@ -56,7 +56,7 @@ function pick(cands: Cand[], strategies: readonly Strategy[], rules: MatchRules,
           cmp = c.value.length - best.value.length;
           break;
         case 'mostFrequent':
-          cmp = freq.get(norm(c.value))! - freq.get(norm(best.value))!;
+          cmp = freq.get(c.value)! - freq.get(best.value)!;
           break;
       }
       if (cmp !== 0) break;
@@ -74,11 +74,12 @@ function strategiesFor(rules: MatchRules, field: GoldenField): readonly Strategy
 export function goldenRecord(members: readonly CleanRecord[], rules: MatchRules, genericPhones: ReadonlySet<string>): GoldenResult {
   if (members.length === 1) return single(members[0]!, genericPhones);
   const golden: Partial<CleanRecord> = {};
+  // names are counted and compared by their key, so 王偉 and 王伟 vote together
   const names: Cand[] = [];
   members.forEach((rec, order) => {
-    if (rec.name) names.push({ value: rec.name, rec, order });
+    if (rec.name) names.push({ value: rec.nameKey || rec.name, rec, order });
   });
-  const name = pick(names, strategiesFor(rules, 'name'), rules, (v) => v);
+  const name = pick(names, strategiesFor(rules, 'name'), rules);
   if (name) {
     golden.name = name.rec.name;
     if (name.rec.nameKey) golden.nameKey = name.rec.nameKey;

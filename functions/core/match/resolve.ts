@@ -30,8 +30,8 @@
  */
 import type { CleanRecord } from '../model.ts';
 import { goldenRecord } from './golden.ts';
+import { distinctNamesExceed, nameSignature } from './generic.ts';
 import { keyHashes, keyValues, MAX_KEYS_PER_RECORD, recordKey } from './keys.ts';
-import { nameSimilarity } from './similarity.ts';
 import type { BlockingKey, MatchRules } from './rules.ts';
 import {
   compileRules,
@@ -63,6 +63,10 @@ export interface ResolvedCluster {
   primaryPhone?: string;
   /** All non-generic numbers of the members, primary first. */
   phones: string[];
+  /**
+   * The golden record by survivorship. For a single-record cluster it is that input record
+   * itself (not a copy: treat it as read-only) unless the record carries a generic number.
+   */
   golden: Partial<CleanRecord>;
   /** The merges that formed the cluster (a spanning tree: members − 1 entries). */
   merges: MergeExplanation[];
@@ -145,38 +149,6 @@ function hasGenericPhone(r: CleanRecord, genericPhones: ReadonlySet<string>): bo
   return false;
 }
 
-function nameSignature(r: CleanRecord): string | undefined {
-  return r.namePinyin || r.nameKey || r.name || undefined;
-}
-
-/**
- * Whether the records carry more than `max` distinct names, where names similar enough to be
- * typos of each other (name similarity ≥ 0.85: same pinyin, one letter off, a left-out given
- * name) count once. Stops as soon as the answer is known, so a store number shared by thousands
- * costs O(records · max).
- */
-export function distinctNamesExceed(records: readonly CleanRecord[], members: readonly number[], max: number): boolean {
-  const reps: CleanRecord[] = [];
-  const seen = new Set<string>();
-  for (const i of members) {
-    const r = records[i]!;
-    const sig = nameSignature(r);
-    if (!sig || seen.has(sig)) continue;
-    seen.add(sig);
-    let known = false;
-    for (const q of reps) {
-      if ((nameSimilarity(r.nameKey, q.nameKey, r.namePinyin, q.namePinyin) ?? 0) >= 0.85) {
-        known = true;
-        break;
-      }
-    }
-    if (!known) {
-      reps.push(r);
-      if (reps.length > max) return true;
-    }
-  }
-  return false;
-}
 
 export function resolve(records: CleanRecord[], rules: MatchRules, opts: ResolveOptions = {}): ResolveResult {
   const n = records.length;
