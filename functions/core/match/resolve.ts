@@ -2,7 +2,9 @@
  * Batch identity resolution over plain CleanRecords: block → compare → decide → cluster.
  *
  * 1. Blocking. Each `rules.blocking` definition groups records by a key (phone, e-mail,
- *    nameKey+birthDate, …). Only records sharing a block are compared. An identifier block
+ *    nameKey+birthDate, …), by a 53-bit hash of the key with the record index in the low bits of
+ *    one float, sorted in a typed array: no million-entry string map (a rare hash collision only
+ *    adds comparisons). Only records sharing a block are compared. An identifier block
  *    (phone, e-mail, member id, external id) whose records carry more than
  *    `guards.genericValue.maxDistinctNames` distinct names (or more than `maxRecords` records)
  *    is a generic value, like a store's own number: it yields no pairs and the comparators ignore
