@@ -3,6 +3,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 
+/** Encrypting and decrypting with the key: what the account delegates and CloudWatch Logs needs. */
+const KEY_USE_ACTIONS = [
+  'kms:Encrypt',
+  'kms:Decrypt',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+];
+
 /** Actions the account keeps on the key so IAM policies can delegate use and admins can manage it. */
 const ACCOUNT_KEY_ACTIONS = [
   // administration (kms:Put* keeps the key policy editable, so nobody is locked out)
@@ -23,12 +33,7 @@ const ACCOUNT_KEY_ACTIONS = [
   'kms:RotateKeyOnDemand',
   'kms:RetireGrant',
   // use, delegated to IAM identity policies in this account
-  'kms:Encrypt',
-  'kms:Decrypt',
-  'kms:ReEncryptFrom',
-  'kms:ReEncryptTo',
-  'kms:GenerateDataKey',
-  'kms:GenerateDataKeyWithoutPlaintext',
+  ...KEY_USE_ACTIONS,
 ];
 
 /**
@@ -48,15 +53,7 @@ export function createDataKey(scope: Construct, id: string): kms.Key {
       new iam.PolicyStatement({
         sid: 'CloudWatchLogsEncryption',
         principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: [
-          'kms:Encrypt',
-          'kms:Decrypt',
-          'kms:ReEncryptFrom',
-          'kms:ReEncryptTo',
-          'kms:GenerateDataKey',
-          'kms:GenerateDataKeyWithoutPlaintext',
-          'kms:DescribeKey',
-        ],
+        actions: [...KEY_USE_ACTIONS, 'kms:DescribeKey'],
         resources: ['*'],
         conditions: {
           ArnLike: {
