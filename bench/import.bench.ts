@@ -1,0 +1,217 @@
+/**
+ * A large CSV through the local cloud, end to end, next to the raw write speed of the same store.
+ *
+ *   npx tsx bench/import.bench.ts [--rows 1000000] [--raw-sample 200000] [--profile-rows 10000]
+ *   npm run bench -- import --rows 100000
+ *
+ * 1. Generates an N-row CSV of realistic customers (distinct valid mobiles in mixed written forms,
+ *    names, e-mails, birthdays, addresses) to a temp file, streamed.
+ * 2. Starts a local cloud on free ports in a temp data folder.
+ * 3. Raw store throughput: BatchWrite of record-sized items (a record item as the adapter writes
+ *    it) straight into the same dynalite with the SDK, 25 items a request and 20 requests in
+ *    flight (the adapter's batchPut of one 500-row batch), min(N, --raw-sample) items.
+ * 4. Drops the file at `incoming/bench/<file>` through the S3 API and waits for the import; rows/s
+ *    from the upload to the end of the import, the report's counts, and memory: the import runs in
+ *    a worker thread of this process, so `process.resourceUsage().maxRSS` (lifetime peak) and a
+ *    100 ms sample of `process.memoryUsage().rss` during the import are the process's peak.
+ *
+ * 5. Where the time goes: a slice of --profile-rows rows imported in this thread, once against a
+ *    store that does nothing (the pipeline alone) and once into the real adapter with every
+ *    DynamoDB call timed by command (summed latency; calls overlap, so sums exceed wall time).
+ *
+ * Targets (issue 4): import ≥ 70% of the raw store throughput; peak RSS < 512 MB at 1M rows.
+ * Raw items/s counts items; the import writes a record, an alias and a profile item per new phone,
+ * so the ratio is given both per row and per item written.
+ */
+import { mkdtempSync, rmSync, statSync, createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { startLocalCloud } from '../lib/local/cloud.ts';
+import { importFile } from '../functions/app/import-file.ts';
+import { DynamoProfileStore } from '../functions/adapters/dynamo-profile-store.ts';
+import type { ProfileStore, RecordWrite, WriteOutcome } from '../functions/ports/profile-store.ts';
+import { customer, writeCustomerCsv } from '../test/support/files.ts';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+const ROWS = arg('rows', 1_000_000);
+const RAW_SAMPLE = Math.min(ROWS, arg('raw-sample', 200_000));
+const PROFILE_ROWS = Math.min(ROWS, arg('profile-rows', 10_000));
+const CHUNK = 25;
+const IN_FLIGHT = 20;
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+
+const dir = mkdtempSync(join(tmpdir(), 'phonekey-bench-'));
+const file = join(dir, `customers-${ROWS}.csv`);
+try {
+  let t = Date.now();
+  const size = await writeCustomerCsv(file, ROWS);
+  console.log(`generated ${ROWS.toLocaleString()} rows, ${mb(size)} in ${((Date.now() - t) / 1000).toFixed(1)} s: ${file}`);
+
+  t = Date.now();
+  const cloud = await startLocalCloud({ dataDir: join(dir, 'data'), ports: { api: 0, s3: 0, dynamodb: 0, control: 0 }, schedules: false, retryDelaySeconds: 1 });
+  console.log(`local cloud up in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const table = cloud.info.outputs.TableName;
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 10 }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+
+  // --- raw store throughput --------------------------------------------------------------------
+  const item = (i: number) => {
+    const c = customer(i, 'raw');
+    const profileId = `p_${i.toString(16).padStart(16, '0')}`;
+    return {
+      pk: `REC#rawbench#${c.id}`,
+      sk: 'REC',
+      gsi1pk: `PROF#${profileId}`,
+      gsi1sk: `REC#rawbench#${c.id}`,
+      profileId,
+      source: 'rawbench',
+      recordId: c.id,
+      record: { source: 'rawbench', recordId: c.id, phones: [`+86${c.phone.replace(/\D/g, '').slice(-11)}`], name: c.name, email: c.email || undefined, birthDate: c.birthday, address: c.address },
+      raw: { id: c.id, name: c.name, mobile: c.phone, email: c.email, gender: c.gender, birthday: c.birthday, address: c.address },
+      hash: 'x'.repeat(32),
+      storedAt: new Date().toISOString(),
+    };
+  };
+  let next = 0;
+  t = Date.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < RAW_SAMPLE) {
+        const from = next;
+        next += CHUNK;
+        let pending = Array.from({ length: Math.min(CHUNK, RAW_SAMPLE - from) }, (_, k) => ({ PutRequest: { Item: item(from + k) } }));
+        while (pending.length) {
+          const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+          pending = (out.UnprocessedItems?.[table] as typeof pending | undefined) ?? [];
+        }
+      }
+    }),
+  );
+  const rawMs = Date.now() - t;
+  const rawRate = rate(RAW_SAMPLE, rawMs);
+  const maxRssAfterRaw = process.resourceUsage().maxRSS * 1024;
+  console.log(`raw BatchWrite: ${RAW_SAMPLE.toLocaleString()} items in ${(rawMs / 1000).toFixed(1)} s = ${rawRate.toLocaleString()} items/s (maxRSS so far ${mb(maxRssAfterRaw)})`);
+
+  // --- the import through the S3 drop ----------------------------------------------------------
+  // No flexible checksums: with them a streamed body goes out aws-chunked, which s3rver stores frames and all.
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: cloud.info.endpoints.s3,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  const rssBefore = process.memoryUsage().rss;
+  let peakRss = rssBefore;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  t = Date.now();
+  const key = `incoming/bench/customers-${ROWS}.csv`;
+  await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: key, Body: createReadStream(file), ContentLength: statSync(file).size }));
+  const uploadMs = Date.now() - t;
+  const progress = setInterval(() => console.log(`  … ${((Date.now() - t) / 1000).toFixed(0)} s, rss ${mb(process.memoryUsage().rss)}`), 30_000);
+  await cloud.idle();
+  const importMs = Date.now() - t;
+  clearInterval(progress);
+  clearInterval(sampler);
+  const maxRss = process.resourceUsage().maxRSS * 1024;
+
+  const reports = await s3.send(new ListObjectsV2Command({ Bucket: cloud.info.outputs.ReportsBucketName, Prefix: 'imports/' }));
+  const reportKey = reports.Contents?.find((o) => o.Key!.endsWith('/report.json'))?.Key;
+  const report = reportKey ? JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: cloud.info.outputs.ReportsBucketName, Key: reportKey }))).Body!.transformToString()) : undefined;
+  const counts = report?.counts;
+  const importRate = rate(ROWS, importMs);
+  // Items the import wrote: a record per stored row, plus an alias and a profile per new profile.
+  const items = counts ? counts.stored + 2 * counts.newProfiles : 0;
+
+  console.log(`upload ${(uploadMs / 1000).toFixed(1)} s; import end to end ${(importMs / 1000).toFixed(1)} s`);
+  console.log(`report: ${report ? `${report.status} ${JSON.stringify(counts)}` : 'none (the import failed; see the dead-letter file)'}`);
+  console.log('');
+  console.log(`rows                 ${ROWS.toLocaleString()}`);
+  console.log(`import               ${importRate.toLocaleString()} rows/s (${rate(items, importMs).toLocaleString()} items/s written)`);
+  console.log(`raw BatchWrite       ${rawRate.toLocaleString()} items/s`);
+  console.log(`ratio                ${((importRate / rawRate) * 100).toFixed(1)}% per row, ${((rate(items, importMs) / rawRate) * 100).toFixed(1)}% per item   (target ≥ 70%)`);
+  console.log(`peak RSS (import)    ${mb(peakRss)} sampled during the import (${mb(rssBefore)} before it: local cloud, synth, raw phase), ${mb(maxRss)} maxRSS for the whole run   (target < 512 MB at 1M rows)`);
+
+  // --- where the time goes (in this thread, on a fresh slice of the file's rows) ------------------
+  // a) the pipeline alone (read, detect, map, clean, hash) against a store that does nothing;
+  // b) the same rows into the real adapter, with every DynamoDB call timed by command.
+  const sliceFile = join(dir, 'slice.csv');
+  await writeCustomerCsv(sliceFile, PROFILE_ROWS, 'prof');
+  const job = (id: string) => ({ importId: id, bucket: 'bench', key: `incoming/bench/${id}.csv`, source: 'profile', fileName: 'slice.csv' });
+  const deps = (store: ProfileStore) => ({
+    store,
+    open: async () => createReadStream(sliceFile) as AsyncIterable<Uint8Array>,
+    putReport: async (name: string) => name,
+  });
+  let writeMs = 0;
+  const nullStore: ProfileStore = new Proxy({} as ProfileStore, {
+    get: (_, prop) => {
+      if (prop === 'beginImport') return async (init: object) => ({ ...init, status: 'running', rowsDone: 0, bytesRead: 0, counts: { read: 0, stored: 0, rejected: 0, redelivered: 0, byReason: {}, newProfiles: 0, updatedProfiles: 0 } });
+      if (prop === 'writeRecords') return async (w: RecordWrite[]): Promise<WriteOutcome[]> => w.map(() => ({ kind: 'stored', profileId: 'p', newProfile: false }));
+      return async () => undefined;
+    },
+  });
+  t = Date.now();
+  await importFile(job('pipeline-only'), deps(nullStore));
+  const pipelineMs = Date.now() - t;
+
+  const byCommand = new Map<string, { calls: number; ms: number }>();
+  const timedDb = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 10 }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  const send = timedDb.send.bind(timedDb) as (command: object) => Promise<unknown>;
+  (timedDb as unknown as { send: typeof send }).send = async (command: object) => {
+    const started = performance.now();
+    try {
+      return await send(command);
+    } finally {
+      const name = command.constructor.name;
+      const entry = byCommand.get(name) ?? { calls: 0, ms: 0 };
+      entry.calls++;
+      entry.ms += performance.now() - started;
+      byCommand.set(name, entry);
+    }
+  };
+  const real = new DynamoProfileStore(timedDb, table);
+  const timedStore = new Proxy(real, {
+    get: (target, prop) => {
+      const value = Reflect.get(target, prop);
+      if (prop !== 'writeRecords') return typeof value === 'function' ? value.bind(target) : value;
+      return async (w: RecordWrite[]) => {
+        const started = performance.now();
+        try {
+          return await target.writeRecords(w);
+        } finally {
+          writeMs += performance.now() - started;
+        }
+      };
+    },
+  });
+  t = Date.now();
+  await importFile(job('profiled'), deps(timedStore));
+  const profiledMs = Date.now() - t;
+  console.log('');
+  console.log(`where the time goes (${PROFILE_ROWS.toLocaleString()} rows, in-process):`);
+  console.log(`  pipeline alone (read+map+clean+hash, null store)  ${(pipelineMs / 1000).toFixed(1)} s = ${rate(PROFILE_ROWS, pipelineMs).toLocaleString()} rows/s`);
+  console.log(`  with the DynamoDB adapter                          ${(profiledMs / 1000).toFixed(1)} s = ${rate(PROFILE_ROWS, profiledMs).toLocaleString()} rows/s; writeRecords ${(writeMs / 1000).toFixed(1)} s (${((writeMs / profiledMs) * 100).toFixed(0)}%)`);
+  for (const [name, e] of [...byCommand].sort((a, b) => b[1].ms - a[1].ms)) {
+    console.log(`  ${name.padEnd(22)} ${String(e.calls).padStart(7)} calls  ${(e.ms / 1000).toFixed(1).padStart(7)} s summed latency  ${(e.ms / e.calls).toFixed(1)} ms/call`);
+  }
+  timedDb.destroy();
+  s3.destroy();
+  db.destroy();
+  await cloud.stop();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
