@@ -117,17 +117,19 @@ export class DynamoProfileStore implements ProfileStore {
 
     // A record joins the profile that owns its primary phone, or founds one; its other numbers
     // become aliases of that profile unless another profile already owns them (matching decides).
-    for (const w of changed) {
-      const primary = w.record.phones[0];
-      if (!owners.has(primary)) {
-        const { owner, claimed } = await this.claimPhone(primary, profileIdFor(primary));
-        owners.set(primary, owner);
-        if (claimed) created.add(owner);
-      }
-    }
+    const unownedPrimaries = [...new Set(changed.map((w) => w.record.phones[0]))].filter((p) => !owners.has(p));
+    await mapLimit(unownedPrimaries, CONDITIONAL_CONCURRENCY, async (primary) => {
+      const { owner, claimed } = await this.claimPhone(primary, profileIdFor(primary));
+      owners.set(primary, owner);
+      if (claimed) created.add(owner);
+    });
     const extraAliases = changed.flatMap((w) => w.record.phones.slice(1).filter((p) => !owners.has(p)).map((p) => [p, owners.get(w.record.phones[0])!] as const));
+    /** Numbers newly pointed at a profile that existed before this call: its item must list them. */
+    const gained = new Map<string, string[]>();
     await mapLimit(extraAliases, CONDITIONAL_CONCURRENCY, async ([phone, profileId]) => {
-      owners.set(phone, (await this.claimPhone(phone, profileId)).owner);
+      const { owner, claimed } = await this.claimPhone(phone, profileId);
+      owners.set(phone, owner);
+      if (claimed && !created.has(owner)) gained.set(owner, [...(gained.get(owner) ?? []), phone]);
     });
 
     const phonesByProfile = new Map<string, Set<string>>();
@@ -153,11 +155,7 @@ export class DynamoProfileStore implements ProfileStore {
         };
       }),
     );
-    await mapLimit(
-      [...phonesByProfile].filter(([profileId]) => !created.has(profileId)),
-      CONDITIONAL_CONCURRENCY,
-      ([profileId, set]) => this.addPhones(profileId, [...set], now),
-    );
+    await mapLimit([...gained], CONDITIONAL_CONCURRENCY, ([profileId, phones]) => this.addPhones(profileId, phones, now));
 
     await batchPut(
       this.db,
