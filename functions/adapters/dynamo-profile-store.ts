@@ -5,6 +5,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
@@ -401,42 +402,32 @@ export class DynamoProfileStore implements ProfileStore {
 
   async members(profileId: string): Promise<Member[]> {
     const members: Member[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'byProfile',
-          KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': profilePk(profileId) },
-          ProjectionExpression: '#s, recordId',
-          ExpressionAttributeNames: { '#s': 'source' },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of out.Items ?? []) members.push({ source: item.source, recordId: item.recordId });
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const items = this.queryAll({
+      IndexName: 'byProfile',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': profilePk(profileId) },
+      ProjectionExpression: '#s, recordId',
+      ExpressionAttributeNames: { '#s': 'source' },
+    });
+    for await (const item of items) members.push({ source: item.source, recordId: item.recordId });
     return members;
   }
 
   async *listProfiles(): AsyncIterable<Profile> {
     for (const shard of SHARDS) {
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const out = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: 'profiles',
-            KeyConditionExpression: 'pshard = :s',
-            ExpressionAttributeValues: { ':s': shard },
-            ExclusiveStartKey,
-          }),
-        );
-        for (const item of out.Items ?? []) yield toProfile(item);
-        ExclusiveStartKey = out.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      const items = this.queryAll({ IndexName: 'profiles', KeyConditionExpression: 'pshard = :s', ExpressionAttributeValues: { ':s': shard } });
+      for await (const item of items) yield toProfile(item);
     }
+  }
+
+  /** Every item a query matches, page after page. */
+  private async *queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey }));
+      yield* out.Items ?? [];
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
   }
 }
 
