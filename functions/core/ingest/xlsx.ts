@@ -209,6 +209,10 @@ export async function* readXlsxCells(bytes: AsyncIterable<Buffer>, opts: XlsxOpt
     for await (const ws of watched(reader as unknown as AsyncIterable<SheetLike>, watch, stallMs)) {
       if (sheet !== undefined && !sameSheetName(ws.name, sheet)) {
         seen.push(ws.name ?? `sheet ${ws.id}`);
+        // Read a skipped sheet to its end: exceljs deletes a spooled sheet's temporary file as
+        // soon as we move on, and a read stream it opened but we never consumed then fails
+        // with ENOENT outside any await (an uncaught exception).
+        for await (const _row of watched(ws, watch, stallMs)) void _row;
         continue;
       }
       found = true;

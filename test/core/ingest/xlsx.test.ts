@@ -71,6 +71,21 @@ describe('XLSX', () => {
     expect(r.fields[0]!.Birthday).toEqual(new Date('1990-05-01T00:00:00.000Z'));
   });
 
+  it('skips sheets before the configured one without leaving exceljs a temporary file to trip on', async () => {
+    // exceljs spools sheets that come before the shared strings to temporary files; a skipped
+    // sheet left unread used to surface as an uncaught ENOENT once exceljs deleted its file.
+    const wb = new ExcelJS.Workbook();
+    for (let i = 0; i < 30; i++) wb.addWorksheet(`Cover ${i}`).addRow(['notes', 'page']);
+    const ws = wb.addWorksheet('Customers');
+    ws.addRow(['Mobile']);
+    ws.addRow(['13812345678']);
+    const file = Buffer.from(await wb.xlsx.writeBuffer());
+    for (let k = 0; k < 5; k++) {
+      const r = await read(file, { fileName: 'c.xlsx', sheet: 'Customers' });
+      expect(r.fields).toEqual([{ Mobile: '13812345678' }]);
+    }
+  });
+
   it('skipRows skips title rows; the line is the sheet row number', async () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('POS');
