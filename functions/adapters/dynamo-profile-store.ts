@@ -10,33 +10,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
-import { batchGet, batchPut } from './dynamo-batch.ts';
+import { batchGet, batchPut, mapLimit } from './dynamo-batch.ts';
+import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, sourcePk } from './dynamo-keys.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
 /** How many conditional writes run at once when new people arrive. */
 const CONDITIONAL_CONCURRENCY = 16;
-
-const recordPk = (source: string, recordId: string) => `REC#${source}#${recordId}`;
-const phonePk = (e164: string) => `PHONE#${e164}`;
-const profilePk = (profileId: string) => `PROF#${profileId}`;
-const importPk = (importId: string) => `IMPORT#${importId}`;
-const eventPk = (channel: string, eventId: string) => `EVT#${channel}#${eventId}`;
-
-const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i]);
-      }
-    }),
-  );
-  return results;
-}
 
 export function documentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -382,12 +361,12 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   async getSourceConfig(name: string): Promise<unknown | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `SOURCE#${name}`, sk: 'CONFIG' } }));
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: sourcePk(name), sk: 'CONFIG' } }));
     return out.Item?.config;
   }
 
   async putSourceConfig(name: string, config: unknown): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `SOURCE#${name}`, sk: 'CONFIG', config, updatedAt: new Date().toISOString() } }));
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: sourcePk(name), sk: 'CONFIG', config, updatedAt: new Date().toISOString() } }));
   }
 
   async profileIdForPhone(e164: string): Promise<string | undefined> {
