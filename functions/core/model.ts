@@ -44,4 +44,14 @@ export interface CleanRecord {
   externalIds?: Record<string, string>;
   /** When the source observed this record (ISO 8601), for survivorship by recency. */
   observedAt?: string;
+  /** Marketing consent per contact channel (`sms`, `email`, `wechat`, `phone`, …), as the source gave it. */
+  consent?: Record<string, Consent>;
+}
+
+export interface Consent {
+  granted: boolean;
+  /** When it was given or withdrawn (ISO 8601), if the source says. */
+  at?: string;
+  /** The source or channel it came from. */
+  source?: string;
 }
