@@ -45,6 +45,8 @@ export interface LocalCloud {
   /** Resolves when no asynchronous invocation or execution is in flight. */
   idle(): Promise<void>;
   startExecution(stateMachineArn: string, input?: unknown, name?: string): string;
+  /** Fault injection for tests: kill a function's running containers; drop or restore DynamoDB. */
+  faults: { killFunction(logicalId: string): void; setDynamoDown(down: boolean): void };
   stop(): Promise<void>;
 }
 
@@ -188,6 +190,7 @@ export async function startLocalCloud(opts: {
     clientEnv,
     idle,
     startExecution: (arn, input = {}, name) => workflows.start(arn, JSON.stringify(input), name).executionArn,
+    faults: { killFunction: (id) => functions.kill(id), setDynamoDown: (down) => storage.setDynamoDown(down) },
     stop: async () => {
       stopSchedules();
       await idle();

@@ -128,6 +128,13 @@ class FunctionPool {
     return worker;
   }
 
+  /** Fault hook (tests): every container dies mid-invocation, as if its process were killed. */
+  kill(): void {
+    for (const container of this.containers) void container.worker.terminate();
+    this.containers = [];
+    for (const p of this.pending.values()) p.reject(new InvocationError('Runtime.ExitError', 'the function container was killed mid-invocation', this.spec.name));
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.containers.map((c) => c.worker.terminate()));
     this.containers = [];
@@ -174,6 +181,11 @@ export class LocalFunctions {
     const pool = this.pools.get(logicalId);
     if (!pool) throw new Error(`no function ${logicalId} in the template`);
     return pool.invoke(event);
+  }
+
+  /** Fault hook (tests): kills the function's running containers; their invocations fail. */
+  kill(logicalId: string): void {
+    this.pools.get(logicalId)?.kill();
   }
 
   async stop(): Promise<void> {

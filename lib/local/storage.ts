@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { DynamoDBClient, CreateTableCommand, DescribeTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { resolve, resourcesOfType, physicalName, type Template } from './template.ts';
@@ -26,6 +26,8 @@ export interface LocalStorage {
   dynamoEndpoint: string;
   s3Endpoint: string;
   onS3Event(listener: (record: S3EventRecord) => void): void;
+  /** Fault hook (tests): the DynamoDB server drops every connection, in flight too, until set back. */
+  setDynamoDown(down: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,13 @@ export async function startStorage(dataDir: string, ports: { dynamodb: number; s
   mkdirSync(join(dataDir, 's3'), { recursive: true });
   const dynamo = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynamoPort = await listen(dynamo, ports.dynamodb);
+  let dynamoDown = false;
+  const dynamoSockets = new Set<Socket>();
+  dynamo.on('connection', (socket: Socket) => {
+    if (dynamoDown) return void socket.destroy();
+    dynamoSockets.add(socket);
+    socket.on('close', () => dynamoSockets.delete(socket));
+  });
 
   const s3 = new S3rver({
     address: '127.0.0.1',
@@ -60,6 +69,10 @@ export async function startStorage(dataDir: string, ports: { dynamodb: number; s
     dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
     s3Endpoint: `http://127.0.0.1:${s3Port}`,
     onS3Event: (l) => listeners.push(l),
+    setDynamoDown: (down) => {
+      dynamoDown = down;
+      if (down) for (const socket of dynamoSockets) socket.destroy();
+    },
     stop: async () => {
       await new Promise<void>((r) => s3.close(() => r()));
       await new Promise<void>((r) => dynamo.close(() => r()));
