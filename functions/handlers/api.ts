@@ -1,12 +1,12 @@
 /** The authenticated query API (/v1/*): one function, routes by area in ./routes/. */
 import middy from '@middy/core';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { json, type Routes } from './routes/http.ts';
 import { profileRoutes } from './routes/profiles.ts';
 
-const logger = new Logger();
+const logger = createLogger();
 
 const routes: Routes = {
   ...profileRoutes,

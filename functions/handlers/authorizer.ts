@@ -1,12 +1,12 @@
 /** HTTP API Lambda authorizer for /v1/*: `Authorization: Bearer <API token>` (simple responses). */
 import middy from '@middy/core';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { timingSafeEqual } from 'node:crypto';
 import { SecretReader } from '../adapters/secrets.ts';
 
-const logger = new Logger();
+const logger = createLogger();
 const secrets = new SecretReader();
 
 function sameText(a: string, b: string): boolean {

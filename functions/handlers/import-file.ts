@@ -1,6 +1,6 @@
 /** S3 notification → import of the dropped file (`incoming/<source>/<name>`). */
 import middy from '@middy/core';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { S3Event } from 'aws-lambda';
 import { importFile } from '../app/import-file.ts';
@@ -8,7 +8,7 @@ import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-s
 import { S3Files } from '../adapters/s3-files.ts';
 import { importIdFor, parseIncomingKey } from '../core/incoming-key.ts';
 
-const logger = new Logger();
+const logger = createLogger();
 const store = new DynamoProfileStore(documentClient(), process.env.TABLE_NAME!);
 const files = new S3Files();
 

@@ -1,13 +1,13 @@
 /** POST /webhooks/{channel}: signed behaviour events from a channel (the use case: app/receive-events.ts). */
 import middy from '@middy/core';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { receiveEvents } from '../app/receive-events.ts';
 import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-store.ts';
 import { SecretReader } from '../adapters/secrets.ts';
 
-const logger = new Logger();
+const logger = createLogger();
 const store = new DynamoProfileStore(documentClient(), process.env.TABLE_NAME!);
 const secrets = new SecretReader();
 
