@@ -8,7 +8,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import type { Server } from 'node:http';
 import { createApp } from '../stack/app.ts';
 import { resolve, resolvedOutputs, resourcesOfType, logicalIdFor, type Template } from './template.ts';
-import { startStorage, createResources, LOCAL_CREDENTIALS } from './storage.ts';
+import { startStorage, createResources, LOCAL_CREDENTIALS, type S3EventRecord } from './storage.ts';
 import { functionSpecs, LocalFunctions } from './functions.ts';
 import { notificationRoutes, routeS3Event } from './notifications.ts';
 import { httpApi } from './http-api.ts';
@@ -46,7 +46,7 @@ export interface LocalCloud {
   idle(): Promise<void>;
   startExecution(stateMachineArn: string, input?: unknown, name?: string): string;
   /** Fault injection for tests: kill a function's running containers; drop or restore DynamoDB. */
-  faults: { killFunction(logicalId: string): void; setDynamoDown(down: boolean): void };
+  faults: { killFunction(logicalId: string): void; setDynamoDown(down: boolean): void; redeliverS3Event(record: S3EventRecord): void };
   stop(): Promise<void>;
 }
 
@@ -190,7 +190,14 @@ export async function startLocalCloud(opts: {
     clientEnv,
     idle,
     startExecution: (arn, input = {}, name) => workflows.start(arn, JSON.stringify(input), name).executionArn,
-    faults: { killFunction: (id) => functions.kill(id), setDynamoDown: (down) => storage.setDynamoDown(down) },
+    faults: {
+      killFunction: (id) => functions.kill(id),
+      setDynamoDown: (down) => storage.setDynamoDown(down),
+      // S3 delivers at least once and in no particular order: the same record can come again, late.
+      redeliverS3Event: (record) => {
+        for (const { functionLogicalId, event } of routeS3Event(routes, record)) invokeAsync(functionLogicalId, event);
+      },
+    },
     stop: async () => {
       stopSchedules();
       await idle();

@@ -107,6 +107,13 @@ export class PhoneKeyStack extends Stack {
 
     this.api = new Api(this, 'Api', { key, authorizerFunction: this.functions.authorizerFn.fn });
     this.api.addRoute(HttpMethod.GET, '/v1/profiles/{phone}', this.functions.apiFn.fn);
+    // identity (issue 6): check on entry, review queue, unmerge, merge history
+    this.api.addRoute(HttpMethod.POST, '/v1/match', this.functions.apiFn.fn);
+    this.api.addRoute(HttpMethod.GET, '/v1/reviews', this.functions.apiFn.fn);
+    this.api.addRoute(HttpMethod.POST, '/v1/reviews/{id}/approve', this.functions.apiFn.fn);
+    this.api.addRoute(HttpMethod.POST, '/v1/reviews/{id}/reject', this.functions.apiFn.fn);
+    this.api.addRoute(HttpMethod.POST, '/v1/profiles/{phone}/unmerge', this.functions.apiFn.fn);
+    this.api.addRoute(HttpMethod.GET, '/v1/profiles/{phone}/merges', this.functions.apiFn.fn);
     for (const route of this.api.addRoute(HttpMethod.POST, '/webhooks/{channel}', this.functions.webhookFn.fn, { authorizer: new HttpNoneAuthorizer() })) {
       acknowledge(route, {
         'AwsSolutions-APIG4':
@@ -123,5 +130,7 @@ export class PhoneKeyStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.nightly.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiTokenSecretArn', { value: this.apiTokenSecret.secretArn });
     new CfnOutput(this, 'WebhookSecretsArn', { value: this.webhookSecrets.secretArn });
+    // `phonekey retry` reads (and after a successful re-drive, deletes) the failed imports here.
+    new CfnOutput(this, 'ImportDeadLetterQueueUrl', { value: this.functions.importDeadLetterQueue.queueUrl });
   }
 }
