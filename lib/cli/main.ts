@@ -7,6 +7,7 @@ import { exportCommand } from './commands/export.ts';
 import { profileCommand } from './commands/profile.ts';
 import { sourcePutCommand } from './commands/source.ts';
 import { sendCommand } from './commands/send.ts';
+import { retryCommand } from './commands/retry.ts';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   profileCommand(program, context);
   sourcePutCommand(program, context);
   sendCommand(program, context);
+  retryCommand(program, context);
   return program;
 }
 
