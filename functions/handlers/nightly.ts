@@ -1,57 +1,111 @@
 /**
- * The nightly workflow's steps, one function dispatching on `step` (the state machine passes
- * `{ step, runId, input }`). Each step is idempotent per run id: re-running a night rewrites the
- * same report keys.
+ * The nightly workflow's steps, one function dispatching on `step`. The state machine
+ * (lib/stack/workflow.ts) passes `{ step, execution: $$.Execution.Name, input: $ }`; inside a Map
+ * the input is the item (`{ runId, segment | chunk, … }`). Each step is idempotent per run id:
+ * what it did is kept under `nightly/<runId>/` in the reports bucket and a re-run returns it.
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-store.ts';
-import { S3Files } from '../adapters/s3-files.ts';
+import { S3Client } from '@aws-sdk/client-s3';
+import { documentClient } from '../adapters/dynamo-profile-store.ts';
+import { DynamoNightlyTable, S3RunFiles } from '../adapters/nightly-storage.ts';
+import { defaultMatchRules } from '../core/match/index.ts';
+import {
+  plan,
+  profilePlan,
+  recomputeChunk,
+  recordFailure,
+  rematch,
+  report,
+  runIdOf,
+  snapshotSegment,
+  type NightlyDeps,
+  type PlanOutput,
+  type RunInput,
+} from '../app/nightly/steps.ts';
 
 const logger = new Logger();
-const store = new DynamoProfileStore(documentClient(), process.env.TABLE_NAME!);
-const files = new S3Files();
+const db = documentClient();
+const s3 = new S3Client({});
+const table = new DynamoNightlyTable(db, process.env.TABLE_NAME!);
 
-interface StepEvent {
-  step: 'snapshot' | 'report' | 'failed';
-  runId: string;
-  input: { snapshot?: { profiles: number; phones: number; takenAt: string } } & Record<string, unknown>;
+export type NightlyStep = 'plan' | 'snapshot' | 'rematch' | 'profile-plan' | 'recompute' | 'report' | 'failed';
+
+export interface StepEvent {
+  step: NightlyStep;
+  /** The execution's name: the run id unless the input names one (a resumed run). */
+  execution?: string;
+  input: RunInput & { segment?: number; totalSegments?: number; chunk?: number; runId?: string };
   error?: { Error?: string; Cause?: string };
 }
 
-async function snapshot() {
-  let profiles = 0;
-  let phones = 0;
-  for await (const profile of store.listProfiles()) {
-    profiles++;
-    phones += profile.phones.length;
-  }
-  return { profiles, phones, takenAt: new Date().toISOString() };
+function deps(runId: string): NightlyDeps {
+  return {
+    table,
+    files: new S3RunFiles(s3, process.env.REPORTS_BUCKET!, runId),
+    rules: async () => defaultMatchRules,
+  };
 }
 
-async function report(event: StepEvent) {
-  const key = `nightly/${event.runId}/report.json`;
-  await files.put(process.env.REPORTS_BUCKET!, key, JSON.stringify({ runId: event.runId, snapshot: event.input.snapshot }, null, 2), 'application/json');
-  return { reportKey: key };
+function planOf(event: StepEvent): PlanOutput {
+  const p = event.input.plan;
+  if (!p) throw new Error(`step ${event.step} needs the plan step's output at $.plan`);
+  return p;
 }
 
-async function failed(event: StepEvent) {
-  const key = `nightly/${event.runId}/failure.json`;
-  await files.put(process.env.REPORTS_BUCKET!, key, JSON.stringify({ runId: event.runId, error: event.error, failedAt: new Date().toISOString() }, null, 2), 'application/json');
-  logger.error('nightly run failed', { runId: event.runId, error: event.error?.Error });
-  return { failureKey: key };
-}
-
-export const handler = middy(async (event: StepEvent) => {
+export async function runStep(event: StepEvent): Promise<unknown> {
   switch (event.step) {
-    case 'snapshot':
-      return snapshot();
-    case 'report':
-      return report(event);
-    case 'failed':
-      return failed(event);
+    case 'plan': {
+      const runId = runIdOf(event.execution, event.input);
+      return plan(deps(runId), event.execution ?? runId, event.input);
+    }
+    case 'snapshot': {
+      const { runId, segment, totalSegments, failAt } = event.input;
+      if (!runId || segment === undefined || !totalSegments) throw new Error('snapshot needs runId, segment and totalSegments');
+      const out = await snapshotSegment(deps(runId), { runId, segment, totalSegments, failAt: failAt ?? null });
+      return { segment: out.segment, records: out.records, profiles: out.profiles, skipped: Boolean(out.skipped) };
+    }
+    case 'rematch': {
+      const p = planOf(event);
+      const { stats: _stats, mergesByRule: _rules, mergeScores: _scores, ...out } = await rematch(deps(p.runId), p);
+      return out;
+    }
+    case 'profile-plan': {
+      const p = planOf(event);
+      const out = await profilePlan(deps(p.runId), p);
+      return { profiles: out.profiles, chunks: out.chunks, quantiles: out.quantiles, skipped: Boolean(out.skipped) };
+    }
+    case 'recompute': {
+      const { runId, chunk, failAt } = event.input;
+      if (!runId || chunk === undefined) throw new Error('recompute needs runId and chunk');
+      const out = await recomputeChunk(deps(runId), { runId, chunk, failAt: failAt ?? null });
+      return { chunk: out.chunk, recomputed: out.recomputed, status: out.status, skipped: Boolean(out.skipped) };
+    }
+    case 'report': {
+      const p = planOf(event);
+      const out = await report(deps(p.runId), p);
+      return { ...out, reportKey: `nightly/${p.runId}/${out.reportKey}`, htmlKey: `nightly/${p.runId}/${out.htmlKey}` };
+    }
+    case 'failed': {
+      let runId: string;
+      try {
+        runId = runIdOf(event.execution, event.input);
+      } catch {
+        runId = 'unnamed-run';
+      }
+      logger.error('nightly run failed', { runId, error: event.error?.Error });
+      const out = await recordFailure(deps(runId), runId, event.error);
+      return { failureKey: `nightly/${runId}/${out.failureKey}` };
+    }
     default:
       throw new Error(`unknown nightly step: ${String((event as { step?: unknown }).step)}`);
   }
+}
+
+export const handler = middy(async (event: StepEvent) => {
+  const started = Date.now();
+  const result = await runStep(event);
+  logger.info('nightly step done', { step: event.step, ms: Date.now() - started });
+  return result;
 }).use(injectLambdaContext(logger));

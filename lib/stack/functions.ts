@@ -176,10 +176,11 @@ export class Functions extends Construct {
 
     this.nightlyFn = new ServiceFunction(this, 'NightlyFunction', {
       entry: 'functions/handlers/nightly.ts',
-      description: 'Nightly reconciliation steps (snapshot, report, failure record)',
+      description: 'Nightly reconciliation steps (plan, snapshot segments, re-match, profile recompute, report, failure record)',
       key,
       timeout: Duration.minutes(15),
-      memorySize: 1024,
+      // The re-match holds every source record at once (resolve: ~1.2 GB for 1M records).
+      memorySize: 3008,
       environment: {
         TABLE_NAME: storage.table.tableName,
         REPORTS_BUCKET: storage.reportsBucket.bucketName,
@@ -187,6 +188,14 @@ export class Functions extends Construct {
     });
     storage.grantTableReadWrite(this.nightlyFn.role);
     storage.grantReportsPut(this.nightlyFn.role);
+    // A run reads back its own files (snapshot segments, step markers) to resume and to report.
+    iam.Grant.addToPrincipal({ grantee: this.nightlyFn.role, actions: ['s3:GetObject'], resourceArns: [storage.reportsBucket.arnForObjects('nightly/*')] });
+    iam.Grant.addToPrincipal({
+      grantee: this.nightlyFn.role,
+      actions: ['s3:ListBucket'],
+      resourceArns: [storage.reportsBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': ['nightly/*'] } },
+    });
 
     const reportsObjects =
       'Object-level S3 actions can only be scoped by key; the reports bucket exists only for PhoneKey reports and the role may only put (and abort multipart uploads of) objects there, not read, list or delete.';
@@ -195,6 +204,10 @@ export class Functions extends Construct {
         'Object-level S3 actions can only be scoped by key; the import function must read (GetObject/GetObjectVersion, read-only) whatever file an S3 notification names in the raw bucket, whose source folders are not known in advance.',
       'AwsSolutions-IAM5[Resource::<ReportsBucket.Arn>/*]': reportsObjects,
     });
-    acknowledge(this.nightlyFn.role, { 'AwsSolutions-IAM5[Resource::<ReportsBucket.Arn>/*]': reportsObjects });
+    acknowledge(this.nightlyFn.role, {
+      'AwsSolutions-IAM5[Resource::<ReportsBucket.Arn>/*]': reportsObjects,
+      'AwsSolutions-IAM5[Resource::<ReportsBucket.Arn>/nightly/*]':
+        'The nightly steps read back the files of their own run (snapshot segments, step markers) under nightly/<runId>/, whose run ids are not known in advance; read-only, and only under nightly/.',
+    });
   }
 }

@@ -18,11 +18,20 @@ export interface NightlyWorkflowProps {
   readonly nightlyFunction: lambda.IFunction;
 }
 
+/** Snapshot segments and recompute chunks run at most this many at once. */
+export const NIGHTLY_MAP_CONCURRENCY = 8;
+
 /**
- * The nightly state machine (Snapshot → Report → Done; any failure → RecordFailure → Failed) and
- * the EventBridge Scheduler schedule that starts it. Every task invokes the nightly function
- * directly (`payloadResponseOnly`, so each Task's Resource is the plain function ARN) with
- * `{ step, runId: $$.Execution.Name, input: $ }`.
+ * The nightly state machine and the EventBridge Scheduler schedule that starts it:
+ *
+ *   Plan → Snapshot (Map over scan segments) → Rematch → ProfilePlan → Recompute (Map over
+ *   profile-id chunks) → Report → Done; any failure → RecordFailure → Failed.
+ *
+ * Every task invokes the nightly function directly (`payloadResponseOnly`, so each Task's Resource
+ * is the plain function ARN) with `{ step, execution: $$.Execution.Name, input: $ }`; inside a Map
+ * the input is the item that the Map's ItemSelector builds. Each step keeps its output under
+ * `nightly/<runId>/` in the reports bucket and skips work already done, so a failed run can be
+ * resumed by starting a new execution with `{ "runId": "<the run>" }` (`phonekey reconcile --resume`).
  */
 export class NightlyWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -33,21 +42,23 @@ export class NightlyWorkflow extends Construct {
     super(scope, id);
     const fn = props.nightlyFunction;
 
-    const step = (stateId: string, stepName: string, extra: Record<string, unknown> = {}) => {
+    const step = (stateId: string, stepName: string, opts: { resultPath?: string; extra?: Record<string, unknown> } = {}) => {
       const task = new tasks.LambdaInvoke(this, stateId, {
         stateName: stateId,
         lambdaFunction: fn,
         payloadResponseOnly: true,
         payload: sfn.TaskInput.fromObject({
           step: stepName,
-          runId: sfn.JsonPath.executionName,
+          execution: sfn.JsonPath.executionName,
           input: sfn.JsonPath.entirePayload,
-          ...extra,
+          ...opts.extra,
         }),
-        resultPath: `$.${stepName}`,
+        resultPath: opts.resultPath ?? sfn.JsonPath.DISCARD,
         // The function's own limit; also keeps a local ASL runner from using its 60 s default.
         taskTimeout: sfn.Timeout.duration(Duration.minutes(15)),
       });
+      // A failure the run input asked for (tests of resuming) is not retried; anything else is.
+      task.addRetry({ errors: ['NightlyInjectedFailure'], maxAttempts: 0 });
       task.addRetry({ errors: [sfn.Errors.ALL], maxAttempts: 2, interval: Duration.seconds(10), backoffRate: 2 });
       return task;
     };
@@ -55,15 +66,51 @@ export class NightlyWorkflow extends Construct {
     const failed = new sfn.Fail(this, 'Failed', {
       stateName: 'Failed',
       error: 'NightlyRunFailed',
-      cause: 'A nightly step failed; RecordFailure stored the error for this run.',
+      cause: 'A nightly step failed; RecordFailure stored the error under nightly/<runId>/failure.json. Resume with phonekey reconcile --resume <runId>.',
     });
-    const recordFailure = step('RecordFailure', 'failed', { error: sfn.JsonPath.objectAt('$.error') }).next(failed);
-    const snapshot = step('Snapshot', 'snapshot');
-    const report = step('Report', 'report');
-    for (const task of [snapshot, report]) {
-      task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const recordFailure = step('RecordFailure', 'failed', { resultPath: '$.failure', extra: { error: sfn.JsonPath.objectAt('$.error') } }).next(failed);
+
+    const plan = step('Plan', 'plan', { resultPath: '$.plan' });
+    const snapshot = new sfn.Map(this, 'Snapshot', {
+      stateName: 'Snapshot',
+      comment: 'Parallel scan: each segment of the table is written as NDJSON under nightly/<runId>/snapshot/',
+      itemsPath: '$.plan.segments',
+      itemSelector: {
+        runId: sfn.JsonPath.stringAt('$.plan.runId'),
+        segment: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        totalSegments: sfn.JsonPath.stringAt('$.plan.totalSegments'),
+        failAt: sfn.JsonPath.stringAt('$.plan.failAt'),
+      },
+      maxConcurrency: NIGHTLY_MAP_CONCURRENCY,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    snapshot.itemProcessor(step('SnapshotSegment', 'snapshot', { resultPath: '$' }));
+    const rematch = step('Rematch', 'rematch', { resultPath: '$.rematch' });
+    const profilePlan = step('ProfilePlan', 'profile-plan', { resultPath: '$.profilePlan' });
+    const recompute = new sfn.Map(this, 'Recompute', {
+      stateName: 'Recompute',
+      comment: 'Profiles, derived fields and tags, one chunk of profile ids per iteration, with the base quantiles of ProfilePlan',
+      itemsPath: '$.profilePlan.chunks',
+      itemSelector: {
+        runId: sfn.JsonPath.stringAt('$.plan.runId'),
+        chunk: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        failAt: sfn.JsonPath.stringAt('$.plan.failAt'),
+      },
+      maxConcurrency: NIGHTLY_MAP_CONCURRENCY,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    recompute.itemProcessor(step('RecomputeChunk', 'recompute', { resultPath: '$' }));
+    const report = step('Report', 'report', { resultPath: '$.report' });
+    for (const state of [plan, snapshot, rematch, profilePlan, recompute, report]) {
+      state.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     }
-    const definition = snapshot.next(report).next(new sfn.Succeed(this, 'Done', { stateName: 'Done' }));
+    const definition = plan
+      .next(snapshot)
+      .next(rematch)
+      .next(profilePlan)
+      .next(recompute)
+      .next(report)
+      .next(new sfn.Succeed(this, 'Done', { stateName: 'Done', outputPath: '$.report' }));
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy small.

@@ -237,32 +237,41 @@ describe('PhoneKeyStack template', () => {
     ]);
   });
 
-  it('defines Snapshot → Report → Done with retries and a catch to RecordFailure → Failed', () => {
+  it('defines Plan → Snapshot (Map) → Rematch → ProfilePlan → Recompute (Map) → Report → Done, with retries and a catch to RecordFailure → Failed', () => {
     const sm = res().NightlyStateMachine!.Properties!;
     expect(sm.StateMachineType).toBe('STANDARD');
     expect(sm.LoggingConfiguration.Level).toBe('ALL');
     expect(sm.TracingConfiguration).toEqual({ Enabled: true });
     const asl = JSON.parse(flatten(sm.DefinitionString));
-    expect(asl.StartAt).toBe('Snapshot');
-    const { Snapshot, Report, Done, RecordFailure, Failed } = asl.States;
-    expect(Snapshot.Next).toBe('Report');
-    expect(Report.Next).toBe('Done');
+    expect(asl.StartAt).toBe('Plan');
+    const { Plan, Snapshot, Rematch, ProfilePlan, Recompute, Report, Done, RecordFailure, Failed } = asl.States;
+    expect([Plan.Next, Snapshot.Next, Rematch.Next, ProfilePlan.Next, Recompute.Next, Report.Next]).toEqual(['Snapshot', 'Rematch', 'ProfilePlan', 'Recompute', 'Report', 'Done']);
     expect(Done.Type).toBe('Succeed');
     expect(RecordFailure.Next).toBe('Failed');
     expect(Failed.Type).toBe('Fail');
+    // Fan-out: scan segments and profile chunks are Map iterations, bounded in concurrency.
+    expect(Snapshot).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.segments', MaxConcurrency: 8 });
+    expect(Snapshot.ItemSelector).toMatchObject({ 'runId.$': '$.plan.runId', 'segment.$': '$$.Map.Item.Value' });
+    expect(Recompute).toMatchObject({ Type: 'Map', ItemsPath: '$.profilePlan.chunks', MaxConcurrency: 8 });
+    const SnapshotSegment = Snapshot.ItemProcessor.States.SnapshotSegment;
+    const RecomputeChunk = Recompute.ItemProcessor.States.RecomputeChunk;
     for (const [state, step] of [
-      [Snapshot, 'snapshot'],
+      [Plan, 'plan'],
+      [SnapshotSegment, 'snapshot'],
+      [Rematch, 'rematch'],
+      [ProfilePlan, 'profile-plan'],
+      [RecomputeChunk, 'recompute'],
       [Report, 'report'],
       [RecordFailure, 'failed'],
     ] as const) {
       expect(state.Type).toBe('Task');
       expect(state.Resource).toBe('<NightlyFunction.Arn>'); // plain function ARN, not lambda:invoke
-      expect(state.Parameters).toMatchObject({ step, 'runId.$': '$$.Execution.Name', 'input.$': '$' });
+      expect(state.Parameters).toMatchObject({ step, 'execution.$': '$$.Execution.Name', 'input.$': '$' });
       expect(state.TimeoutSeconds).toBe(900);
       expect(state.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 2, BackoffRate: 2 }));
     }
     expect(RecordFailure.Parameters['error.$']).toBe('$.error');
-    for (const state of [Snapshot, Report]) {
+    for (const state of [Plan, Snapshot, Rematch, ProfilePlan, Recompute, Report]) {
       expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
     }
   });

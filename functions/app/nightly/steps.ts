@@ -1,0 +1,540 @@
+/**
+ * The nightly reconciliation, one use case per state of the workflow (lib/stack/workflow.ts):
+ *
+ *   plan → snapshot segments (Map) → re-match → profile plan → recompute chunks (Map) → report
+ *
+ * Every step writes what it did under `nightly/<runId>/` in the reports bucket and, when that
+ * file is already there, returns it instead of working again. So re-running a run id is safe and
+ * a run that died half-way resumes where it stopped (`phonekey reconcile --resume <runId>`).
+ *
+ * Memory: snapshot segments, profile chunks and the report stream what they read. The re-match
+ * is the one step that holds every source record at once, because resolve() compares across
+ * the whole base (about 24 s and 1.2 GB for 1M records, see bench/resolve.bench.ts).
+ */
+import { resolve, type MatchRules, type ResolveResult } from '../../core/match/index.ts';
+import { MISSING_FIELDS, renderNightlyReport, scoreBucket, type NightlyMerge, type NightlyReport, type SourceQuality, type StepSummary } from '../../core/report/nightly-report.ts';
+import { Reservoir } from '../../core/report/nightly-sample.ts';
+import type { CleanRecord } from '../../core/model.ts';
+import type { ImportCounts } from '../../ports/profile-store.ts';
+import { profileChanges } from './changes.ts';
+import type { NightlyTable, RunFiles, SnapshotItem } from './ports.ts';
+
+/** What applying a re-match did (from the identity use case). */
+export interface ApplySummary {
+  /** Merges written in this call (0 when a re-run finds them done). */
+  merged?: number;
+  /** Profiles split apart in this call. */
+  split?: number;
+  /** Reviews newly queued in this call. */
+  queued?: number;
+  [key: string]: unknown;
+}
+
+/** The identity use cases the re-match drives, when the identity module provides them. */
+export interface IdentityPort {
+  /** Record-key pairs people decided on: never merge (unmerges, rejected reviews) and approved. */
+  decisions(): Promise<{ noMerge: Array<[string, string]>; approved: Array<[string, string]> }>;
+  /** Applies resolve()'s output (merges, splits, queued reviews) idempotently. */
+  apply(result: ResolveResult, ctx: { runId: string; profileOf: (recordKey: string) => string | undefined }): Promise<ApplySummary>;
+  /** Reviews waiting for a person. */
+  pendingReviews(): Promise<number>;
+}
+
+/** The profile use cases the recompute drives, when the profiles module provides them. */
+export interface ProfilesPort {
+  computeBaseQuantiles(): Promise<unknown>;
+  recomputeProfiles(profileIds: string[], quantiles: unknown): Promise<{ updated?: number } | unknown>;
+}
+
+export interface NightlyDeps {
+  table: NightlyTable;
+  files: RunFiles;
+  rules(): Promise<MatchRules>;
+  identity?: IdentityPort;
+  profiles?: ProfilesPort;
+  now?: () => Date;
+}
+
+/** The state's input: the execution input, and the results of the states before. */
+export interface RunInput {
+  runId?: string;
+  /** Snapshot segments (default: from the table's size). */
+  segments?: number;
+  /** Profile ids per recompute chunk. */
+  chunkSize?: number;
+  /** Test hook: the step (`snapshot`, `rematch`, `profile-plan`, `recompute`, `report`) that fails once. */
+  failAt?: string;
+  plan?: PlanOutput;
+  [key: string]: unknown;
+}
+
+export interface PlanOutput {
+  runId: string;
+  totalSegments: number;
+  segments: number[];
+  chunkSize: number;
+  resumed: boolean;
+  failAt: string | null;
+}
+
+export class InjectedFailure extends Error {
+  override name = 'NightlyInjectedFailure';
+}
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
+const RECORDS_PER_SEGMENT = 50_000;
+const DEFAULT_CHUNK = 1000;
+const SAMPLE_SIZE = 12;
+
+/** A resumed or retried run's execution is named `<runId>-resume-<t>` or `<runId>-retry-<t>`. */
+const CONTINUATION = /-(?:resume|retry)-[a-z0-9]+$/;
+
+/**
+ * The run id: the plan's, else the input's `runId`, else the execution name without a
+ * `-resume-…`/`-retry-…` suffix (so `phonekey retry` of a failed run resumes that run).
+ */
+export function runIdOf(executionName: string | undefined, input: RunInput): string {
+  const runId = input.plan?.runId ?? input.runId ?? executionName?.replace(CONTINUATION, '');
+  if (!runId || !RUN_ID.test(runId)) throw new Error(`invalid run id ${JSON.stringify(runId)}: letters, digits, '.', '_' and '-', at most 80`);
+  return runId;
+}
+
+const segmentKey = (n: number) => `snapshot/segment-${n}.ndjson`;
+const segmentDoneKey = (n: number) => `snapshot/segment-${n}.json`;
+const chunkKey = (n: number) => `profiles/chunk-${n}.json`;
+const chunkDoneKey = (n: number) => `profiles/chunk-${n}.done.json`;
+
+async function getJson<T>(files: RunFiles, key: string): Promise<T | undefined> {
+  const text = await files.get(key);
+  return text === undefined ? undefined : (JSON.parse(text) as T);
+}
+
+const putJson = (files: RunFiles, key: string, value: unknown) => files.put(key, JSON.stringify(value, null, 2), 'application/json');
+
+function failIfAsked(plan: Pick<PlanOutput, 'failAt'> | undefined, step: string): void {
+  if (plan?.failAt === step) throw new InjectedFailure(`failing ${step} as the run input asked (failAt)`);
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+// ---- plan ----
+
+interface RunFile {
+  runId: string;
+  startedAt: string;
+  totalSegments: number;
+  chunkSize: number;
+  executions: string[];
+}
+
+export async function plan(deps: NightlyDeps, executionName: string, input: RunInput): Promise<PlanOutput> {
+  const runId = runIdOf(executionName, input);
+  const now = (deps.now ?? (() => new Date()))();
+  const existing = await getJson<RunFile>(deps.files, 'run.json');
+  let run: RunFile;
+  if (existing) {
+    run = { ...existing, executions: [...new Set([...existing.executions, executionName])] };
+  } else {
+    const requested = Number(input.segments);
+    const totalSegments =
+      Number.isInteger(requested) && requested > 0
+        ? Math.min(requested, 1000)
+        : Math.min(1000, Math.max(4, Math.ceil((await deps.table.approximateItemCount()) / RECORDS_PER_SEGMENT)));
+    const chunkSize = Number.isInteger(Number(input.chunkSize)) && Number(input.chunkSize) > 0 ? Number(input.chunkSize) : DEFAULT_CHUNK;
+    run = { runId, startedAt: now.toISOString(), totalSegments, chunkSize, executions: [executionName] };
+  }
+  await putJson(deps.files, 'run.json', run);
+  return {
+    runId,
+    totalSegments: run.totalSegments,
+    segments: Array.from({ length: run.totalSegments }, (_, i) => i),
+    chunkSize: run.chunkSize,
+    resumed: Boolean(existing),
+    failAt: typeof input.failAt === 'string' ? input.failAt : null,
+  };
+}
+
+// ---- snapshot ----
+
+export interface SegmentStats {
+  segment: number;
+  records: number;
+  events: number;
+  profiles: number;
+  /** Per source: stored records and how many lack each field. */
+  sources: Record<string, { records: number; missing: Record<string, number> }>;
+  /** Import states seen in this segment (data quality at the door). */
+  imports: Array<{ source: string; counts: ImportCounts }>;
+  startedAt: string;
+  finishedAt: string;
+  skipped?: boolean;
+}
+
+export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; segment: number; totalSegments: number; failAt?: string | null }): Promise<SegmentStats> {
+  const done = await getJson<SegmentStats>(deps.files, segmentDoneKey(item.segment));
+  if (done) return { ...done, skipped: true };
+  failIfAsked({ failAt: item.failAt ?? null }, 'snapshot');
+  const startedAt = new Date().toISOString();
+  const stats: SegmentStats = { segment: item.segment, records: 0, events: 0, profiles: 0, sources: {}, imports: [], startedAt, finishedAt: '' };
+  const lines: string[] = [];
+  for await (const it of deps.table.scanSegment(item.segment, item.totalSegments)) {
+    switch (it.kind) {
+      case 'record': {
+        stats.records++;
+        const s = (stats.sources[it.record.source] ??= { records: 0, missing: {} });
+        s.records++;
+        for (const field of MISSING_FIELDS) if (isMissing(it.record, field)) s.missing[field] = (s.missing[field] ?? 0) + 1;
+        lines.push(JSON.stringify({ k: it.key, p: it.profileId, r: it.record }));
+        break;
+      }
+      case 'event':
+        stats.events++;
+        break;
+      case 'profile':
+        stats.profiles++;
+        lines.push(JSON.stringify({ p: it.profileId }));
+        break;
+      case 'import':
+        stats.imports.push({ source: it.source, counts: it.counts });
+        break;
+    }
+  }
+  await deps.files.put(segmentKey(item.segment), lines.length ? lines.join('\n') + '\n' : '', 'application/x-ndjson');
+  stats.finishedAt = new Date().toISOString();
+  await putJson(deps.files, segmentDoneKey(item.segment), stats);
+  return stats;
+}
+
+function isMissing(record: CleanRecord, field: (typeof MISSING_FIELDS)[number]): boolean {
+  const value = record[field];
+  return value === undefined || value === null || value === '';
+}
+
+// ---- re-match ----
+
+export interface RematchOutput {
+  records: number;
+  clusters: number;
+  merges: number;
+  profilesMerged: number;
+  splits: number;
+  reviewsQueued: number;
+  mergesByRule: Record<string, number>;
+  mergeScores: Record<string, number>;
+  applied: boolean;
+  apply?: ApplySummary;
+  note?: string;
+  stats: Omit<ResolveResult['stats'], 'genericValues'> & { genericValues: number };
+  startedAt: string;
+  finishedAt: string;
+  skipped?: boolean;
+}
+
+export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<RematchOutput> {
+  const done = await getJson<RematchOutput>(deps.files, 'rematch.json');
+  if (done) return { ...done, skipped: true };
+  failIfAsked(p, 'rematch');
+  const startedAt = new Date().toISOString();
+
+  // The one step that holds all records: resolve() compares across the whole base.
+  const records: CleanRecord[] = [];
+  const profileOfRecord = new Map<string, string>();
+  for (const segment of p.segments) {
+    if (!(await deps.files.exists(segmentDoneKey(segment)))) throw new Error(`snapshot segment ${segment} of run ${p.runId} is missing: run the snapshot first`);
+    for await (const line of deps.files.lines(segmentKey(segment))) {
+      if (!line) continue;
+      const row = JSON.parse(line) as { k?: string; p: string; r?: CleanRecord };
+      if (!row.r || !row.k) continue;
+      records.push(row.r);
+      profileOfRecord.set(row.k, row.p);
+    }
+  }
+  // Records in a stable order, so the same snapshot always resolves the same way.
+  records.sort((a, b) => (a.source === b.source ? cmp(a.recordId, b.recordId) : cmp(a.source, b.source)));
+  const profileOf = (key: string) => profileOfRecord.get(key);
+
+  const decisions = deps.identity ? await deps.identity.decisions() : { noMerge: [], approved: [] };
+  const result = resolve(records, await deps.rules(), decisions);
+  const changes = profileChanges(result.clusters, profileOf);
+
+  const mergesByRule: Record<string, number> = {};
+  const mergeScores: Record<string, number> = {};
+  for (const m of changes.merges) {
+    for (const r of m.reasons) {
+      mergesByRule[r.rule] = (mergesByRule[r.rule] ?? 0) + 1;
+      const bucket = scoreBucket(r.score);
+      mergeScores[bucket] = (mergeScores[bucket] ?? 0) + 1;
+    }
+  }
+  await deps.files.put('merges.ndjson', changes.merges.map((m) => JSON.stringify(m)).join('\n') + (changes.merges.length ? '\n' : ''), 'application/x-ndjson');
+  await putJson(deps.files, 'splits.json', changes.splits);
+
+  let apply: ApplySummary | undefined;
+  let note: string | undefined;
+  if (deps.identity) apply = await deps.identity.apply(result, { runId: p.runId, profileOf });
+  else note = 'merges and reviews were found but not applied: the identity module (functions/app/identity/apply-resolution.ts) is not available in this build';
+
+  const { genericValues, ...stats } = result.stats;
+  const out: RematchOutput = {
+    records: records.length,
+    clusters: result.clusters.length,
+    merges: changes.merges.length,
+    profilesMerged: changes.merges.reduce((n, m) => n + m.profiles.length - 1, 0),
+    splits: changes.splits.length,
+    reviewsQueued: result.reviews.length,
+    mergesByRule,
+    mergeScores,
+    applied: Boolean(deps.identity),
+    ...(apply ? { apply } : {}),
+    ...(note ? { note } : {}),
+    stats: { ...stats, genericValues: genericValues.length },
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  };
+  await putJson(deps.files, 'rematch.json', out);
+  return out;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+// ---- profiles: plan, then recompute in chunks ----
+
+export interface ProfilePlanOutput {
+  profiles: number;
+  chunks: number[];
+  quantiles: boolean;
+  note?: string;
+  startedAt: string;
+  finishedAt: string;
+  skipped?: boolean;
+}
+
+export async function profilePlan(deps: NightlyDeps, p: PlanOutput): Promise<ProfilePlanOutput> {
+  const done = await getJson<ProfilePlanOutput>(deps.files, 'profiles/plan.json');
+  if (done) return { ...done, skipped: true };
+  failIfAsked(p, 'profile-plan');
+  const startedAt = new Date().toISOString();
+  // After the re-match: the profiles that exist now (merged ones are gone), in chunks.
+  let chunk: string[] = [];
+  let chunks = 0;
+  let profiles = 0;
+  const writes: Promise<void>[] = [];
+  const flush = () => {
+    if (!chunk.length) return;
+    writes.push(putJson(deps.files, chunkKey(chunks++), chunk));
+    chunk = [];
+  };
+  for await (const id of deps.table.profileIds()) {
+    chunk.push(id);
+    profiles++;
+    if (chunk.length >= p.chunkSize) flush();
+    if (writes.length >= 16) await Promise.all(writes.splice(0));
+  }
+  flush();
+  await Promise.all(writes);
+
+  let note: string | undefined;
+  if (deps.profiles) await putJson(deps.files, 'profiles/quantiles.json', { quantiles: await deps.profiles.computeBaseQuantiles() });
+  else note = 'profiles and tags were not recomputed: the profiles module (functions/app/profiles/recompute.ts) is not available in this build';
+  const out: ProfilePlanOutput = {
+    profiles,
+    chunks: Array.from({ length: chunks }, (_, i) => i),
+    quantiles: Boolean(deps.profiles),
+    ...(note ? { note } : {}),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  };
+  await putJson(deps.files, 'profiles/plan.json', out);
+  return out;
+}
+
+export interface ChunkOutput {
+  chunk: number;
+  profiles: number;
+  recomputed: number;
+  status: 'done' | 'unavailable';
+  note?: string;
+  startedAt: string;
+  finishedAt: string;
+  skipped?: boolean;
+}
+
+export async function recomputeChunk(deps: NightlyDeps, item: { runId: string; chunk: number; failAt?: string | null }): Promise<ChunkOutput> {
+  const done = await getJson<ChunkOutput>(deps.files, chunkDoneKey(item.chunk));
+  if (done) return { ...done, skipped: true };
+  failIfAsked({ failAt: item.failAt ?? null }, 'recompute');
+  const startedAt = new Date().toISOString();
+  const ids = await getJson<string[]>(deps.files, chunkKey(item.chunk));
+  if (!ids) throw new Error(`profile chunk ${item.chunk} of run ${item.runId} is missing: run the profile plan first`);
+  let out: ChunkOutput;
+  if (deps.profiles) {
+    const q = await getJson<{ quantiles: unknown }>(deps.files, 'profiles/quantiles.json');
+    if (!q) throw new Error(`base quantiles of run ${item.runId} are missing: run the profile plan first`);
+    const result = (await deps.profiles.recomputeProfiles(ids, q.quantiles)) as { updated?: number } | undefined;
+    out = { chunk: item.chunk, profiles: ids.length, recomputed: typeof result?.updated === 'number' ? result.updated : ids.length, status: 'done', startedAt, finishedAt: new Date().toISOString() };
+  } else {
+    out = {
+      chunk: item.chunk,
+      profiles: ids.length,
+      recomputed: 0,
+      status: 'unavailable',
+      note: 'not recomputed: the profiles module is not available in this build',
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    };
+  }
+  await putJson(deps.files, chunkDoneKey(item.chunk), out);
+  return { ...out };
+}
+
+// ---- report ----
+
+export async function report(deps: NightlyDeps, p: PlanOutput): Promise<{ reportKey: string; htmlKey: string; status: NightlyReport['status']; counts: NightlyReport['counts'] }> {
+  const existing = await getJson<NightlyReport>(deps.files, 'report.json');
+  if (existing && (await deps.files.exists('report.html'))) return { reportKey: 'report.json', htmlKey: 'report.html', status: existing.status, counts: existing.counts };
+  failIfAsked(p, 'report');
+  const startedAt = new Date().toISOString();
+  const now = (deps.now ?? (() => new Date()))();
+  const run = await getJson<RunFile>(deps.files, 'run.json');
+  const segments = await mapLimit(p.segments, 16, async (n) => {
+    const s = await getJson<SegmentStats>(deps.files, segmentDoneKey(n));
+    if (!s) throw new Error(`snapshot segment ${n} of run ${p.runId} is missing`);
+    return s;
+  });
+  const rematchOut = await getJson<RematchOutput>(deps.files, 'rematch.json');
+  if (!rematchOut) throw new Error(`the re-match of run ${p.runId} has not finished`);
+  const profilesOut = await getJson<ProfilePlanOutput>(deps.files, 'profiles/plan.json');
+  if (!profilesOut) throw new Error(`the profile plan of run ${p.runId} has not finished`);
+  const chunks = await mapLimit(profilesOut.chunks, 16, async (n) => {
+    const c = await getJson<ChunkOutput>(deps.files, chunkDoneKey(n));
+    if (!c) throw new Error(`profile chunk ${n} of run ${p.runId} has not finished`);
+    return c;
+  });
+
+  const sample = new Reservoir<NightlyMerge>(SAMPLE_SIZE, p.runId);
+  for await (const line of deps.files.lines('merges.ndjson')) if (line) sample.offer(JSON.parse(line) as NightlyMerge);
+
+  const tags: Record<string, number> = {};
+  let profilesAfter = 0;
+  for await (const profileTags of deps.table.profileTags()) {
+    profilesAfter++;
+    for (const tag of profileTags) tags[tag] = (tags[tag] ?? 0) + 1;
+  }
+
+  const quality = sourceQuality(segments);
+  const since = new Date(now.getTime() - 24 * 3600_000).toISOString();
+  const unmerges = await deps.table.countAudit('unmerge', since);
+  const reviewsPending = deps.identity ? await deps.identity.pendingReviews() : rematchOut.applied ? 0 : rematchOut.reviewsQueued;
+
+  const sum = <T>(xs: T[], f: (x: T) => number) => xs.reduce((n, x) => n + f(x), 0);
+  const span = (xs: Array<{ startedAt: string; finishedAt: string }>): number | undefined =>
+    xs.length ? Date.parse(xs.map((x) => x.finishedAt).sort().at(-1)!) - Date.parse(xs.map((x) => x.startedAt).sort()[0]!) : undefined;
+  const unavailable = chunks.filter((c) => c.status === 'unavailable');
+  const steps: Record<string, StepSummary> = {
+    snapshot: { status: 'done', ms: span(segments) },
+    rematch: { status: rematchOut.applied ? 'done' : 'partial', ms: span([rematchOut]), ...(rematchOut.note ? { note: rematchOut.note } : {}) },
+    'profile-plan': { status: profilesOut.quantiles ? 'done' : 'partial', ms: span([profilesOut]), ...(profilesOut.note ? { note: profilesOut.note } : {}) },
+    recompute: {
+      status: unavailable.length ? (unavailable.length === chunks.length ? 'unavailable' : 'partial') : 'done',
+      ms: span(chunks),
+      ...(unavailable.length ? { note: `${unavailable.length} of ${chunks.length} chunks not recomputed: the profiles module is not available in this build` } : {}),
+    },
+  };
+  const notes = [rematchOut.note, profilesOut.note].filter((n): n is string => Boolean(n));
+  const finishedAt = new Date();
+  steps.report = { status: 'done', ms: finishedAt.getTime() - Date.parse(startedAt) };
+
+  const result: NightlyReport = {
+    runId: p.runId,
+    status: Object.values(steps).every((s) => s.status === 'done') ? 'complete' : 'partial',
+    generatedAt: finishedAt.toISOString(),
+    snapshot: {
+      takenAt: segments.map((s) => s.startedAt).sort()[0] ?? run?.startedAt ?? startedAt,
+      segments: p.totalSegments,
+      records: sum(segments, (s) => s.records),
+      events: sum(segments, (s) => s.events),
+      profiles: sum(segments, (s) => s.profiles),
+    },
+    counts: {
+      records: sum(segments, (s) => s.records),
+      events: sum(segments, (s) => s.events),
+      profilesBefore: sum(segments, (s) => s.profiles),
+      profiles: profilesAfter,
+      merges: rematchOut.merges,
+      profilesMerged: rematchOut.profilesMerged,
+      splits: rematchOut.splits,
+      unmerges,
+      reviewsQueued: rematchOut.reviewsQueued,
+      reviewsPending,
+      profilesRecomputed: sum(chunks, (c) => c.recomputed),
+    },
+    mergesApplied: rematchOut.applied,
+    mergesByRule: rematchOut.mergesByRule,
+    mergeScores: rematchOut.mergeScores,
+    mergeSample: sample.sample,
+    quality,
+    tags,
+    steps,
+    notes,
+  };
+  await deps.files.put('report.html', renderNightlyReport(result), 'text/html; charset=utf-8');
+  await putJson(deps.files, 'report.json', result);
+  return { reportKey: 'report.json', htmlKey: 'report.html', status: result.status, counts: result.counts };
+}
+
+/** Per source: records and missing fields from the snapshot, rejected rows from the imports. */
+export function sourceQuality(segments: SegmentStats[]): SourceQuality[] {
+  const by = new Map<string, SourceQuality>();
+  const of = (source: string) => {
+    let q = by.get(source);
+    if (!q) by.set(source, (q = { source, records: 0, rejectedByReason: {}, invalidPhonesByReason: {}, missingFields: {} }));
+    return q;
+  };
+  for (const s of segments) {
+    for (const [source, v] of Object.entries(s.sources)) {
+      const q = of(source);
+      q.records += v.records;
+      for (const [f, n] of Object.entries(v.missing)) q.missingFields[f] = (q.missingFields[f] ?? 0) + n;
+    }
+    for (const imp of s.imports) {
+      const q = of(imp.source);
+      for (const [reason, n] of Object.entries(imp.counts?.byReason ?? {})) {
+        q.rejectedByReason[reason] = (q.rejectedByReason[reason] ?? 0) + n;
+        if (reason.startsWith('phone')) q.invalidPhonesByReason[reason] = (q.invalidPhonesByReason[reason] ?? 0) + n;
+      }
+    }
+  }
+  for (const q of by.values()) for (const f of MISSING_FIELDS) q.missingFields[f] ??= 0;
+  return [...by.values()].sort((a, b) => cmp(a.source, b.source));
+}
+
+// ---- failure record ----
+
+export async function recordFailure(deps: NightlyDeps, runId: string, error: { Error?: string; Cause?: string } | undefined): Promise<{ failureKey: string }> {
+  let cause: unknown = error?.Cause;
+  try {
+    cause = typeof cause === 'string' ? JSON.parse(cause) : cause;
+  } catch {
+    // a plain-text cause stays as it is
+  }
+  const failures = (await getJson<Array<unknown>>(deps.files, 'failures.json')) ?? [];
+  // `error` keeps the Step Functions shape ({Error, Cause}) that `phonekey retry` reads.
+  const entry = { runId, error: { Error: error?.Error ?? 'unknown', Cause: error?.Cause ?? '' }, cause, failedAt: new Date().toISOString() };
+  await putJson(deps.files, 'failures.json', [...failures, entry]);
+  await putJson(deps.files, 'failure.json', entry);
+  return { failureKey: 'failure.json' };
+}
+
+export type { SnapshotItem };
