@@ -17,7 +17,14 @@ export interface GoldenResult {
   golden: Partial<CleanRecord>;
   phones: string[];
   primaryPhone?: string;
+  /**
+   * Where each golden field came from: field (`name`, `email`, …, `externalIds.<name>`,
+   * `primaryPhone`) → record key `${source}#${recordId}`. Filled for clusters of two or more.
+   */
+  sources?: Record<string, string>;
 }
+
+const keyOf = (r: CleanRecord) => `${r.source}#${r.recordId}`;
 
 const CN_MOBILE = /^\+861[3-9]\d{9}$/;
 const SCALAR_FIELDS = ['email', 'gender', 'birthDate', 'address', 'province', 'city', 'memberId'] as const;
@@ -74,6 +81,7 @@ function strategiesFor(rules: MatchRules, field: GoldenField): readonly Strategy
 export function goldenRecord(members: readonly CleanRecord[], rules: MatchRules, genericPhones: ReadonlySet<string>): GoldenResult {
   if (members.length === 1) return single(members[0]!, genericPhones);
   const golden: Partial<CleanRecord> = {};
+  const sources: Record<string, string> = {};
   // names are counted and compared by their key, so 王偉 and 王伟 vote together
   const names: Cand[] = [];
   members.forEach((rec, order) => {
@@ -82,6 +90,7 @@ export function goldenRecord(members: readonly CleanRecord[], rules: MatchRules,
   const name = pick(names, strategiesFor(rules, 'name'), rules);
   if (name) {
     golden.name = name.rec.name;
+    sources.name = keyOf(name.rec);
     if (name.rec.nameKey) golden.nameKey = name.rec.nameKey;
     if (name.rec.namePinyin) golden.namePinyin = name.rec.namePinyin;
   }
@@ -92,7 +101,10 @@ export function goldenRecord(members: readonly CleanRecord[], rules: MatchRules,
       if (v) cands.push({ value: v, rec, order });
     });
     const c = pick(cands, strategiesFor(rules, f), rules);
-    if (c) (golden as Record<string, string>)[f] = c.value;
+    if (c) {
+      (golden as Record<string, string>)[f] = c.value;
+      sources[f] = keyOf(c.rec);
+    }
   }
   const ext = new Map<string, Cand[]>();
   members.forEach((rec, order) => {
@@ -106,7 +118,11 @@ export function goldenRecord(members: readonly CleanRecord[], rules: MatchRules,
   });
   if (ext.size > 0) {
     golden.externalIds = {};
-    for (const [k, cands] of ext) golden.externalIds[k] = pick(cands, strategiesFor(rules, 'externalIds'), rules)!.value;
+    for (const [k, cands] of ext) {
+      const c = pick(cands, strategiesFor(rules, 'externalIds'), rules)!;
+      golden.externalIds[k] = c.value;
+      sources[`externalIds.${k}`] = keyOf(c.rec);
+    }
   }
   let observedAt: string | undefined;
   for (const m of members) if (m.observedAt && (!observedAt || m.observedAt > observedAt)) observedAt = m.observedAt;
@@ -130,7 +146,11 @@ export function goldenRecord(members: readonly CleanRecord[], rules: MatchRules,
     phones.unshift(primaryPhone);
   }
   golden.phones = phones;
-  return { golden, phones, primaryPhone };
+  if (primaryPhone) {
+    const from = phoneCands.find((c) => c.value === primaryPhone);
+    if (from) sources.primaryPhone = keyOf(from.rec);
+  }
+  return { golden, phones, primaryPhone, sources };
 }
 
 /** A record alone is its own golden record (fast path: most clusters of a batch are single). */

@@ -9,7 +9,8 @@ export { scorePair, type PairScore, type Decision, type GenericValues } from './
 export { resolve } from './resolve.ts';
 export type { MergeExplanation, ResolvedCluster, ReviewItem, ResolveStats, ResolveResult, ResolveOptions } from './resolve.ts';
 export { matchCandidates, type Candidate, type MatchCandidatesOptions } from './candidates.ts';
-export { goldenRecord } from './golden.ts';
+export { goldenRecord, type GoldenResult } from './golden.ts';
+export { planResolution, pairId, orderedPair, type ResolutionPlan, type PlannedMerge, type PlannedReview } from './plan.ts';
 export { jaro, jaroWinkler, levenshteinRatio, tokenSimilarity, nameSimilarity, dateSimilarity, addressSimilarity } from './similarity.ts';
 
 /** The shipped default rules for Chinese customer data (`default-rules.json`), validated. */

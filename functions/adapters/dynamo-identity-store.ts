@@ -1,0 +1,530 @@
+/**
+ * The IdentityStore port on the one table (layout: docs/identity.md). Merges and unmerges
+ * re-point items (aliases, records, events) instead of copying them, and write profile attributes
+ * with UpdateCommand SET on identity attributes only (`phone`, `phones`, `golden`, `mergedInto`,
+ * `pshard` for retiring): other areas keep their own attributes on the same profile item.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { profileShard } from '../core/identity-keys.ts';
+import { defaultMatchRules, goldenRecord, orderedPair, parseMatchRules, type MatchRules } from '../core/match/index.ts';
+import type { CleanRecord } from '../core/model.ts';
+import type {
+  IdentityStore,
+  MemberRecord,
+  MergeReason,
+  PairDecision,
+  ProfileState,
+  Review,
+  ReviewInput,
+  StoredMerge,
+  UnmergeResult,
+} from '../ports/identity-store.ts';
+import { appendAudit } from './dynamo-audit.ts';
+import { batchGet, batchPut, mapLimit } from './dynamo-batch.ts';
+import {
+  blockKeyPk,
+  isConditionFailure,
+  mergePk,
+  mergesOfPk,
+  PAIRS_INDEX,
+  pairPk,
+  phonePk,
+  profilePk,
+  REVIEWS_PENDING,
+  reviewPk,
+  rulesPk,
+} from './dynamo-keys.ts';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+
+const CONCURRENCY = 16;
+/** Sort key of the marker item that says a blocking key has members (sorts before member keys). */
+const MARKER = '#';
+/** Most cross-profile pairs whose decisions a merge looks up one by one; beyond, the whole list is read. */
+const MAX_PAIR_LOOKUPS = 5000;
+
+export const hashBlockingKey = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
+const pairKey = (a: string, b: string) => orderedPair(a, b).join('\u0000');
+
+/** A member key `source#recordId` → the items it can be: a source record or an event. */
+const recordItemKey = (member: string) => ({ pk: `REC#${member}`, sk: 'REC' });
+
+export class UnmergeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UnmergeError';
+  }
+}
+
+export class MergeForbiddenError extends Error {
+  constructor(readonly pair: [string, string]) {
+    super(`a person forbade merging ${pair[0]} and ${pair[1]}`);
+    this.name = 'MergeForbiddenError';
+  }
+}
+
+export class DynamoIdentityStore implements IdentityStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  // ---- rules ----
+
+  async getRulesDoc(kind: string) {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: rulesPk(kind), sk: 'RULES' }, ConsistentRead: true }));
+    return out.Item ? { doc: out.Item.doc as unknown, updatedAt: out.Item.updatedAt as string, actor: out.Item.actor as string | undefined } : undefined;
+  }
+
+  async putRulesDoc(kind: string, doc: unknown, actor: string): Promise<void> {
+    const at = new Date();
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: rulesPk(kind), sk: 'RULES', kind, doc, updatedAt: at.toISOString(), actor } }));
+    await appendAudit(this.db, this.table, { action: 'rules.put', actor, subjects: [`rules:${kind}`] }, at);
+  }
+
+  /** The match rules in force: the stored ones (`phonekey rules put`), else the shipped defaults. */
+  async matchRules(): Promise<MatchRules> {
+    const stored = await this.getRulesDoc('match');
+    return stored ? parseMatchRules(stored.doc) : defaultMatchRules;
+  }
+
+  // ---- members and profiles ----
+
+  async memberRecords(keys: string[]): Promise<Map<string, MemberRecord>> {
+    const items = await batchGet(this.db, this.table, [...new Set(keys)].map(recordItemKey), ['pk', 'profileId', 'record', 'source', 'recordId']);
+    return new Map(
+      items.map((i) => {
+        const key = (i.pk as string).slice('REC#'.length);
+        return [key, { key, profileId: i.profileId as string, kind: 'record', record: i.record as CleanRecord }];
+      }),
+    );
+  }
+
+  async profileMembers(profileId: string): Promise<MemberRecord[]> {
+    const out: MemberRecord[] = [];
+    for await (const item of this.queryAll({
+      IndexName: 'byProfile',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': profilePk(profileId) },
+    })) {
+      if (item.sk !== 'REC' && item.sk !== 'EVT') continue;
+      out.push({ key: `${item.source}#${item.recordId}`, profileId: item.profileId, kind: item.sk === 'REC' ? 'record' : 'event', record: item.record });
+    }
+    return out;
+  }
+
+  async profileState(profileId: string): Promise<(ProfileState & { counters?: Record<string, number> }) | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: profilePk(profileId), sk: 'PROFILE' },
+        ConsistentRead: true,
+        ProjectionExpression: 'profileId, phone, phones, mergedInto, counters',
+      }),
+    );
+    return out.Item as (ProfileState & { counters?: Record<string, number> }) | undefined;
+  }
+
+  async currentProfileId(profileId: string): Promise<string | undefined> {
+    let id = profileId;
+    for (let hops = 0; hops < 32; hops++) {
+      const state = await this.profileState(id);
+      if (!state) return undefined;
+      if (!state.mergedInto) return id;
+      id = state.mergedInto;
+    }
+    throw new Error(`profile ${profileId}: mergedInto chain too long`);
+  }
+
+  async profileIdForPhone(e164: string): Promise<string | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: phonePk(e164), sk: 'ALIAS' } }));
+    return out.Item?.profileId as string | undefined;
+  }
+
+  // ---- blocking-key index ----
+
+  async indexBlockingKeys(entries: Array<{ member: string; keys: string[] }>): Promise<void> {
+    const items: Record<string, unknown>[] = [];
+    const markers = new Set<string>();
+    for (const { member, keys } of entries) {
+      for (const key of keys) {
+        const pk = blockKeyPk(hashBlockingKey(key));
+        items.push({ pk, sk: member });
+        markers.add(pk);
+      }
+    }
+    await batchPut(this.db, this.table, [...dedupe(items), ...[...markers].map((pk) => ({ pk, sk: MARKER }))]);
+  }
+
+  async unindexBlockingKeys(entries: Array<{ member: string; keys: string[] }>): Promise<void> {
+    const keys = dedupe(entries.flatMap(({ member, keys }) => keys.map((k) => ({ pk: blockKeyPk(hashBlockingKey(k)), sk: member }))));
+    for (let i = 0; i < keys.length; i += 25) {
+      let pending = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+      while (pending.length) {
+        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+        pending = (out.UnprocessedItems?.[this.table] as typeof pending | undefined) ?? [];
+      }
+    }
+  }
+
+  async indexedKeys(keys: string[]): Promise<Set<string>> {
+    const byPk = new Map<string, string>();
+    for (const k of keys) byPk.set(blockKeyPk(hashBlockingKey(k)), k);
+    const found = await batchGet(this.db, this.table, [...byPk.keys()].map((pk) => ({ pk, sk: MARKER })), ['pk']);
+    return new Set(found.map((i) => byPk.get(i.pk as string)!));
+  }
+
+  async blockMembers(key: string, limit: number): Promise<string[] | 'oversized'> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND sk > :m',
+        ExpressionAttributeValues: { ':p': blockKeyPk(hashBlockingKey(key)), ':m': MARKER },
+        ProjectionExpression: 'sk',
+        Limit: limit + 1,
+      }),
+    );
+    const items = out.Items ?? [];
+    return items.length > limit ? 'oversized' : items.map((i) => i.sk as string);
+  }
+
+  // ---- pair decisions ----
+
+  async pairDecisions(pairs: Array<[string, string]>): Promise<Map<string, PairDecision>> {
+    const out = new Map<string, PairDecision>();
+    if (!pairs.length) return out;
+    if (pairs.length > MAX_PAIR_LOOKUPS) {
+      const wanted = new Set(pairs.map(([a, b]) => pairKey(a, b)));
+      for (const d of await this.listPairDecisions()) if (wanted.has(pairKey(d.a, d.b))) out.set(pairKey(d.a, d.b), d.decision);
+      return out;
+    }
+    const keys = dedupe(pairs.map(([a, b]) => orderedPair(a, b)).map(([a, b]) => ({ pk: pairPk(a), sk: b })));
+    for (const item of await batchGet(this.db, this.table, keys, ['a', 'b', 'decision'])) out.set(pairKey(item.a as string, item.b as string), item.decision as PairDecision);
+    return out;
+  }
+
+  async listPairDecisions(): Promise<Array<{ a: string; b: string; decision: PairDecision }>> {
+    const out: Array<{ a: string; b: string; decision: PairDecision }> = [];
+    for await (const item of this.queryAll({ IndexName: 'byProfile', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': PAIRS_INDEX } })) {
+      out.push({ a: item.a, b: item.b, decision: item.decision });
+    }
+    return out;
+  }
+
+  async putPairDecision(a: string, b: string, decision: PairDecision, actor: string, reason: string): Promise<void> {
+    const [x, y] = orderedPair(a, b);
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: pairPk(x), sk: y, a: x, b: y, decision, actor, reason, at: new Date().toISOString(), gsi1pk: PAIRS_INDEX, gsi1sk: `${x}\u0000${y}` },
+      }),
+    );
+  }
+
+  // ---- merges ----
+
+  async merge(intoId: string, fromId: string, reason: MergeReason, actor: string): Promise<StoredMerge | undefined> {
+    const into = await this.currentProfileId(intoId);
+    const from = await this.currentProfileId(fromId);
+    if (!into) throw new Error(`no profile ${intoId}`);
+    if (!from) throw new Error(`no profile ${fromId}`);
+    if (into === from) return undefined;
+    const [a, b] = await Promise.all([this.profileState(into), this.profileState(from)]);
+    const [membersA, membersB] = await Promise.all([this.profileMembers(into), this.profileMembers(from)]);
+
+    if (reason.rule !== 'approved') {
+      const cross: Array<[string, string]> = [];
+      for (const x of membersA) for (const y of membersB) cross.push([x.key, y.key]);
+      for (const [key, decision] of await this.pairDecisions(cross)) {
+        if (decision === 'noMerge') throw new MergeForbiddenError(key.split('\u0000') as [string, string]);
+      }
+    }
+
+    const rules = await this.matchRules();
+    // numbers that point at `from` now: they move
+    const aliasItems = await batchGet(this.db, this.table, (b!.phones ?? []).map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId']);
+    const movedPhones = aliasItems.filter((i) => i.profileId === from).map((i) => (i.pk as string).slice('PHONE#'.length));
+    const movedMembers = membersB.map((m) => m.key);
+    const now = new Date();
+    const at = now.toISOString();
+    const merge: StoredMerge = {
+      ...reason,
+      mergeId: `m_${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+      into,
+      from,
+      at,
+      actor,
+      moved: { phones: movedPhones, members: movedMembers },
+      fromBefore: { phone: b!.phone, phones: b!.phones ?? [] },
+    };
+    const intoBefore = { phone: a!.phone, phones: a!.phones ?? [] };
+    const movedCounters = b!.counters && Object.keys(b!.counters).length ? b!.counters : undefined;
+    // The MERGE item first: a crash part-way leaves a record of what was being moved.
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: mergePk(merge.mergeId), sk: 'MERGE', kind: 'merge', ...merge, intoBefore, movedCounters, status: 'applying', gsi1pk: mergesOfPk(into), gsi1sk: `${at}#${merge.mergeId}` },
+      }),
+    );
+
+    await this.repoint(movedPhones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), from, into, false);
+    await this.repoint(
+      membersB.map((m) => (m.kind === 'record' ? recordItemKey(m.key) : { pk: `EVT#${m.key}`, sk: 'EVT' })),
+      from,
+      into,
+      true,
+    );
+
+    const phones = unique([...intoBefore.phones, ...movedPhones]);
+    await this.writeIdentity(into, [...membersA, ...membersB], phones, rules, now, intoBefore.phone);
+    if (movedCounters) await this.addCounters(into, movedCounters, 1, now);
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: profilePk(from), sk: 'PROFILE' },
+        UpdateExpression: 'SET mergedInto = :i, mergedAt = :t, updatedAt = :t REMOVE pshard',
+        ExpressionAttributeValues: { ':i': into, ':t': at },
+      }),
+    );
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: mergePk(merge.mergeId), sk: 'MERGE' },
+        UpdateExpression: 'SET #s = :d',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':d': 'done' },
+      }),
+    );
+    await appendAudit(
+      this.db,
+      this.table,
+      { action: 'merge', actor, subjects: [into, from, merge.mergeId, reason.a, reason.b], detail: { rule: reason.rule, score: reason.score, fieldScores: reason.fieldScores, reviewId: reason.reviewId } },
+      now,
+    );
+    return merge;
+  }
+
+  async unmerge(profileId: string, member: string, actor: string): Promise<UnmergeResult> {
+    const current = await this.currentProfileId(profileId);
+    if (!current) throw new UnmergeError('profile.not_found', `no profile ${profileId}`);
+    const members = await this.profileMembers(current);
+    if (!members.some((m) => m.key === member)) throw new UnmergeError('member.not_in_profile', `${member} is not a member of profile ${current}`);
+    const active = (await this.mergesInto(current)).filter((m) => !m.undoneAt);
+    const merge = active.find((m) => m.moved.members.includes(member)) ?? active[0];
+    if (!merge) throw new UnmergeError('merge.not_found', `profile ${current} was not formed by any merge: nothing to undo`);
+    const now = new Date();
+    const at = now.toISOString();
+    const { into, from } = merge;
+    const item = (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: mergePk(merge.mergeId), sk: 'MERGE' }, ConsistentRead: true }))).Item!;
+
+    const stillHere = new Set(members.map((m) => m.key));
+    const back = members.filter((m) => merge.moved.members.includes(m.key) && stillHere.has(m.key));
+    await this.repoint(merge.moved.phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), into, from, false);
+    await this.repoint(
+      back.map((m) => (m.kind === 'record' ? recordItemKey(m.key) : { pk: `EVT#${m.key}`, sk: 'EVT' })),
+      into,
+      from,
+      true,
+    );
+    const rules = await this.matchRules();
+    const movedBack = new Set(back.map((m) => m.key));
+    const remaining = members.filter((m) => !movedBack.has(m.key));
+    const intoState = await this.profileState(into);
+    const movedPhones = new Set(merge.moved.phones);
+    const intoPhones = (intoState?.phones ?? []).filter((p) => !movedPhones.has(p));
+    const intoBefore = item.intoBefore as { phone: string } | undefined;
+    await this.writeIdentity(into, remaining, intoPhones, rules, now, intoBefore?.phone);
+    if (item.movedCounters) await this.addCounters(into, item.movedCounters as Record<string, number>, -1, now);
+
+    // the retired profile comes back as it was
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: profilePk(from), sk: 'PROFILE' },
+        UpdateExpression: 'SET phone = :p, phones = :ps, pshard = :s, updatedAt = :t REMOVE mergedInto, mergedAt',
+        ExpressionAttributeValues: { ':p': merge.fromBefore.phone, ':ps': merge.fromBefore.phones, ':s': profileShard(from), ':t': at },
+      }),
+    );
+    await this.writeIdentity(from, back, merge.fromBefore.phones, rules, now, merge.fromBefore.phone);
+
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: mergePk(merge.mergeId), sk: 'MERGE' },
+        UpdateExpression: 'SET undoneAt = :t, undoneBy = :a',
+        ExpressionAttributeValues: { ':t': at, ':a': actor },
+      }),
+    );
+    // never again automatically: the linking pair, and the named member against the other side
+    const movedSet = new Set(merge.moved.members);
+    const otherSideOfLink = movedSet.has(member) ? (movedSet.has(merge.a) ? merge.b : merge.a) : movedSet.has(merge.a) ? merge.a : merge.b;
+    const pairs = unique([pairKey(merge.a, merge.b), pairKey(member, otherSideOfLink)]).map((k) => k.split('\u0000') as [string, string]);
+    for (const [x, y] of pairs) if (x !== y) await this.putPairDecision(x, y, 'noMerge', actor, `unmerge of ${merge.mergeId}`);
+    await appendAudit(this.db, this.table, { action: 'unmerge', actor, subjects: [into, from, merge.mergeId, member], detail: { members: back.length, phones: merge.moved.phones.length } }, now);
+    return { profileId: into, restored: from, mergeId: merge.mergeId, phones: merge.moved.phones, members: back.map((m) => m.key) };
+  }
+
+  async mergesInto(profileId: string): Promise<StoredMerge[]> {
+    const out: StoredMerge[] = [];
+    for await (const item of this.queryAll({
+      IndexName: 'byProfile',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': mergesOfPk(profileId) },
+      ScanIndexForward: false,
+    })) {
+      out.push(toMerge(item));
+    }
+    return out;
+  }
+
+  async getMerge(mergeId: string): Promise<StoredMerge | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: mergePk(mergeId), sk: 'MERGE' } }));
+    return out.Item && toMerge(out.Item);
+  }
+
+  /** Points items from one profile at another (aliases: `profileId`; members: also `gsi1pk`), only where they still point at `from`. */
+  private async repoint(keys: Array<{ pk: string; sk: string }>, from: string, to: string, member: boolean): Promise<void> {
+    await mapLimit(keys, CONCURRENCY, async (Key) => {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key,
+            UpdateExpression: member ? 'SET profileId = :to, gsi1pk = :g' : 'SET profileId = :to',
+            ConditionExpression: 'profileId = :from',
+            ExpressionAttributeValues: { ':to': to, ':from': from, ...(member ? { ':g': profilePk(to) } : {}) },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error; // moved meanwhile, or gone: leave it
+      }
+    });
+  }
+
+  /** Sets a profile's numbers (primary by survivorship) and golden record from its members' records. */
+  private async writeIdentity(profileId: string, members: MemberRecord[], phones: string[], rules: MatchRules, now: Date, fallbackPrimary?: string): Promise<void> {
+    const records = members.filter((m) => m.kind === 'record' && m.record).map((m) => m.record);
+    const g = records.length ? goldenRecord(records, rules, new Set()) : undefined;
+    const primary = g?.primaryPhone && phones.includes(g.primaryPhone) ? g.primaryPhone : fallbackPrimary && phones.includes(fallbackPrimary) ? fallbackPrimary : phones[0];
+    const ordered = primary ? [primary, ...phones.filter((p) => p !== primary)] : phones;
+    const multi = records.length > 1 && g;
+    const golden = multi ? { fields: withoutPhones(g.golden), sources: g.sources ?? {} } : undefined;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: profilePk(profileId), sk: 'PROFILE' },
+        UpdateExpression: `SET ${primary ? 'phone = :p, ' : ''}phones = :ps, updatedAt = :t${golden ? ', golden = :g' : ''}${golden ? '' : ' REMOVE golden'}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ...(primary ? { ':p': primary } : {}), ':ps': ordered, ':t': now.toISOString(), ...(golden ? { ':g': golden } : {}) },
+      }),
+    );
+  }
+
+  /** Adds (sign 1) or takes away (sign −1) behaviour counters moved with a merged profile's events. */
+  private async addCounters(profileId: string, counters: Record<string, number>, sign: 1 | -1, now: Date): Promise<void> {
+    const Key = { pk: profilePk(profileId), sk: 'PROFILE' };
+    await this.db.send(
+      new UpdateCommand({ TableName: this.table, Key, UpdateExpression: 'SET counters = if_not_exists(counters, :e)', ExpressionAttributeValues: { ':e': {} } }),
+    );
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':z': 0, ':u': now.toISOString() };
+    const sets = ['updatedAt = :u'];
+    Object.entries(counters).forEach(([tag, n], i) => {
+      names[`#t${i}`] = tag;
+      values[`:n${i}`] = sign * n;
+      sets.push(`counters.#t${i} = if_not_exists(counters.#t${i}, :z) + :n${i}`);
+    });
+    await this.db.send(new UpdateCommand({ TableName: this.table, Key, UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
+  }
+
+  // ---- reviews ----
+
+  async queueReviews(items: ReviewInput[]): Promise<number> {
+    if (!items.length) return 0;
+    const unique = [...new Map(items.map((i) => [i.reviewId, i])).values()];
+    const existing = new Set(
+      (await batchGet(this.db, this.table, unique.map((i) => ({ pk: reviewPk(i.reviewId), sk: 'REVIEW' })), ['pk'])).map((i) => i.pk as string),
+    );
+    const fresh = unique.filter((i) => !existing.has(reviewPk(i.reviewId)));
+    const createdAt = new Date().toISOString();
+    await batchPut(
+      this.db,
+      this.table,
+      fresh.map((r) => ({ pk: reviewPk(r.reviewId), sk: 'REVIEW', kind: 'review', ...r, status: 'pending', createdAt, gsi1pk: REVIEWS_PENDING, gsi1sk: `${createdAt}#${r.reviewId}` })),
+    );
+    return fresh.length;
+  }
+
+  async pendingReviews(limit = 100): Promise<Review[]> {
+    const out: Review[] = [];
+    for await (const item of this.queryAll({ IndexName: 'byProfile', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': REVIEWS_PENDING } })) {
+      out.push(toReview(item));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async getReview(reviewId: string): Promise<Review | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: reviewPk(reviewId), sk: 'REVIEW' }, ConsistentRead: true }));
+    return out.Item && toReview(out.Item);
+  }
+
+  async decideReview(reviewId: string, decision: 'approved' | 'rejected', actor: string, mergeId?: string): Promise<Review> {
+    const at = new Date();
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: reviewPk(reviewId), sk: 'REVIEW' },
+        UpdateExpression: `SET #s = :d, decidedAt = :t, decidedBy = :a${mergeId ? ', mergeId = :m' : ''} REMOVE gsi1pk, gsi1sk`,
+        ConditionExpression: '#s = :pending',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':d': decision, ':t': at.toISOString(), ':a': actor, ':pending': 'pending', ...(mergeId ? { ':m': mergeId } : {}) },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    await appendAudit(
+      this.db,
+      this.table,
+      { action: decision === 'approved' ? 'review.approve' : 'review.reject', actor, subjects: [reviewId, out.Attributes!.a.key, out.Attributes!.b.key, ...(mergeId ? [mergeId] : [])] },
+      at,
+    );
+    return toReview(out.Attributes!);
+  }
+
+  private async *queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey }));
+      yield* out.Items ?? [];
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+}
+
+function toMerge(item: Record<string, any>): StoredMerge {
+  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, kind: _k, intoBefore: _ib, movedCounters: _mc, status: _s, ...rest } = item;
+  return rest as StoredMerge;
+}
+
+function toReview(item: Record<string, any>): Review {
+  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, kind: _k, ...rest } = item;
+  return rest as Review;
+}
+
+function withoutPhones(golden: Partial<CleanRecord>): Partial<CleanRecord> {
+  const { phones: _p, source: _s, recordId: _r, ...rest } = golden;
+  return rest;
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function dedupe<T extends Record<string, unknown>>(items: T[]): T[] {
+  const seen = new Map<string, T>();
+  for (const i of items) seen.set(`${i.pk}\u0000${i.sk}`, i);
+  return [...seen.values()];
+}

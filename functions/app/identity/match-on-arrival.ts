@@ -1,0 +1,151 @@
+/**
+ * Match on arrival: records just stored by an import batch are matched against the profiles
+ * already stored, by the same rules as the nightly run, and merged or queued for review at once.
+ *
+ * Per batch (no per-row round trips):
+ * 1. the blocking keys of the newly stored records (`blockingKeys`); one BatchGet per 100 keys
+ *    says which keys already have members in the index; the batch's keys are then indexed
+ *    (BatchWrite);
+ * 2. only keys that had members are read (one bounded Query each: blocks larger than the limit
+ *    are generic or too common to say anything and are skipped), plus keys shared inside the
+ *    batch by records of different profiles;
+ * 3. candidates are fetched (BatchGet) and pre-scored; profiles with a merge- or review-level
+ *    candidate are loaded whole, with the decisions people made about their pairs;
+ * 4. resolve() runs over those records and `applyResolution` stores the merges and reviews.
+ *
+ * A record's own primary number is not searched: the store already put it on that number's
+ * profile. Concurrent batches in other functions may miss each other here; the nightly run
+ * catches that.
+ */
+import type { CleanRecord } from '../../core/model.ts';
+import { blockingKeys, recordKey, resolve, scorePair, type MatchRules } from '../../core/match/index.ts';
+import type { IdentityStore, MemberRecord } from '../../ports/identity-store.ts';
+import type { WriteOutcome } from '../../ports/profile-store.ts';
+import { applyResolution, type ApplySummary } from './apply-resolution.ts';
+
+/** Members read per blocking key at most; a bigger block is skipped. */
+export const BLOCK_LIMIT = 50;
+const CONCURRENCY = 16;
+
+export interface ArrivalSummary extends Partial<ApplySummary> {
+  records: number;
+  keysLookedUp: number;
+  blocksRead: number;
+  candidates: number;
+  profilesCompared: number;
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+export async function matchOnArrival(
+  store: IdentityStore,
+  records: CleanRecord[],
+  outcomes: WriteOutcome[],
+  opts: { actor?: string; rules?: MatchRules } = {},
+): Promise<ArrivalSummary> {
+  const fresh: Array<{ record: CleanRecord; profileId: string; key: string }> = [];
+  records.forEach((record, i) => {
+    const o = outcomes[i];
+    if (o?.kind === 'stored') fresh.push({ record, profileId: o.profileId, key: recordKey(record) });
+  });
+  const summary: ArrivalSummary = { records: fresh.length, keysLookedUp: 0, blocksRead: 0, candidates: 0, profilesCompared: 0 };
+  if (!fresh.length) return summary;
+  const rules = opts.rules ?? (await store.matchRules());
+
+  // 1. keys, which of them have members already, then index this batch
+  const keysOf = new Map<string, string[]>();
+  const batchByKey = new Map<string, Array<(typeof fresh)[number]>>();
+  for (const f of fresh) {
+    const own = `phone:${f.record.phones[0]}`;
+    const keys = blockingKeys(f.record, rules);
+    keysOf.set(f.key, keys);
+    for (const k of keys) {
+      if (k === own) continue;
+      let list = batchByKey.get(k);
+      if (!list) batchByKey.set(k, (list = []));
+      list.push(f);
+    }
+  }
+  const searchKeys = [...batchByKey.keys()];
+  summary.keysLookedUp = searchKeys.length;
+  const hit = await store.indexedKeys(searchKeys);
+  await store.indexBlockingKeys([...keysOf].map(([member, keys]) => ({ member, keys })));
+
+  // 2. candidates: members of hit blocks, and batch records sharing a key across profiles
+  const freshKeys = new Set(fresh.map((f) => f.key));
+  const candidatesOf = new Map<string, Set<string>>();
+  const addCandidate = (member: string, cand: string) => {
+    if (member === cand) return;
+    let set = candidatesOf.get(member);
+    if (!set) candidatesOf.set(member, (set = new Set()));
+    set.add(cand);
+  };
+  const hitKeys = [...hit];
+  summary.blocksRead = hitKeys.length;
+  const blocks = await mapLimit(hitKeys, CONCURRENCY, (k) => store.blockMembers(k, BLOCK_LIMIT));
+  hitKeys.forEach((k, i) => {
+    const members = blocks[i]!;
+    if (members === 'oversized') return;
+    for (const f of batchByKey.get(k)!) for (const m of members) addCandidate(f.key, m);
+  });
+  for (const list of batchByKey.values()) {
+    if (list.length < 2 || list.length > BLOCK_LIMIT) continue;
+    for (const x of list) for (const y of list) if (x.profileId !== y.profileId) addCandidate(x.key, y.key);
+  }
+  if (!candidatesOf.size) return summary;
+
+  // 3. pre-score; load the profiles worth comparing
+  const known = new Map<string, { profileId: string; record: CleanRecord }>(fresh.map((f) => [f.key, { profileId: f.profileId, record: f.record }]));
+  const outside = [...new Set([...candidatesOf.values()].flatMap((s) => [...s]))].filter((k) => !freshKeys.has(k));
+  for (const [k, m] of await store.memberRecords(outside)) known.set(k, m);
+  const involved = new Set<string>();
+  for (const [member, cands] of candidatesOf) {
+    const me = known.get(member)!;
+    for (const c of cands) {
+      const other = known.get(c);
+      if (!other || other.profileId === me.profileId) continue;
+      summary.candidates++;
+      if (scorePair(me.record, other.record, rules).decision === 'none') continue;
+      involved.add(me.profileId).add(other.profileId);
+    }
+  }
+  if (!involved.size) return summary;
+  summary.profilesCompared = involved.size;
+  const members = (await mapLimit([...involved], CONCURRENCY, (p) => store.profileMembers(p))).flat();
+  const byKey = new Map<string, MemberRecord>();
+  for (const m of members) if (m.kind === 'record' && m.record) byKey.set(m.key, m);
+  for (const f of fresh) if (involved.has(f.profileId)) byKey.set(f.key, { key: f.key, profileId: f.profileId, kind: 'record', record: f.record });
+
+  // 4. resolve with people's decisions, and apply
+  const all = [...byKey.values()];
+  const cross: Array<[string, string]> = [];
+  for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) if (all[i]!.profileId !== all[j]!.profileId) cross.push([all[i]!.key, all[j]!.key]);
+  const decisions = await store.pairDecisions(cross);
+  const noMerge: Array<[string, string]> = [];
+  const approved: Array<[string, string]> = [];
+  for (const [pair, d] of decisions) (d === 'noMerge' ? noMerge : approved).push(pair.split('\u0000') as [string, string]);
+  const result = resolve(
+    all.map((m) => m.record),
+    rules,
+    { noMerge, approved },
+  );
+  const applied = await applyResolution(
+    store,
+    new Map(all.map((m) => [m.key, m.profileId])),
+    result,
+    { actor: opts.actor ?? 'import', rules, records: new Map(all.map((m) => [m.key, m.record])) },
+  );
+  return { ...summary, ...applied };
+}

@@ -1,0 +1,145 @@
+/**
+ * What identity resolution needs from storage: member records, the blocking-key index, stored
+ * merges (and their undoing), pair decisions and the review queue, and the rules documents. The
+ * DynamoDB adapter (`functions/adapters/dynamo-identity-store.ts`) implements it; the item layout
+ * is in docs/identity.md.
+ *
+ * A *member* is a source record or an event of a profile, named by its key `source#recordId`
+ * (as in exports: `{source, recordId}`).
+ */
+import type { CleanRecord } from '../core/model.ts';
+import type { MatchRules } from '../core/match/index.ts';
+
+export type PairDecision = 'noMerge' | 'approved';
+
+export interface MemberRecord {
+  key: string;
+  profileId: string;
+  kind: 'record' | 'event';
+  record: CleanRecord;
+}
+
+/** Why two profiles were merged: the pair of members that linked them and how it scored. */
+export interface MergeReason {
+  /** Member keys of the linking pair (one in each profile). */
+  a: string;
+  b: string;
+  /** Exact rule ids (`phone+email`), `fuzzy:<comparators>`, or `approved` (a person). */
+  rule: string;
+  score: number;
+  fieldScores: Record<string, number>;
+  reasons: string[];
+  /** A review that led to this merge, if any. */
+  reviewId?: string;
+}
+
+export interface StoredMerge extends MergeReason {
+  mergeId: string;
+  into: string;
+  from: string;
+  at: string;
+  actor: string;
+  /** Exactly what moved from `from` to `into`, so the merge can be undone. */
+  moved: { phones: string[]; members: string[] };
+  /** `from` as it was before the merge (its primary phone and numbers). */
+  fromBefore: { phone: string; phones: string[] };
+  undoneAt?: string;
+  undoneBy?: string;
+}
+
+export interface UnmergeResult {
+  /** The profile the member was taken out of, and the one restored for it. */
+  profileId: string;
+  restored: string;
+  mergeId: string;
+  phones: string[];
+  members: string[];
+}
+
+export interface ReviewSide {
+  key: string;
+  profileId: string;
+  record?: CleanRecord;
+}
+
+export interface Review {
+  reviewId: string;
+  status: 'pending' | 'approved' | 'rejected';
+  a: ReviewSide;
+  b: ReviewSide;
+  score: number;
+  fieldScores: Record<string, number>;
+  reasons: string[];
+  /** Why it is in the queue (score between thresholds, conflict guard, blocked link, …). */
+  reason: string;
+  createdAt: string;
+  decidedAt?: string;
+  decidedBy?: string;
+  /** The merge an approval made. */
+  mergeId?: string;
+}
+
+export type ReviewInput = Omit<Review, 'status' | 'createdAt' | 'decidedAt' | 'decidedBy' | 'mergeId'>;
+
+export interface ProfileState {
+  profileId: string;
+  phone: string;
+  phones: string[];
+  mergedInto?: string;
+}
+
+export interface IdentityStore {
+  // ---- members ----
+  /** The stored records (not events) of the given member keys, with their current profile. */
+  memberRecords(keys: string[]): Promise<Map<string, MemberRecord>>;
+  /** Every member (records and events) of a profile, with the record each carries. */
+  profileMembers(profileId: string): Promise<MemberRecord[]>;
+  /** A profile's id after following `mergedInto` (undefined when there is no such profile). */
+  currentProfileId(profileId: string): Promise<string | undefined>;
+  profileState(profileId: string): Promise<ProfileState | undefined>;
+  profileIdForPhone(e164: string): Promise<string | undefined>;
+
+  // ---- blocking-key index (check on entry, match on arrival) ----
+  /** Indexes each record under its blocking keys (`<blockingId>:<value>`, see core blockingKeys). */
+  indexBlockingKeys(entries: Array<{ member: string; keys: string[] }>): Promise<void>;
+  /** Which of the keys have at least one indexed member (one BatchGet per 100 keys). */
+  indexedKeys(keys: string[]): Promise<Set<string>>;
+  /** The members indexed under a key, or `oversized` when there are more than `limit`. */
+  blockMembers(key: string, limit: number): Promise<string[] | 'oversized'>;
+  /** Removes index entries (erasure, or a record whose keys changed). */
+  unindexBlockingKeys(entries: Array<{ member: string; keys: string[] }>): Promise<void>;
+
+  // ---- pair decisions ----
+  /** Decisions recorded for any of the given pairs, keyed by `a\u0000b` in canonical order. */
+  pairDecisions(pairs: Array<[string, string]>): Promise<Map<string, PairDecision>>;
+  /** Every recorded decision (for the nightly re-match: resolve()'s noMerge / approved). */
+  listPairDecisions(): Promise<Array<{ a: string; b: string; decision: PairDecision }>>;
+  putPairDecision(a: string, b: string, decision: PairDecision, actor: string, reason: string): Promise<void>;
+
+  // ---- merges ----
+  /**
+   * Merges profile `from` into `into` (both followed through earlier merges): re-points `from`'s
+   * numbers and members, recomputes `into`'s phones and golden record with `rules`' survivorship,
+   * retires `from` (`mergedInto`), stores a MERGE item and an audit entry. Returns undefined when
+   * the two are already one profile.
+   */
+  merge(into: string, from: string, reason: MergeReason, actor: string): Promise<StoredMerge | undefined>;
+  /** Undoes the merge that brought `member` into `profileId` (its whole side, exactly), and forbids the pair. */
+  unmerge(profileId: string, member: string, actor: string): Promise<UnmergeResult>;
+  /** Merges into a profile, newest first (undone ones included, marked). */
+  mergesInto(profileId: string): Promise<StoredMerge[]>;
+
+  // ---- review queue ----
+  /** Queues reviews not yet queued (ids are per pair): returns how many were new. */
+  queueReviews(items: ReviewInput[]): Promise<number>;
+  pendingReviews(limit?: number): Promise<Review[]>;
+  getReview(reviewId: string): Promise<Review | undefined>;
+  /** Marks a pending review decided (fails if it is not pending). */
+  decideReview(reviewId: string, decision: 'approved' | 'rejected', actor: string, mergeId?: string): Promise<Review>;
+
+  // ---- rules documents (`match`, and later `tags`) ----
+  /** The match rules in force: the stored `match` document, else the shipped defaults. */
+  matchRules(): Promise<MatchRules>;
+  getRulesDoc(kind: string): Promise<{ doc: unknown; updatedAt: string; actor?: string } | undefined>;
+  putRulesDoc(kind: string, doc: unknown, actor: string): Promise<void>;
+}
