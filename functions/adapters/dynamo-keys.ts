@@ -10,3 +10,15 @@ export const eventPk = (channel: string, eventId: string) => `EVT#${channel}#${e
 export const sourcePk = (name: string) => `SOURCE#${name}`;
 
 export const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
+
+// ---- identity resolution (docs/identity.md) ----
+export const mergePk = (mergeId: string) => `MERGE#${mergeId}`;
+export const mergesOfPk = (profileId: string) => `MERGES#${profileId}`;
+export const reviewPk = (reviewId: string) => `REVIEW#${reviewId}`;
+export const REVIEWS_PENDING = 'REVIEWS#pending';
+/** One item per decided pair of member keys, in canonical order (`a` ≤ `b`). */
+export const pairPk = (a: string) => `PAIR#${a}`;
+export const PAIRS_INDEX = 'PAIRS';
+/** Blocking-key index: the key is hashed, so no phone, e-mail or name is written into an item key. */
+export const blockKeyPk = (hashedKey: string) => `BKEY#${hashedKey}`;
+export const rulesPk = (kind: string) => `RULES#${kind}`;
