@@ -8,6 +8,7 @@ import { profileCommand } from './commands/profile.ts';
 import { sourcePutCommand } from './commands/source.ts';
 import { sendCommand } from './commands/send.ts';
 import { retryCommand } from './commands/retry.ts';
+import { reconcileCommand } from './commands/reconcile.ts';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -63,6 +64,7 @@ export function buildProgram(): Command {
   sourcePutCommand(program, context);
   sendCommand(program, context);
   retryCommand(program, context);
+  reconcileCommand(program, context);
   return program;
 }
 
