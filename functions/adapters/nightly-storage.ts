@@ -32,7 +32,7 @@ export class DynamoNightlyTable implements NightlyTable {
           Segment: segment,
           TotalSegments: totalSegments,
           ExclusiveStartKey,
-          ProjectionExpression: '#pk, #sk, #profileId, #record, #channel, #tag, #phones, #state',
+          ProjectionExpression: '#pk, #sk, #profileId, #record, #channel, #tag, #phones, #state, #mergedInto',
           ExpressionAttributeNames: {
             '#pk': 'pk',
             '#sk': 'sk',
@@ -42,6 +42,7 @@ export class DynamoNightlyTable implements NightlyTable {
             '#tag': 'tag',
             '#phones': 'phones',
             '#state': 'state',
+            '#mergedInto': 'mergedInto',
           },
         }),
       );
@@ -138,7 +139,8 @@ function toSnapshotItem(item: Record<string, any>): SnapshotItem | undefined {
     return { kind: 'record', key: `${item.record.source}#${item.record.recordId}`, profileId: item.profileId, record: item.record };
   }
   if (item.sk === 'EVT' && pk.startsWith('EVT#')) return { kind: 'event', key: pk.slice(4), profileId: item.profileId, channel: item.channel, tag: item.tag };
-  if (item.sk === 'PROFILE' && pk.startsWith('PROF#')) return { kind: 'profile', profileId: item.profileId ?? pk.slice(5), phones: item.phones ?? [] };
+  // A profile merged into another is retired (`mergedInto`): it is no longer a profile.
+  if (item.sk === 'PROFILE' && pk.startsWith('PROF#') && !item.mergedInto) return { kind: 'profile', profileId: item.profileId ?? pk.slice(5), phones: item.phones ?? [] };
   if (pk.startsWith('IMPORT#') && item.state?.counts) return { kind: 'import', source: item.state.source, status: item.state.status, counts: item.state.counts };
   return undefined;
 }

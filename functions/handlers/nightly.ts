@@ -10,7 +10,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import { documentClient } from '../adapters/dynamo-profile-store.ts';
 import { DynamoNightlyTable, S3RunFiles } from '../adapters/nightly-storage.ts';
-import { defaultMatchRules } from '../core/match/index.ts';
+import { DynamoIdentityStore } from '../adapters/dynamo-identity-store.ts';
+import { applyResolution } from '../app/identity/apply-resolution.ts';
 import {
   plan,
   profilePlan,
@@ -20,6 +21,8 @@ import {
   report,
   runIdOf,
   snapshotSegment,
+  type ApplySummary,
+  type IdentityPort,
   type NightlyDeps,
   type PlanOutput,
   type RunInput,
@@ -29,6 +32,17 @@ const logger = new Logger();
 const db = documentClient();
 const s3 = new S3Client({});
 const table = new DynamoNightlyTable(db, process.env.TABLE_NAME!);
+const identityStore = new DynamoIdentityStore(db, process.env.TABLE_NAME!);
+
+const identity: IdentityPort = {
+  decisions: async () => {
+    const all = await identityStore.listPairDecisions();
+    const pairs = (d: string) => all.filter((x) => x.decision === d).map((x) => [x.a, x.b] as [string, string]);
+    return { noMerge: pairs('noMerge'), approved: pairs('approved') };
+  },
+  apply: (result, ctx) => applyResolution(identityStore, ctx.assignment, result, { actor: 'nightly', rules: ctx.rules, records: ctx.records }) as unknown as Promise<ApplySummary>,
+  pendingReviews: async () => (await identityStore.pendingReviews(Number.MAX_SAFE_INTEGER)).length,
+};
 
 export type NightlyStep = 'plan' | 'snapshot' | 'rematch' | 'profile-plan' | 'recompute' | 'report' | 'failed';
 
@@ -44,7 +58,8 @@ function deps(runId: string): NightlyDeps {
   return {
     table,
     files: new S3RunFiles(s3, process.env.REPORTS_BUCKET!, runId),
-    rules: async () => defaultMatchRules,
+    rules: () => identityStore.matchRules(),
+    identity,
   };
 }
 

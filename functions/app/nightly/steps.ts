@@ -34,8 +34,11 @@ export interface ApplySummary {
 export interface IdentityPort {
   /** Record-key pairs people decided on: never merge (unmerges, rejected reviews) and approved. */
   decisions(): Promise<{ noMerge: Array<[string, string]>; approved: Array<[string, string]> }>;
-  /** Applies resolve()'s output (merges, splits, queued reviews) idempotently. */
-  apply(result: ResolveResult, ctx: { runId: string; profileOf: (recordKey: string) => string | undefined }): Promise<ApplySummary>;
+  /** Applies resolve()'s output (merges, queued reviews) idempotently. */
+  apply(
+    result: ResolveResult,
+    ctx: { runId: string; rules: MatchRules; assignment: ReadonlyMap<string, string>; records: ReadonlyMap<string, CleanRecord> },
+  ): Promise<ApplySummary>;
   /** Reviews waiting for a person. */
   pendingReviews(): Promise<number>;
 }
@@ -266,7 +269,8 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
   const profileOf = (key: string) => profileOfRecord.get(key);
 
   const decisions = deps.identity ? await deps.identity.decisions() : { noMerge: [], approved: [] };
-  const result = resolve(records, await deps.rules(), decisions);
+  const rules = await deps.rules();
+  const result = resolve(records, rules, decisions);
   const changes = profileChanges(result.clusters, profileOf);
 
   const mergesByRule: Record<string, number> = {};
@@ -283,7 +287,10 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
 
   let apply: ApplySummary | undefined;
   let note: string | undefined;
-  if (deps.identity) apply = await deps.identity.apply(result, { runId: p.runId, profileOf });
+  if (deps.identity) {
+    const byKey = new Map(records.map((r) => [`${r.source}#${r.recordId}`, r]));
+    apply = await deps.identity.apply(result, { runId: p.runId, rules, assignment: profileOfRecord, records: byKey });
+  }
   else note = 'merges and reviews were found but not applied: the identity module (functions/app/identity/apply-resolution.ts) is not available in this build';
 
   const { genericValues, ...stats } = result.stats;
