@@ -22,3 +22,8 @@ export const PAIRS_INDEX = 'PAIRS';
 /** Blocking-key index: the key is hashed, so no phone, e-mail or name is written into an item key. */
 export const blockKeyPk = (hashedKey: string) => `BKEY#${hashedKey}`;
 export const rulesPk = (kind: string) => `RULES#${kind}`;
+
+/** An erased number, as HMAC-SHA256(install salt, E.164) (privacy adapter; sk `SUPPRESS`). */
+export const suppressPk = (hash: string) => `SUPPRESS#${hash}`;
+/** The installation's random salt of the suppression hashes (sk `SALT`). */
+export const PRIVACY_SALT_PK = 'PRIVACY#SALT';

@@ -18,6 +18,7 @@ import { eventIdFor, parseWebhookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, valid
 import { mapRow } from '../core/ingest/map-row.ts';
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
 import type { Problem } from '../core/model.ts';
+import { suppressedProblem } from '../core/privacy/suppression.ts';
 import type { EventWrite, ProfileStore } from '../ports/profile-store.ts';
 
 /** The key of the webhook secrets used by channels that have no key of their own. */
@@ -101,7 +102,9 @@ function channelSecrets(values: string[], channel: string): { secrets: string[];
     if (typeof mine === 'string' && mine) {
       secrets.push(mine);
       if (i === 0) own = true;
-    } else if (typeof map[DEFAULT_SECRET_KEY] === 'string' && map[DEFAULT_SECRET_KEY]) {
+    } else if (!own && typeof map[DEFAULT_SECRET_KEY] === 'string' && map[DEFAULT_SECRET_KEY]) {
+      // `default` signs only for a channel without a key of its own: once the current version
+      // gives it one, the previous version's default no longer signs for it (issue 8).
       secrets.push(map[DEFAULT_SECRET_KEY] as string);
     }
   });
@@ -210,6 +213,16 @@ export async function receiveEvents(
     writeIndex.push(index);
   });
 
+  // Erased people stay erased (docs/security.md): one batched suppression check for the request.
+  const suppressed = writes.length && deps.store.isSuppressed ? await deps.store.isSuppressed([...new Set(writes.flatMap((w) => w.record.phones))]) : undefined;
+  if (suppressed?.size) {
+    for (let k = writes.length - 1; k >= 0; k--) {
+      if (!writes[k]!.record.phones.some((p) => suppressed.has(p))) continue;
+      reject(writeIndex[k]!, suppressedProblem(), writes[k]!.eventId);
+      writes.splice(k, 1);
+      writeIndex.splice(k, 1);
+    }
+  }
   const summary: ReceiveSummary = { channel, accepted: 0, redelivered: 0, rejected: 0, unmapped: 0, results };
   const outcomes = writes.length ? await deps.store.writeEvents(writes) : [];
   outcomes.forEach((outcome, k) => {

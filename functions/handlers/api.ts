@@ -5,11 +5,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { json, type Routes } from './routes/http.ts';
 import { profileRoutes } from './routes/profiles.ts';
+import { privacyRoutes } from './routes/privacy.ts';
 
 const logger = createLogger();
 
 const routes: Routes = {
   ...profileRoutes,
+  ...privacyRoutes,
 };
 
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -116,4 +116,7 @@ export interface ProfileStore {
   getProfile(profileId: string): Promise<Profile | undefined>;
   members(profileId: string): Promise<Member[]>;
   listProfiles(): AsyncIterable<Profile>;
+
+  /** The numbers among `phones` that belong to erased people (ports/privacy-store.ts); one batched read. */
+  isSuppressed?(phones: string[]): Promise<Set<string>>;
 }

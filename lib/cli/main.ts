@@ -8,6 +8,8 @@ import { profileCommand } from './commands/profile.ts';
 import { sourcePutCommand } from './commands/source.ts';
 import { sendCommand } from './commands/send.ts';
 import { retryCommand } from './commands/retry.ts';
+import { eraseCommand } from './commands/erase.ts';
+import { auditCommand } from './commands/audit.ts';
 import { reconcileCommand } from './commands/reconcile.ts';
 
 export interface GlobalOptions {
@@ -64,6 +66,8 @@ export function buildProgram(): Command {
   sourcePutCommand(program, context);
   sendCommand(program, context);
   retryCommand(program, context);
+  eraseCommand(program, context);
+  auditCommand(program, context);
   reconcileCommand(program, context);
   return program;
 }

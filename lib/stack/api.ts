@@ -1,6 +1,6 @@
 import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +12,23 @@ export interface ApiProps {
   readonly key: kms.IKey;
   /** Lambda authorizer (simple responses) guarding every route unless a route says otherwise. */
   readonly authorizerFunction: lambda.IFunction;
+}
+
+/**
+ * CDK context that switches /v1/* from the API token to a JWT authorizer (AWS only; the local
+ * cloud runs the token authorizer): `cdk deploy -c jwtIssuer=https://issuer/ -c jwtAudience=a,b`.
+ */
+export const JWT_CONTEXT = { issuer: 'jwtIssuer', audience: 'jwtAudience' } as const;
+
+/** The JWT settings from context, or undefined for the token authorizer; half a setting is an error. */
+export function jwtSettings(scope: Construct): { issuer: string; audience: string[] } | undefined {
+  const issuer = scope.node.tryGetContext(JWT_CONTEXT.issuer) as string | undefined;
+  const audienceText = scope.node.tryGetContext(JWT_CONTEXT.audience) as string | string[] | undefined;
+  const audience = (Array.isArray(audienceText) ? audienceText : String(audienceText ?? '').split(',')).map((a) => a.trim()).filter(Boolean);
+  if (!issuer && !audience.length) return undefined;
+  if (!issuer || !/^https:\/\//.test(issuer)) throw new Error(`context ${JWT_CONTEXT.issuer} must be the issuer's https:// URL (got ${JSON.stringify(issuer)})`);
+  if (!audience.length) throw new Error(`context ${JWT_CONTEXT.audience} must name at least one audience (comma-separated) when ${JWT_CONTEXT.issuer} is set`);
+  return { issuer, audience };
 }
 
 export interface RouteOptions {
@@ -27,17 +44,21 @@ export interface RouteOptions {
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
-  readonly authorizer: HttpLambdaAuthorizer;
+  /** The default authorizer of every route: the API token (Lambda), or a JWT authorizer when configured. */
+  readonly authorizer: HttpLambdaAuthorizer | HttpJwtAuthorizer;
   readonly accessLogGroup: logs.LogGroup;
   private readonly integrations = new Map<lambda.IFunction, HttpLambdaIntegration>();
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    this.authorizer = new HttpLambdaAuthorizer('ApiTokenAuthorizer', props.authorizerFunction, {
-      responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: ['$request.header.Authorization'],
-      resultsCacheTtl: Duration.minutes(5),
-    });
+    const jwt = jwtSettings(this);
+    this.authorizer = jwt
+      ? new HttpJwtAuthorizer('ApiJwtAuthorizer', jwt.issuer, { jwtAudience: jwt.audience, identitySource: ['$request.header.Authorization'] })
+      : new HttpLambdaAuthorizer('ApiTokenAuthorizer', props.authorizerFunction, {
+          responseTypes: [HttpLambdaResponseType.SIMPLE],
+          identitySource: ['$request.header.Authorization'],
+          resultsCacheTtl: Duration.minutes(5),
+        });
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'PhoneKey HTTP API',
       createDefaultStage: false,

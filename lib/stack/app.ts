@@ -15,6 +15,8 @@ export const STACK_NAME = 'PhoneKey';
 export interface CreateAppOptions {
   /** Where the cloud assembly (templates, bundles) is written. Default: the CLI's, or a temp dir. */
   readonly outdir?: string;
+  /** Extra context, as `cdk -c key=value` gives it (e.g. `jwtIssuer`, `jwtAudience`: lib/stack/api.ts). */
+  readonly context?: Record<string, unknown>;
 }
 
 /**
@@ -33,6 +35,7 @@ export function createApp(opts: CreateAppOptions = {}): { app: App; stack: Phone
       // `aws:asset:path` naming its bundle folder in the assembly (the local runner needs it).
       [ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true,
       [PATH_METADATA_ENABLE_CONTEXT]: true,
+      ...opts.context,
     },
   });
   const stack = new PhoneKeyStack(app, STACK_NAME, {
