@@ -5,7 +5,7 @@
  * what it did is kept under `nightly/<runId>/` in the reports bucket and a re-run returns it.
  */
 import middy from '@middy/core';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import { documentClient } from '../adapters/dynamo-profile-store.ts';
@@ -28,7 +28,7 @@ import {
   type RunInput,
 } from '../app/nightly/steps.ts';
 
-const logger = new Logger();
+const logger = createLogger();
 const db = documentClient();
 const s3 = new S3Client({});
 const table = new DynamoNightlyTable(db, process.env.TABLE_NAME!);
