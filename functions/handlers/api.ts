@@ -6,12 +6,14 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { json, type Routes } from './routes/http.ts';
 import { profileRoutes } from './routes/profiles.ts';
 import { privacyRoutes } from './routes/privacy.ts';
+import { identityRoutes } from './routes/identity.ts';
 
 const logger = createLogger();
 
 const routes: Routes = {
   ...profileRoutes,
   ...privacyRoutes,
+  ...identityRoutes,
 };
 
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -10,6 +10,11 @@ import { sendCommand } from './commands/send.ts';
 import { retryCommand } from './commands/retry.ts';
 import { eraseCommand } from './commands/erase.ts';
 import { auditCommand } from './commands/audit.ts';
+import { reviewCommand } from './commands/review.ts';
+import { unmergeCommand } from './commands/unmerge.ts';
+import { rulesCommand } from './commands/rules.ts';
+import { matchCommand } from './commands/match.ts';
+import { mergesCommand } from './commands/merges.ts';
 import { reconcileCommand } from './commands/reconcile.ts';
 
 export interface GlobalOptions {
@@ -68,6 +73,11 @@ export function buildProgram(): Command {
   retryCommand(program, context);
   eraseCommand(program, context);
   auditCommand(program, context);
+  reviewCommand(program, context);
+  unmergeCommand(program, context);
+  rulesCommand(program, context);
+  matchCommand(program, context);
+  mergesCommand(program, context);
   reconcileCommand(program, context);
   return program;
 }

@@ -1,0 +1,103 @@
+/**
+ * Identity routes (issue 6): check on entry, the review queue, unmerge and merge history.
+ *   POST /v1/match                         { phone?, name?, email?, birthDate?, address?, city?, … , limit? }
+ *   GET  /v1/reviews?limit=N               pending reviews, oldest first
+ *   POST /v1/reviews/{id}/approve|reject
+ *   POST /v1/profiles/{phone}/unmerge      { member: "source#recordId" }
+ *   GET  /v1/profiles/{phone}/merges       the merges that formed the profile, with their reasons
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { parsePhone } from '../../core/clean/index.ts';
+import type { MatchRules } from '../../core/match/index.ts';
+import { documentClient } from '../../adapters/dynamo-profile-store.ts';
+import { DynamoIdentityStore, UnmergeError } from '../../adapters/dynamo-identity-store.ts';
+import { checkOnEntry, entryInput } from '../../app/identity/check-on-entry.ts';
+import { approveReview, rejectReview, ReviewError } from '../../app/identity/reviews.ts';
+import { json, jsonBody, type Routes } from './http.ts';
+
+const store = new DynamoIdentityStore(documentClient(), process.env.TABLE_NAME!);
+
+/** The rules in force, re-read at most every 10 s (a form check must be fast). */
+let rulesCache: { rules: MatchRules; at: number } | undefined;
+async function rules(): Promise<MatchRules> {
+  if (!rulesCache || Date.now() - rulesCache.at > 10_000) rulesCache = { rules: await store.matchRules(), at: Date.now() };
+  return rulesCache.rules;
+}
+
+const actorOf = (event: APIGatewayProxyEventV2) => {
+  const ctx = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }).authorizer?.lambda;
+  return typeof ctx?.principalId === 'string' ? ctx.principalId : typeof ctx?.user === 'string' ? ctx.user : 'api';
+};
+
+/** The profile id behind a `{phone}` path parameter: a number (any written form) or a profile id. */
+async function profileOf(param: string): Promise<{ ok: true; profileId: string } | { ok: false; status: number; body: unknown }> {
+  if (/^p_[0-9a-f]{16}$/.test(param)) {
+    const current = await store.currentProfileId(param);
+    return current ? { ok: true, profileId: current } : { ok: false, status: 404, body: { error: 'profile.not_found', message: `no profile ${param}` } };
+  }
+  const parsed = parsePhone(param);
+  if (!parsed.valid || !parsed.e164) return { ok: false, status: 400, body: { error: parsed.problem?.code ?? 'phone.invalid', message: parsed.problem?.message ?? `${param} is not a valid phone number` } };
+  const id = await store.profileIdForPhone(parsed.e164);
+  const current = id && (await store.currentProfileId(id));
+  return current ? { ok: true, profileId: current } : { ok: false, status: 404, body: { error: 'profile.not_found', message: `no profile has the number ${parsed.e164}` } };
+}
+
+const reviewFailure = (error: unknown) => {
+  if (error instanceof ReviewError) return json(error.code === 'review.not_found' ? 404 : 409, { error: error.code, message: error.message });
+  throw error;
+};
+
+export const identityRoutes: Routes = {
+  'POST /v1/match': async (event) => {
+    const body = jsonBody(event);
+    if (!body.ok) return body.response;
+    const input = entryInput(body.value);
+    if ('error' in input) return json(400, { error: 'match.bad_query', message: input.error });
+    const limit = Number((body.value as { limit?: unknown }).limit ?? 10);
+    const result = await checkOnEntry(store, input, { rules: await rules(), limit: Number.isFinite(limit) && limit > 0 ? Math.min(limit, 50) : 10 });
+    return json(200, result);
+  },
+
+  'GET /v1/reviews': async (event) => {
+    const limit = Math.min(500, Math.max(1, Number(event.queryStringParameters?.limit ?? 100) || 100));
+    const reviews = await store.pendingReviews(limit);
+    return json(200, { reviews, count: reviews.length });
+  },
+
+  'POST /v1/reviews/{id}/approve': async (event) => {
+    try {
+      return json(200, await approveReview(store, event.pathParameters?.id ?? '', actorOf(event)));
+    } catch (error) {
+      return reviewFailure(error);
+    }
+  },
+
+  'POST /v1/reviews/{id}/reject': async (event) => {
+    try {
+      return json(200, await rejectReview(store, event.pathParameters?.id ?? '', actorOf(event)));
+    } catch (error) {
+      return reviewFailure(error);
+    }
+  },
+
+  'POST /v1/profiles/{phone}/unmerge': async (event) => {
+    const body = jsonBody(event);
+    if (!body.ok) return body.response;
+    const member = (body.value as { member?: unknown }).member;
+    if (typeof member !== 'string' || !member.includes('#')) return json(400, { error: 'unmerge.bad_member', message: 'give "member": "<source>#<recordId>" (as in exports)' });
+    const profile = await profileOf(event.pathParameters?.phone ?? '');
+    if (!profile.ok) return json(profile.status, profile.body);
+    try {
+      return json(200, await store.unmerge(profile.profileId, member, actorOf(event)));
+    } catch (error) {
+      if (error instanceof UnmergeError) return json(error.code === 'profile.not_found' ? 404 : 409, { error: error.code, message: error.message });
+      throw error;
+    }
+  },
+
+  'GET /v1/profiles/{phone}/merges': async (event) => {
+    const profile = await profileOf(event.pathParameters?.phone ?? '');
+    if (!profile.ok) return json(profile.status, profile.body);
+    return json(200, { profileId: profile.profileId, merges: await store.mergesInto(profile.profileId) });
+  },
+};
