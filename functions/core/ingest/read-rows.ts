@@ -169,7 +169,12 @@ async function* jsonRows(items: AsyncIterable<JsonItem>): AsyncGenerator<RowResu
     if (item.kind === 'error') {
       yield rowProblem(rowNumber, item.line, 'row.malformed', item.message, item.raw);
     } else if (item.value === null || typeof item.value !== 'object' || Array.isArray(item.value)) {
-      const shown = JSON.stringify(item.value);
+      let shown: string;
+      try {
+        shown = JSON.stringify(item.value);
+      } catch {
+        shown = '[…]'; // nested too deep to print (RangeError): still this row's problem, not the file's
+      }
       yield rowProblem(
         rowNumber,
         item.line,
