@@ -7,6 +7,7 @@ import { json, type Routes } from './routes/http.ts';
 import { profileRoutes } from './routes/profiles.ts';
 import { privacyRoutes } from './routes/privacy.ts';
 import { identityRoutes } from './routes/identity.ts';
+import { segmentRoutes } from './routes/segments.ts';
 
 const logger = createLogger();
 
@@ -14,6 +15,7 @@ const routes: Routes = {
   ...profileRoutes,
   ...privacyRoutes,
   ...identityRoutes,
+  ...segmentRoutes,
 };
 
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

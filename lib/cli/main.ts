@@ -5,6 +5,7 @@ import { upCommand } from './commands/up.ts';
 import { importCommand } from './commands/import.ts';
 import { exportCommand } from './commands/export.ts';
 import { profileCommand } from './commands/profile.ts';
+import { segmentCommand } from './commands/segment.ts';
 import { sourcePutCommand } from './commands/source.ts';
 import { sendCommand } from './commands/send.ts';
 import { retryCommand } from './commands/retry.ts';
@@ -68,6 +69,7 @@ export function buildProgram(): Command {
   importCommand(program, context);
   exportCommand(program, context);
   profileCommand(program, context);
+  segmentCommand(program, context);
   sourcePutCommand(program, context);
   sendCommand(program, context);
   retryCommand(program, context);

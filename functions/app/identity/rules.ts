@@ -8,6 +8,7 @@
  */
 import { parseMatchRules, defaultMatchRules } from '../../core/match/index.ts';
 import type { IdentityStore } from '../../ports/identity-store.ts';
+import { DEFAULT_PROFILE_CONFIG, DEFAULT_TAG_RULES, parseProfileConfig, parseTagRules } from '../../core/profile/index.ts';
 
 export interface RulesKind {
   /** Validates a document; throws an Error whose message names each wrong field. */
@@ -18,6 +19,8 @@ export interface RulesKind {
 
 export const RULE_KINDS: Record<string, RulesKind> = {
   match: { parse: parseMatchRules, defaults: defaultMatchRules },
+  tags: { parse: parseTagRules, defaults: DEFAULT_TAG_RULES },
+  profile: { parse: parseProfileConfig, defaults: DEFAULT_PROFILE_CONFIG },
 };
 
 /** The kind a document declares (`"kind": "tags"`) or looks like (`blocking` + `thresholds` → match). */

@@ -390,12 +390,16 @@ function buildDerived(
   q: BaseQuantiles | undefined,
   config: ProfileConfig,
 ): ProfileDerived {
+  // Base quantiles serve a measure only when the base had values for it (a first night with no
+  // buyers yet falls back to the fixed thresholds, rather than calling everyone low).
   const useQ = quantilesFit(q, config);
+  const spendQ = useQ && q.buyers > 0;
+  const activeQ = useQ && q.active > 0;
   const spend = consumption.totalSpendCents;
-  const spendingPower = useQ
+  const spendingPower = spendQ
     ? bandOf(spend, cutAt(q, q.spendCents, config.spendingPower.high), cutAt(q, q.spendCents, config.spendingPower.medium))
     : bandOf(spend, config.fixed.spendHighCents, config.fixed.spendMediumCents);
-  const activityLevel = useQ
+  const activityLevel = activeQ
     ? bandOf(metrics.interactions90d, cutAt(q, q.interactions90d, config.activityLevel.high), cutAt(q, q.interactions90d, config.activityLevel.medium))
     : bandOf(metrics.interactions90d, config.fixed.activityHigh, config.fixed.activityMedium);
 
@@ -413,16 +417,23 @@ function buildDerived(
   if (consumption.orderCount > 0 && metrics.purchaseRecencyDays !== null) {
     const days = metrics.purchaseRecencyDays;
     const [r, f, m] =
-      useQ && q.buyers > 0
+      spendQ
         ? [quintileScore(-days, q, q.minusPurchaseRecencyDays), quintileScore(consumption.orderCount, q, q.orderCount), quintileScore(spend, q, q.spendCents)]
         : [6 - fixedScore(days, config.fixed.recencyDays), fixedScore(consumption.orderCount, config.fixed.orderCount), fixedScore(spend, config.fixed.spendCents)];
     rfm = { r, f, m, score: `${r}${f}${m}` };
   }
   void behaviour;
-  return { spendingPower, activityLevel, categoryPreferences, lifecycle, rfm, basedOn: useQ ? 'base_quantiles' : 'fixed_thresholds' };
+  return { spendingPower, activityLevel, categoryPreferences, lifecycle, rfm, basedOn: spendQ || activeQ ? 'base_quantiles' : 'fixed_thresholds' };
 }
 
 // ---- the whole profile ----
+
+/** The newest storedAt / receivedAt of the members: what a stored view is compared with. */
+export function newestMemberTime(records: RecordMember[], events: EventMember[]): string | undefined {
+  let newest: string | undefined;
+  for (const t of [...records.map((r) => r.storedAt), ...events.map((e) => e.receivedAt)]) if (t && (!newest || t > newest)) newest = t;
+  return newest;
+}
 
 export function buildProfile(records: RecordMember[], events: EventMember[], opts: BuildOptions): BuiltProfile {
   const now = opts.now instanceof Date ? opts.now : new Date(opts.now);
@@ -455,7 +466,7 @@ export function buildProfile(records: RecordMember[], events: EventMember[], opt
   const activity = [...evs.map(eventTime).filter((t): t is string => !!t), ...observed];
   const firstSeen = [...(activity.length ? activity : stored)].sort()[0];
   const lastActive = [...(activity.length ? activity : stored)].sort().at(-1);
-  const newestMemberAt = [...stored, ...evs.map((e) => e.receivedAt).filter((t): t is string => !!t)].sort().at(-1);
+  const newestMemberAt = newestMemberTime(records, evs);
 
   const metrics: ProfileMetrics = {
     totalSpend: consumption.totalSpendCents / 100,
@@ -473,7 +484,7 @@ export function buildProfile(records: RecordMember[], events: EventMember[], opt
   const language = opts.lang ?? detectLanguage(basic);
   const summary = summarize({ basic, consumption, behaviour, demand, spendingPower: derived.spendingPower }, language);
   return {
-    view: { version: 1, basic, consent, consumption, behaviour, demand, derived, tags, summary, language, ...(newestMemberAt ? { newestMemberAt } : {}), computedAt },
+    view: { version: 1, basic, consent, consumption, behaviour, demand, derived, tags, summary, language, ...(newestMemberAt ? { newestMemberAt } : {}), memberCount: records.length + events.length, computedAt },
     metrics,
     tags: tags.map((t) => t.tag),
     summary,

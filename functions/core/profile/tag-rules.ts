@@ -2,10 +2,13 @@
  * Tag rules as data: conditions over profile fields → tag. Each applied tag keeps the id of the
  * rule that set it.
  *
- *   parseTagRules(json) → TagRules         (throws TagRulesError; issues name the path, e.g. `rules[2] (vip).when.gte`)
+ *   parseTagRules(json) → TagRules         (throws TagRulesError; issues name the path, e.g. `tags[2] (vip).when.gte`)
+ *
+ * The document: `{ "version": 1, "tags": [rule, …] }` (stored as rules kind `tags`:
+ * `phonekey rules put my-tags.json`).
  *   applyTagRules(rules, fields) → AppliedTag[]
  *
- * A rule: `{ id, tag, when?, forEach?, description? }`.
+ * A rule: `{ id, tag, when?, forEach?, description? }`; the first rule to set a tag keeps it.
  * - `when` is a condition: `{ field, eq | ne | gt | gte | lt | lte | in | contains | exists }`,
  *   or `{ all: [...] }`, `{ any: [...] }`, `{ not: {...} }`. `field` is a dotted path into the
  *   profile (`derived.spendingPower`, `consumption.orderCount`, `basic.location.city`, …).
@@ -82,12 +85,12 @@ export const TagRulesSchema = z
   .strictObject({
     version: z.literal(1),
     description: z.string().optional(),
-    rules: z.array(TagRuleSchema),
+    tags: z.array(TagRuleSchema),
   })
   .superRefine((rs, ctx) => {
     const seen = new Map<string, number>();
-    rs.rules.forEach((r, i) => {
-      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate id "${r.id}" (also at rules[${seen.get(r.id)}])` });
+    rs.tags.forEach((r, i) => {
+      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['tags', i, 'id'], message: `duplicate id "${r.id}" (also at tags[${seen.get(r.id)}])` });
       else seen.set(r.id, i);
     });
   });
@@ -103,11 +106,11 @@ export class TagRulesError extends Error {
 }
 
 function describe(root: unknown, path: readonly PropertyKey[]): string {
-  // rules[2] (rule-id).when…
+  // tags[2] (rule-id).when…
   let out = issuePath(path);
-  if (path[0] === 'rules' && typeof path[1] === 'number') {
-    const id = (root as { rules?: Array<{ id?: unknown }> })?.rules?.[path[1]]?.id;
-    if (typeof id === 'string') out = out.replace(`rules[${path[1]}]`, `rules[${path[1]}] (${id})`);
+  if (path[0] === 'tags' && typeof path[1] === 'number') {
+    const id = (root as { tags?: Array<{ id?: unknown }> })?.tags?.[path[1]]?.id;
+    if (typeof id === 'string') out = out.replace(`tags[${path[1]}]`, `tags[${path[1]}] (${id})`);
   }
   return out;
 }
@@ -161,7 +164,7 @@ export function evaluate(cond: Condition, root: unknown): boolean {
 /** The tags the rules set on a profile (first rule to set a tag keeps it), sorted by tag. */
 export function applyTagRules(rules: TagRules, profile: unknown): AppliedTag[] {
   const out = new Map<string, string>();
-  for (const rule of rules.rules) {
+  for (const rule of rules.tags) {
     if (rule.forEach) {
       const items = getPath(profile, rule.forEach);
       if (!Array.isArray(items)) continue;

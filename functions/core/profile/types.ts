@@ -156,6 +156,8 @@ export interface ProfileView {
   language: Language;
   /** Newest member time seen when building (storedAt / receivedAt), to tell a stale view. */
   newestMemberAt?: string;
+  /** Records + events it was built from, to tell a stale view (a merge or unmerge moves members). */
+  memberCount: number;
   computedAt: string;
 }
 

@@ -1,24 +1,24 @@
 import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { loadSettings, streamProfiles } from '../../../functions/app/profiles/index.ts';
 import { withTarget, type CommandContext } from '../main.ts';
-import { storeFor } from '../services.ts';
-import { exportLine } from '../profile-view.ts';
+import { viewsFor } from '../profile-view.ts';
 
 export function exportCommand(program: Command, context: () => CommandContext): void {
   program
     .command('export')
-    .description('every unified profile as NDJSON, one a line (SPEC §5)')
+    .description('every unified profile as NDJSON, one a line (SPEC §5): phones, members, metrics.totalSpend/orderCount, tags, summary and the whole view')
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (options: { out?: string }) => {
       const ctx = context();
       await withTarget(ctx, async (target) => {
-        const store = storeFor(target);
+        const views = viewsFor(target);
         const out: Writable = options.out ? createWriteStream(options.out) : process.stdout;
         let count = 0;
-        for await (const profile of store.listProfiles()) {
-          const line = JSON.stringify(exportLine(profile, await store.members(profile.profileId))) + '\n';
-          if (!out.write(line)) await new Promise((r) => out.once('drain', r));
+        // Streamed profile by profile (64 at a time), so the table's size does not matter.
+        for await (const doc of streamProfiles(views, await loadSettings(views))) {
+          if (!out.write(JSON.stringify(doc) + '\n')) await new Promise((r) => out.once('drain', r));
           count++;
         }
         if (options.out) {

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { parsePhone } from '../../../functions/core/clean/index.ts';
+import { loadSettings, readProfile } from '../../../functions/app/profiles/index.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
-import { storeFor } from '../services.ts';
-import { exportLine } from '../profile-view.ts';
+import { renderProfile, viewsFor } from '../profile-view.ts';
 
 export function profileCommand(program: Command, context: () => CommandContext): void {
   program
     .command('profile')
-    .description('one unified profile, found by any of its numbers in any written form')
+    .description('one whole profile (basic, consumption, behaviour, demand, tags, summary), found by any of its numbers in any written form')
     .argument('<phone>')
     .option('--country <code>', 'country for a number written without one', 'CN')
     .action(async (phone: string, options: { country: string }) => {
@@ -15,18 +15,11 @@ export function profileCommand(program: Command, context: () => CommandContext):
       const parsed = parsePhone(phone, { defaultCountry: options.country as never });
       if (!parsed.valid || !parsed.e164) throw new UserError(`${phone} is not a valid phone number: ${parsed.problem?.message ?? 'invalid'}`);
       await withTarget(ctx, async (target) => {
-        const store = storeFor(target);
-        const profileId = await store.profileIdForPhone(parsed.e164!);
-        const profile = profileId && (await store.getProfile(profileId));
-        if (!profile) throw new UserError(`no profile has the number ${parsed.e164}`);
-        const view = exportLine(profile, await store.members(profile.profileId));
-        ctx.print(view, () =>
-          [
-            `profile ${view.profileId}  ${view.phone}`,
-            `  phones:  ${view.phones.join(', ')}`,
-            `  members: ${view.members.map((m) => `${m.source}/${m.recordId}`).join(', ')}`,
-          ].join('\n'),
-        );
+        const views = viewsFor(target);
+        const profileId = await views.profileIdForPhone(parsed.e164!);
+        const doc = profileId && (await readProfile(views, profileId, await loadSettings(views)));
+        if (!doc) throw new UserError(`no profile has the number ${parsed.e164}`);
+        ctx.print(doc, () => renderProfile(doc));
       });
     });
 }

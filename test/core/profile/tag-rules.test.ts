@@ -14,38 +14,37 @@ const errorsOf = (json: unknown) => {
 
 describe('parseTagRules', () => {
   it('accepts the default rules', () => {
-    expect(DEFAULT_TAG_RULES.rules.map((r) => r.tag)).toEqual(expect.arrayContaining(['high_spending_power', 'high_activity', 'at_risk', 'prefers:{category}']));
+    expect(DEFAULT_TAG_RULES.tags.map((r) => r.tag)).toEqual(expect.arrayContaining(['high_spending_power', 'high_activity', 'at_risk', 'prefers:{category}']));
   });
 
   it('names the path of each problem, with the rule id', () => {
     const issues = errorsOf({
       version: 1,
-      rules: [
+      tags: [
         { id: 'ok', tag: 'a', when: { field: 'x', eq: 1 } },
         { id: 'two-ops', tag: 'b', when: { field: 'x', gte: 1, lte: 2 } },
         { id: 'no-op', tag: 'c', when: { all: [{ field: 'x' }] } },
-        { id: 'ok', tag: 'd' },
         { id: 'tmpl', tag: 'prefers:{category}' },
         { id: 'space', tag: 'has space' },
       ],
     });
-    expect(issues.join('\n')).toMatch(/rules\[1\] \(two-ops\)\.when.*exactly one operator.*gte, lte/);
-    expect(issues.join('\n')).toMatch(/rules\[2\] \(no-op\)\.when/);
-    expect(issues.join('\n')).toMatch(/rules\[3\] \(ok\)\.id: duplicate id "ok" \(also at rules\[0\]\)/);
-    expect(issues.join('\n')).toMatch(/rules\[4\] \(tmpl\)\.tag: placeholders \{category\} need forEach/);
-    expect(issues.join('\n')).toMatch(/rules\[5\] \(space\)\.tag: no spaces/);
+    expect(issues.join('\n')).toMatch(/tags\[1\] \(two-ops\)\.when.*exactly one operator.*gte, lte/);
+    expect(issues.join('\n')).toMatch(/tags\[2\] \(no-op\)\.when/);
+    expect(issues.join('\n')).toMatch(/tags\[3\] \(tmpl\)\.tag: placeholders \{category\} need forEach/);
+    expect(issues.join('\n')).toMatch(/tags\[4\] \(space\)\.tag: no spaces/);
+    expect(errorsOf({ version: 1, tags: [{ id: 'ok', tag: 'a' }, { id: 'ok', tag: 'd' }] })).toEqual(['tags[1] (ok).id: duplicate id "ok" (also at tags[0])']);
   });
 
   it('reports bad JSON and a wrong version clearly', () => {
     expect(errorsOf('{oops')[0]).toMatch(/^\(root\): not valid JSON/);
-    expect(errorsOf({ version: 2, rules: [] })[0]).toMatch(/^version:/);
+    expect(errorsOf({ version: 2, tags: [] })[0]).toMatch(/^version:/);
   });
 });
 
 describe('applyTagRules', () => {
   const rules = parseTagRules({
     version: 1,
-    rules: [
+    tags: [
       { id: 'big', tag: 'big', when: { any: [{ field: 'metrics.totalSpendCents', gte: 100000 }, { field: 'vip', eq: true }] } },
       { id: 'not-sh', tag: 'outside_shanghai', when: { not: { field: 'city', in: ['上海', '上海市'] } } },
       { id: 'pref', tag: 'likes:{category}', forEach: 'prefs', when: { field: 'score', gt: 0.4 } },

@@ -1,0 +1,114 @@
+/**
+ * The profile room's storage on the one table (ProfileViewStore, functions/app/profiles/view-store.ts).
+ *
+ *   loadMembers(profileId)       Query byProfile (gsi1pk = PROF#<id>): `REC` and `EVT` items, raw rows left out
+ *   saveView(profileId, built)   UpdateCommand SET view, metrics, tags, summary, computedAt (only these;
+ *                                other rooms write phones/golden/counters on the same item), if the item exists
+ *   listProfileItems()           Query the `profiles` index shard by shard
+ *   getQuantiles / putQuantiles  item STATS#quantiles / STATS
+ */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { BaseQuantiles, BuiltProfile, EventMember, ProfileMetrics, RecordMember } from '../core/profile/index.ts';
+import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../app/profiles/view-store.ts';
+import type { Member } from '../ports/profile-store.ts';
+import { isConditionFailure, phonePk, profilePk, rulesPk } from './dynamo-keys.ts';
+
+const SHARDS = '0123456789abcdef'.split('');
+/** Base quantiles and other whole-base figures (one item each). */
+export const statsPk = (name: string) => `STATS#${name}`;
+
+export class DynamoProfileViews implements ProfileViewStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async profileIdForPhone(e164: string): Promise<string | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: phonePk(e164), sk: 'ALIAS' } }));
+    return out.Item?.profileId as string | undefined;
+  }
+
+  async getProfileItem(profileId: string): Promise<ProfileItem | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: profilePk(profileId), sk: 'PROFILE' } }));
+    return out.Item as ProfileItem | undefined;
+  }
+
+  async loadMembers(profileId: string): Promise<ProfileMembers> {
+    const records: RecordMember[] = [];
+    const events: EventMember[] = [];
+    const members: Member[] = [];
+    const items = this.queryAll({
+      IndexName: 'byProfile',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': profilePk(profileId) },
+      ProjectionExpression: 'sk, #s, recordId, #r, storedAt, channel, eventId, tag, #a, occurredAt, receivedAt',
+      ExpressionAttributeNames: { '#s': 'source', '#r': 'record', '#a': 'attributes' },
+    });
+    for await (const item of items) {
+      if (item.sk === 'REC') {
+        records.push({ record: item.record, storedAt: item.storedAt });
+        members.push({ source: item.source, recordId: item.recordId });
+      } else if (item.sk === 'EVT') {
+        events.push({ channel: item.channel, eventId: item.eventId, tag: item.tag, attributes: item.attributes ?? {}, occurredAt: item.occurredAt, receivedAt: item.receivedAt, record: item.record });
+        members.push({ source: item.source ?? item.channel, recordId: item.recordId ?? item.eventId });
+      }
+    }
+    return { records, events, members };
+  }
+
+  async saveView(profileId: string, built: BuiltProfile): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: profilePk(profileId), sk: 'PROFILE' },
+          UpdateExpression: 'SET #v = :v, metrics = :m, tags = :t, summary = :s, computedAt = :c',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#v': 'view' },
+          ExpressionAttributeValues: { ':v': built.view, ':m': built.metrics, ':t': built.tags, ':s': built.summary, ':c': built.computedAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async *listProfileItems(): AsyncIterable<ProfileItem> {
+    for (const shard of SHARDS) yield* this.queryAll({ IndexName: 'profiles', KeyConditionExpression: 'pshard = :s', ExpressionAttributeValues: { ':s': shard } }) as AsyncIterable<ProfileItem>;
+  }
+
+  async *listMetrics(): AsyncIterable<{ profileId: string; metrics?: ProfileMetrics; mergedInto?: string }> {
+    for (const shard of SHARDS)
+      yield* this.queryAll({
+        IndexName: 'profiles',
+        KeyConditionExpression: 'pshard = :s',
+        ExpressionAttributeValues: { ':s': shard },
+        ProjectionExpression: 'profileId, metrics, mergedInto',
+      }) as AsyncIterable<{ profileId: string; metrics?: ProfileMetrics; mergedInto?: string }>;
+  }
+
+  async getQuantiles(): Promise<BaseQuantiles | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: statsPk('quantiles'), sk: 'STATS' } }));
+    return out.Item?.quantiles as BaseQuantiles | undefined;
+  }
+
+  async putQuantiles(q: BaseQuantiles): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: statsPk('quantiles'), sk: 'STATS', quantiles: q, updatedAt: new Date().toISOString() } }));
+  }
+
+  async getRulesDoc(kind: string): Promise<unknown | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: rulesPk(kind), sk: 'RULES' } }));
+    return out.Item?.doc;
+  }
+
+  private async *queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey }));
+      yield* out.Items ?? [];
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+}

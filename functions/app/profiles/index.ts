@@ -1,0 +1,6 @@
+/** Profile use cases: read (stored or live), recompute (nightly), base quantiles, segments. */
+export * from './view-store.ts';
+export { loadSettings, type ProfileSettings } from './settings.ts';
+export { computeProfile, buildFromMembers, recomputeProfile, recomputeProfiles, computeBaseQuantiles, profilesPort } from './recompute.ts';
+export { readProfile, streamProfiles, isCurrent, profileDocument, type ProfileDocument } from './read.ts';
+export { segmentRows, segmentOutput, type SegmentRow, type SegmentFormat } from './segment.ts';

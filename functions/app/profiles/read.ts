@@ -1,0 +1,92 @@
+/**
+ * Reading whole profiles: the stored view when it is current, else computed live from the
+ * members (so an import or a webhook shows at once; nothing is written on a read).
+ *
+ *   readProfile(store, profileId, settings, now?) → ProfileDocument | undefined
+ *   streamProfiles(store, settings, opts?)         → AsyncIterable<ProfileDocument>  (profile by profile, 16 in flight, in index order)
+ *   isCurrent(item, members)                       → whether the stored view still describes the members
+ *   profileDocument(item, members, built)          → the document of SPEC §5 (export line, API body)
+ */
+import { newestMemberTime, type BuiltProfile, type ProfileMetrics, type ProfileView } from '../../core/profile/index.ts';
+import type { Member } from '../../ports/profile-store.ts';
+import { buildFromMembers } from './recompute.ts';
+import { mapLimit, type ProfileSettings } from './settings.ts';
+import type { ProfileItem, ProfileMembers, ProfileViewStore } from './view-store.ts';
+
+export interface ProfileDocument {
+  profileId: string;
+  phone: string;
+  phones: string[];
+  /** Every source record and event that formed the profile (lineage). */
+  members: Member[];
+  metrics: ProfileMetrics;
+  tags: string[];
+  summary: string;
+  view: ProfileView;
+  computedAt: string;
+  /** `stored` when the materialized view was current, `live` when computed for this read. */
+  viewSource: 'stored' | 'live';
+  counters?: Record<string, number>;
+  lastSeenAt?: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export function isCurrent(item: ProfileItem, m: ProfileMembers): boolean {
+  const v = item.view;
+  if (!v || v.version !== 1 || !item.metrics || !item.computedAt) return false;
+  if (v.memberCount !== m.records.length + m.events.length) return false;
+  if (v.newestMemberAt !== newestMemberTime(m.records, m.events)) return false;
+  // A number added to the profile (alias) since.
+  return item.phones.every((p) => v.basic.contacts.phones.includes(p));
+}
+
+export function profileDocument(item: ProfileItem, members: Member[], built: Pick<BuiltProfile, 'view' | 'metrics' | 'tags' | 'summary' | 'computedAt'>, viewSource: 'stored' | 'live'): ProfileDocument {
+  const doc: ProfileDocument = {
+    profileId: item.profileId,
+    phone: item.phone,
+    phones: item.phones,
+    members,
+    metrics: built.metrics,
+    tags: built.tags,
+    summary: built.summary,
+    view: built.view,
+    computedAt: built.computedAt,
+    viewSource,
+  };
+  if (item.counters && Object.keys(item.counters).length) doc.counters = item.counters;
+  if (item.lastSeenAt) doc.lastSeenAt = item.lastSeenAt;
+  if (item.createdAt) doc.createdAt = item.createdAt;
+  if (item.updatedAt) doc.updatedAt = item.updatedAt;
+  return doc;
+}
+
+async function documentOf(store: ProfileViewStore, item: ProfileItem, settings: ProfileSettings, now: Date): Promise<ProfileDocument> {
+  const members = await store.loadMembers(item.profileId);
+  if (isCurrent(item, members))
+    return profileDocument(item, members.members, { view: item.view!, metrics: item.metrics!, tags: item.tags ?? item.view!.tags.map((t) => t.tag), summary: item.summary ?? item.view!.summary, computedAt: item.computedAt! }, 'stored');
+  return profileDocument(item, members.members, buildFromMembers(item, members, settings, now), 'live');
+}
+
+export async function readProfile(store: ProfileViewStore, profileId: string, settings: ProfileSettings, now: Date = new Date()): Promise<ProfileDocument | undefined> {
+  const item = await store.getProfileItem(profileId);
+  if (!item || item.mergedInto) return undefined;
+  return documentOf(store, item, settings, now);
+}
+
+/** Every profile as a document, streamed: at most `batch` items are held at a time. */
+export async function* streamProfiles(store: ProfileViewStore, settings: ProfileSettings, opts: { now?: Date; concurrency?: number; batch?: number } = {}): AsyncIterable<ProfileDocument> {
+  const now = opts.now ?? new Date();
+  const batchSize = opts.batch ?? 64;
+  let batch: ProfileItem[] = [];
+  const run = () => mapLimit(batch, opts.concurrency ?? 16, (item) => documentOf(store, item, settings, now));
+  for await (const item of store.listProfileItems()) {
+    if (item.mergedInto) continue;
+    batch.push(item);
+    if (batch.length >= batchSize) {
+      yield* await run();
+      batch = [];
+    }
+  }
+  if (batch.length) yield* await run();
+}

@@ -1,0 +1,38 @@
+/**
+ * What a profile is built with besides its members: tag rules and thresholds (stored rules kinds
+ * `tags` and `profile`, else the shipped defaults) and the stored base quantiles.
+ *
+ *   loadSettings(store) → ProfileSettings
+ */
+import { DEFAULT_PROFILE_CONFIG, DEFAULT_TAG_RULES, parseProfileConfig, parseTagRules, type BaseQuantiles, type ProfileConfig, type TagRules } from '../../core/profile/index.ts';
+import type { ProfileViewStore } from './view-store.ts';
+
+export interface ProfileSettings {
+  tagRules: TagRules;
+  config: ProfileConfig;
+  quantiles?: BaseQuantiles;
+}
+
+export async function loadSettings(store: ProfileViewStore): Promise<ProfileSettings> {
+  const [tags, profile, quantiles] = await Promise.all([store.getRulesDoc('tags'), store.getRulesDoc('profile'), store.getQuantiles()]);
+  return {
+    tagRules: tags ? parseTagRules(tags) : DEFAULT_TAG_RULES,
+    config: profile ? parseProfileConfig(profile) : DEFAULT_PROFILE_CONFIG,
+    ...(quantiles ? { quantiles } : {}),
+  };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return results;
+}
