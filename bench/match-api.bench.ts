@@ -8,8 +8,8 @@
  *    names, typos, store numbers) and keeps the records of the first N distinct primary numbers:
  *    one profile per number.
  * 2. Writes them straight through the adapters' batch writes into the local cloud's table: profile
- *    items, phone aliases, record items (on byProfile) and the blocking-key index
- *    (DynamoIdentityStore.indexBlockingKeys), as imports leave them.
+ *    items, phone aliases, record items (on byProfile) and the blocking-key index entries, as
+ *    imports leave them (without the per-key markers that only match on arrival reads).
  * 3. Warms the API function's containers, then sends POST /v1/match at a steady rate with
  *    autocannon (`overallRate`), bodies drawn from stored records the way a CRM form fills them:
  *    phone + name, name + birth date, name + city, e-mail + name. Reports latency p50/p99, the
@@ -24,7 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../functions/adapters/dynamo-profile-store.ts';
-import { DynamoIdentityStore } from '../functions/adapters/dynamo-identity-store.ts';
+import { hashBlockingKey } from '../functions/adapters/dynamo-identity-store.ts';
+import { blockKeyPk } from '../functions/adapters/dynamo-keys.ts';
 import { batchPut } from '../functions/adapters/dynamo-batch.ts';
 import { profileIdFor, profileShard } from '../functions/core/identity-keys.ts';
 import { blockingKeys, defaultMatchRules, recordKey } from '../functions/core/match/index.ts';
@@ -65,7 +66,6 @@ console.log(`local cloud up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 try {
   const db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 10 }));
   const table = cloud.info.outputs.TableName;
-  const identity = new DynamoIdentityStore(db, table);
 
   // 1. one profile per distinct primary number, with every record that has it as primary
   const { records } = generateCleanRecords({ records: Math.ceil(PROFILES * 1.8), seed: 6 });
@@ -103,9 +103,11 @@ try {
     items.push({ pk: `REC#${key}`, sk: 'REC', gsi1pk: `PROF#${id}`, gsi1sk: `REC#${key}`, profileId: id, source: r.source, recordId: r.recordId, record: r, hash: 'bench', storedAt: now });
   }
   for (let i = 0; i < items.length; i += SLICE) await batchPut(db, table, items.slice(i, i + SLICE));
-  const entries = stored.map((r) => ({ member: recordKey(r), keys: blockingKeys(r, defaultMatchRules) }));
-  const indexItems = entries.reduce((n, e) => n + e.keys.length, 0);
-  for (let i = 0; i < entries.length; i += 200) await identity.indexBlockingKeys(entries.slice(i, i + 200));
+  // the blocking-key index as DynamoIdentityStore.indexBlockingKeys writes it, without the per-key
+  // markers (only match on arrival reads those; the API queries the keys directly)
+  const index = stored.flatMap((r) => blockingKeys(r, defaultMatchRules).map((k) => ({ pk: blockKeyPk(hashBlockingKey(k)), sk: recordKey(r) })));
+  const indexItems = index.length;
+  for (let i = 0; i < index.length; i += SLICE) await batchPut(db, table, index.slice(i, i + SLICE));
   const loadS = (Date.now() - t) / 1000;
   console.log(
     `stored ${byPrimary.size.toLocaleString()} profiles, ${stored.length.toLocaleString()} records, ${owner.size.toLocaleString()} aliases, ${indexItems.toLocaleString()} index entries in ${loadS.toFixed(0)} s`,

@@ -1,0 +1,143 @@
+/**
+ * The identity use cases over the real DynamoDB adapters of one local cloud: match on arrival
+ * merges inside a batch, applyResolution is idempotent and never merges a forbidden pair, unmerge
+ * restores both profile items and every member exactly (counters included), review queueing is
+ * idempotent and a decision is final.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
+import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
+import { matchOnArrival } from '../../functions/app/identity/match-on-arrival.ts';
+import { applyResolution } from '../../functions/app/identity/apply-resolution.ts';
+import { approveReview, rejectReview } from '../../functions/app/identity/reviews.ts';
+import { defaultMatchRules, pairId, resolve } from '../../functions/core/match/index.ts';
+import { profileIdFor } from '../../functions/core/identity-keys.ts';
+import type { CleanRecord } from '../../functions/core/model.ts';
+import { startTestCloud } from '../support/local-cloud.ts';
+
+let cleanup: () => Promise<void>;
+let db: ReturnType<typeof documentClient>;
+let table: string;
+let profiles: DynamoProfileStore;
+let identity: DynamoIdentityStore;
+
+const P1 = '+8613812340001';
+const P2 = '+8613912340002';
+const P3 = '+8613712340003';
+const zhang = (source: string, recordId: string, phones: string[]): CleanRecord => ({
+  source,
+  recordId,
+  phones,
+  name: '张伟',
+  nameKey: '张伟',
+  namePinyin: 'zhang wei',
+  email: 'zw@example.com',
+  birthDate: '1985-03-02',
+});
+const item = async (pk: string, sk: string) => (await db.send(new GetCommand({ TableName: table, Key: { pk, sk }, ConsistentRead: true }))).Item;
+const without = (o: Record<string, unknown> | undefined, ...keys: string[]) => Object.fromEntries(Object.entries(o ?? {}).filter(([k]) => !keys.includes(k)));
+
+beforeAll(async () => {
+  const started = await startTestCloud();
+  cleanup = started.cleanup;
+  db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: started.cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+  table = started.cloud.info.outputs.TableName;
+  profiles = new DynamoProfileStore(db, table);
+  identity = new DynamoIdentityStore(db, table);
+}, 300_000);
+
+afterAll(async () => {
+  await cleanup?.();
+});
+
+describe('identity over the DynamoDB adapters', () => {
+  const a = zhang('crm', 'a1', [P1]);
+  const b = zhang('pos', 'b1', [P2, P3]);
+  const A = profileIdFor(P1);
+  const B = profileIdFor(P2);
+  let before: Record<string, Record<string, unknown> | undefined> = {};
+
+  it('matches a batch on arrival: the same person under two numbers becomes one profile, counters and all', async () => {
+    const outcomes = await profiles.writeRecords([a, b].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
+    await profiles.writeEvents([{ channel: 'app', eventId: 'e1', record: { source: 'app', recordId: 'e1', phones: [P2] }, tag: 'login', attributes: {} }]);
+    before = { A: await item(`PROF#${A}`, 'PROFILE'), B: await item(`PROF#${B}`, 'PROFILE') };
+    expect(before.B!.counters).toEqual({ login: 1 });
+
+    const summary = await matchOnArrival(identity, [a, b], outcomes, { rules: defaultMatchRules });
+    expect(summary).toMatchObject({ records: 2, merged: 1 });
+    const into = await identity.currentProfileId(A);
+    expect(await identity.currentProfileId(B)).toBe(into);
+    for (const p of [P1, P2, P3]) expect(await identity.profileIdForPhone(p)).toBe(into);
+    const survivor = await item(`PROF#${into}`, 'PROFILE');
+    expect([...survivor!.phones].sort()).toEqual([P1, P2, P3].sort());
+    expect(survivor!.counters).toEqual({ login: 1 });
+    expect((await identity.profileMembers(into!)).map((m) => m.key).sort()).toEqual(['app#e1', 'crm#a1', 'pos#b1']);
+    const [merge] = await identity.mergesInto(into!);
+    expect(merge).toMatchObject({ rule: expect.stringContaining('email'), actor: 'import' });
+    expect(merge!.fieldScores.email).toBe(11);
+  });
+
+  it('applies the same resolution twice without changing anything the second time', async () => {
+    const result = resolve([a, b], defaultMatchRules);
+    const stale = new Map([
+      ['crm#a1', A],
+      ['pos#b1', B],
+    ]);
+    const mergesBefore = (await identity.mergesInto((await identity.currentProfileId(A))!)).length;
+    expect(await applyResolution(identity, stale, result, { rules: defaultMatchRules })).toMatchObject({ merged: 0, alreadyMerged: 1 });
+    expect(await applyResolution(identity, stale, result, { rules: defaultMatchRules })).toMatchObject({ merged: 0, alreadyMerged: 1 });
+    expect((await identity.mergesInto((await identity.currentProfileId(A))!)).length).toBe(mergesBefore);
+  });
+
+  it('unmerges exactly: both profile items, aliases and members as before; the pair is never merged again', async () => {
+    const into = (await identity.currentProfileId(A))!;
+    const out = await identity.unmerge(into, 'pos#b1', 'test');
+    const restored = out.restored;
+    expect([A, B]).toContain(restored);
+    for (const [key, id] of [
+      ['A', A],
+      ['B', B],
+    ] as const) {
+      expect(without(await item(`PROF#${id}`, 'PROFILE'), 'updatedAt', 'golden')).toEqual(without(before[key], 'updatedAt'));
+      expect((await item(`PROF#${id}`, 'PROFILE'))!.golden).toBeUndefined();
+    }
+    expect(await identity.profileIdForPhone(P1)).toBe(A);
+    expect(await identity.profileIdForPhone(P2)).toBe(B);
+    expect(await identity.profileIdForPhone(P3)).toBe(B);
+    expect((await identity.profileMembers(A)).map((m) => m.key)).toEqual(['crm#a1']);
+    expect((await identity.profileMembers(B)).map((m) => m.key).sort()).toEqual(['app#e1', 'pos#b1']);
+    expect(await item('EVT#app#e1', 'EVT')).toMatchObject({ profileId: B, gsi1pk: `PROF#${B}` });
+
+    // a resolution that forgot the decision still cannot merge them; nor can arrival
+    const forgetful = await applyResolution(identity, new Map([['crm#a1', A], ['pos#b1', B]]), resolve([a, b], defaultMatchRules), { rules: defaultMatchRules });
+    expect(forgetful).toMatchObject({ merged: 0, forbidden: 1 });
+    const again = await matchOnArrival(identity, [b], [{ kind: 'stored', profileId: B, newProfile: false }], { rules: defaultMatchRules });
+    expect(again.merged ?? 0).toBe(0);
+    expect(await identity.currentProfileId(B)).toBe(B);
+  });
+
+  it('queues a review once per pair, and a decision is final', async () => {
+    const li = (source: string, id: string, phone: string): CleanRecord => ({ source, recordId: id, phones: [phone], name: '李娜', nameKey: '李娜', namePinyin: 'li na', city: '北京市', address: '北京市朝阳区建国路88号' });
+    const x = li('crm', 'x1', '+8613611110001');
+    const y = li('pos', 'y1', '+8615811110002');
+    const z = li('web', 'z1', '+8615911110003');
+    const outcomes = await profiles.writeRecords([x, y, z].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
+    const first = await matchOnArrival(identity, [x, y, z], outcomes, { rules: defaultMatchRules });
+    expect(first.merged ?? 0).toBe(0);
+    expect(first.reviewsQueued).toBeGreaterThanOrEqual(1);
+    const again = await matchOnArrival(identity, [x, y, z], outcomes, { rules: defaultMatchRules });
+    expect(again.reviewsQueued ?? 0).toBe(0);
+    const pending = await identity.pendingReviews();
+    const xy = pending.find((r) => r.reviewId === pairId('crm#x1', 'pos#y1'));
+    expect(xy).toBeDefined();
+    expect(xy!.a.record?.name).toBe('李娜');
+
+    const approved = await approveReview(identity, xy!.reviewId, 'tester');
+    expect(approved.review.status).toBe('approved');
+    expect(await identity.profileIdForPhone('+8615811110002')).toBe(await identity.currentProfileId(profileIdFor('+8613611110001')));
+    await expect(rejectReview(identity, xy!.reviewId, 'tester')).rejects.toThrow(/already approved/);
+    expect((await identity.pendingReviews()).some((r) => r.reviewId === xy!.reviewId)).toBe(false);
+  });
+});
