@@ -9,7 +9,7 @@ import { mapRow } from '../core/ingest/map-row.ts';
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
 import { cleanIdentity } from '../core/clean/index.ts';
 import { contentHash } from '../core/identity-keys.ts';
-import type { Problem } from '../core/model.ts';
+import type { CleanRecord, Problem } from '../core/model.ts';
 import type { ImportCounts, ImportState, ProfileStore, RecordWrite } from '../ports/profile-store.ts';
 import { renderImportReport, rejectsCsv, type Reject } from '../core/report/import-report.ts';
 
@@ -24,6 +24,8 @@ export interface ImportJob {
 
 export interface ImportDeps {
   store: ProfileStore;
+  /** Called after each batch of records is stored (identity resolution's match on arrival, functions/app/identity/match-on-arrival.ts). */
+  onRecordsStored?(records: CleanRecord[], outcomes: Awaited<ReturnType<ProfileStore['writeRecords']>>): Promise<unknown>;
   /** The file's bytes, streamed. */
   open(): Promise<AsyncIterable<Uint8Array>>;
   /** Writes one report file next to the others of this import. */
@@ -79,6 +81,7 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   const flush = async () => {
     if (!batch.length) return;
     const outcomes = await store.writeRecords(batch.map((b) => b.write));
+    if (batch.length && deps.onRecordsStored) await deps.onRecordsStored(batch.map((b) => b.write.record), outcomes.slice()); // identity: match on arrival
     const touched = new Set<string>();
     for (const outcome of outcomes) {
       if (outcome.kind === 'redelivered') counts.redelivered++;

@@ -6,11 +6,14 @@ import type { S3Event } from 'aws-lambda';
 import { importFile } from '../app/import-file.ts';
 import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-store.ts';
 import { S3Files } from '../adapters/s3-files.ts';
+import { DynamoIdentityStore } from '../adapters/dynamo-identity-store.ts';
+import { matchOnArrival } from '../app/identity/match-on-arrival.ts';
 import { importIdFor, parseIncomingKey } from '../core/incoming-key.ts';
 
 const logger = createLogger();
 const store = new DynamoProfileStore(documentClient(), process.env.TABLE_NAME!);
 const files = new S3Files();
+const identity = new DynamoIdentityStore(documentClient(), process.env.TABLE_NAME!);
 
 async function handleRecord(bucket: string, encodedKey: string): Promise<void> {
   // S3 URL-encodes keys in notifications, with '+' for spaces.
@@ -27,6 +30,7 @@ async function handleRecord(bucket: string, encodedKey: string): Promise<void> {
     { importId, bucket, key, source: incoming.source, fileName: incoming.fileName, size: head.size },
     {
       store,
+      onRecordsStored: (records, outcomes) => matchOnArrival(identity, records, outcomes, { actor: 'import' }), // identity: match on arrival
       sourceConfig,
       open: () => files.open(bucket, key, head.versionId),
       putReport: (name, body, type) => files.put(process.env.REPORTS_BUCKET!, `imports/${importId}/${name}`, body, type),
