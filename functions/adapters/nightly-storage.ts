@@ -138,7 +138,7 @@ function toSnapshotItem(item: Record<string, any>): SnapshotItem | undefined {
   if (item.sk === 'REC' && pk.startsWith('REC#') && item.record && item.profileId) {
     return { kind: 'record', key: `${item.record.source}#${item.record.recordId}`, profileId: item.profileId, record: item.record };
   }
-  if (item.sk === 'EVT' && pk.startsWith('EVT#')) return { kind: 'event', key: pk.slice(4), profileId: item.profileId, channel: item.channel, tag: item.tag };
+  if (item.sk === 'EVT' && pk.startsWith('EVT#')) return { kind: 'event', key: pk.slice(4), profileId: item.profileId, channel: item.channel, tag: item.tag, record: item.record };
   // A profile merged into another is retired (`mergedInto`): it is no longer a profile.
   if (item.sk === 'PROFILE' && pk.startsWith('PROF#') && !item.mergedInto) return { kind: 'profile', profileId: item.profileId ?? pk.slice(5), phones: item.phones ?? [] };
   if (pk.startsWith('IMPORT#') && item.state?.counts) return { kind: 'import', source: item.state.source, status: item.state.status, counts: item.state.counts };

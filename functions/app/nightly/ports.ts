@@ -8,7 +8,7 @@ import type { ImportCounts } from '../../ports/profile-store.ts';
 /** One table item as the snapshot keeps it (only what the later steps read). */
 export type SnapshotItem =
   | { kind: 'record'; key: string; profileId: string; record: CleanRecord }
-  | { kind: 'event'; key: string; profileId: string; channel: string; tag: string }
+  | { kind: 'event'; key: string; profileId: string; channel: string; tag: string; record?: CleanRecord }
   | { kind: 'profile'; profileId: string; phones: string[] }
   | { kind: 'import'; source: string; status: string; counts: ImportCounts };
 

@@ -175,6 +175,8 @@ export interface SegmentStats {
   segment: number;
   records: number;
   events: number;
+  /** Events whose identity (beyond the phone) was kept for the re-match. */
+  eventIdentities: number;
   profiles: number;
   /** Per source: stored records and how many lack each field. */
   sources: Record<string, { records: number; missing: Record<string, number> }>;
@@ -190,8 +192,9 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
   if (done) return { ...done, skipped: true };
   failIfAsked({ failAt: item.failAt ?? null }, 'snapshot');
   const startedAt = new Date().toISOString();
-  const stats: SegmentStats = { segment: item.segment, records: 0, events: 0, profiles: 0, sources: {}, imports: [], startedAt, finishedAt: '' };
+  const stats: SegmentStats = { segment: item.segment, records: 0, events: 0, eventIdentities: 0, profiles: 0, sources: {}, imports: [], startedAt, finishedAt: '' };
   const lines: string[] = [];
+  const seenIdentities = new Set<string>();
   for await (const it of deps.table.scanSegment(item.segment, item.totalSegments)) {
     switch (it.kind) {
       case 'record': {
@@ -202,9 +205,19 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
         lines.push(JSON.stringify({ k: it.key, p: it.profileId, r: it.record }));
         break;
       }
-      case 'event':
+      case 'event': {
         stats.events++;
+        // An event that carries identity beyond its phone (member id, openid, e-mail, name) takes
+        // part in the re-match: webhooks are not matched on arrival, so this is where a customer
+        // seen by a channel under another number joins their profile. One per profile and identity.
+        const identity = it.record && eventIdentity(it.record);
+        if (!identity || seenIdentities.has(`${it.profileId}|${identity}`)) break;
+        seenIdentities.add(`${it.profileId}|${identity}`);
+        stats.eventIdentities++;
+        const [channel, ...rest] = it.key.split('#');
+        lines.push(JSON.stringify({ k: it.key, p: it.profileId, r: { ...it.record, source: channel, recordId: rest.join('#') } }));
         break;
+      }
       case 'profile':
         stats.profiles++;
         lines.push(JSON.stringify({ p: it.profileId }));
@@ -220,6 +233,13 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
   return stats;
 }
 
+/** The identity fields of an event besides its phones, as text; undefined when it has none. */
+function eventIdentity(record: CleanRecord): string | undefined {
+  const externalIds = record.externalIds && Object.keys(record.externalIds).length ? record.externalIds : undefined;
+  if (!record.memberId && !record.email && !record.nameKey && !externalIds) return undefined;
+  return JSON.stringify([record.phones, record.memberId ?? null, record.email ?? null, record.nameKey ?? null, externalIds ?? null]);
+}
+
 function isMissing(record: CleanRecord, field: (typeof MISSING_FIELDS)[number]): boolean {
   const value = record[field];
   return value === undefined || value === null || value === '';
@@ -228,6 +248,7 @@ function isMissing(record: CleanRecord, field: (typeof MISSING_FIELDS)[number]):
 // ---- re-match ----
 
 export interface RematchOutput {
+  /** Source records and event identities re-matched. */
   records: number;
   clusters: number;
   merges: number;
