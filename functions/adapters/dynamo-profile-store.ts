@@ -84,15 +84,19 @@ export class DynamoProfileStore implements ProfileStore {
   async writeRecords(writes: RecordWrite[]): Promise<WriteOutcome[]> {
     const now = new Date().toISOString();
     const keyOf = (w: RecordWrite) => recordPk(w.record.source, w.record.recordId);
+    // Numbers first: a record stored before with the same content hash has the same phones, and
+    // its primary number got an owner before the record was written. So only records whose primary
+    // number has an owner can be redeliveries, and only those are looked up: a file of new people
+    // costs one BatchGet per 100 rows instead of two.
+    const owners = await this.phoneOwners([...new Set(writes.flatMap((w) => w.record.phones))]);
+    const maybeStored = writes.filter((w) => owners.has(w.record.phones[0]));
     const existing = new Map(
-      (await batchGet(this.db, this.table, [...new Set(writes.map(keyOf))].map((pk) => ({ pk, sk: 'REC' })), ['pk', 'hash', 'profileId'])).map(
+      (await batchGet(this.db, this.table, [...new Set(maybeStored.map(keyOf))].map((pk) => ({ pk, sk: 'REC' })), ['pk', 'hash', 'profileId'])).map(
         (item) => [item.pk as string, item as { hash: string; profileId: string }],
       ),
     );
 
     const changed = writes.filter((w) => existing.get(keyOf(w))?.hash !== w.hash);
-    const phones = [...new Set(changed.flatMap((w) => w.record.phones))];
-    const owners = await this.phoneOwners(phones);
     const created = new Set<string>();
 
     // A record joins the profile that owns its primary phone, or founds one; its other numbers

@@ -15,6 +15,17 @@ export class S3Files {
     return out.Body as Readable;
   }
 
+  /** An object's text, or undefined when there is no such object. */
+  async getText(bucket: string, key: string): Promise<string | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return await out.Body!.transformToString();
+    } catch (error) {
+      if ((error as Error).name === 'NoSuchKey' || (error as Error).name === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
   async put(bucket: string, key: string, body: string, contentType: string): Promise<string> {
     await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
     return key;

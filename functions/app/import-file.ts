@@ -3,15 +3,21 @@
  * so that every row ends stored, rejected (with its reason) or redelivered, and a retry after a
  * crash resumes after the last checkpoint without counting anything twice.
  */
-import { readRows } from '../core/ingest/read-rows.ts';
+import { readRows, type RowResult } from '../core/ingest/read-rows.ts';
 import { withDetectedMapping } from '../core/ingest/headers.ts';
 import { mapRow } from '../core/ingest/map-row.ts';
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
 import { cleanIdentity } from '../core/clean/index.ts';
 import { contentHash } from '../core/identity-keys.ts';
-import type { CleanRecord, Problem } from '../core/model.ts';
-import type { ImportCounts, ImportState, ProfileStore, RecordWrite } from '../ports/profile-store.ts';
+import { eventIdFor, parseDateTime, validateEvent } from '../core/events/index.ts';
+import type { CleanRecord, Consent, Problem } from '../core/model.ts';
+import type { MappedEvent } from '../core/ingest/map-row.ts';
+import type { EventWrite, ImportCounts, ImportState, ProfileStore, RecordWrite } from '../ports/profile-store.ts';
 import { renderImportReport, rejectsCsv, type Reject } from '../core/report/import-report.ts';
+import { suppressedProblem } from '../core/privacy/suppression.ts';
+
+/** What the rejects file shows instead of an erased person's row. */
+const WITHHELD = '(withheld: the number belongs to an erased person)';
 
 export interface ImportJob {
   importId: string;
@@ -27,7 +33,9 @@ export interface ImportDeps {
   /** Called after each batch of records is stored (identity resolution's match on arrival, functions/app/identity/match-on-arrival.ts). */
   onRecordsStored?(records: CleanRecord[], outcomes: Awaited<ReturnType<ProfileStore['writeRecords']>>): Promise<unknown>;
   /** The file's bytes, streamed. */
-  open(): Promise<AsyncIterable<Uint8Array>>;
+  open?(): Promise<AsyncIterable<Uint8Array>>;
+  /** Rows already read (a chunk of a fanned-out import, see ./import-fanout.ts): used instead of `open`. */
+  rows?: AsyncIterable<RowResult>;
   /** Writes one report file next to the others of this import. */
   putReport(name: string, body: string, contentType: string): Promise<string>;
   sourceConfig?: unknown;
@@ -59,12 +67,17 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   const state = await store.beginImport({ importId: job.importId, bucket: job.bucket, key: job.key, source: job.source, size: job.size });
   if (state.status !== 'running') return state; // a redelivered notification for a finished import
 
+  // `counts` moves as rows are read (read, rejected, byReason); `written` as batches reach the table
+  // (stored, redelivered, new/updated profiles). A checkpoint joins the two as of its last row.
   const counts: ImportCounts = structuredClone(state.counts);
+  const written = { stored: counts.stored, redelivered: counts.redelivered, newProfiles: counts.newProfiles, updatedProfiles: counts.updatedProfiles };
   const resumeAfter = state.rowsDone;
   const rejects: Reject[] = [];
   let bytesRead = 0;
   let rowsDone = resumeAfter;
   let batch: Array<{ rowNumber: number; write: RecordWrite }> = [];
+  /** Rows that are behaviour events (`events` in the source config), stored as EVT# items. */
+  let eventBatch: EventWrite[] = [];
   const batchSize = deps.batchSize ?? 500;
 
   // Rows up to `resumeAfter` were handled and counted by an attempt that crashed; they are replayed
@@ -78,32 +91,66 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
     if (rejects.length < MAX_REJECTS_KEPT) rejects.push({ rowNumber, code: problem.code, message: problem.message, field: problem.field, raw });
   };
 
-  const flush = async () => {
-    if (!batch.length) return;
-    const outcomes = await store.writeRecords(batch.map((b) => b.write));
+  // One batch is written while the next is read, mapped and cleaned (the table and the parser
+  // work at the same time); writes and checkpoints stay in row order, one batch in flight at most.
+  let inFlight: Promise<void> | undefined;
+  const writeBatch = async (batch: Array<{ rowNumber: number; write: RecordWrite }>, events: EventWrite[], progress: { rowsDone: number; bytesRead: number; counts: ImportCounts }) => {
+    const outcomes = batch.length ? await store.writeRecords(batch.map((b) => b.write)) : [];
     if (batch.length && deps.onRecordsStored) await deps.onRecordsStored(batch.map((b) => b.write.record), outcomes.slice()); // identity: match on arrival
+    if (events.length) outcomes.push(...(await store.writeEvents(events)));
     const touched = new Set<string>();
     for (const outcome of outcomes) {
-      if (outcome.kind === 'redelivered') counts.redelivered++;
+      if (outcome.kind === 'redelivered') written.redelivered++;
       else {
-        counts.stored++;
-        if (outcome.newProfile) counts.newProfiles += touched.has(outcome.profileId) ? 0 : 1;
-        else if (!touched.has(outcome.profileId)) counts.updatedProfiles++;
+        written.stored++;
+        if (outcome.newProfile) written.newProfiles += touched.has(outcome.profileId) ? 0 : 1;
+        else if (!touched.has(outcome.profileId)) written.updatedProfiles++;
         touched.add(outcome.profileId);
       }
     }
-    batch = [];
-    await store.checkpointImport(job.importId, { rowsDone, bytesRead, counts });
+    await store.checkpointImport(job.importId, { rowsDone: progress.rowsDone, bytesRead: progress.bytesRead, counts: { ...progress.counts, ...written } });
+  };
+  // Erased people stay erased (docs/security.md): one batched suppression check per batch; their
+  // rows end rejected as phone.suppressed, and the rejects file withholds the original row.
+  const dropSuppressed = async () => {
+    const blocked = store.isSuppressed && (await store.isSuppressed([...batch, ...eventBatch].flatMap((b) => ('write' in b ? b.write.record : b.record).phones)));
+    if (!blocked?.size) return;
+    const hit = (phones: string[]) => phones.some((p) => blocked.has(p));
+    batch = batch.filter((b) => !hit(b.write.record.phones) || (reject(b.rowNumber, suppressedProblem(), WITHHELD), false));
+    eventBatch = eventBatch.filter((e) => !hit(e.record.phones) || (reject(0, suppressedProblem(), WITHHELD), false));
+  };
+  const flush = async (opts: { wait?: boolean } = {}) => {
+    if (batch.length || eventBatch.length) {
+      await dropSuppressed();
+      const progress = { rowsDone, bytesRead, counts: { ...counts, byReason: { ...counts.byReason } } };
+      const records = batch;
+      const events = eventBatch;
+      batch = [];
+      eventBatch = [];
+      await inFlight;
+      inFlight = writeBatch(records, events, progress);
+      inFlight.catch(() => {}); // awaited (and thrown) at the next flush; this only marks it handled
+    }
+    if (opts.wait) await inFlight;
   };
 
   try {
     let config: SourceConfig = parseSourceConfig(deps.sourceConfig ?? { name: job.source });
     let mappingChecked = false;
-    const body = countingStream(await deps.open(), (n) => (bytesRead += n));
-    for await (const row of readRows(body, { fileName: job.fileName, format: config.format, encoding: config.encoding, sheet: config.sheet, delimiter: config.delimiter })) {
+    const rows =
+      deps.rows ??
+      readRows(countingStream(await deps.open!(), (n) => (bytesRead += n)), {
+        fileName: job.fileName,
+        format: config.format,
+        encoding: config.encoding,
+        sheet: config.sheet,
+        delimiter: config.delimiter,
+        skipRows: config.skipRows,
+      });
+    for await (const row of rows) {
       if ('problem' in row && row.problem.code.startsWith('file.')) throw new FileProblem(row.problem);
       if (!mappingChecked && 'fields' in row) {
-        config = requirePhoneColumn(withDetectedMapping(config, Object.keys(row.fields)), Object.keys(row.fields));
+        config = requirePhoneColumn(withDetectedMapping(config, columnsOf(row.fields)), Object.keys(row.fields));
         mappingChecked = true;
       }
       replaying = row.rowNumber <= resumeAfter;
@@ -132,15 +179,29 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
         reject(row.rowNumber, phoneProblem ?? { code: 'phone.missing', message: 'the row has no phone number', field: 'phone' }, row.fields);
         continue;
       }
-      if (replaying) continue; // stored (or redelivered) and counted by the attempt that crashed
-      const raw = storableRow(row.fields);
-      batch.push({ rowNumber: row.rowNumber, write: { record: cleaned.record, raw, hash: contentHash({ record: cleaned.record, raw }) } });
-      if (batch.length >= batchSize) await flush();
+      if (mapped.consent) cleaned.record.consent = consentOf(mapped.consent, job.source);
+      if (mapped.event) {
+        const event = eventOf(job.source, mapped.event, cleaned.record);
+        if ('problem' in event) {
+          reject(row.rowNumber, event.problem, row.fields);
+          continue;
+        }
+        if (replaying) continue;
+        eventBatch.push(event);
+      } else {
+        if (replaying) continue; // stored (or redelivered) and counted by the attempt that crashed
+        const raw = storableRow(row.fields);
+        batch.push({ rowNumber: row.rowNumber, write: { record: cleaned.record, raw, hash: contentHash({ record: cleaned.record, raw }) } });
+      }
+      if (batch.length + eventBatch.length >= batchSize) await flush();
     }
     if (!mappingChecked && !counts.read) throw new FileProblem({ code: 'file.empty', message: `${job.fileName} has no rows` });
-    await flush();
+    await flush({ wait: true });
+    Object.assign(counts, written);
   } catch (error) {
+    await inFlight?.catch(() => {}); // never leave a write running behind a failed import
     if (!(error instanceof FileProblem)) throw error; // storage trouble: let the platform retry and resume
+    Object.assign(counts, written);
     deps.log?.('import failed', { importId: job.importId, code: error.problem.code });
     const reportKey = await writeReports(job, deps, { ...state, counts, rowsDone, bytesRead, status: 'failed', error: error.message }, rejects);
     await store.finishImport(job.importId, { status: 'failed', counts, rowsDone, bytesRead, reportKey, error: error.message });
@@ -151,6 +212,44 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   finished.reportKey = await writeReports(job, deps, finished, rejects);
   await store.finishImport(job.importId, { status: 'done', counts, rowsDone, bytesRead, reportKey: finished.reportKey });
   return finished;
+}
+
+/**
+ * A row that is a behaviour event → the event as webhooks store it (`EVT#<source>#<eventId>`),
+ * validated against the taxonomy. Its id, so that the same order never counts twice: the
+ * configured `events.eventId`, else for a purchase-like event its `order_id` (with `#<product_id>`
+ * when the row is one line of the order), else a hash of source + tag + attributes + time + phone
+ * (the same row uploaded again, in any file, hashes the same).
+ */
+function eventOf(source: string, mapped: MappedEvent, record: CleanRecord): EventWrite | { problem: Problem } {
+  const valid = validateEvent({ tag: mapped.tag, attributes: mapped.attributes, ...(mapped.occurredAt ? { occurredAt: mapped.occurredAt } : {}) });
+  if (!valid.ok) return { problem: valid.problem };
+  const { attributes } = valid.event;
+  const orderId = typeof attributes.order_id === 'string' || typeof attributes.order_id === 'number' ? String(attributes.order_id) : '';
+  const productId = typeof attributes.product_id === 'string' || typeof attributes.product_id === 'number' ? String(attributes.product_id) : '';
+  const derived = orderId ? (productId ? `${orderId}#${productId}` : orderId) : undefined;
+  const eventId = mapped.eventId
+    ? mapped.eventId
+    : (derived ?? eventIdFor(source, { tag: valid.event.tag, attributes, occurredAt: valid.event.occurredAt ?? null, phone: record.phones[0] }));
+  const write: EventWrite = { channel: source, eventId, record: { ...record, recordId: eventId }, tag: valid.event.tag, attributes };
+  if (mapped.nativeName) write.nativeName = mapped.nativeName;
+  if (valid.event.occurredAt) write.occurredAt = valid.event.occurredAt;
+  if (valid.event.unmapped) write.unmapped = true;
+  return write;
+}
+
+/** Consent as the row gave it, stamped with its source; `at` as ISO 8601 when it reads as a time. */
+function consentOf(given: Record<string, Consent>, source: string): Record<string, Consent> {
+  const out: Record<string, Consent> = {};
+  for (const [channel, c] of Object.entries(given)) {
+    const entry: Consent = { granted: c.granted, source };
+    if (c.at) {
+      const at = parseDateTime(c.at, 8 * 60);
+      if (at.ok) entry.at = at.iso;
+    }
+    out[channel] = entry;
+  }
+  return out;
 }
 
 /**
@@ -167,8 +266,19 @@ function storableRow(fields: Record<string, unknown>): Record<string, unknown> {
   return out ?? fields;
 }
 
+/**
+ * The keys of a first row that header detection may read as columns: a JSON record's nested
+ * objects (`order`, `customer`) are never one, so `order` is not taken for an order-id column.
+ */
+export function columnsOf(fields: Record<string, unknown>): string[] {
+  return Object.keys(fields).filter((k) => {
+    const v = fields[k];
+    return v === null || typeof v !== 'object' || v instanceof Date;
+  });
+}
+
 /** Profiles are keyed by phone: a file with no phone column is refused before anything is written. */
-function requirePhoneColumn(config: SourceConfig, headers: string[]): SourceConfig {
+export function requirePhoneColumn(config: SourceConfig, headers: string[]): SourceConfig {
   if (config.fields?.phone || config.fields?.phones) return config;
   throw new FileProblem({
     code: 'file.no_phone_column',
@@ -176,7 +286,7 @@ function requirePhoneColumn(config: SourceConfig, headers: string[]): SourceConf
   });
 }
 
-async function writeReports(job: ImportJob, deps: ImportDeps, state: ImportState, rejects: Reject[]): Promise<string> {
+export async function writeReports(job: ImportJob, deps: Pick<ImportDeps, 'putReport'>, state: Pick<ImportState, 'status' | 'error' | 'counts'> & Partial<ImportState>, rejects: Reject[]): Promise<string> {
   const report = { importId: job.importId, source: job.source, file: job.key, status: state.status, error: state.error, counts: state.counts, rejectsSample: rejects.slice(0, 20) };
   await deps.putReport('rejects.csv', rejectsCsv(rejects), 'text/csv; charset=utf-8');
   await deps.putReport('report.html', renderImportReport(report), 'text/html; charset=utf-8');

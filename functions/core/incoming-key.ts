@@ -24,11 +24,20 @@ export function parseIncomingKey(key: string): { source: string; fileName: strin
 export const IMPORT_ID_METADATA = 'import-id';
 
 /**
- * One id per upload: the CLI's own when it set one, else the object's version (or content).
- * Redelivered notifications of the same upload share the id, so the import runs once.
+ * One id per upload: the CLI's own when it set one, else the object's version, else its ETag with
+ * the notification's `sequencer` (S3 gives every PUT of a key a new, increasing one, and repeats it
+ * when it delivers the same notification again). Redelivered notifications of the same upload share
+ * the id, so the import runs once; a new upload of the same bytes to an unversioned bucket is a new
+ * import, whose rows are all reported as redelivered.
  */
-export function importIdFor(bucket: string, key: string, head: { etag: string; versionId?: string; metadata: Record<string, string> }): string {
+export function importIdFor(
+  bucket: string,
+  key: string,
+  head: { etag: string; versionId?: string; metadata: Record<string, string> },
+  sequencer?: string,
+): string {
   const given = head.metadata[IMPORT_ID_METADATA];
   if (given && /^[A-Za-z0-9-]{1,64}$/.test(given)) return given;
-  return `i-${createHash('sha256').update(`${bucket}/${key}@${head.versionId ?? head.etag}`).digest('hex').slice(0, 24)}`;
+  const upload = head.versionId ?? (sequencer ? `${head.etag}#${sequencer}` : head.etag);
+  return `i-${createHash('sha256').update(`${bucket}/${key}@${upload}`).digest('hex').slice(0, 24)}`;
 }

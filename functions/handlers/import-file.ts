@@ -1,9 +1,15 @@
-/** S3 notification → import of the dropped file (`incoming/<source>/<name>`). */
+/**
+ * S3 notification → import of the dropped file (`incoming/<source>/<name>`). A file larger than
+ * IMPORT_FANOUT_BYTES (when the fan-out state machine is configured) is not imported here: its
+ * import is begun and the Step Functions fan-out (functions/handlers/import-fanout.ts) is
+ * started, named after the import, so a redelivered notification starts nothing twice.
+ */
 import middy from '@middy/core';
 import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { S3Event } from 'aws-lambda';
-import { importFile } from '../app/import-file.ts';
+import { importFile, type ImportJob } from '../app/import-file.ts';
 import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-store.ts';
 import { S3Files } from '../adapters/s3-files.ts';
 import { DynamoIdentityStore } from '../adapters/dynamo-identity-store.ts';
@@ -14,8 +20,28 @@ const logger = createLogger();
 const store = new DynamoProfileStore(documentClient(), process.env.TABLE_NAME!);
 const files = new S3Files();
 const identity = new DynamoIdentityStore(documentClient(), process.env.TABLE_NAME!);
+let sfn: SFNClient | undefined;
 
-async function handleRecord(bucket: string, encodedKey: string): Promise<void> {
+/** Files above this many bytes go to the fan-out (when IMPORT_FANOUT_ARN is set). */
+export function fanoutThreshold(env: Record<string, string | undefined> = process.env): number | undefined {
+  if (!env.IMPORT_FANOUT_ARN) return undefined;
+  const n = Number(env.IMPORT_FANOUT_BYTES);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+async function startFanout(job: ImportJob): Promise<void> {
+  const state = await store.beginImport({ importId: job.importId, bucket: job.bucket, key: job.key, source: job.source, size: job.size });
+  if (state.status !== 'running') return;
+  sfn ??= new SFNClient({});
+  try {
+    await sfn.send(new StartExecutionCommand({ stateMachineArn: process.env.IMPORT_FANOUT_ARN!, name: job.importId, input: JSON.stringify({ job }) }));
+    logger.info('import fanned out', { importId: job.importId, size: job.size });
+  } catch (error) {
+    if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
+  }
+}
+
+async function handleRecord(bucket: string, encodedKey: string, sequencer?: string): Promise<void> {
   // S3 URL-encodes keys in notifications, with '+' for spaces.
   const key = decodeURIComponent(encodedKey.replace(/\+/g, ' '));
   const incoming = parseIncomingKey(key);
@@ -24,22 +50,25 @@ async function handleRecord(bucket: string, encodedKey: string): Promise<void> {
     return;
   }
   const head = await files.head(bucket, key);
-  const importId = importIdFor(bucket, key, head);
+  const importId = importIdFor(bucket, key, head, sequencer);
+  const job: ImportJob = { importId, bucket, key, source: incoming.source, fileName: incoming.fileName, size: head.size };
+  const threshold = fanoutThreshold();
+  if (threshold !== undefined && head.size > threshold) return startFanout(job);
   const sourceConfig = await store.getSourceConfig(incoming.source);
-  const state = await importFile(
-    { importId, bucket, key, source: incoming.source, fileName: incoming.fileName, size: head.size },
-    {
-      store,
-      onRecordsStored: (records, outcomes) => matchOnArrival(identity, records, outcomes, { actor: 'import' }), // identity: match on arrival
-      sourceConfig,
-      open: () => files.open(bucket, key, head.versionId),
-      putReport: (name, body, type) => files.put(process.env.REPORTS_BUCKET!, `imports/${importId}/${name}`, body, type),
-      log: (message, detail) => logger.info(message, detail ?? {}),
-    },
-  );
+  const state = await importFile(job, {
+    store,
+    onRecordsStored: (records, outcomes) => matchOnArrival(identity, records, outcomes, { actor: 'import' }), // identity: match on arrival
+    sourceConfig,
+    open: () => files.open(bucket, key, head.versionId),
+    putReport: (name, body, type) => files.put(process.env.REPORTS_BUCKET!, `imports/${importId}/${name}`, body, type),
+    log: (message, detail) => logger.info(message, detail ?? {}),
+  });
   logger.info('import finished', { importId, status: state.status, counts: state.counts });
 }
 
 export const handler = middy(async (event: S3Event) => {
-  for (const record of event.Records) await handleRecord(record.s3.bucket.name, record.s3.object.key);
+  for (const record of event.Records) {
+    const sequencer = (record.s3.object as { sequencer?: unknown }).sequencer;
+    await handleRecord(record.s3.bucket.name, record.s3.object.key, sequencer === undefined ? undefined : String(sequencer));
+  }
 }).use(injectLambdaContext(logger));

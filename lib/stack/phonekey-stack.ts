@@ -6,6 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Api } from './api.ts';
 import { Functions } from './functions.ts';
+import { ImportFanout } from './import-fanout.ts';
 import { createDataKey } from './security.ts';
 import { Storage } from './storage.ts';
 import { acknowledge, pinLogicalId } from './util.ts';
@@ -40,6 +41,7 @@ export class PhoneKeyStack extends Stack {
   readonly functions: Functions;
   readonly api: Api;
   readonly nightly: NightlyWorkflow;
+  readonly importFanout: ImportFanout;
   readonly apiTokenSecret: secretsmanager.Secret;
   readonly webhookSecrets: secretsmanager.Secret;
 
@@ -89,6 +91,9 @@ export class PhoneKeyStack extends Stack {
       apiTokenSecret: this.apiTokenSecret,
       webhookSecrets: this.webhookSecrets,
     });
+
+    // Files too big for one import run: split and imported by Step Functions (issue 4).
+    this.importFanout = new ImportFanout(this, 'ImportFanout', { key, storage: this.storage, importFunction: this.functions.importFn });
 
     this.storage.rawBucket.addEventNotification(
       s3.EventType.OBJECT_CREATED,

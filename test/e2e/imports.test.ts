@@ -6,9 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import iconv from 'iconv-lite';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startTestCloud } from '../support/local-cloud.ts';
-import { customers, delimited, e164Of, gbk, gzip, jsonArray, nestedNdjson, utf16le, utf8Bom, xlsx, type Customer } from '../support/files.ts';
+import { customers, delimited, e164Of, phoneOf, gbk, gzip, jsonArray, nestedNdjson, utf16le, utf8Bom, xlsx, type Customer } from '../support/files.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { importFile } from '../../functions/app/import-file.ts';
@@ -87,6 +91,33 @@ const corruptCsv = () => {
   return { rows, body: lines.join('\r\n') };
 };
 
+// A store's POS export in GBK: every line is a purchase (examples/sources/pos-purchases.json, as
+// source "pos-sh"). Order A has two lines, B one; one line has a bad amount, one a fake phone.
+const POS_HEADER = '流水号,小票号,会员手机,顾客姓名,会员卡号,商品编码,品类,单价,数量,金额,交易时间,短信订阅';
+const POS_LINES = [
+  `T001,A100,${phoneOf(900)},张伟,M900,SKU-1,饮料,3.50,2,7.00,2024-03-05 10:15:00,同意`,
+  `T002,A100,${phoneOf(900)},张伟,M900,SKU-2,零食,12.00,1,12.00,2024-03-05 10:15:00,同意`,
+  `T003,B200,${phoneOf(901)},李娜,M901,SKU-1,饮料,3.50,1,3.50,2024-03-06 18:40:00,否`,
+  `T004,C300,${phoneOf(902)},王芳,M902,SKU-3,日用,8.00,1,八块,2024-03-06 19:00:00,`,
+  `T005,D400,11111111111,赵强,M903,SKU-3,日用,8.00,1,8.00,2024-03-07 09:00:00,`,
+];
+const posSheet = () => iconv.encode([POS_HEADER, ...POS_LINES].join('\r\n') + '\r\n', 'gbk');
+const posConfig = () => ({
+  ...JSON.parse(readFileSync(join(import.meta.dirname, '../../examples/sources/pos-purchases.json'), 'utf8')),
+  name: 'pos-sh',
+  consent: { sms: '短信订阅' },
+});
+
+// Mini-program orders, one nested order a line (examples/sources/mall-orders-ndjson.json); order
+// O-2 appears twice (an export overlap): one purchase, one redelivery.
+const order = (id: string, i: number, total: string, category: string) =>
+  JSON.stringify({
+    order: { id, paid_at: '2024-04-01T12:00:00+08:00', total, currency: 'cny', items: [{ sku: `S-${id}`, category, price: total, qty: 1 }] },
+    buyer: { mobile: phoneOf(i), name: `买家${i}`, openid: `oid-${i}` },
+    shipping: { address: '上海市浦东新区世纪大道1号', province: '上海市', city: '上海市' },
+  });
+const ORDERS = [order('O-1', 950, '99.00', '美妆'), order('O-2', 951, '15.50', '食品'), order('O-3', 950, '20', '食品'), order('O-2', 951, '15.50', '食品')];
+
 beforeAll(async () => {
   ({ cloud, cleanup } = await startTestCloud());
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -100,10 +131,16 @@ beforeAll(async () => {
     recordId: 'order.id',
     fields: { phone: 'customer.mobile', name: 'customer.fullName', email: 'customer.contact.email' },
   });
+  await store.putSourceConfig('pos-sh', posConfig());
+  await store.putSourceConfig('mall-orders', JSON.parse(readFileSync(join(import.meta.dirname, '../../examples/sources/mall-orders-ndjson.json'), 'utf8')));
+  await store.putSourceConfig('crm-consent', { name: 'crm-consent', consent: { sms: '短信', email: { value: 'mail_ok', at: 'mail_ok_at' } } });
   for (const c of CASES) await drop(c.source, c.name, await c.body());
+  await drop('pos-sh', '门店销售.csv', posSheet());
+  await drop('mall-orders', 'orders.ndjson', ORDERS.join('\n') + '\n');
+  await drop('crm-consent', 'members.csv', `id,name,mobile,短信,mail_ok,mail_ok_at\r\nc1,周杰,${phoneOf(960)},是,no,2024-05-01 08:00\r\nc2,吴磊,${phoneOf(961)},,1,\r\n`);
   await drop('crm', 'corrupt.csv', corruptCsv().body);
   await cloud.idle();
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   s3?.destroy();
@@ -172,13 +209,17 @@ describe('a re-upload of the same file', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('redelivered unchanged as the same S3 object (same ETag) runs no second import', async () => {
+  it('uploaded again unmarked, with the same ETag, is a new import that reports every row as redelivered', async () => {
+    const before = await snapshot();
     const c = CASES[3];
     await drop(c.source, c.name, await c.body());
     await cloud.idle();
     const reports = await reportsFor(`incoming/${c.source}/${c.name}`);
-    expect(reports).toHaveLength(1);
+    expect(reports).toHaveLength(2);
     expect(reports[0].counts).toMatchObject({ read: N, stored: N });
+    expect(reports[1].importId).not.toBe(reports[0].importId);
+    expect(reports[1].counts).toMatchObject({ read: N, stored: 0, rejected: 0, redelivered: N, newProfiles: 0, updatedProfiles: 0 });
+    expect(await snapshot()).toEqual(before);
   });
 });
 
@@ -261,4 +302,69 @@ describe('an import killed half-way and retried', () => {
       expect(reports.get('rejects.csv')!.trim().split(/\r?\n/)).toHaveLength(2);
     });
   }
+});
+
+describe('rows as events', () => {
+  const db = () => (store as unknown as { db: import('@aws-sdk/lib-dynamodb').DynamoDBDocumentClient }).db;
+  const item = async (pk: string, sk: string) => (await db().send(new GetCommand({ TableName: cloud.info.outputs.TableName, Key: { pk, sk } }))).Item;
+
+  it('a GBK POS sheet: every line a purchase on its buyer\'s profile, bad lines rejected alone', async () => {
+    const report = await reportFor('pos-sh', '门店销售.csv');
+    expect(report.status).toBe('done');
+    expect(report.counts).toMatchObject({ read: 5, stored: 3, rejected: 2, redelivered: 0, newProfiles: 2 });
+    expect(report.counts.byReason).toEqual({ 'event.bad_attribute': 1, 'phone.repeated_digits': 1 });
+    expectAddsUp(report.counts);
+    const zhang = await store.profileIdForPhone(`+86${phoneOf(900)}`);
+    expect(await store.getProfile(zhang!)).toMatchObject({ counters: { purchase: 2 } });
+    expect((await store.members(zhang!)).sort((a, b) => a.recordId.localeCompare(b.recordId))).toEqual([
+      { source: 'pos-sh', recordId: 'T001' },
+      { source: 'pos-sh', recordId: 'T002' },
+    ]);
+    const line = await item('EVT#pos-sh#T002', 'EVT');
+    expect(line).toMatchObject({
+      tag: 'purchase',
+      occurredAt: '2024-03-05T02:15:00.000Z',
+      attributes: { order_id: 'A100', product_id: 'SKU-2', category: '零食', quantity: 1, amount: '12.00', amount_cents: 1200, currency: 'CNY' },
+    });
+    expect(line!.record.consent).toEqual({ sms: { granted: true, source: 'pos-sh' } });
+    expect((await item('EVT#pos-sh#T003', 'EVT'))!.record.consent).toEqual({ sms: { granted: false, source: 'pos-sh' } });
+    expect(await store.profileIdForPhone(`+86${phoneOf(902)}`)).toBeUndefined(); // its only line was rejected
+  });
+
+  it('the same POS sheet uploaded again counts no purchase twice: every line redelivered', async () => {
+    await drop('pos-sh', '门店销售.csv', posSheet());
+    await cloud.idle();
+    const reports = await reportsFor('incoming/pos-sh/门店销售.csv');
+    expect(reports).toHaveLength(2);
+    expect(reports[1].counts).toMatchObject({ read: 5, stored: 0, rejected: 2, redelivered: 3 });
+    const zhang = await store.profileIdForPhone(`+86${phoneOf(900)}`);
+    expect((await store.getProfile(zhang!))!.counters).toEqual({ purchase: 2 });
+  });
+
+  it('nested NDJSON orders: one purchase per order, the repeated order redelivered, ids from order.id', async () => {
+    const report = await reportFor('mall-orders', 'orders.ndjson');
+    expect(report.counts).toMatchObject({ read: 4, stored: 3, rejected: 0, redelivered: 1, newProfiles: 2 });
+    expectAddsUp(report.counts);
+    const buyer = await store.profileIdForPhone(`+86${phoneOf(950)}`);
+    expect(await store.getProfile(buyer!)).toMatchObject({ counters: { purchase: 2 } });
+    const o1 = await item('EVT#mall-orders#O-1', 'EVT');
+    expect(o1).toMatchObject({
+      tag: 'purchase',
+      occurredAt: '2024-04-01T04:00:00.000Z',
+      attributes: { order_id: 'O-1', product_id: 'S-O-1', category: '美妆', amount: '99.00', currency: 'CNY' },
+    });
+    expect(o1!.record).toMatchObject({ name: '买家950', externalIds: { openid: 'oid-950' }, city: '上海市' });
+    const other = await store.profileIdForPhone(`+86${phoneOf(951)}`);
+    expect((await store.getProfile(other!))!.counters).toEqual({ purchase: 1 });
+  });
+
+  it('consent columns land on the record as record.consent[<channel>]', async () => {
+    const report = await reportFor('crm-consent', 'members.csv');
+    expect(report.counts).toMatchObject({ read: 2, stored: 2 });
+    expect((await item('REC#crm-consent#c1', 'REC'))!.record.consent).toEqual({
+      sms: { granted: true, source: 'crm-consent' },
+      email: { granted: false, source: 'crm-consent', at: '2024-05-01T00:00:00.000Z' },
+    });
+    expect((await item('REC#crm-consent#c2', 'REC'))!.record.consent).toEqual({ email: { granted: true, source: 'crm-consent' } });
+  });
 });

@@ -3,7 +3,8 @@
  * source/channel config says. Pure and lossless: values are made into trimmed text, nothing is
  * cleaned or validated here (phones, dates, names and attributes are cleaned downstream).
  */
-import type { Problem, RawIdentity } from '../model.ts';
+import type { Consent, Problem, RawIdentity } from '../model.ts';
+import { parseConsentValue } from './consent.ts';
 import { getPath } from './path.ts';
 import type { CanonicalField, SourceConfig } from './source-config.ts';
 
@@ -30,6 +31,11 @@ export interface MappedRow {
   recordId: string;
   identity: RawIdentity;
   event?: MappedEvent;
+  /**
+   * Per contact channel, from `config.consent`: `granted` from a yes/no value (see consent.ts),
+   * `at` as found (text; parsed downstream). Unrecognized or empty values give no entry.
+   */
+  consent?: Record<string, Consent>;
 }
 
 export interface MapContext {
@@ -166,8 +172,21 @@ export function mapRow(fields: Record<string, unknown>, config: SourceConfig, ct
     if (Object.keys(ids).length) identity.externalIds = ids;
   }
 
+  let consent: Record<string, Consent> | undefined;
+  for (const [channel, spec] of Object.entries(config.consent ?? {})) {
+    const valuePath = typeof spec === 'string' ? spec : spec.value;
+    const granted = parseConsentValue(getPath(fields, valuePath));
+    if (granted === undefined) continue;
+    const entry: Consent = { granted };
+    if (typeof spec !== 'string' && spec.at) {
+      const at = valueText(getPath(fields, spec.at));
+      if (at) entry.at = at;
+    }
+    (consent ??= {})[channel] = entry;
+  }
+
   const ev = config.events;
-  if (!ev) return { recordId, identity };
+  if (!ev) return consent ? { recordId, identity, consent } : { recordId, identity };
 
   const nativeName = ev.eventName ? valueText(getPath(fields, ev.eventName)) : '';
   const attributes: Record<string, unknown> = {};
@@ -209,5 +228,5 @@ export function mapRow(fields: Record<string, unknown>, config: SourceConfig, ct
     const at = valueText(getPath(fields, ev.timestamp));
     if (at) event.occurredAt = at;
   }
-  return { recordId, identity, event };
+  return consent ? { recordId, identity, event, consent } : { recordId, identity, event };
 }

@@ -90,6 +90,12 @@ const EventsSchema = z
     { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
   );
 
+const ConsentChannel = z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'consent channels are snake_case, such as "sms", "email", "wechat"' });
+const ConsentSpec = z.union(
+  [Path, z.strictObject({ value: Path, at: Path.optional() }, { error: 'expected { "value": "<path>", "at": "<path>" }' })],
+  { error: 'expected a column name or JSON path, or { "value": "<path>", "at": "<path>" }' },
+);
+
 export const SourceConfigSchema = z.strictObject(
   {
     /** The source or channel name, as in `incoming/<name>/` and `/webhooks/<name>`. */
@@ -160,6 +166,8 @@ export const SourceConfigSchema = z.strictObject(
         error: 'expected an object of id name → column name or JSON path',
       })
       .optional(),
+    /** Marketing consent per contact channel: channel → path of a yes/no value (or { value, at }). */
+    consent: z.record(ConsentChannel, ConsentSpec, { error: 'expected an object of consent channel → column name or JSON path' }).optional(),
     events: EventsSchema.optional(),
   },
   { error: 'expected a JSON object' },

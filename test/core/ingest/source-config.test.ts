@@ -57,7 +57,7 @@ describe('source config', () => {
     expect(lines[0]).toBe('Invalid source config "POS Shanghai":');
     expect(lines.slice(1).sort()).toEqual(
       [
-        '- (config): unknown key "defualtCountry" (expected one of name, kind, description, defaultCountry, defaultAreaCode, dateOrder, timezone, encoding, format, sheet, delimiter, skipRows, recordId, fields, externalIds, events)',
+        '- (config): unknown key "defualtCountry" (expected one of name, kind, description, defaultCountry, defaultAreaCode, dateOrder, timezone, encoding, format, sheet, delimiter, skipRows, recordId, fields, externalIds, consent, events)',
         '- name: expected a slug: letters, digits, "-" and "_", starting with a letter or digit, at most 64 characters',
         '- defaultCountry: expected a two-letter country code such as "CN"',
         '- encoding: expected one of utf8, gb18030, gbk, utf16le, utf16be',

@@ -1,0 +1,33 @@
+/**
+ * The import use case alone, in its own process, against a running local cloud (the endpoints come
+ * from the standard AWS_ENDPOINT_URL_* variables): what the import function does for one S3 object,
+ * so that its memory is measured without the local cloud's (dynalite, s3rver, the synthesized app).
+ *
+ *   npx tsx bench/import-child.ts <table> <bucket> <key> <importId>
+ *
+ * Prints one JSON line: { ms, counts, status, peakRss (sampled every 50 ms), maxRss, heapPeak }.
+ */
+import { importFile } from '../functions/app/import-file.ts';
+import { DynamoProfileStore, documentClient } from '../functions/adapters/dynamo-profile-store.ts';
+import { S3Files } from '../functions/adapters/s3-files.ts';
+import { parseIncomingKey } from '../functions/core/incoming-key.ts';
+
+const [table, bucket, key, importId] = process.argv.slice(2);
+const store = new DynamoProfileStore(documentClient(), table!);
+const files = new S3Files();
+let peakRss = process.memoryUsage().rss;
+let heapPeak = process.memoryUsage().heapUsed;
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  heapPeak = Math.max(heapPeak, m.heapUsed);
+}, 50);
+const started = Date.now();
+const incoming = parseIncomingKey(key!) ?? { source: 'bench', fileName: key!.split('/').pop()! };
+const state = await importFile(
+  { importId: importId!, bucket: bucket!, key: key!, source: incoming.source, fileName: incoming.fileName },
+  { store, open: () => files.open(bucket!, key!), putReport: async (name) => name },
+);
+const ms = Date.now() - started;
+clearInterval(sampler);
+console.log(JSON.stringify({ ms, status: state.status, counts: state.counts, peakRss, heapPeak, maxRss: process.resourceUsage().maxRSS * 1024 }));

@@ -1,0 +1,127 @@
+/**
+ * The fan-out of big imports (issue 4) through one local cloud: a file above the threshold is split
+ * by the Step Functions state machine of the stack (lib/stack/import-fanout.ts), its chunks are
+ * imported by the same use case, and one report adds them up. The threshold and chunk size are
+ * set tiny for this file's cloud (synth-time environment).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { startTestCloud } from '../support/local-cloud.ts';
+import { customers, delimited, e164Of } from '../support/files.ts';
+import type { LocalCloud } from '../../lib/local/cloud.ts';
+import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
+import type { ImportCounts } from '../../functions/ports/profile-store.ts';
+
+const ROWS = 150;
+const CHUNK_ROWS = 40;
+const CORRUPT_ROW = 57; // in the second chunk
+
+let cloud: LocalCloud;
+let dataDir: string;
+let cleanup: () => Promise<void>;
+let s3: S3Client;
+let store: DynamoProfileStore;
+
+interface Report {
+  importId: string;
+  file: string;
+  status: string;
+  counts: ImportCounts;
+  chunks?: number;
+  rejectsSample: Array<{ rowNumber: number; code: string }>;
+}
+
+const getText = async (bucket: string, key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+
+async function reportsFor(key: string): Promise<Array<Report & { reportKey: string }>> {
+  const bucket = cloud.info.outputs.ReportsBucketName;
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'imports/' }));
+  const found: Array<Report & { reportKey: string; modified: number }> = [];
+  for (const object of out.Contents ?? []) {
+    if (!object.Key!.endsWith('/report.json')) continue;
+    const report = JSON.parse(await getText(bucket, object.Key!)) as Report;
+    if (report.file === key) found.push({ ...report, reportKey: object.Key!, modified: object.LastModified!.getTime() });
+  }
+  return found.sort((a, b) => a.modified - b.modified);
+}
+
+function bigFile(): string {
+  const rows = customers(ROWS, 'fan', 3000);
+  const lines = delimited(rows).split('\r\n');
+  lines[CORRUPT_ROW] = `${rows[CORRUPT_ROW - 1].id},"unclosed,${rows[CORRUPT_ROW - 1].phone}`;
+  return lines.join('\r\n');
+}
+
+const executions = () =>
+  readdirSync(join(dataDir, 'executions'))
+    .map((f) => JSON.parse(readFileSync(join(dataDir, 'executions', f), 'utf8')) as { stateMachineArn: string; status: string; name: string })
+    .filter((e) => e.stateMachineArn.includes('importfanout'));
+
+beforeAll(async () => {
+  process.env.PHONEKEY_IMPORT_FANOUT_BYTES = '2000';
+  process.env.PHONEKEY_IMPORT_CHUNK_ROWS = String(CHUNK_ROWS);
+  try {
+    ({ cloud, dataDir, cleanup } = await startTestCloud());
+  } finally {
+    delete process.env.PHONEKEY_IMPORT_FANOUT_BYTES;
+    delete process.env.PHONEKEY_IMPORT_CHUNK_ROWS;
+  }
+  s3 = new S3Client({ region: 'us-east-1', endpoint: cloud.info.endpoints.s3, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, forcePathStyle: true });
+  store = new DynamoProfileStore(
+    documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })),
+    cloud.info.outputs.TableName,
+  );
+  const put = (name: string, body: string) => s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: `incoming/crm/${name}`, Body: body }));
+  await put('big.csv', bigFile());
+  await put('small.csv', delimited(customers(5, 'small', 3500)));
+  await cloud.idle();
+}, 300_000);
+
+afterAll(async () => {
+  s3?.destroy();
+  await cleanup?.();
+});
+
+describe('a file above the fan-out threshold', () => {
+  it('is split into chunks by the state machine and every row accounted for in one report', async () => {
+    const [report] = await reportsFor('incoming/crm/big.csv');
+    expect(report, 'a report for big.csv').toBeDefined();
+    expect(report.status).toBe('done');
+    expect(report.chunks).toBe(Math.ceil(ROWS / CHUNK_ROWS));
+    expect(report.counts).toMatchObject({ read: ROWS, stored: ROWS - 1, rejected: 1, redelivered: 0, newProfiles: ROWS - 1 });
+    expect(report.counts.byReason).toEqual({ 'row.malformed': 1 });
+    expect(report.rejectsSample.map((r) => r.rowNumber)).toEqual([CORRUPT_ROW]);
+    const rejects = await getText(cloud.info.outputs.ReportsBucketName, report.reportKey.replace(/report\.json$/, 'rejects.csv'));
+    const lines = rejects.trim().split(/\r?\n/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(`${CORRUPT_ROW},row.malformed`);
+    expect(await store.getImport(report.importId)).toMatchObject({ status: 'done', counts: report.counts });
+    expect(executions().filter((e) => e.name === report.importId).map((e) => e.status)).toEqual(['SUCCEEDED']);
+
+    const rows = customers(ROWS, 'fan', 3000);
+    for (const [k, row] of rows.entries()) {
+      const profileId = await store.profileIdForPhone(e164Of(3000 + k));
+      if (k === CORRUPT_ROW - 1) expect(profileId).toBeUndefined();
+      else expect(await store.members(profileId!), row.id).toEqual([{ source: 'crm', recordId: row.id }]);
+    }
+  });
+
+  it('a file below it is imported directly, with no state machine run', async () => {
+    const [report] = await reportsFor('incoming/crm/small.csv');
+    expect(report.counts).toMatchObject({ read: 5, stored: 5 });
+    expect(report.chunks).toBeUndefined();
+    expect(executions()).toHaveLength(1);
+  });
+
+  it('uploaded again, fans out again and changes nothing: every row redelivered', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: 'incoming/crm/big.csv', Body: bigFile() }));
+    await cloud.idle();
+    const reports = await reportsFor('incoming/crm/big.csv');
+    expect(reports).toHaveLength(2);
+    expect(reports[1].counts).toMatchObject({ read: ROWS, stored: 0, rejected: 1, redelivered: ROWS - 1, newProfiles: 0 });
+    expect(executions().map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+  });
+});
