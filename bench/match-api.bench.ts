@@ -24,7 +24,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../functions/adapters/dynamo-profile-store.ts';
-import { hashBlockingKey } from '../functions/adapters/dynamo-identity-store.ts';
+import { DynamoIdentityStore, hashBlockingKey } from '../functions/adapters/dynamo-identity-store.ts';
+import { checkOnEntry } from '../functions/app/identity/check-on-entry.ts';
+import { loadavg } from 'node:os';
 import { blockKeyPk } from '../functions/adapters/dynamo-keys.ts';
 import { batchPut } from '../functions/adapters/dynamo-batch.ts';
 import { profileIdFor, profileShard } from '../functions/core/identity-keys.ts';
@@ -133,14 +135,26 @@ try {
   const secrets = JSON.parse(readFileSync(cloud.info.secretsFile, 'utf8')) as Record<string, { name: string; versions: Array<{ value: string; stages: string[] }> }>;
   const token = Object.values(secrets).find((s) => s.name.includes('apitoken'))!.versions.find((v) => v.stages.includes('AWSCURRENT'))!.value;
 
-  // correctness sample (sequential, not timed)
+  // correctness sample, one request at a time through HTTP (timed, as a second figure)
   let own = 0;
   const sample = bodies.slice(0, 200);
+  const sequential: number[] = [];
   for (const b of sample) {
+    const t1 = performance.now();
     const res = await fetch(`${cloud.info.endpoints.api}/v1/match`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: b.body });
     const json = (await res.json()) as { candidates: Array<{ profileId: string }> };
+    sequential.push(performance.now() - t1);
     if (json.candidates?.[0]?.profileId === b.expect) own++;
   }
+  // the use case alone, in this process against the same store (no HTTP, authorizer or worker hop)
+  const store = new DynamoIdentityStore(db, table);
+  const direct: number[] = [];
+  for (const b of bodies.slice(200, 700)) {
+    const t1 = performance.now();
+    await checkOnEntry(store, JSON.parse(b.body), { rules: defaultMatchRules });
+    direct.push(performance.now() - t1);
+  }
+  const pct = (xs: number[], q: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!.toFixed(1);
 
   let n = 0;
   const url = new URL(cloud.info.endpoints.api);
@@ -162,6 +176,9 @@ try {
   console.log(`best candidate = own   ${own}/${sample.length} (form bodies drawn from stored records; common names + city can rank a namesake first)`);
   console.log(`POST /v1/match         ${RATE}/s for ${SECONDS} s: ${steady.requests.total.toLocaleString()} requests, non-2xx ${steady.non2xx}, errors ${steady.errors}, timeouts ${steady.timeouts}`);
   console.log(`latency                p50 ${steady.latency.p50} ms, p90 ${steady.latency.p90} ms, p99 ${steady.latency.p99} ms, max ${steady.latency.max} ms (target p99 < 50 ms)`);
+  console.log(`one at a time (HTTP)    p50 ${pct(sequential, 0.5)} ms, p99 ${pct(sequential, 0.99)} ms over ${sequential.length} requests`);
+  console.log(`use case alone         p50 ${pct(direct, 0.5)} ms, p99 ${pct(direct, 0.99)} ms over ${direct.length} calls (checkOnEntry in this process against the same dynalite)`);
+  console.log(`machine load average   ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${(await import('node:os')).cpus().length} cores`);
   console.log(`process CPU            ${((cpu.user + cpu.system) / 1e6 / SECONDS).toFixed(2)} cores during the run (API function, dynalite and autocannon share this process)`);
 } finally {
   await cloud.stop();
