@@ -11,6 +11,7 @@ import {
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { batchGet, batchPut, mapLimit } from './dynamo-batch.ts';
+import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
 import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, sourcePk } from './dynamo-keys.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
@@ -371,6 +372,11 @@ export class DynamoProfileStore implements ProfileStore {
 
   async putSourceConfig(name: string, config: unknown): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: sourcePk(name), sk: 'CONFIG', config, updatedAt: new Date().toISOString() } }));
+  }
+
+  /** The numbers among `phones` that belong to erased people (the privacy adapter's suppression list). */
+  isSuppressed(phones: string[]): Promise<Set<string>> {
+    return new DynamoPrivacyStore(this.db, this.table).isSuppressed(phones);
   }
 
   async profileIdForPhone(e164: string): Promise<string | undefined> {
