@@ -98,7 +98,7 @@ const EMAIL_IN_TEXT = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
 /** `+` numbers (8–15 digits, with optional spaces, dashes, dots or brackets between groups). */
 const INTL_IN_TEXT = /\+\d{1,3}(?:[\s.\-()]{0,2}\d{1,5}){2,6}(?!\d)/g;
 /** Chinese mobiles (`13812345678`, `138 1234 5678`, `138-1234-5678`), landlines (`021-12345678`), `(415) 555-0100`. */
-const NATIONAL_IN_TEXT = /(?<![\d*])(?:1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}-\d{7,8}|\(\d{3}\)\s?\d{3}-\d{4})(?!\d)/g;
+const NATIONAL_IN_TEXT = /(?<![\w*])(?:1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}-\d{7,8}|\(\d{3}\)\s?\d{3}-\d{4})(?![A-Za-z0-9])/g;
 /** `姓名:张三`, `name=John Smith`, `"customerName": "张三"` inside free text. */
 const NAME_PAIR_IN_TEXT = /((?:姓名|顾客姓名|客户姓名|联系人|[Nn]ame|NAME|[Ff]ull[ _]?[Nn]ame|[Cc]ustomer[ _]?[Nn]ame)["']?\s*[:=：]\s*["']?)([^\s,;，；"'}{]+(?: [A-Z][a-z]+)?)/gu;
 

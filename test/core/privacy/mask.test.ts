@@ -53,11 +53,12 @@ describe('redact', () => {
     expect(redactText('row 12: 13812345678 is taken by p_1, mail zhang@example.com')).toBe('row 12: 138****5678 is taken by p_1, mail z***@example.com');
     expect(redactText('call +86 138 1234 5678 or 021-12345678 or (415) 555-0100')).toBe('call +86138****5678 or 021****5678 or 415***0100');
     expect(redactText('姓名:张三 name=John Smith')).toBe('姓名:张* name=J*** S***');
+    expect(redactText('手机13812345678，PHONE#+8613812345678_x')).toBe('手机138****5678，PHONE#+86138****5678_x');
     expect(redactText('{"customerName":"王五","id":7}')).toBe('{"customerName":"王*","id":7}');
   });
 
   it('leaves ids, dates, times, counts and masked numbers alone', () => {
-    const text = 'import IMPORT#raw/incoming/pos/a.csv at 2026-11-20T10:00:00.000Z: 1700000000000 ms, 12345 rows, 138****5678, p_0123456789abcdef';
+    const text = 'import IMPORT#raw/incoming/pos/a.csv at 2026-11-20T10:00:00.000Z: 1700000000000 ms, 12345 rows, 138****5678, p_0123456789abcdef, etag a13812345678b9';
     expect(redactText(text)).toBe(text);
   });
 
