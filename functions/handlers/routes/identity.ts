@@ -24,9 +24,10 @@ async function rules(): Promise<MatchRules> {
   return rulesCache.rules;
 }
 
+/** Who made a decision: the JWT subject when the API runs behind the JWT authorizer, else `api`. */
 const actorOf = (event: APIGatewayProxyEventV2) => {
-  const ctx = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }).authorizer?.lambda;
-  return typeof ctx?.principalId === 'string' ? ctx.principalId : typeof ctx?.user === 'string' ? ctx.user : 'api';
+  const auth = (event.requestContext as { authorizer?: { jwt?: { claims?: { sub?: string } } } }).authorizer;
+  return auth?.jwt?.claims?.sub ? `api:${auth.jwt.claims.sub}` : 'api';
 };
 
 /** The profile id behind a `{phone}` path parameter: a number (any written form) or a profile id. */
