@@ -41,8 +41,8 @@ export class DynamoProfileViews implements ProfileViewStore {
       IndexName: 'byProfile',
       KeyConditionExpression: 'gsi1pk = :p',
       ExpressionAttributeValues: { ':p': profilePk(profileId) },
-      ProjectionExpression: 'sk, #s, recordId, #r, storedAt, channel, eventId, tag, #a, occurredAt, receivedAt',
-      ExpressionAttributeNames: { '#s': 'source', '#r': 'record', '#a': 'attributes' },
+      ProjectionExpression: ['sk', 'source', 'recordId', 'record', 'storedAt', 'channel', 'eventId', 'tag', 'attributes', 'occurredAt', 'receivedAt'].map((_, i) => `#p${i}`).join(', '),
+      ExpressionAttributeNames: Object.fromEntries(['sk', 'source', 'recordId', 'record', 'storedAt', 'channel', 'eventId', 'tag', 'attributes', 'occurredAt', 'receivedAt'].map((n, i) => [`#p${i}`, n])),
     });
     for await (const item of items) {
       if (item.sk === 'REC') {
@@ -62,9 +62,9 @@ export class DynamoProfileViews implements ProfileViewStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: profilePk(profileId), sk: 'PROFILE' },
-          UpdateExpression: 'SET #v = :v, metrics = :m, tags = :t, summary = :s, computedAt = :c',
+          UpdateExpression: 'SET #v = :v, #m = :m, #t = :t, #s = :s, #c = :c',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#v': 'view' },
+          ExpressionAttributeNames: { '#v': 'view', '#m': 'metrics', '#t': 'tags', '#s': 'summary', '#c': 'computedAt' },
           ExpressionAttributeValues: { ':v': built.view, ':m': built.metrics, ':t': built.tags, ':s': built.summary, ':c': built.computedAt },
         }),
       );
@@ -85,7 +85,8 @@ export class DynamoProfileViews implements ProfileViewStore {
         IndexName: 'profiles',
         KeyConditionExpression: 'pshard = :s',
         ExpressionAttributeValues: { ':s': shard },
-        ProjectionExpression: 'profileId, metrics, mergedInto',
+        ProjectionExpression: '#i, #m, #g',
+        ExpressionAttributeNames: { '#i': 'profileId', '#m': 'metrics', '#g': 'mergedInto' },
       }) as AsyncIterable<{ profileId: string; metrics?: ProfileMetrics; mergedInto?: string }>;
   }
 

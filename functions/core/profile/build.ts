@@ -118,19 +118,34 @@ function buildBasic(ids: Identity[], opts: BuildOptions, now: Date): ProfileBasi
 
 function buildConsent(ids: Identity[], events: EventMember[]): Record<string, ConsentState> {
   const out: Record<string, ConsentState> = {};
-  const offer = (channel: string, c: Consent, fallbackAt: string, fallbackSource: string) => {
+  /** Whether each entry's time was given by the source (true) or is the time the record arrived. */
+  const explicit = new Map<string, boolean>();
+  const offer = (channel: string, c: Consent, fallbackAt: string, fallbackSource: string, givenAt: boolean) => {
     const next: ConsentState = { granted: c.granted, at: c.at ?? fallbackAt, source: c.source ?? fallbackSource };
     const prev = out[channel];
-    // Latest wins; at the same time a withdrawal wins over a grant.
-    if (!prev || cmp(next.at!, prev.at ?? '') > 0 || (next.at === prev.at && !next.granted)) out[channel] = next;
+    const later = !prev || cmp(next.at!, prev.at ?? '') > 0;
+    let wins: boolean;
+    if (!prev) wins = true;
+    else if (next.granted === prev.granted) wins = later;
+    // Opting out is sticky: a grant replaces a withdrawal only when the source said when it was
+    // given, and that is later. A withdrawal replaces a grant when later, or when the grant's
+    // time is only when its record arrived (a customer list imported today says nothing about today).
+    else if (next.granted) wins = givenAt && later;
+    else wins = later || !explicit.get(channel);
+    if (wins) {
+      out[channel] = next;
+      explicit.set(channel, givenAt || !!c.at);
+    }
   };
-  for (const i of ids) for (const [ch, c] of Object.entries(i.record.consent ?? {})) if (c && typeof c.granted === 'boolean') offer(ch.toLowerCase(), c, i.at, i.record.source);
+  for (const i of ids)
+    for (const [ch, c] of Object.entries(i.record.consent ?? {})) if (c && typeof c.granted === 'boolean') offer(ch.toLowerCase(), c, i.at, i.record.source, !!c.at);
   for (const e of events) {
     if (e.tag !== 'consent_update') continue;
     const ch = str(e.attributes.channel)?.toLowerCase();
     const granted = e.attributes.granted;
     if (!ch || typeof granted !== 'boolean') continue;
-    offer(ch, { granted, source: str(e.attributes.source) ?? e.channel }, eventTime(e) ?? '', e.channel);
+    const at = eventTime(e);
+    offer(ch, { granted, source: str(e.attributes.source) ?? e.channel, ...(at ? { at } : {}) }, at ?? '', e.channel, !!e.occurredAt);
   }
   return out;
 }

@@ -67,7 +67,8 @@ export function summarize(p: SummaryInput, lang: Language): string {
     const parts: string[] = [];
     const gender = p.basic.gender === 'F' ? '女性' : p.basic.gender === 'M' ? '男性' : '';
     parts.push(p.basic.age !== undefined ? `${p.basic.age}岁${gender || '客户'}` : gender ? `${gender}客户` : '客户');
-    if (city) parts.push(city);
+    // 上海市 → 上海 (a city named by two characters keeps its 市: 沙市 stays).
+    if (city) parts.push(city.length > 2 ? city.replace(/[市省]$/, '') : city);
     parts.push(p.consumption.orderCount > 0 ? ZH_LEVEL[p.spendingPower] : '尚未购买');
     if (topBought) parts.push(`常购${categoryLabel(topBought, 'zh')}`);
     else if (topInterest) parts.push(`关注${categoryLabel(topInterest, 'zh')}`);

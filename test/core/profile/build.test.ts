@@ -218,8 +218,24 @@ describe('speed', () => {
   it('builds a profile with 200 events in a few milliseconds at most', () => {
     const events = Array.from({ length: 200 }, (_, i) => (i % 10 === 0 ? purchase(`o${i}`, '19.90', ago(i % 90), { category: 'beauty' }) : evt('product_view', { product_id: `p${i % 7}`, category: 'c' }, ago(i % 90))));
     for (let i = 0; i < 20; i++) buildProfile([rec()], events, { now: NOW });
-    const t = performance.now();
-    for (let i = 0; i < 100; i++) buildProfile([rec()], events, { now: NOW });
-    expect((performance.now() - t) / 100).toBeLessThan(10);
+    // The best of 5 rounds, so a busy machine (other test files on the same cores) does not decide.
+    const rounds = Array.from({ length: 5 }, () => {
+      const t = performance.now();
+      for (let i = 0; i < 20; i++) buildProfile([rec()], events, { now: NOW });
+      return (performance.now() - t) / 20;
+    });
+    expect(Math.min(...rounds)).toBeLessThan(10);
+  });
+});
+
+describe('consent precedence', () => {
+  const grantIn = (at?: string) => rec({ consent: { sms: { granted: true, ...(at ? { at } : {}) } } }, '2026-11-19T00:00:00.000Z');
+  const optOut = evt('consent_update', { channel: 'sms', granted: false }, ago(5));
+  it('a withdrawal stands against a later-imported grant that does not say when it was given', () => {
+    expect(hasConsent(buildProfile([grantIn()], [optOut], { now: NOW }).view.consent, 'sms')).toBe(false);
+  });
+  it('a grant dated after the withdrawal replaces it; one dated before does not', () => {
+    expect(hasConsent(buildProfile([grantIn(ago(2))], [optOut], { now: NOW }).view.consent, 'sms')).toBe(true);
+    expect(hasConsent(buildProfile([grantIn(ago(9))], [optOut], { now: NOW }).view.consent, 'sms')).toBe(false);
   });
 });

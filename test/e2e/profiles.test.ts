@@ -1,0 +1,186 @@
+/**
+ * Profiles end to end on one local cloud (issue 7, profile half): a CSV of customers with a
+ * consent column is imported, signed webhooks bring purchases (the same order id from two
+ * channels), views and a consent withdrawal; the profile shows spend once, exact to the cent, with
+ * tags and a Chinese summary, live before any recompute and stored after; segments export only
+ * consenting profiles (API CSV and `phonekey segment`); `phonekey export` carries metrics and tags.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
+import { DynamoProfileViews } from '../../functions/adapters/dynamo-profile-view.ts';
+import { computeBaseQuantiles, recomputeProfiles } from '../../functions/app/profiles/index.ts';
+import { signedHeaders } from '../../functions/core/events/index.ts';
+import { profileIdFor } from '../../functions/core/identity-keys.ts';
+import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
+import type { LocalCloud } from '../../lib/local/cloud.ts';
+import { REPO_ROOT, runCli, startTestCloud } from '../support/local-cloud.ts';
+
+let cloud: LocalCloud;
+let dataDir: string;
+let cleanup: () => Promise<void>;
+let db: ReturnType<typeof documentClient>;
+let views: DynamoProfileViews;
+let secret: string;
+let apiToken: string;
+
+type Secrets = Record<string, { name: string; versions: Array<{ value: string; stages: string[] }> }>;
+const currentSecret = (name: string) =>
+  Object.values(JSON.parse(readFileSync(cloud.info.secretsFile, 'utf8')) as Secrets)
+    .find((s) => s.name.includes(name))!
+    .versions.find((v) => v.stages.includes('AWSCURRENT'))!.value;
+
+async function send(channel: string, events: unknown[]) {
+  const body = JSON.stringify(events);
+  const response = await fetch(`${cloud.info.endpoints.api}/webhooks/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json', ...signedHeaders(secret, body) }, body });
+  const json = (await response.json()) as any;
+  expect(response.status, JSON.stringify(json)).toBe(202);
+  expect(json.rejected, JSON.stringify(json)).toBe(0);
+  return json;
+}
+
+const api = async (path: string) => {
+  const response = await fetch(`${cloud.info.endpoints.api}${path}`, { headers: { authorization: `Bearer ${apiToken}` } });
+  return { status: response.status, text: await response.text(), type: response.headers.get('content-type') };
+};
+const profile = async (phone: string) => JSON.parse((await api(`/v1/profiles/${encodeURIComponent(phone)}`)).text);
+
+/** An app-shaped event (examples/sources/app-channel.json), happening `daysAgo` days before now. */
+function appEvent(phone: string, event: string, props: Record<string, unknown>, id: string, daysAgo = 2) {
+  const ts = new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+  return { event, ts, event_id: id, user: { phone }, device: { os: 'ios', id: 'dev-1' }, props };
+}
+const pay = (phone: string, id: string, order: string, amount: string, category = 'beauty') =>
+  appEvent(phone, 'pay_success', { order_no: order, items: [{ item_id: `sku-${category}`, category, qty: 1, price: amount }], pay_amount: amount, currency: 'cny' }, id);
+
+const A = '13800138000'; // 上海, consents to SMS
+const B = '13900139000'; // 上海, refused SMS
+const C = '13700137000'; // 上海, consent column empty
+const D = '13600136000'; // 北京, consents, then withdraws through an event
+
+const CSV = ['编号,手机,姓名,性别,生日,城市,短信营销', `c1,${A},王芳,女,1998-05-10,上海,是`, `c2,${B},李雷,男,1985-01-02,上海,否`, `c3,${C},张伟,男,1990-03-04,上海,`, `c4,${D},赵敏,女,1992-07-08,北京,同意`].join('\n');
+
+beforeAll(async () => {
+  ({ cloud, dataDir, cleanup } = await startTestCloud());
+  db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+  const store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
+  views = new DynamoProfileViews(db, cloud.info.outputs.TableName);
+  secret = JSON.parse(currentSecret('webhooksecrets')).default;
+  apiToken = currentSecret('apitoken');
+  const app = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/sources/app-channel.json'), 'utf8'));
+  await store.putSourceConfig('app', parseSourceConfig(app));
+  // A second channel (the mall's mini program) reporting the same orders, and consent changes.
+  const mall = structuredClone(app);
+  mall.name = 'mall';
+  mall.events.mapping.unsubscribe = { tag: 'consent_update', attributes: { channel: 'props.channel', granted: 'props.granted', source: 'props.via' } };
+  await store.putSourceConfig('mall', parseSourceConfig(mall));
+  await store.putSourceConfig(
+    'crm',
+    parseSourceConfig({ name: 'crm', kind: 'file', defaultCountry: 'CN', recordId: '编号', fields: { phone: '手机', name: '姓名', gender: '性别', birthDate: '生日', city: '城市' }, consent: { sms: '短信营销' } }),
+  );
+
+  const file = join(dataDir, 'customers.csv');
+  writeFileSync(file, CSV);
+  const imported = await runCli(['import', file, '--source', 'crm', '--json'], { dataDir });
+  expect(imported.code, imported.stderr).toBe(0);
+
+  await send('app', [
+    pay(A, 'a-1', 'O-1', '299.00'),
+    pay(A, 'a-2', 'O-2', '0.10'),
+    pay(A, 'a-3', 'O-3', '0.20'),
+    appEvent(A, 'item_detail_view', { item_id: 'sku-beauty', category: 'beauty' }, 'a-4'),
+    appEvent(A, 'search', { query: '口红' }, 'a-5'),
+    pay(B, 'b-1', 'O-9', '1500.00', 'shoes'),
+  ]);
+  // The mall reports order O-1 again: it must count once.
+  await send('mall', [pay(A, 'm-1', 'O-1', '299.00')]);
+}, 300_000);
+
+afterAll(async () => {
+  await cleanup?.();
+});
+
+describe('a whole profile', () => {
+  it('GET /v1/profiles/{phone}: spend once and exact to the cent, four dimensions, tags with their rules, a Chinese summary — live before any recompute', async () => {
+    const p = await profile(A);
+    expect(p).toMatchObject({ profileId: profileIdFor('+8613800138000'), phone: '+8613800138000', viewSource: 'live' });
+    expect(p.metrics).toMatchObject({ totalSpend: 299.3, totalSpendCents: 29930, orderCount: 3 });
+    expect(p.view.consumption).toMatchObject({ totalSpend: '299.30', orderCount: 3, ordersReportedTwice: 1, categories: [{ category: 'beauty', orders: 3, spendCents: 29930 }] });
+    expect(p.view.basic).toMatchObject({ name: '王芳', gender: 'F', birthDate: '1998-05-10', location: { city: '上海市' } });
+    expect(p.view.basic.age).toBeGreaterThanOrEqual(28);
+    expect(p.view.behaviour).toMatchObject({ interactions: 6, views: 1, searches: 1, byChannel: { app: 5, mall: 1 } });
+    expect(p.view.consent.sms).toMatchObject({ granted: true, source: 'crm' });
+    expect(p.view.tags).toContainEqual({ tag: 'prefers:beauty', rule: 'category-preference' });
+    expect(p.tags).toEqual(expect.arrayContaining(['prefers:beauty', 'repeat_buyer', 'new_customer']));
+    expect(p.summary).toMatch(/^\d+岁女性，上海，低消费力，常购美妆，每月互动6次$/);
+    expect(p.members).toEqual(expect.arrayContaining([{ source: 'crm', recordId: 'c1' }, { source: 'app', recordId: 'a-1' }, { source: 'mall', recordId: 'm-1' }]));
+  });
+
+  it('the nightly recompute stores the view on the profile item (own attributes only); a later webhook shows at once', async () => {
+    const q = await computeBaseQuantiles(views);
+    expect(q).toMatchObject({ profiles: 4, buyers: 2 });
+    expect(await recomputeProfiles(views, [profileIdFor('+8613800138000'), profileIdFor('+8613900139000'), 'p_0000000000000000'], q)).toEqual({ updated: 2, missing: 1 });
+    const item = (await db.send(new GetCommand({ TableName: cloud.info.outputs.TableName, Key: { pk: `PROF#${profileIdFor('+8613800138000')}`, sk: 'PROFILE' } }))).Item!;
+    expect(item).toMatchObject({ phone: '+8613800138000', metrics: { totalSpendCents: 29930 }, summary: expect.stringContaining('上海'), counters: { purchase: 4 } });
+    expect(item.tags).toContain('prefers:beauty');
+    const stored = await profile(A);
+    expect(stored.viewSource).toBe('stored');
+    // With base quantiles of two buyers: A (299.30) reaches the medium cut, B (1500.00) the high one.
+    expect(stored.view.derived).toMatchObject({ basedOn: 'base_quantiles', spendingPower: 'medium' });
+    expect((await profile(B)).view.derived.spendingPower).toBe('high');
+
+    await send('app', [pay(A, 'a-6', 'O-4', '10.05')]);
+    const after = await profile(A);
+    expect(after.viewSource).toBe('live');
+    expect(after.metrics).toMatchObject({ totalSpendCents: 30935, orderCount: 4 });
+  });
+
+  it('phonekey profile prints the whole profile', async () => {
+    const r = await runCli(['profile', '138 0013 8000'], { dataDir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('309.35 CNY over 4 order(s)');
+    expect(r.stdout).toMatch(/岁女性，上海/);
+    expect(r.stdout).toContain('prefers:beauty (category-preference)');
+  });
+});
+
+describe('segments', () => {
+  it('GET /v1/segments exports only profiles with consent for the channel, as CSV', async () => {
+    await send('mall', [appEvent(D, 'unsubscribe', { channel: 'sms', granted: false, via: 'unsubscribe_link' }, 'd-1', 1)]);
+    const r = await api(`/v1/segments?q=${encodeURIComponent('city:上海 consent:sms')}&format=csv`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.type).toMatch(/text\/csv/);
+    // csvCell neutralizes a leading + (spreadsheets would read the cell as a formula).
+    expect(r.text).toBe(`phone,profileId,channels\n'+8613800138000,${profileIdFor('+8613800138000')},sms\n`);
+    const all = await api(`/v1/segments?q=${encodeURIComponent('consent:sms')}`);
+    expect(all.text.trim().split('\n').map((l) => JSON.parse(l).phone)).toEqual(['+8613800138000']); // D withdrew, B refused, C never said
+  });
+
+  it('a bad query is a 400 that names the term', async () => {
+    const r = await api(`/v1/segments?q=${encodeURIComponent('city:上海 colour:red consent:sms')}`);
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.text)).toMatchObject({ error: 'segment.bad_query', term: 'colour:red' });
+    expect((await api(`/v1/segments?q=${encodeURIComponent('city:上海')}`)).text).toMatch(/consent:<channel>/);
+  });
+
+  it('phonekey segment writes NDJSON to a file; phonekey export carries metrics and tags', async () => {
+    const out = join(dataDir, 'seg.ndjson');
+    const seg = await runCli(['segment', 'tag:repeat_buyer', 'spend>=300', 'consent:sms', '--format', 'ndjson', '--out', out], { dataDir });
+    expect(seg.code, seg.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ phone: '+8613800138000', profileId: profileIdFor('+8613800138000'), channels: ['sms'] }]);
+
+    const file = join(dataDir, 'export.ndjson');
+    const exp = await runCli(['export', '--out', file], { dataDir });
+    expect(exp.code, exp.stderr).toBe(0);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    const a = lines.find((l) => l.phone === '+8613800138000');
+    expect(a).toMatchObject({ profileId: profileIdFor('+8613800138000'), phones: ['+8613800138000'], metrics: { totalSpend: 309.35, orderCount: 4 } });
+    expect(a.tags).toContain('prefers:beauty');
+    expect(a.members).toContainEqual({ source: 'mall', recordId: 'm-1' });
+    expect(lines.find((l) => l.phone === '+8613700137000')).toMatchObject({ metrics: { totalSpend: 0, orderCount: 0 }, tags: expect.any(Array) });
+  });
+});
