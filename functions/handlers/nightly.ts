@@ -12,6 +12,8 @@ import { documentClient } from '../adapters/dynamo-profile-store.ts';
 import { DynamoNightlyTable, S3RunFiles } from '../adapters/nightly-storage.ts';
 import { DynamoIdentityStore } from '../adapters/dynamo-identity-store.ts';
 import { applyResolution } from '../app/identity/apply-resolution.ts';
+import { DynamoProfileViews } from '../adapters/dynamo-profile-view.ts';
+import { profilesPort } from '../app/profiles/recompute.ts';
 import {
   plan,
   profilePlan,
@@ -33,6 +35,8 @@ const db = documentClient();
 const s3 = new S3Client({});
 const table = new DynamoNightlyTable(db, process.env.TABLE_NAME!);
 const identityStore = new DynamoIdentityStore(db, process.env.TABLE_NAME!);
+
+const profiles = profilesPort(new DynamoProfileViews(db, process.env.TABLE_NAME!));
 
 const identity: IdentityPort = {
   decisions: async () => {
@@ -60,6 +64,7 @@ function deps(runId: string): NightlyDeps {
     files: new S3RunFiles(s3, process.env.REPORTS_BUCKET!, runId),
     rules: () => identityStore.matchRules(),
     identity,
+    profiles,
   };
 }
 

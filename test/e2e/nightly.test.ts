@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { documentClient, DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
 import { DynamoNightlyTable } from '../../functions/adapters/nightly-storage.ts';
@@ -33,6 +34,7 @@ let db: ReturnType<typeof documentClient>;
 let store: DynamoProfileStore;
 const personOf = new Map<string, string>();
 let batchA: GeneratedRecord[] = [];
+const sentEvents: Array<Record<string, any>> = [];
 
 const bucket = () => cloud.info.outputs.ReportsBucketName;
 const getText = async (key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket(), Key: key }))).Body!.transformToString();
@@ -77,7 +79,7 @@ let freshPhone = 0;
  * import has seen and with their member id: webhooks are not matched on arrival, so only the
  * nightly re-match can bring these profiles together.
  */
-async function sendIdentityEvents(records: GeneratedRecord[], count: number, tag: string): Promise<number> {
+function identityEvents(records: GeneratedRecord[], count: number, tag: string): Array<Record<string, unknown>> {
   const withMember = [...new Map(records.filter((r) => r.raw.memberId).map((r) => [r.raw.memberId!, r])).values()].slice(0, count);
   const events = withMember.map((r, i) => {
     const id = `${tag}-${i}`;
@@ -85,12 +87,26 @@ async function sendIdentityEvents(records: GeneratedRecord[], count: number, tag
     const phone = `1390000${String(++freshPhone).padStart(4, '0')}`;
     return { event: 'pay_success', event_id: id, ts: '2026-11-21 10:00:00', user: { phone, member_no: r.raw.memberId }, device: { os: 'ios', id: `dev-${id}` }, props: { order_no: `o-${id}`, items: [{ item_id: 'sku-2', category: 'shoes', qty: 1, price: '10.00' }], pay_amount: '10.00', currency: 'cny' } };
   });
+  return events;
+}
+
+/** `phonekey send` of events to the app channel. */
+async function send(events: Array<Record<string, unknown>>, tag: string): Promise<void> {
   const file = join(dataDir, `${tag}.ndjson`);
   writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   const sent = await runCli(['send', file, '--channel', 'app', '--json'], { dataDir });
   expect(sent.code, sent.stderr).toBe(0);
   expect(JSON.parse(sent.stdout)).toMatchObject({ accepted: events.length });
-  return events.length;
+}
+
+/** A run started through the local cloud's Step Functions (what the schedule does), and its report. */
+async function runDirect(name: string, input: Record<string, unknown> = {}): Promise<NightlyReport> {
+  const arn = cloud.startExecution(cloud.info.outputs.StateMachineArn, input, name);
+  await cloud.idle();
+  const sfn = new SFNClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.control, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+  expect(execution.status, execution.cause).toBe('SUCCEEDED');
+  return JSON.parse(await getText(`nightly/${String(input.runId ?? name)}/report.json`)) as NightlyReport;
 }
 
 /** The unified profiles as `phonekey export` would list them, without timestamps. */
@@ -122,7 +138,7 @@ beforeAll(async () => {
   db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
   store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
   await store.putSourceConfig('app', parseSourceConfig(readFileSync(join(REPO_ROOT, 'examples/sources/app-channel.json'), 'utf8')));
-  batchA = await importPeople(120, 2026, 'a');
+  batchA = await importPeople(80, 2026, 'a');
 }, 300_000);
 
 afterAll(async () => {
@@ -141,12 +157,9 @@ describe('phonekey reconcile', () => {
       { event: 'item_detail_view', event_id: `v-${i}`, ts: '2026-11-20 10:00:00', user: { phone: p.phones[0] }, device: { os: 'ios', id: `d-${i}` }, props: { item_id: 'sku-1', category: 'beauty' } },
       { event: 'pay_success', event_id: `o-${i}`, ts: '2026-11-21 10:00:00', user: { phone: p.phones[0] }, device: { os: 'ios', id: `d-${i}` }, props: { order_no: `o-${i}`, items: [{ item_id: 'sku-1', category: 'beauty', qty: 1, price: '99.50' }], pay_amount: '99.50', currency: 'cny' } },
     ]);
-    const file = join(dataDir, 'events.ndjson');
-    writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    const sent = await runCli(['send', file, '--channel', 'app', '--json'], { dataDir });
-    expect(sent.code, sent.stderr).toBe(0);
-    expect(JSON.parse(sent.stdout)).toMatchObject({ accepted: 20 });
-    const identityEvents = await sendIdentityEvents(batchA, 8, 'id-a');
+    const withIdentity = identityEvents(batchA, 8, 'id-a');
+    await send([...events, ...withIdentity], 'events-a');
+    sentEvents.push(...events, ...withIdentity);
 
     before = await profilesNow();
     expect(before.length).toBeGreaterThan(stored.length); // the identity events founded profiles of their own
@@ -154,12 +167,14 @@ describe('phonekey reconcile', () => {
     const records = before.flatMap((p) => p.members).filter((m) => !m.startsWith('app#'));
     expect(first.runId).toBe('night-1');
     expect(first.snapshot.segments).toBe(3);
-    expect(first.counts).toMatchObject({ records: records.length, events: 20 + identityEvents, profilesBefore: before.length });
+    expect(first.counts).toMatchObject({ records: records.length, events: 20 + withIdentity.length, profilesBefore: before.length });
     expect(first.mergesApplied).toBe(true);
     expect(first.counts.merges).toBeGreaterThan(0);
     expect(first.counts.profiles).toBe(before.length - first.counts.profilesMerged);
     expect(Object.values(first.mergesByRule).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(first.counts.merges);
-    expect(first.steps.snapshot.status).toBe('done');
+    expect(first.status, JSON.stringify(first.steps)).toBe('complete');
+    expect(first.counts.profilesRecomputed).toBe(first.counts.profiles);
+    expect(Object.keys(first.tags).length).toBeGreaterThan(0);
   }, 300_000);
 
   it('merges profiles of the same generated person (checked against the truth)', async () => {
@@ -176,6 +191,23 @@ describe('phonekey reconcile', () => {
       const holders = new Set(after.filter((p) => m.members.some((k) => p.members.includes(k))).map((p) => p.profileId));
       expect(holders.size, groupKey(m)).toBe(1);
     }
+  });
+
+  it('recomputes profile figures that match what was sent (spend to the cent, orders, preferred category)', async () => {
+    const amountOf = new Map(sentEvents.filter((e) => e.event === 'pay_success').map((e) => [`app#${e.event_id}`, Math.round(Number(e.props.pay_amount) * 100)]));
+    const viewed = new Set(sentEvents.filter((e) => e.event === 'item_detail_view').map((e) => `app#o-${String(e.event_id).slice(2)}`));
+    let checked = 0;
+    for (const p of await profilesNow()) {
+      const purchases = p.members.filter((m) => amountOf.has(m));
+      if (!purchases.length) continue;
+      const item = (await db.send(new GetCommand({ TableName: cloud.info.outputs.TableName, Key: { pk: `PROF#${p.profileId}`, sk: 'PROFILE' } }))).Item!;
+      expect(item.metrics.totalSpendCents, p.profileId).toBe(purchases.reduce((n, m) => n + amountOf.get(m)!, 0));
+      expect(item.metrics.orderCount, p.profileId).toBe(purchases.length);
+      // A customer who viewed and bought beauty and nothing else prefers beauty.
+      if (purchases.every((m) => viewed.has(m))) expect(item.view.derived.categoryPreferences[0]?.category, p.profileId).toBe('beauty');
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(10);
   });
 
   it('reports data quality per source, the merge sample and the counts, in JSON and in an HTML page Chromium opens', async () => {
@@ -209,14 +241,14 @@ describe('phonekey reconcile', () => {
     expect(second.counts).toMatchObject({ merges: 0, profilesMerged: 0, profilesBefore: profiles.length, profiles: profiles.length });
     expect(await profilesNow()).toEqual(profiles);
     // The same run id again: every step finds its work done; the report is the one already written.
-    expect(await reconcile(['--resume', 'night-1'])).toEqual(first);
+    expect(await runDirect('night-1-resume-again', { runId: 'night-1' })).toEqual(first);
   }, 300_000);
 });
 
 describe('a run that fails between steps', () => {
   it('records the failure, and resumed it ends where a single-process re-match says it should', async () => {
-    const batchB = await importPeople(60, 7, 'b');
-    await sendIdentityEvents(batchB, 6, 'id-b');
+    const batchB = await importPeople(40, 7, 'b');
+    await send(identityEvents(batchB, 6, 'id-b'), 'events-b');
     // The reference: resolve() over the whole table in this process, read against the profiles now.
     const table = new DynamoNightlyTable(db, cloud.info.outputs.TableName);
     const records: CleanRecord[] = [];
@@ -269,7 +301,7 @@ describe('a run that fails between steps', () => {
     }
     expect(resumed.counts.profiles).toBe(after.length);
     // And nothing is left to merge: the next night agrees.
-    const next = await reconcile(['--run-id', 'night-3']);
+    const next = await runDirect('night-3');
     expect(next.counts.merges).toBe(0);
     expect(await profilesNow()).toEqual(after);
   }, 400_000);
