@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { DynamoProfileViews } from '../../functions/adapters/dynamo-profile-view.ts';
+import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
+import { putRules, RulesError } from '../../functions/app/identity/rules.ts';
 import { computeBaseQuantiles, recomputeProfiles } from '../../functions/app/profiles/index.ts';
 import { signedHeaders } from '../../functions/core/events/index.ts';
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
@@ -144,6 +146,23 @@ describe('a whole profile', () => {
     expect(r.stdout).toContain('309.35 CNY over 4 order(s)');
     expect(r.stdout).toMatch(/岁女性，上海/);
     expect(r.stdout).toContain('prefers:beauty (category-preference)');
+  });
+});
+
+describe('tag rules as data', () => {
+  it('stored tag rules (rules kind tags, what `phonekey rules put` stores) are refused when invalid and used when valid', async () => {
+    const identity = new DynamoIdentityStore(db, cloud.info.outputs.TableName);
+    await expect(putRules(identity, { version: 1, tags: [{ id: 'x', tag: 'x', when: { field: 'metrics.orderCount' } }] }, { actor: 'test' })).rejects.toThrow(RulesError);
+    await expect(putRules(identity, { version: 1, tags: [{ id: 'x', tag: 'x', when: { field: 'metrics.orderCount' } }] }, { actor: 'test' })).rejects.toThrow(/tags\[0\] \(x\)\.when: needs exactly one operator/);
+    expect(await putRules(identity, { version: 1, tags: [{ id: 'big-basket', tag: 'big_basket', when: { field: 'metrics.orderCount', gte: 4 } }, { id: 'prefs', tag: 'likes:{category}', forEach: 'derived.categoryPreferences' }] }, { actor: 'test' })).toEqual({ kind: 'tags' });
+    const p = await profile(A);
+    expect(p.view.tags).toEqual([
+      { tag: 'big_basket', rule: 'big-basket' },
+      { tag: 'likes:beauty', rule: 'prefs' },
+    ]);
+    // Back to the shipped defaults for the tests after this one.
+    await db.send(new DeleteCommand({ TableName: cloud.info.outputs.TableName, Key: { pk: 'RULES#tags', sk: 'RULES' } }));
+    expect((await profile(A)).tags).toContain('prefers:beauty');
   });
 });
 
