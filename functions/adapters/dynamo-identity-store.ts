@@ -146,14 +146,14 @@ export class DynamoIdentityStore implements IdentityStore {
 
   // ---- blocking-key index ----
 
-  async indexBlockingKeys(entries: Array<{ member: string; keys: string[] }>): Promise<void> {
+  async indexBlockingKeys(entries: Array<{ member: string; keys: string[] }>, indexed?: ReadonlySet<string>): Promise<void> {
     const items: Record<string, unknown>[] = [];
     const markers = new Set<string>();
     for (const { member, keys } of entries) {
       for (const key of keys) {
         const pk = blockKeyPk(hashBlockingKey(key));
         items.push({ pk, sk: member });
-        markers.add(pk);
+        if (!indexed?.has(key)) markers.add(pk);
       }
     }
     await batchPut(this.db, this.table, [...dedupe(items), ...[...markers].map((pk) => ({ pk, sk: MARKER }))]);

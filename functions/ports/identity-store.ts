@@ -100,8 +100,11 @@ export interface IdentityStore {
   profileIdForPhone(e164: string): Promise<string | undefined>;
 
   // ---- blocking-key index (check on entry, match on arrival) ----
-  /** Indexes each record under its blocking keys (`<blockingId>:<value>`, see core blockingKeys). */
-  indexBlockingKeys(entries: Array<{ member: string; keys: string[] }>): Promise<void>;
+  /**
+   * Indexes each record under its blocking keys (`<blockingId>:<value>`, see core blockingKeys).
+   * `indexed`: keys known to have members already (from indexedKeys), whose marker need not be written again.
+   */
+  indexBlockingKeys(entries: Array<{ member: string; keys: string[] }>, indexed?: ReadonlySet<string>): Promise<void>;
   /** Which of the keys have at least one indexed member (one BatchGet per 100 keys). */
   indexedKeys(keys: string[]): Promise<Set<string>>;
   /** The members indexed under a key, or `oversized` when there are more than `limit`. */

@@ -81,7 +81,10 @@ export async function matchOnArrival(
   const searchKeys = [...batchByKey.keys()];
   summary.keysLookedUp = searchKeys.length;
   const hit = await store.indexedKeys(searchKeys);
-  await store.indexBlockingKeys([...keysOf].map(([member, keys]) => ({ member, keys })));
+  await store.indexBlockingKeys(
+    [...keysOf].map(([member, keys]) => ({ member, keys })),
+    hit,
+  );
 
   // 2. candidates: members of hit blocks, and batch records sharing a key across profiles
   const freshKeys = new Set(fresh.map((f) => f.key));
