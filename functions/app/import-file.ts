@@ -112,12 +112,13 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   };
   // Erased people stay erased (docs/security.md): one batched suppression check per batch; their
   // rows end rejected as phone.suppressed, and the rejects file withholds the original row.
+  const eventRows = new WeakMap<EventWrite, number>();
   const dropSuppressed = async () => {
     const blocked = store.isSuppressed && (await store.isSuppressed([...batch, ...eventBatch].flatMap((b) => ('write' in b ? b.write.record : b.record).phones)));
     if (!blocked?.size) return;
     const hit = (phones: string[]) => phones.some((p) => blocked.has(p));
     batch = batch.filter((b) => !hit(b.write.record.phones) || (reject(b.rowNumber, suppressedProblem(), WITHHELD), false));
-    eventBatch = eventBatch.filter((e) => !hit(e.record.phones) || (reject(0, suppressedProblem(), WITHHELD), false));
+    eventBatch = eventBatch.filter((e) => !hit(e.record.phones) || (reject(eventRows.get(e) ?? 0, suppressedProblem(), WITHHELD), false));
   };
   const flush = async (opts: { wait?: boolean } = {}) => {
     if (batch.length || eventBatch.length) {
@@ -188,6 +189,7 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
         }
         if (replaying) continue;
         eventBatch.push(event);
+        eventRows.set(event, row.rowNumber);
       } else {
         if (replaying) continue; // stored (or redelivered) and counted by the attempt that crashed
         const raw = storableRow(row.fields);
