@@ -5,9 +5,15 @@ import type { Readable } from 'node:stream';
 export class S3Files {
   constructor(private readonly s3: S3Client = new S3Client({})) {}
 
-  async head(bucket: string, key: string): Promise<{ size: number; etag: string; metadata: Record<string, string>; versionId?: string }> {
+  async head(bucket: string, key: string): Promise<{ size: number; etag: string; metadata: Record<string, string>; versionId?: string; lastModified?: string }> {
     const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return { size: out.ContentLength ?? 0, etag: (out.ETag ?? '').replace(/"/g, ''), metadata: out.Metadata ?? {}, versionId: out.VersionId };
+    return {
+      size: out.ContentLength ?? 0,
+      etag: (out.ETag ?? '').replace(/"/g, ''),
+      metadata: out.Metadata ?? {},
+      versionId: out.VersionId,
+      lastModified: out.LastModified?.toISOString(),
+    };
   }
 
   async open(bucket: string, key: string, versionId?: string): Promise<AsyncIterable<Uint8Array>> {

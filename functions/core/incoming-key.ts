@@ -25,19 +25,18 @@ export const IMPORT_ID_METADATA = 'import-id';
 
 /**
  * One id per upload: the CLI's own when it set one, else the object's version, else its ETag with
- * the notification's `sequencer` (S3 gives every PUT of a key a new, increasing one, and repeats it
- * when it delivers the same notification again). Redelivered notifications of the same upload share
- * the id, so the import runs once; a new upload of the same bytes to an unversioned bucket is a new
+ * its Last-Modified time (a new upload of the same bytes to an unversioned bucket gets a new one).
+ * Every notification of one upload — S3 may deliver it more than once, and a retried run reads the
+ * same object — gets the same id, so the import runs once; uploading the same file again is a new
  * import, whose rows are all reported as redelivered.
  */
 export function importIdFor(
   bucket: string,
   key: string,
-  head: { etag: string; versionId?: string; metadata: Record<string, string> },
-  sequencer?: string,
+  head: { etag: string; versionId?: string; lastModified?: string; metadata: Record<string, string> },
 ): string {
   const given = head.metadata[IMPORT_ID_METADATA];
   if (given && /^[A-Za-z0-9-]{1,64}$/.test(given)) return given;
-  const upload = head.versionId ?? (sequencer ? `${head.etag}#${sequencer}` : head.etag);
+  const upload = head.versionId ?? (head.lastModified ? `${head.etag}@${head.lastModified}` : head.etag);
   return `i-${createHash('sha256').update(`${bucket}/${key}@${upload}`).digest('hex').slice(0, 24)}`;
 }

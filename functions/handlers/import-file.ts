@@ -41,7 +41,7 @@ async function startFanout(job: ImportJob): Promise<void> {
   }
 }
 
-async function handleRecord(bucket: string, encodedKey: string, sequencer?: string): Promise<void> {
+async function handleRecord(bucket: string, encodedKey: string): Promise<void> {
   // S3 URL-encodes keys in notifications, with '+' for spaces.
   const key = decodeURIComponent(encodedKey.replace(/\+/g, ' '));
   const incoming = parseIncomingKey(key);
@@ -50,7 +50,7 @@ async function handleRecord(bucket: string, encodedKey: string, sequencer?: stri
     return;
   }
   const head = await files.head(bucket, key);
-  const importId = importIdFor(bucket, key, head, sequencer);
+  const importId = importIdFor(bucket, key, head);
   const job: ImportJob = { importId, bucket, key, source: incoming.source, fileName: incoming.fileName, size: head.size };
   const threshold = fanoutThreshold();
   if (threshold !== undefined && head.size > threshold) return startFanout(job);
@@ -67,8 +67,5 @@ async function handleRecord(bucket: string, encodedKey: string, sequencer?: stri
 }
 
 export const handler = middy(async (event: S3Event) => {
-  for (const record of event.Records) {
-    const sequencer = (record.s3.object as { sequencer?: unknown }).sequencer;
-    await handleRecord(record.s3.bucket.name, record.s3.object.key, sequencer === undefined ? undefined : String(sequencer));
-  }
+  for (const record of event.Records) await handleRecord(record.s3.bucket.name, record.s3.object.key);
 }).use(injectLambdaContext(logger));
