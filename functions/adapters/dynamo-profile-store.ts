@@ -12,7 +12,8 @@ import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { batchGet, batchPut, mapLimit } from './dynamo-batch.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
-import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, sourcePk } from './dynamo-keys.ts';
+import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, sourcePk, suppressPk } from './dynamo-keys.ts';
+import { suppressionHash } from '../core/privacy/suppression.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
 /** How many conditional writes run at once when new people arrive. */
@@ -210,47 +211,98 @@ export class DynamoProfileStore implements ProfileStore {
 
   // ---- events (webhooks) ----
 
+  /**
+   * Store work per call: one BatchGet for the owners of the events' phones and the events already
+   * stored (a redelivered event costs nothing more); per phone new to the table, a conditional put
+   * of its alias; per event not yet stored, a conditional put (the one write that decides, among
+   * concurrent deliveries of the same event, which one counts it); per profile, one write moving
+   * its counters — for a profile founded in this call, the conditional put that creates it.
+   */
   async writeEvents(writes: EventWrite[]): Promise<EventOutcome[]> {
+    return (await this.storeEvents(writes, false)) as EventOutcome[];
+  }
+
+  writeEventsUnlessSuppressed(writes: EventWrite[]): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
+    return this.storeEvents(writes, true);
+  }
+
+  private async storeEvents(all: EventWrite[], checkSuppression: boolean): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
     const now = new Date().toISOString();
     const primaryOf = (w: EventWrite) => {
       const phone = w.record.phones[0];
       if (!phone) throw new Error(`event ${w.channel}/${w.eventId} has no valid phone`);
       return phone;
     };
+    const keyOf = (w: EventWrite) => eventPk(w.channel, w.eventId);
 
-    // The profile of each primary phone: its owner, or a new profile founded by the number.
-    const primaries = [...new Set(writes.map(primaryOf))];
-    const owners = await this.phoneOwners(primaries);
+    // One read: the owners of the primary phones, the events already stored, and (if asked) the
+    // suppression entries of every number.
+    const suppressionKeys = new Map<string, string>();
+    if (checkSuppression) {
+      const salt = await new DynamoPrivacyStore(this.db, this.table).salt();
+      for (const phone of new Set(all.flatMap((w) => w.record.phones))) suppressionKeys.set(suppressPk(suppressionHash(salt, phone)), phone);
+    }
+    const primaries = [...new Set(all.map(primaryOf))];
+    const eventKeys = [...new Set(all.map(keyOf))];
+    const found = await batchGet(
+      this.db,
+      this.table,
+      [
+        ...primaries.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })),
+        ...eventKeys.map((pk) => ({ pk, sk: 'EVT' })),
+        ...[...suppressionKeys.keys()].map((pk) => ({ pk, sk: 'SUPPRESS' })),
+      ],
+      ['pk', 'profileId'],
+    );
+    const owners = new Map<string, string>();
+    const stored = new Map<string, string>();
+    const suppressed = new Set<string>();
+    for (const item of found) {
+      const pk = item.pk as string;
+      if (pk.startsWith('PHONE#')) owners.set(pk.slice('PHONE#'.length), item.profileId as string);
+      else if (suppressionKeys.has(pk)) suppressed.add(suppressionKeys.get(pk)!);
+      else stored.set(pk, item.profileId as string);
+    }
+
+    // Events of erased people are left out before anything is written; the rest go on.
+    const result: Array<EventOutcome | { kind: 'suppressed' }> = new Array(all.length);
+    const kept: number[] = [];
+    all.forEach((w, i) => {
+      if (w.record.phones.some((p) => suppressed.has(p))) result[i] = { kind: 'suppressed' };
+      else kept.push(i);
+    });
+    const writes = kept.map((i) => all[i]!);
+
+    // The first write of each distinct event id; later copies in the same call are redeliveries.
+    const firstIndex = new Map<string, number>();
+    writes.forEach((w, i) => {
+      if (!firstIndex.has(keyOf(w))) firstIndex.set(keyOf(w), i);
+    });
+    const fresh = [...firstIndex].filter(([pk]) => !stored.has(pk)).map(([, i]) => i);
+
+    // The profile of each primary phone of a fresh event: its owner, or a new profile founded by
+    // the number (whoever claims the alias first founds it).
     const created = new Set<string>();
+    const founders = new Map<string, string>();
     await mapLimit(
-      primaries.filter((p) => !owners.has(p)),
+      [...new Set(fresh.map((i) => primaryOf(writes[i]!)))].filter((p) => !owners.has(p)),
       CONDITIONAL_CONCURRENCY,
       async (phone) => {
         const { owner, claimed } = await this.claimPhone(phone, profileIdFor(phone));
         owners.set(phone, owner);
-        if (claimed) created.add(owner);
+        if (claimed) {
+          created.add(owner);
+          founders.set(owner, phone);
+        }
       },
     );
-    await batchPut(
-      this.db,
-      this.table,
-      primaries
-        .filter((phone) => created.has(owners.get(phone)!) && profileIdFor(phone) === owners.get(phone))
-        .map((phone) => newProfileItem(owners.get(phone)!, phone, now)),
-    );
 
-    // One conditional put per distinct event: an id already stored is a redelivery.
     const outcomes: EventOutcome[] = new Array(writes.length);
-    const firstIndex = new Map<string, number>();
-    writes.forEach((w, i) => {
-      const key = eventPk(w.channel, w.eventId);
-      if (!firstIndex.has(key)) firstIndex.set(key, i);
-    });
-    await mapLimit([...firstIndex.values()], CONDITIONAL_CONCURRENCY, async (i) => {
+    await mapLimit(fresh, CONDITIONAL_CONCURRENCY, async (i) => {
       const w = writes[i]!;
       const phone = primaryOf(w);
       const profileId = owners.get(phone)!;
-      const pk = eventPk(w.channel, w.eventId);
+      const pk = keyOf(w);
       try {
         await this.db.send(
           new PutCommand({
@@ -282,15 +334,18 @@ export class DynamoProfileStore implements ProfileStore {
         outcomes[i] = { kind: 'stored', profileId, newProfile: created.has(profileId) };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
+        // A concurrent delivery of the same event stored it first: that one counts it.
         outcomes[i] = { kind: 'redelivered', profileId };
       }
     });
     writes.forEach((w, i) => {
-      if (!outcomes[i]) outcomes[i] = { kind: 'redelivered', profileId: outcomes[firstIndex.get(eventPk(w.channel, w.eventId))!]!.profileId };
+      if (outcomes[i]) return;
+      const pk = keyOf(w);
+      outcomes[i] = { kind: 'redelivered', profileId: stored.get(pk) ?? outcomes[firstIndex.get(pk)!]!.profileId };
     });
 
     // Counters move only for events stored just now, once per profile per call.
-    const moves = new Map<string, { phone: string; tags: Map<string, number>; seenAt: string }>();
+    const moves = new Map<string, CounterMove>();
     writes.forEach((w, i) => {
       const outcome = outcomes[i]!;
       if (outcome.kind !== 'stored') return;
@@ -300,8 +355,24 @@ export class DynamoProfileStore implements ProfileStore {
       move.tags.set(w.tag, (move.tags.get(w.tag) ?? 0) + 1);
       if (seenAt > move.seenAt) move.seenAt = seenAt;
     });
+    // A profile founded here is created with its counters in the same write (even with none, when
+    // a concurrent delivery stored its only event first); if a concurrent writer created it in
+    // between, the counters move on the item that writer made.
+    await mapLimit([...created], CONDITIONAL_CONCURRENCY, async (profileId) => {
+      const move = moves.get(profileId);
+      const item = newProfileItem(profileId, founders.get(profileId)!, now, move);
+      try {
+        await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+        moves.delete(profileId);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        // Made meanwhile by a writer that may not know the founder (an import adding an alias).
+        await this.addPhones(profileId, [founders.get(profileId)!], now, founders.get(profileId));
+      }
+    });
     await mapLimit([...moves], CONDITIONAL_CONCURRENCY, ([profileId, move]) => this.moveCounters(profileId, move, now));
-    return outcomes;
+    kept.forEach((i, k) => (result[i] = outcomes[k]!));
+    return result;
   }
 
   /**
@@ -309,7 +380,7 @@ export class DynamoProfileStore implements ProfileStore {
    * one conditional update; when it fails (no counters map yet, a later lastSeenAt already
    * there, or a profile item missing after a crashed writer) the profile is read and fixed first.
    */
-  private async moveCounters(profileId: string, move: { phone: string; tags: Map<string, number>; seenAt: string }, now: string): Promise<void> {
+  private async moveCounters(profileId: string, move: CounterMove, now: string): Promise<void> {
     const Key = { pk: profilePk(profileId), sk: 'PROFILE' };
     const update = (withSeen: boolean) => {
       const names: Record<string, string> = {};
@@ -427,7 +498,19 @@ function toProfile(item: Record<string, any>): Profile {
   return profile;
 }
 
-/** A profile founded by `phone` (events path; it starts with an empty counters map). */
-function newProfileItem(profileId: string, phone: string, now: string): Record<string, unknown> {
-  return { pk: profilePk(profileId), sk: 'PROFILE', profileId, pshard: profileShard(profileId), phone, phones: [phone], counters: {}, createdAt: now, updatedAt: now };
+/** What one writeEvents call adds to a profile: events per tag, and the latest time seen. */
+interface CounterMove {
+  phone: string;
+  tags: Map<string, number>;
+  seenAt: string;
+}
+
+/** A profile founded by `phone` (events path): its counters start empty, or at `move`. */
+function newProfileItem(profileId: string, phone: string, now: string, move?: CounterMove): Record<string, unknown> {
+  const item: Record<string, unknown> = { pk: profilePk(profileId), sk: 'PROFILE', profileId, pshard: profileShard(profileId), phone, phones: [phone], counters: {}, createdAt: now, updatedAt: now };
+  if (move) {
+    item.counters = Object.fromEntries(move.tags);
+    item.lastSeenAt = move.seenAt;
+  }
+  return item;
 }

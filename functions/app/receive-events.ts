@@ -213,8 +213,10 @@ export async function receiveEvents(
     writeIndex.push(index);
   });
 
-  // Erased people stay erased (docs/security.md): one batched suppression check for the request.
-  const suppressed = writes.length && deps.store.isSuppressed ? await deps.store.isSuppressed([...new Set(writes.flatMap((w) => w.record.phones))]) : undefined;
+  // Erased people stay erased (docs/security.md): one batched suppression check for the request —
+  // inside the store's own read when it can (writeEventsUnlessSuppressed), else a read of its own.
+  const inline = deps.store.writeEventsUnlessSuppressed?.bind(deps.store);
+  const suppressed = writes.length && !inline && deps.store.isSuppressed ? await deps.store.isSuppressed([...new Set(writes.flatMap((w) => w.record.phones))]) : undefined;
   if (suppressed?.size) {
     for (let k = writes.length - 1; k >= 0; k--) {
       if (!writes[k]!.record.phones.some((p) => suppressed.has(p))) continue;
@@ -224,10 +226,11 @@ export async function receiveEvents(
     }
   }
   const summary: ReceiveSummary = { channel, accepted: 0, redelivered: 0, rejected: 0, unmapped: 0, results };
-  const outcomes = writes.length ? await deps.store.writeEvents(writes) : [];
+  const outcomes = !writes.length ? [] : inline ? await inline(writes) : await deps.store.writeEvents(writes);
   outcomes.forEach((outcome, k) => {
     const index = writeIndex[k]!;
     const w = writes[k]!;
+    if (outcome.kind === 'suppressed') return reject(index, suppressedProblem(), w.eventId);
     results[index] = { index, status: outcome.kind === 'stored' ? 'accepted' : 'redelivered', eventId: w.eventId, tag: w.tag };
     if (outcome.kind === 'stored' && w.unmapped) summary.unmapped++;
   });

@@ -119,4 +119,11 @@ export interface ProfileStore {
 
   /** The numbers among `phones` that belong to erased people (ports/privacy-store.ts); one batched read. */
   isSuppressed?(phones: string[]): Promise<Set<string>>;
+
+  /**
+   * writeEvents that first leaves out events with a suppressed number (outcome `suppressed`,
+   * nothing stored), checked in the same batched read as the phones' owners and the stored
+   * events, so the webhook path makes one read per request instead of two.
+   */
+  writeEventsUnlessSuppressed?(writes: EventWrite[]): Promise<Array<EventOutcome | { kind: 'suppressed' }>>;
 }

@@ -5,15 +5,17 @@
  */
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, CreateTableCommand, DescribeTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { resolve, resourcesOfType, physicalName, type Template } from './template.ts';
 
 const require = createRequire(import.meta.url);
-const dynalite = require('dynalite') as (opts: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
 const S3rver = require('s3rver');
+const DYNAMO_WORKER = fileURLToPath(new URL('./dynamo-worker.mjs', import.meta.url));
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -31,25 +33,45 @@ export interface LocalStorage {
   stop(): Promise<void>;
 }
 
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((ok, fail) => {
-    server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => ok((server.address() as AddressInfo).port));
+/**
+ * dynalite on its own thread (dynamo-worker.mjs): every function container reaches it over HTTP as
+ * they would reach DynamoDB, and its CPU work runs beside the main event loop, not on it.
+ */
+async function startDynalite(path: string, port: number): Promise<{ port: number; setDown(down: boolean): void; stop(): Promise<void> }> {
+  const down = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(DYNAMO_WORKER, { workerData: { path, port, down } });
+  const listening = await new Promise<number>((ok, fail) => {
+    worker.once('error', fail);
+    worker.once('exit', (code) => fail(new Error(`the local DynamoDB thread exited (${code}) before listening`)));
+    worker.once('message', (msg: { type: string; port?: number; message?: string }) =>
+      msg.type === 'listening' ? ok(msg.port!) : fail(new Error(`the local DynamoDB could not listen on ${port}: ${msg.message}`)),
+    );
   });
+  worker.removeAllListeners('exit');
+  worker.removeAllListeners('error');
+  worker.on('error', (error) => console.error(`local DynamoDB thread failed: ${error.message}`));
+  return {
+    port: listening,
+    setDown: (isDown) => {
+      // Seen by the thread at once (new connections and requests); open sockets go by message.
+      Atomics.store(down, 0, isDown ? 1 : 0);
+      if (isDown) worker.postMessage('drop');
+    },
+    stop: async () => {
+      await new Promise<void>((ok) => {
+        const timer = setTimeout(ok, 5000);
+        worker.once('message', () => (clearTimeout(timer), ok()));
+        worker.postMessage('stop');
+      });
+      await worker.terminate();
+    },
+  };
 }
 
 export async function startStorage(dataDir: string, ports: { dynamodb: number; s3: number }): Promise<LocalStorage> {
   mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
   mkdirSync(join(dataDir, 's3'), { recursive: true });
-  const dynamo = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const dynamoPort = await listen(dynamo, ports.dynamodb);
-  let dynamoDown = false;
-  const dynamoSockets = new Set<Socket>();
-  dynamo.on('connection', (socket: Socket) => {
-    if (dynamoDown) return void socket.destroy();
-    dynamoSockets.add(socket);
-    socket.on('close', () => dynamoSockets.delete(socket));
-  });
+  const dynamo = await startDynalite(join(dataDir, 'dynamodb'), ports.dynamodb);
 
   const s3 = new S3rver({
     address: '127.0.0.1',
@@ -66,16 +88,13 @@ export async function startStorage(dataDir: string, ports: { dynamodb: number; s
   });
 
   return {
-    dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
+    dynamoEndpoint: `http://127.0.0.1:${dynamo.port}`,
     s3Endpoint: `http://127.0.0.1:${s3Port}`,
     onS3Event: (l) => listeners.push(l),
-    setDynamoDown: (down) => {
-      dynamoDown = down;
-      if (down) for (const socket of dynamoSockets) socket.destroy();
-    },
+    setDynamoDown: (down) => dynamo.setDown(down),
     stop: async () => {
       await new Promise<void>((r) => s3.close(() => r()));
-      await new Promise<void>((r) => dynamo.close(() => r()));
+      await dynamo.stop();
     },
   };
 }

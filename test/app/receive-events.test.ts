@@ -76,3 +76,28 @@ describe('receiveEvents channels', () => {
     expect(written).toHaveLength(0);
   });
 });
+
+describe('receiveEvents with a store that checks suppression in its own read', () => {
+  it('rejects the events the store reports as suppressed, accepts the rest, and makes no separate suppression read', async () => {
+    const { d } = deps([JSON.stringify({ default: 'd1' })]);
+    let separateReads = 0;
+    const seen: string[] = [];
+    d.store = {
+      ...d.store,
+      isSuppressed: async () => (separateReads++, new Set<string>()),
+      writeEventsUnlessSuppressed: async (writes: EventWrite[]) =>
+        writes.map((w) => (seen.push(w.eventId), w.record.phones.includes('+8613900139000') ? { kind: 'suppressed' as const } : { kind: 'stored' as const, profileId: 'p_x', newProfile: false })),
+    } as unknown as ProfileStore;
+    const text = JSON.stringify([
+      { id: 'a', event: 'search', phone: '13900139000', q: 'x' },
+      { id: 'b', event: 'search', phone: '13800138000', q: 'y' },
+    ]);
+    const r = await call('app', 'd1', d, text);
+    expect(r).toMatchObject({
+      status: 202,
+      body: { accepted: 1, rejected: 1, results: [{ index: 0, status: 'rejected', code: 'phone.suppressed', eventId: 'a' }, { index: 1, status: 'accepted', eventId: 'b' }] },
+    });
+    expect(seen).toEqual(['a', 'b']);
+    expect(separateReads).toBe(0);
+  });
+});

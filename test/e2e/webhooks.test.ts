@@ -136,6 +136,17 @@ describe('POST /webhooks/{channel} with a good signature', () => {
     expect((await store.getProfile(profileIdFor('+8613700137002')))?.counters).toEqual({ purchase: 1 });
   });
 
+  it('counts each event once when its deliveries race (a new customer, six concurrent identical requests)', async () => {
+    const phone = '13700137010';
+    const body = JSON.stringify([view(phone, 'x-1'), purchase(phone, 'x-2')]);
+    const responses = await Promise.all(Array.from({ length: 6 }, () => post('app', body)));
+    expect(responses.map((r) => r.status)).toEqual([202, 202, 202, 202, 202, 202]);
+    expect(responses.reduce((sum, r) => sum + r.json.accepted, 0)).toBe(2);
+    expect(responses.reduce((sum, r) => sum + r.json.redelivered, 0)).toBe(10);
+    const profile = await store.getProfile(profileIdFor('+8613700137010'));
+    expect(profile).toMatchObject({ phone: '+8613700137010', phones: ['+8613700137010'], counters: { product_view: 1, purchase: 1 }, lastSeenAt: '2026-11-20T02:00:00.000Z' });
+  });
+
   it('gives events without an id a hash of channel + event, so their redelivery is a no-op too', async () => {
     const event = appEvent('13700137003', 'search', { query: 'boots' });
     const first = await send('app', event);
