@@ -16,7 +16,7 @@ beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'phonekey-nag-'));
   const { app, stack } = createApp({ outdir });
   // A later route, added the one-line way: it must come out authorized (no APIG4 finding).
-  stack.api.addRoute(HttpMethod.POST, '/v1/match', stack.functions.apiFn.fn);
+  stack.api.addRoute(HttpMethod.POST, '/v1/nag-probe', stack.functions.apiFn.fn);
   // A deliberately non-compliant resource: no encryption, no TLS policy, no DLQ.
   new sqs.Queue(stack, 'NonCompliantQueue', { encryption: sqs.QueueEncryption.UNENCRYPTED });
   try {
