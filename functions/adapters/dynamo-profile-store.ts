@@ -123,24 +123,12 @@ export class DynamoProfileStore implements ProfileStore {
       if (!phonesByProfile.has(profileId)) phonesByProfile.set(profileId, new Set());
       phonesByProfile.get(profileId)!.add(phone);
     }
-    await batchPut(
-      this.db,
-      this.table,
-      [...created].map((profileId) => {
-        const phonesOfProfile = [...phonesByProfile.get(profileId)!];
-        const founder = phonesOfProfile.find((p) => profileIdFor(p) === profileId)!;
-        return {
-          pk: profilePk(profileId),
-          sk: 'PROFILE',
-          profileId,
-          pshard: profileShard(profileId),
-          phone: founder,
-          phones: [founder, ...phonesOfProfile.filter((p) => p !== founder)],
-          createdAt: now,
-          updatedAt: now,
-        };
-      }),
-    );
+    // Profile items: those founded now, and any owner whose item is missing (an attempt that
+    // crashed between claiming a number and writing its profile; the retry finds the number owned).
+    const ownersOfChanged = [...new Set(changed.map((w) => owners.get(w.record.phones[0])!))].filter((id) => !created.has(id));
+    const present = new Set((await batchGet(this.db, this.table, ownersOfChanged.map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })), ['pk'])).map((i) => i.pk as string));
+    const toCreate = [...created, ...ownersOfChanged.filter((id) => !present.has(profilePk(id)))];
+    await mapLimit(toCreate, CONDITIONAL_CONCURRENCY, (profileId) => this.createProfile(profileId, [...phonesByProfile.get(profileId)!], now));
     await mapLimit([...gained], CONDITIONAL_CONCURRENCY, ([profileId, phones]) => this.addPhones(profileId, phones, now));
 
     await batchPut(
@@ -195,16 +183,51 @@ export class DynamoProfileStore implements ProfileStore {
     }
   }
 
-  private async addPhones(profileId: string, phones: string[], now: string): Promise<void> {
-    const profile = await this.getProfile(profileId);
-    if (!profile) return;
+  /**
+   * Writes a profile item with its numbers, unless a concurrent writer made it first (an event's
+   * profile, or its counters' repair): then its numbers are added to that item and the founder set.
+   * Never overwrites an item, so counters and numbers other writers put there stay.
+   */
+  private async createProfile(profileId: string, phonesOfProfile: string[], now: string): Promise<void> {
+    const founder = phonesOfProfile.find((p) => profileIdFor(p) === profileId);
+    const phones = founder ? [founder, ...phonesOfProfile.filter((p) => p !== founder)] : phonesOfProfile;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: profilePk(profileId), sk: 'PROFILE', profileId, pshard: profileShard(profileId), phone: founder ?? phones[0], phones, createdAt: now, updatedAt: now },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      await this.addPhones(profileId, phones, now, founder);
+    }
+  }
+
+  private async addPhones(profileId: string, phones: string[], now: string, founder?: string): Promise<void> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: profilePk(profileId), sk: 'PROFILE' }, ConsistentRead: true, ProjectionExpression: 'phones' }));
+    if (!out.Item) {
+      // Its founder claimed the number but has not written the item yet: leave the numbers in an
+      // item of their own; the founder's conditional put fails and adds its numbers to it.
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: profilePk(profileId), sk: 'PROFILE' },
+          UpdateExpression: 'SET profileId = :id, pshard = :s, phones = list_append(if_not_exists(phones, :empty), :p), createdAt = if_not_exists(createdAt, :u), updatedAt = :u',
+          ExpressionAttributeValues: { ':id': profileId, ':s': profileShard(profileId), ':empty': [], ':p': phones, ':u': now },
+        }),
+      );
+      return;
+    }
+    const profile = { phones: (out.Item.phones as string[] | undefined) ?? [] };
     const missing = phones.filter((p) => !profile.phones.includes(p));
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: profilePk(profileId), sk: 'PROFILE' },
-        UpdateExpression: missing.length ? 'SET phones = list_append(phones, :p), updatedAt = :u' : 'SET updatedAt = :u',
-        ExpressionAttributeValues: { ...(missing.length ? { ':p': missing } : {}), ':u': now },
+        UpdateExpression: (missing.length ? 'SET phones = list_append(if_not_exists(phones, :empty), :p), updatedAt = :u' : 'SET updatedAt = :u') + (founder ? ', phone = :f' : ''),
+        ExpressionAttributeValues: { ...(missing.length ? { ':p': missing, ':empty': [] } : {}), ...(founder ? { ':f': founder } : {}), ':u': now },
       }),
     );
   }

@@ -163,6 +163,11 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
         reject(row.rowNumber, row.problem, row.raw);
         continue;
       }
+      const unstorable = unstorableRow(row.rowNumber, row.fields);
+      if (unstorable) {
+        reject(row.rowNumber, unstorable, { [unstorable.field ?? 'row']: '(too large or too deep to keep)' });
+        continue;
+      }
       const mapped = mapRow(row.fields, config, { fileName: job.fileName, rowNumber: row.rowNumber });
       if ('problem' in mapped) {
         reject(row.rowNumber, mapped.problem, row.fields);
@@ -252,6 +257,29 @@ function consentOf(given: Record<string, Consent>, source: string): Record<strin
     out[channel] = entry;
   }
   return out;
+}
+
+/** A stored record holds the raw row and its cleaned copy in one DynamoDB item (at most 400 KB, 32 levels deep). */
+const MAX_ROW_BYTES = 180 * 1024;
+const MAX_ROW_DEPTH = 24;
+
+/**
+ * A row DynamoDB cannot hold (a huge cell, deeply nested JSON) is rejected alone: written with its
+ * batch it would fail the batch, then every retry of the file, and the file would dead-letter.
+ */
+function unstorableRow(rowNumber: number, fields: Record<string, unknown>): (Problem & { field?: string }) | undefined {
+  const depth = (v: unknown, d: number): number => {
+    if (d > MAX_ROW_DEPTH || v === null || typeof v !== 'object') return d;
+    let max = d;
+    for (const x of Object.values(v as object)) max = Math.max(max, depth(x, d + 1));
+    return max;
+  };
+  if (depth(fields, 0) > MAX_ROW_DEPTH) return { code: 'row.too_deep', message: `row ${rowNumber}: nested more than ${MAX_ROW_DEPTH} levels deep, more than a stored record can hold` };
+  const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '');
+  const total = size(fields);
+  if (total <= MAX_ROW_BYTES) return undefined;
+  const [field] = Object.entries(fields).reduce((a, b) => (size(b[1]) > size(a[1]) ? b : a));
+  return { code: 'row.too_large', message: `row ${rowNumber}: ${Math.ceil(total / 1024)} KB, more than a stored record can hold (${MAX_ROW_BYTES / 1024} KB); the largest field is "${field}"`, field };
 }
 
 /**
