@@ -54,15 +54,16 @@ export class DynamoNightlyTable implements NightlyTable {
     } while (ExclusiveStartKey);
   }
 
-  async *profileIds(): AsyncIterable<string> {
+  async *profileIds(): AsyncIterable<{ profileId: string; measured: boolean }> {
     for (const shard of SHARDS) {
       for await (const item of this.queryAll({
         IndexName: 'profiles',
         KeyConditionExpression: 'pshard = :s',
         ExpressionAttributeValues: { ':s': shard },
-        ProjectionExpression: 'profileId',
+        // `computedAt` is saved with `metrics` by the profiles module.
+        ProjectionExpression: 'profileId, computedAt',
       })) {
-        yield item.profileId as string;
+        yield { profileId: item.profileId as string, measured: Boolean(item.computedAt) };
       }
     }
   }

@@ -15,8 +15,10 @@ import { applyResolution } from '../app/identity/apply-resolution.ts';
 import { DynamoProfileViews } from '../adapters/dynamo-profile-view.ts';
 import { profilesPort } from '../app/profiles/recompute.ts';
 import {
+  measureChunk,
   plan,
   profilePlan,
+  quantiles,
   recomputeChunk,
   recordFailure,
   rematch,
@@ -48,7 +50,7 @@ const identity: IdentityPort = {
   pendingReviews: async () => (await identityStore.pendingReviews(Number.MAX_SAFE_INTEGER)).length,
 };
 
-export type NightlyStep = 'plan' | 'snapshot' | 'rematch' | 'profile-plan' | 'recompute' | 'report' | 'failed';
+export type NightlyStep = 'plan' | 'snapshot' | 'rematch' | 'profile-plan' | 'measure' | 'quantiles' | 'recompute' | 'report' | 'failed';
 
 export interface StepEvent {
   step: NightlyStep;
@@ -94,7 +96,17 @@ export async function runStep(event: StepEvent): Promise<unknown> {
     case 'profile-plan': {
       const p = planOf(event);
       const out = await profilePlan(deps(p.runId), p);
-      return { profiles: out.profiles, chunks: out.chunks, quantiles: out.quantiles, skipped: Boolean(out.skipped) };
+      return { profiles: out.profiles, chunks: out.chunks, measureChunks: out.measureChunks, skipped: Boolean(out.skipped) };
+    }
+    case 'measure': {
+      const { runId, chunk, failAt } = event.input;
+      if (!runId || chunk === undefined) throw new Error('measure needs runId and chunk');
+      const out = await measureChunk(deps(runId), { runId, chunk, failAt: failAt ?? null });
+      return { chunk: out.chunk, measured: out.recomputed, skipped: Boolean(out.skipped) };
+    }
+    case 'quantiles': {
+      const p = planOf(event);
+      return quantiles(deps(p.runId), p);
     }
     case 'recompute': {
       const { runId, chunk, failAt } = event.input;

@@ -24,8 +24,9 @@ export const NIGHTLY_MAP_CONCURRENCY = 8;
 /**
  * The nightly state machine and the EventBridge Scheduler schedule that starts it:
  *
- *   Plan → Snapshot (Map over scan segments) → Rematch → ProfilePlan → Recompute (Map over
- *   profile-id chunks) → Report → Done; any failure → RecordFailure → Failed.
+ *   Plan → Snapshot (Map over scan segments) → Rematch → ProfilePlan → Measure (Map over chunks
+ *   of never-computed profiles) → Quantiles → Recompute (Map over profile-id chunks) → Report →
+ *   Done; any failure → RecordFailure → Failed.
  *
  * Every task invokes the nightly function directly (`payloadResponseOnly`, so each Task's Resource
  * is the plain function ARN) with `{ step, execution: $$.Execution.Name, input: $ }`; inside a Map
@@ -87,6 +88,20 @@ export class NightlyWorkflow extends Construct {
     snapshot.itemProcessor(step('SnapshotSegment', 'snapshot', { resultPath: '$' }));
     const rematch = step('Rematch', 'rematch', { resultPath: '$.rematch' });
     const profilePlan = step('ProfilePlan', 'profile-plan', { resultPath: '$.profilePlan' });
+    const measure = new sfn.Map(this, 'Measure', {
+      stateName: 'Measure',
+      comment: 'Profiles never computed yet (new since the last night) are built once, so the base quantiles read stored metrics',
+      itemsPath: '$.profilePlan.measureChunks',
+      itemSelector: {
+        runId: sfn.JsonPath.stringAt('$.plan.runId'),
+        chunk: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        failAt: sfn.JsonPath.stringAt('$.plan.failAt'),
+      },
+      maxConcurrency: NIGHTLY_MAP_CONCURRENCY,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    measure.itemProcessor(step('MeasureChunk', 'measure', { resultPath: '$' }));
+    const quantiles = step('Quantiles', 'quantiles', { resultPath: sfn.JsonPath.DISCARD });
     const recompute = new sfn.Map(this, 'Recompute', {
       stateName: 'Recompute',
       comment: 'Profiles, derived fields and tags, one chunk of profile ids per iteration, with the base quantiles of ProfilePlan',
@@ -101,13 +116,15 @@ export class NightlyWorkflow extends Construct {
     });
     recompute.itemProcessor(step('RecomputeChunk', 'recompute', { resultPath: '$' }));
     const report = step('Report', 'report', { resultPath: '$.report' });
-    for (const state of [plan, snapshot, rematch, profilePlan, recompute, report]) {
+    for (const state of [plan, snapshot, rematch, profilePlan, measure, quantiles, recompute, report]) {
       state.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     }
     const definition = plan
       .next(snapshot)
       .next(rematch)
       .next(profilePlan)
+      .next(measure)
+      .next(quantiles)
       .next(recompute)
       .next(report)
       .next(new sfn.Succeed(this, 'Done', { stateName: 'Done', outputPath: '$.report' }));

@@ -237,15 +237,24 @@ describe('PhoneKeyStack template', () => {
     ]);
   });
 
-  it('defines Plan → Snapshot (Map) → Rematch → ProfilePlan → Recompute (Map) → Report → Done, with retries and a catch to RecordFailure → Failed', () => {
+  it('defines Plan → Snapshot (Map) → Rematch → ProfilePlan → Measure (Map) → Quantiles → Recompute (Map) → Report → Done, with retries and a catch to RecordFailure → Failed', () => {
     const sm = res().NightlyStateMachine!.Properties!;
     expect(sm.StateMachineType).toBe('STANDARD');
     expect(sm.LoggingConfiguration.Level).toBe('ALL');
     expect(sm.TracingConfiguration).toEqual({ Enabled: true });
     const asl = JSON.parse(flatten(sm.DefinitionString));
     expect(asl.StartAt).toBe('Plan');
-    const { Plan, Snapshot, Rematch, ProfilePlan, Recompute, Report, Done, RecordFailure, Failed } = asl.States;
-    expect([Plan.Next, Snapshot.Next, Rematch.Next, ProfilePlan.Next, Recompute.Next, Report.Next]).toEqual(['Snapshot', 'Rematch', 'ProfilePlan', 'Recompute', 'Report', 'Done']);
+    const { Plan, Snapshot, Rematch, ProfilePlan, Measure, Quantiles, Recompute, Report, Done, RecordFailure, Failed } = asl.States;
+    expect([Plan.Next, Snapshot.Next, Rematch.Next, ProfilePlan.Next, Measure.Next, Quantiles.Next, Recompute.Next, Report.Next]).toEqual([
+      'Snapshot',
+      'Rematch',
+      'ProfilePlan',
+      'Measure',
+      'Quantiles',
+      'Recompute',
+      'Report',
+      'Done',
+    ]);
     expect(Done.Type).toBe('Succeed');
     expect(RecordFailure.Next).toBe('Failed');
     expect(Failed.Type).toBe('Fail');
@@ -255,11 +264,15 @@ describe('PhoneKeyStack template', () => {
     expect(Recompute).toMatchObject({ Type: 'Map', ItemsPath: '$.profilePlan.chunks', MaxConcurrency: 8 });
     const SnapshotSegment = Snapshot.ItemProcessor.States.SnapshotSegment;
     const RecomputeChunk = Recompute.ItemProcessor.States.RecomputeChunk;
+    expect(Measure).toMatchObject({ Type: 'Map', ItemsPath: '$.profilePlan.measureChunks', MaxConcurrency: 8 });
+    const MeasureChunk = Measure.ItemProcessor.States.MeasureChunk;
     for (const [state, step] of [
       [Plan, 'plan'],
       [SnapshotSegment, 'snapshot'],
       [Rematch, 'rematch'],
       [ProfilePlan, 'profile-plan'],
+      [MeasureChunk, 'measure'],
+      [Quantiles, 'quantiles'],
       [RecomputeChunk, 'recompute'],
       [Report, 'report'],
       [RecordFailure, 'failed'],
@@ -271,7 +284,7 @@ describe('PhoneKeyStack template', () => {
       expect(state.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 2, BackoffRate: 2 }));
     }
     expect(RecordFailure.Parameters['error.$']).toBe('$.error');
-    for (const state of [Plan, Snapshot, Rematch, ProfilePlan, Recompute, Report]) {
+    for (const state of [Plan, Snapshot, Rematch, ProfilePlan, Measure, Quantiles, Recompute, Report]) {
       expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
     }
   });

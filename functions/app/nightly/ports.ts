@@ -17,8 +17,8 @@ export interface NightlyTable {
   approximateItemCount(): Promise<number>;
   /** One segment of a parallel scan, page by page, as snapshot items (other items skipped). */
   scanSegment(segment: number, totalSegments: number): AsyncIterable<SnapshotItem>;
-  /** Every profile id, from the profiles index (ids only). */
-  profileIds(): AsyncIterable<string>;
+  /** Every profile id, from the profiles index, and whether it was ever computed (has metrics). */
+  profileIds(): AsyncIterable<{ profileId: string; measured: boolean }>;
   /** Every profile's tag names, for the tag distribution (streamed, one profile at a time). */
   profileTags(): AsyncIterable<string[]>;
   /** Unmerge entries in the audit log at or after `sinceIso`. */

@@ -341,50 +341,108 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface ProfilePlanOutput {
   profiles: number;
+  /** Chunks of every profile id (the recompute). */
   chunks: number[];
-  quantiles: boolean;
+  /** Chunks of the profiles never computed yet (measured before the base quantiles). */
+  measureChunks: number[];
+  unmeasured: number;
   note?: string;
   startedAt: string;
   finishedAt: string;
   skipped?: boolean;
 }
 
+/**
+ * Lists the profiles that exist after the re-match (merged ones are gone) in chunks, and apart
+ * from them those never computed (new since the last night, or the first night): those are
+ * measured first, so the base quantiles can be read from stored metrics instead of building
+ * every new profile in one function.
+ */
 export async function profilePlan(deps: NightlyDeps, p: PlanOutput): Promise<ProfilePlanOutput> {
   const done = await getJson<ProfilePlanOutput>(deps.files, 'profiles/plan.json');
   if (done) return { ...done, skipped: true };
   failIfAsked(p, 'profile-plan');
   const startedAt = new Date().toISOString();
-  // After the re-match: the profiles that exist now (merged ones are gone), in chunks.
-  let chunk: string[] = [];
-  let chunks = 0;
-  let profiles = 0;
   const writes: Promise<void>[] = [];
-  const flush = () => {
-    if (!chunk.length) return;
-    writes.push(putJson(deps.files, chunkKey(chunks++), chunk));
-    chunk = [];
+  const chunker = (prefix: string) => {
+    let chunk: string[] = [];
+    let count = 0;
+    return {
+      add(id: string) {
+        chunk.push(id);
+        if (chunk.length >= p.chunkSize) this.flush();
+      },
+      flush() {
+        if (!chunk.length) return;
+        writes.push(putJson(deps.files, `profiles/${prefix}-${count++}.json`, chunk));
+        chunk = [];
+      },
+      get count() {
+        return count;
+      },
+    };
   };
-  for await (const id of deps.table.profileIds()) {
-    chunk.push(id);
+  const all = chunker('chunk');
+  const unmeasured = chunker('measure');
+  let profiles = 0;
+  let notMeasured = 0;
+  for await (const { profileId, measured } of deps.table.profileIds()) {
+    all.add(profileId);
     profiles++;
-    if (chunk.length >= p.chunkSize) flush();
+    if (!measured) {
+      unmeasured.add(profileId);
+      notMeasured++;
+    }
     if (writes.length >= 16) await Promise.all(writes.splice(0));
   }
-  flush();
+  all.flush();
+  unmeasured.flush();
   await Promise.all(writes);
-
-  let note: string | undefined;
-  if (deps.profiles) await putJson(deps.files, 'profiles/quantiles.json', { quantiles: await deps.profiles.computeBaseQuantiles() });
-  else note = 'profiles and tags were not recomputed: the profiles module (functions/app/profiles/recompute.ts) is not available in this build';
   const out: ProfilePlanOutput = {
     profiles,
-    chunks: Array.from({ length: chunks }, (_, i) => i),
-    quantiles: Boolean(deps.profiles),
-    ...(note ? { note } : {}),
+    chunks: Array.from({ length: all.count }, (_, i) => i),
+    measureChunks: deps.profiles ? Array.from({ length: unmeasured.count }, (_, i) => i) : [],
+    unmeasured: notMeasured,
+    ...(deps.profiles ? {} : { note: 'profiles and tags were not recomputed: the profiles module (functions/app/profiles/recompute.ts) is not available in this build' }),
     startedAt,
     finishedAt: new Date().toISOString(),
   };
   await putJson(deps.files, 'profiles/plan.json', out);
+  return out;
+}
+
+/** Measures (builds and saves) the never-computed profiles of one chunk, before the quantiles. */
+export async function measureChunk(deps: NightlyDeps, item: { runId: string; chunk: number; failAt?: string | null }): Promise<ChunkOutput> {
+  const doneKey = `profiles/measure-${item.chunk}.done.json`;
+  const done = await getJson<ChunkOutput>(deps.files, doneKey);
+  if (done) return { ...done, skipped: true };
+  failIfAsked({ failAt: item.failAt ?? null }, 'measure');
+  const startedAt = new Date().toISOString();
+  const ids = await getJson<string[]>(deps.files, `profiles/measure-${item.chunk}.json`);
+  if (!ids) throw new Error(`measure chunk ${item.chunk} of run ${item.runId} is missing: run the profile plan first`);
+  if (!deps.profiles) throw new Error('the profiles module is not available in this build');
+  const result = (await deps.profiles.recomputeProfiles(ids, undefined)) as { updated?: number } | undefined;
+  const out: ChunkOutput = { chunk: item.chunk, profiles: ids.length, recomputed: typeof result?.updated === 'number' ? result.updated : ids.length, status: 'done', startedAt, finishedAt: new Date().toISOString() };
+  await putJson(deps.files, doneKey, out);
+  return out;
+}
+
+export interface QuantilesOutput {
+  computed: boolean;
+  startedAt: string;
+  finishedAt: string;
+  skipped?: boolean;
+}
+
+/** The base quantiles of the whole base (from stored metrics), for the recompute. */
+export async function quantiles(deps: NightlyDeps, p: PlanOutput): Promise<QuantilesOutput> {
+  const done = await getJson<{ quantiles: unknown } & QuantilesOutput>(deps.files, 'profiles/quantiles.json');
+  if (done) return { computed: done.computed, startedAt: done.startedAt, finishedAt: done.finishedAt, skipped: true };
+  failIfAsked(p, 'quantiles');
+  const startedAt = new Date().toISOString();
+  const q = deps.profiles ? await deps.profiles.computeBaseQuantiles() : null;
+  const out = { computed: Boolean(deps.profiles), startedAt, finishedAt: new Date().toISOString() };
+  await putJson(deps.files, 'profiles/quantiles.json', { quantiles: q, ...out });
   return out;
 }
 
@@ -445,6 +503,13 @@ export async function report(deps: NightlyDeps, p: PlanOutput): Promise<{ report
   if (!rematchOut) throw new Error(`the re-match of run ${p.runId} has not finished`);
   const profilesOut = await getJson<ProfilePlanOutput>(deps.files, 'profiles/plan.json');
   if (!profilesOut) throw new Error(`the profile plan of run ${p.runId} has not finished`);
+  const measured = await mapLimit(profilesOut.measureChunks ?? [], 16, async (n) => {
+    const c = await getJson<ChunkOutput>(deps.files, `profiles/measure-${n}.done.json`);
+    if (!c) throw new Error(`measure chunk ${n} of run ${p.runId} has not finished`);
+    return c;
+  });
+  const quantilesOut = await getJson<QuantilesOutput>(deps.files, 'profiles/quantiles.json');
+  if (!quantilesOut) throw new Error(`the base quantiles of run ${p.runId} have not been computed`);
   const chunks = await mapLimit(profilesOut.chunks, 16, async (n) => {
     const c = await getJson<ChunkOutput>(deps.files, chunkDoneKey(n));
     if (!c) throw new Error(`profile chunk ${n} of run ${p.runId} has not finished`);
@@ -473,7 +538,9 @@ export async function report(deps: NightlyDeps, p: PlanOutput): Promise<{ report
   const steps: Record<string, StepSummary> = {
     snapshot: { status: 'done', ms: span(segments) },
     rematch: { status: rematchOut.applied ? 'done' : 'partial', ms: span([rematchOut]), ...(rematchOut.note ? { note: rematchOut.note } : {}) },
-    'profile-plan': { status: profilesOut.quantiles ? 'done' : 'partial', ms: span([profilesOut]), ...(profilesOut.note ? { note: profilesOut.note } : {}) },
+    'profile-plan': { status: 'done', ms: span([profilesOut]), note: `${profilesOut.profiles} profiles in ${profilesOut.chunks.length} chunks, ${profilesOut.unmeasured} never computed` },
+    measure: { status: 'done', ms: span(measured), note: `${sum(measured, (c) => c.recomputed)} new profiles measured in ${measured.length} chunks` },
+    quantiles: { status: quantilesOut.computed ? 'done' : 'unavailable', ms: span([quantilesOut]), ...(profilesOut.note ? { note: profilesOut.note } : {}) },
     recompute: {
       status: unavailable.length ? (unavailable.length === chunks.length ? 'unavailable' : 'partial') : 'done',
       ms: span(chunks),
