@@ -59,7 +59,18 @@ const PROFILES = arg('profiles', 100_000);
 const RATE = arg('rate', 100);
 const SECONDS = arg('seconds', 20);
 /** Items per batchPut call (its 25-item requests all go at once). */
-const SLICE = 1_000;
+const SLICE = 250;
+/** batchPut, retried when the loaded local store drops a connection. */
+async function put(db: ReturnType<typeof documentClient>, table: string, items: Array<Record<string, unknown>>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await batchPut(db, table, items);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+    }
+  }
+}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'phonekey-bench-match-'));
 const t0 = Date.now();
@@ -104,12 +115,12 @@ try {
     const id = owner.get(r.phones[0]!)!;
     items.push({ pk: `REC#${key}`, sk: 'REC', gsi1pk: `PROF#${id}`, gsi1sk: `REC#${key}`, profileId: id, source: r.source, recordId: r.recordId, record: r, hash: 'bench', storedAt: now });
   }
-  for (let i = 0; i < items.length; i += SLICE) await batchPut(db, table, items.slice(i, i + SLICE));
+  for (let i = 0; i < items.length; i += SLICE) await put(db, table, items.slice(i, i + SLICE));
   // the blocking-key index as DynamoIdentityStore.indexBlockingKeys writes it, without the per-key
   // markers (only match on arrival reads those; the API queries the keys directly)
   const index = stored.flatMap((r) => blockingKeys(r, defaultMatchRules).map((k) => ({ pk: blockKeyPk(hashBlockingKey(k)), sk: recordKey(r) })));
   const indexItems = index.length;
-  for (let i = 0; i < index.length; i += SLICE) await batchPut(db, table, index.slice(i, i + SLICE));
+  for (let i = 0; i < index.length; i += SLICE) await put(db, table, index.slice(i, i + SLICE));
   const loadS = (Date.now() - t) / 1000;
   console.log(
     `stored ${byPrimary.size.toLocaleString()} profiles, ${stored.length.toLocaleString()} records, ${owner.size.toLocaleString()} aliases, ${indexItems.toLocaleString()} index entries in ${loadS.toFixed(0)} s`,
