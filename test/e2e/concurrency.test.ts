@@ -129,7 +129,8 @@ describe('two imports and a webhook stream on the same customers at once', () =>
       const expected = [`crm:crm-${i}`, `pos:pos-${i}`, ...eventsOf(i).map((e) => `app:${e.id}`)];
       lost += expected.filter((m) => !members.includes(m)).length;
       doubled += members.length - new Set(members).size + Math.max(0, (profile.counters?.product_view ?? 0) - VIEWS) + Math.max(0, (profile.counters?.purchase ?? 0) - PURCHASES);
-      const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+      const canon = (v: unknown) => JSON.stringify(v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v).sort() : v);
+      const same = (x: unknown, y: unknown) => canon(x) === canon(y);
       if (!same(members.sort(), expected.sort())) issues.push(`customer ${i}: members ${members.join(' ')}`);
       if (!same([...(profile.phones ?? [])].sort(), [e164(a), e164(b)].sort())) issues.push(`customer ${i}: phones ${JSON.stringify(profile.phones)}`);
       if (profile.phone !== e164(a)) issues.push(`customer ${i}: primary ${profile.phone}`);
