@@ -11,8 +11,12 @@ import { importFile } from '../functions/app/import-file.ts';
 import { DynamoProfileStore, documentClient } from '../functions/adapters/dynamo-profile-store.ts';
 import { S3Files } from '../functions/adapters/s3-files.ts';
 import { parseIncomingKey } from '../functions/core/incoming-key.ts';
+import { configurePhoneCache } from '../functions/core/clean/phone.ts';
 
 const [table, bucket, key, importId] = process.argv.slice(2);
+// A file of distinct customers seldom repeats a number, so the cleaner's phone memo (100,000
+// entries by default, ~45 MB when full) would mostly hold memory: an import keeps 20,000.
+configurePhoneCache({ maxEntries: 20_000 });
 const store = new DynamoProfileStore(documentClient(), table!);
 const files = new S3Files();
 let peakRss = process.memoryUsage().rss;

@@ -14,8 +14,12 @@ import type { ImportJob } from '../app/import-file.ts';
 import { finishFanout, importChunk, splitImport, type ChunkRef } from '../app/import-fanout.ts';
 import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-store.ts';
 import { S3Files } from '../adapters/s3-files.ts';
+import { configurePhoneCache } from '../core/clean/phone.ts';
 
 const logger = createLogger();
+// A file of distinct customers seldom repeats a number, so the cleaner's phone memo (100,000
+// entries by default, ~45 MB when full) would mostly hold memory: an import keeps 20,000.
+configurePhoneCache({ maxEntries: 20_000 });
 const store = new DynamoProfileStore(documentClient(), process.env.TABLE_NAME!);
 const files = new S3Files();
 const RAW = () => process.env.RAW_BUCKET!;

@@ -15,8 +15,12 @@ import { S3Files } from '../adapters/s3-files.ts';
 import { DynamoIdentityStore } from '../adapters/dynamo-identity-store.ts';
 import { matchOnArrival } from '../app/identity/match-on-arrival.ts';
 import { importIdFor, parseIncomingKey } from '../core/incoming-key.ts';
+import { configurePhoneCache } from '../core/clean/phone.ts';
 
 const logger = createLogger();
+// A file of distinct customers seldom repeats a number, so the cleaner's phone memo (100,000
+// entries by default, ~45 MB when full) would mostly hold memory: an import keeps 20,000.
+configurePhoneCache({ maxEntries: 20_000 });
 const store = new DynamoProfileStore(documentClient(), process.env.TABLE_NAME!);
 const files = new S3Files();
 const identity = new DynamoIdentityStore(documentClient(), process.env.TABLE_NAME!);
