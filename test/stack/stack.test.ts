@@ -377,10 +377,12 @@ describe('PhoneKeyStack template', () => {
     );
   });
 
-  it('has the seven outputs', () => {
+  it('has the eight outputs', () => {
     expect(Object.keys(synthesizedOrThrow().json.Outputs).sort()).toEqual(
-      ['ApiTokenSecretArn', 'ApiUrl', 'RawBucketName', 'ReportsBucketName', 'StateMachineArn', 'TableName', 'WebhookSecretsArn'].sort(),
+      ['ApiTokenSecretArn', 'ApiUrl', 'ImportDeadLetterQueueUrl', 'RawBucketName', 'ReportsBucketName', 'StateMachineArn', 'TableName', 'WebhookSecretsArn'].sort(),
     );
+    // `phonekey retry --target aws` reads the failed imports from here.
+    expect(synthesizedOrThrow().json.Outputs.ImportDeadLetterQueueUrl).toEqual({ Value: ref('ImportDeadLetterQueue') });
     expect(synthesizedOrThrow().json.Outputs.WebhookSecretsArn).toEqual({ Value: ref('WebhookSecrets') });
     expect(synthesizedOrThrow().json.Outputs.TableName).toEqual({ Value: ref('Table') });
     expect(synthesizedOrThrow().json.Outputs.StateMachineArn).toEqual({ Value: ref('NightlyStateMachine') });
