@@ -213,7 +213,7 @@ async function retryImport(target: Target, dataDir: string, entry: DeadImport, t
     return fail(`the object s3://${entry.bucket}/${entry.key} cannot be read any more: ${(error as Error).name}`);
   }
   const metadata = head.Metadata ?? {};
-  const importId = importIdFor(entry.bucket, entry.key, { etag: (head.ETag ?? '').replace(/"/g, ''), versionId: head.VersionId, metadata });
+  const importId = importIdFor(entry.bucket, entry.key, { etag: (head.ETag ?? '').replace(/"/g, ''), versionId: head.VersionId, lastModified: head.LastModified?.toISOString(), metadata });
   const before = await store.getImport(importId);
   if (before?.status !== 'done') {
     const started = new Date().toISOString();
