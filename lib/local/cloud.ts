@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Server } from 'node:http';
-import { createApp } from '../stack/app.ts';
+import { createApp, STACK_NAME } from '../stack/app.ts';
 import { resolve, resolvedOutputs, resourcesOfType, logicalIdFor, type Template } from './template.ts';
 import { startStorage, createResources, LOCAL_CREDENTIALS, type S3EventRecord } from './storage.ts';
 import { functionSpecs, LocalFunctions } from './functions.ts';
@@ -90,6 +90,11 @@ export function synthesize(outdir: string): { template: Template; cdkOutDir: str
   return { template: assembly.getStackArtifact(stack.artifactId).template as Template, cdkOutDir: assembly.directory };
 }
 
+/** A cloud assembly synthesized earlier by `synthesize` (read-only: several clouds may share it). */
+export function readAssembly(cdkOutDir: string): { template: Template; cdkOutDir: string } {
+  return { template: JSON.parse(readFileSync(join(cdkOutDir, `${STACK_NAME}.template.json`), 'utf8')) as Template, cdkOutDir };
+}
+
 function retryAttempts(template: Template, functionLogicalId: string): number {
   for (const [, config] of resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig')) {
     const p = resolve(template, config.Properties ?? {});
@@ -105,13 +110,18 @@ export async function startLocalCloud(opts: {
   log?: (message: string) => void;
   /** Seconds between retries of a failed asynchronous invocation (AWS waits minutes). */
   retryDelaySeconds?: number;
+  /**
+   * Run this already synthesized assembly instead of synthesizing the app again (test suites
+   * synthesize once and share it; `up` and the CLI always synthesize, so they run the code as it is).
+   */
+  assemblyDir?: string;
 }): Promise<LocalCloud> {
   const dataDir = resolvePath(opts.dataDir);
   const ports = { ...DEFAULT_PORTS, ...opts.ports };
   const log = opts.log ?? (() => {});
   mkdirSync(dataDir, { recursive: true });
 
-  const { template, cdkOutDir } = synthesize(join(dataDir, 'cdk.out'));
+  const { template, cdkOutDir } = opts.assemblyDir ? readAssembly(opts.assemblyDir) : synthesize(join(dataDir, 'cdk.out'));
   const storage = await startStorage(dataDir, ports);
   await createResources(template, storage);
 

@@ -3,7 +3,7 @@
  * notification-driven function of the synthesized template, and the CLI's export lists the
  * phone-keyed profiles; the CLI refuses bad input without touching what is stored.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -125,7 +125,7 @@ describe('the CLI on bad input', () => {
 describe('the rest of the template runs locally', () => {
   it('runs bundles that carry Google\'s geocoding and carrier tables beside them', async () => {
     const { readdirSync, existsSync } = await import('node:fs');
-    const cdkOut = join(dataDir, 'cdk.out');
+    const cdkOut = inject('assemblyDir');
     const bundles = readdirSync(cdkOut).filter((d) => d.startsWith('asset.') && existsSync(join(cdkOut, d, 'index.js')));
     expect(bundles.length).toBeGreaterThanOrEqual(4);
     for (const b of bundles) expect(existsSync(join(cdkOut, b, 'phone-data', 'geocodes', 'zh', '86.bson')), b).toBe(true);

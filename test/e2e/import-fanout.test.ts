@@ -64,7 +64,7 @@ beforeAll(async () => {
   process.env.PHONEKEY_IMPORT_FANOUT_BYTES = '2000';
   process.env.PHONEKEY_IMPORT_CHUNK_ROWS = String(CHUNK_ROWS);
   try {
-    ({ cloud, dataDir, cleanup } = await startTestCloud());
+    ({ cloud, dataDir, cleanup } = await startTestCloud({ synthesize: true }));
   } finally {
     delete process.env.PHONEKEY_IMPORT_FANOUT_BYTES;
     delete process.env.PHONEKEY_IMPORT_CHUNK_ROWS;

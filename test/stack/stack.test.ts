@@ -290,7 +290,7 @@ describe('PhoneKeyStack template', () => {
   });
 
   it('builds every function as nodejs22.x on arm64 with a KMS-encrypted log group', () => {
-    const ids = ['ImportFunction', 'ApiFunction', 'WebhookFunction', 'AuthorizerFunction', 'NightlyFunction'];
+    const ids = ['ImportFunction', 'ImportFanoutFunction', 'ApiFunction', 'WebhookFunction', 'AuthorizerFunction', 'NightlyFunction'];
     for (const id of ids) {
       const fn = res()[id]!;
       expect(fn.Type).toBe('AWS::Lambda::Function');
@@ -318,6 +318,16 @@ describe('PhoneKeyStack template', () => {
       TABLE_NAME: ref('Table'),
       RAW_BUCKET: ref('RawBucket'),
       REPORTS_BUCKET: ref('ReportsBucket'),
+      // files above this size go to the fan-out state machine
+      IMPORT_FANOUT_ARN: ref('ImportFanoutStateMachine'),
+      IMPORT_FANOUT_BYTES: String(256 * 1024 * 1024),
+    });
+    expect(env('ImportFanoutFunction')).toEqual({
+      ...base,
+      TABLE_NAME: ref('Table'),
+      RAW_BUCKET: ref('RawBucket'),
+      REPORTS_BUCKET: ref('ReportsBucket'),
+      IMPORT_CHUNK_ROWS: '200000',
     });
     expect(env('ApiFunction')).toEqual({ ...base, TABLE_NAME: ref('Table') });
     expect(env('WebhookFunction')).toEqual({ ...base, TABLE_NAME: ref('Table'), WEBHOOK_SECRETS_ARN: ref('WebhookSecrets') });

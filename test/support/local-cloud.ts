@@ -4,14 +4,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { startLocalCloud, type LocalCloud } from '../../lib/local/cloud.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(REPO_ROOT, 'bin', 'phonekey.mjs');
 
-export async function startTestCloud(): Promise<{ cloud: LocalCloud; dataDir: string; cleanup: () => Promise<void> }> {
+/**
+ * `synthesize: true` builds the app afresh for this cloud (for a test that changes synth-time
+ * settings such as PHONEKEY_IMPORT_FANOUT_BYTES); otherwise the run's shared assembly is used.
+ */
+export async function startTestCloud(opts: { synthesize?: boolean } = {}): Promise<{ cloud: LocalCloud; dataDir: string; cleanup: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'phonekey-test-'));
-  const cloud = await startLocalCloud({ dataDir, ports: { api: 0, s3: 0, dynamodb: 0, control: 0 }, schedules: false, retryDelaySeconds: 0.1 });
+  const cloud = await startLocalCloud({
+    dataDir,
+    ports: { api: 0, s3: 0, dynamodb: 0, control: 0 },
+    schedules: false,
+    retryDelaySeconds: 0.1,
+    // Synthesized once per run by test/support/global-setup.ts.
+    assemblyDir: opts.synthesize ? undefined : inject('assemblyDir'),
+  });
   return {
     cloud,
     dataDir,

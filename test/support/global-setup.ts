@@ -1,0 +1,21 @@
+/**
+ * Synthesizes the CDK app once for the whole run (bundling every function takes 10–60 s), so each
+ * test file's local cloud starts from the same assembly, read-only, instead of synthesizing again.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { synthesize } from '../../lib/local/cloud.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    assemblyDir: string;
+  }
+}
+
+export default function setup(project: TestProject): () => void {
+  const dir = mkdtempSync(join(tmpdir(), 'phonekey-assembly-'));
+  project.provide('assemblyDir', synthesize(join(dir, 'cdk.out')).cdkOutDir);
+  return () => rmSync(dir, { recursive: true, force: true });
+}
