@@ -1,5 +1,5 @@
 /** Batch reads and writes with DynamoDB's size limits and unprocessed-item retries handled. */
-import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 
 type Key = Record<string, string>;
 type Item = Record<string, unknown>;
@@ -51,17 +51,18 @@ export async function batchPut(db: DynamoDBDocumentClient, table: string, items:
   );
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight; results keep the input order. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i]);
-      }
-    }),
-  );
-  return results;
+export { mapLimit } from '../core/map-limit.ts';
+
+/** Every item a query matches, page after page. */
+export async function* queryAll(
+  db: DynamoDBDocumentClient,
+  table: string,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+): AsyncIterable<Record<string, any>> {
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(new QueryCommand({ ...input, TableName: table, ExclusiveStartKey }));
+    yield* out.Items ?? [];
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
 }

@@ -21,7 +21,7 @@ import type {
   UnmergeResult,
 } from '../ports/identity-store.ts';
 import { appendAudit } from './dynamo-audit.ts';
-import { batchGet, batchPut, mapLimit } from './dynamo-batch.ts';
+import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
 import {
   blockKeyPk,
   isConditionFailure,
@@ -494,13 +494,8 @@ export class DynamoIdentityStore implements IdentityStore {
     return toReview(out.Attributes!);
   }
 
-  private async *queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey }));
-      yield* out.Items ?? [];
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+  private queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
+    return queryAll(this.db, this.table, input);
   }
 }
 

@@ -13,7 +13,7 @@ import { profileIdFor } from '../core/identity-keys.ts';
 import { suppressionHash } from '../core/privacy/suppression.ts';
 import type { AuditRecord, Footprint, FootprintKind, PrivacyStore, StoredKey } from '../ports/privacy-store.ts';
 import { appendAudit, auditPk, type AuditAction } from './dynamo-audit.ts';
-import { batchGet, batchPut, mapLimit } from './dynamo-batch.ts';
+import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
 import { isConditionFailure, phonePk, PRIVACY_SALT_PK, profilePk, suppressPk } from './dynamo-keys.ts';
 
 /** Sort key of the blocking-key index's marker item (dynamo-identity-store.ts). */
@@ -194,13 +194,8 @@ export class DynamoPrivacyStore implements PrivacyStore {
     return (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }))).Item;
   }
 
-  private async *queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey }));
-      yield* out.Items ?? [];
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+  private queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
+    return queryAll(this.db, this.table, input);
   }
 
   /** Identity-resolution items only (filtered server-side), with just the attributes erasure reads. */

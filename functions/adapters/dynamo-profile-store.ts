@@ -4,13 +4,12 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
-import { batchGet, batchPut, mapLimit } from './dynamo-batch.ts';
+import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
 import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, sourcePk, suppressPk } from './dynamo-keys.ts';
 import { suppressionHash } from '../core/privacy/suppression.ts';
@@ -503,14 +502,8 @@ export class DynamoProfileStore implements ProfileStore {
     }
   }
 
-  /** Every item a query matches, page after page. */
-  private async *queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey }));
-      yield* out.Items ?? [];
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+  private queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
+    return queryAll(this.db, this.table, input);
   }
 }
 

@@ -7,11 +7,12 @@
  *   listProfileItems()           Query the `profiles` index shard by shard
  *   getQuantiles / putQuantiles  item STATS#quantiles / STATS
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { BaseQuantiles, BuiltProfile, EventMember, ProfileMetrics, RecordMember } from '../core/profile/index.ts';
 import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../app/profiles/view-store.ts';
 import type { Member } from '../ports/profile-store.ts';
 import { isConditionFailure, phonePk, profilePk, rulesPk } from './dynamo-keys.ts';
+import { queryAll } from './dynamo-batch.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
 /** Base quantiles and other whole-base figures (one item each). */
@@ -104,12 +105,7 @@ export class DynamoProfileViews implements ProfileViewStore {
     return out.Item?.doc;
   }
 
-  private async *queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey }));
-      yield* out.Items ?? [];
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+  private queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
+    return queryAll(this.db, this.table, input);
   }
 }

@@ -9,6 +9,7 @@ import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryComma
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { NightlyTable, RunFiles, SnapshotItem } from '../app/nightly/ports.ts';
 import { auditPk } from './dynamo-audit.ts';
+import { queryAll } from './dynamo-batch.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
 
@@ -105,13 +106,8 @@ export class DynamoNightlyTable implements NightlyTable {
     return count;
   }
 
-  private async *queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey }));
-      yield* out.Items ?? [];
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+  private queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, any>> {
+    return queryAll(this.db, this.table, input);
   }
 }
 

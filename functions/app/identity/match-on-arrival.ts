@@ -22,6 +22,7 @@ import { blockingKeys, recordKey, resolve, scorePair, type MatchRules } from '..
 import type { IdentityStore, MemberRecord } from '../../ports/identity-store.ts';
 import type { WriteOutcome } from '../../ports/profile-store.ts';
 import { applyResolution, type ApplySummary } from './apply-resolution.ts';
+import { mapLimit } from '../../core/map-limit.ts';
 
 /** Members read per blocking key at most; a bigger block is skipped. */
 export const BLOCK_LIMIT = 50;
@@ -33,20 +34,6 @@ export interface ArrivalSummary extends Partial<ApplySummary> {
   blocksRead: number;
   candidates: number;
   profilesCompared: number;
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 export async function matchOnArrival(

@@ -18,6 +18,7 @@ import type { CleanRecord } from '../../core/model.ts';
 import type { ImportCounts } from '../../ports/profile-store.ts';
 import { profileChanges } from './changes.ts';
 import type { NightlyTable, RunFiles, SnapshotItem } from './ports.ts';
+import { mapLimit } from '../../core/map-limit.ts';
 
 /** What applying a re-match did (from the identity use case). */
 export interface ApplySummary {
@@ -116,20 +117,6 @@ const putJson = (files: RunFiles, key: string, value: unknown) => files.put(key,
 
 function failIfAsked(plan: Pick<PlanOutput, 'failAt'> | undefined, step: string): void {
   if (plan?.failAt === step) throw new InjectedFailure(`failing ${step} as the run input asked (failAt)`);
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 // ---- plan ----

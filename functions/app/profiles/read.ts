@@ -10,7 +10,8 @@
 import { newestMemberTime, type BuiltProfile, type ProfileMetrics, type ProfileView } from '../../core/profile/index.ts';
 import type { Member } from '../../ports/profile-store.ts';
 import { buildFromMembers } from './recompute.ts';
-import { mapLimit, type ProfileSettings } from './settings.ts';
+import type { ProfileSettings } from './settings.ts';
+import { mapLimit } from '../../core/map-limit.ts';
 import type { ProfileItem, ProfileMembers, ProfileViewStore } from './view-store.ts';
 
 export interface ProfileDocument {

@@ -16,7 +16,8 @@
  * Saving touches only `view`, `metrics`, `tags`, `summary`, `computedAt` (UpdateCommand SET).
  */
 import { buildProfile, QuantileAccumulator, type BaseQuantiles, type BuiltProfile } from '../../core/profile/index.ts';
-import { loadSettings, mapLimit, type ProfileSettings } from './settings.ts';
+import { loadSettings, type ProfileSettings } from './settings.ts';
+import { mapLimit } from '../../core/map-limit.ts';
 import type { ProfileItem, ProfileMembers, ProfileViewStore } from './view-store.ts';
 
 const CONCURRENCY = 16;
