@@ -15,7 +15,7 @@ import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts'
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import type { Profile } from '../../functions/ports/profile-store.ts';
 import { phoneOf } from '../support/files.ts';
-import { REPO_ROOT, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, REPO_ROOT, startTestCloud } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
 let cleanup: () => Promise<void>;
@@ -23,15 +23,13 @@ let store: DynamoProfileStore;
 let s3: S3Client;
 let secret: string;
 
-type Secrets = Record<string, { name: string; versions: Array<{ value: string; stages: string[] }> }>;
 
 beforeAll(async () => {
   ({ cloud, cleanup } = await startTestCloud());
   const clientConfig = { region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
   store = new DynamoProfileStore(documentClient(new DynamoDBClient({ ...clientConfig, endpoint: cloud.info.endpoints.dynamodb })), cloud.info.outputs.TableName);
   s3 = new S3Client({ ...clientConfig, endpoint: cloud.info.endpoints.s3, forcePathStyle: true });
-  const secrets = JSON.parse(readFileSync(cloud.info.secretsFile, 'utf8')) as Secrets;
-  secret = JSON.parse(Object.values(secrets).find((s) => s.name.includes('webhooksecrets'))!.versions.find((v) => v.stages.includes('AWSCURRENT'))!.value).default;
+  secret = JSON.parse(currentSecret(cloud, 'webhooksecrets')).default;
   await store.putSourceConfig('app', parseSourceConfig(readFileSync(join(REPO_ROOT, 'examples/sources/app-channel.json'), 'utf8')));
 }, 300_000);
 

@@ -5,7 +5,7 @@
  * unmerge (CLI and API) restores both profiles exactly, and re-imports do not merge them again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -14,7 +14,7 @@ import { DynamoProfileStore, documentClient } from '../../functions/adapters/dyn
 import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { runCli, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, runCli, startTestCloud } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
 let dataDir: string;
@@ -24,11 +24,6 @@ let identity: DynamoIdentityStore;
 let apiToken: string;
 let s3: S3Client;
 
-type Secrets = Record<string, { name: string; versions: Array<{ value: string; stages: string[] }> }>;
-const currentSecret = (name: string) =>
-  Object.values(JSON.parse(readFileSync(cloud.info.secretsFile, 'utf8')) as Secrets)
-    .find((s) => s.name.includes(name))!
-    .versions.find((v) => v.stages.includes('AWSCURRENT'))!.value;
 
 async function api(method: string, path: string, body?: unknown, token: string | null = apiToken) {
   const response = await fetch(`${cloud.info.endpoints.api}${path}`, {
@@ -82,7 +77,7 @@ beforeAll(async () => {
   ({ cloud, dataDir, cleanup } = await startTestCloud());
   db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
   identity = new DynamoIdentityStore(db, cloud.info.outputs.TableName);
-  apiToken = currentSecret('apitoken');
+  apiToken = currentSecret(cloud, 'apitoken');
   s3 = new S3Client({ region: 'us-east-1', endpoint: cloud.info.endpoints.s3, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, forcePathStyle: true });
   await importCsv('crm.csv', 'crm', CRM);
   await importCsv('pos.csv', 'pos', POS());

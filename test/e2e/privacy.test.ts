@@ -7,7 +7,7 @@
  * needs the API token.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -17,7 +17,7 @@ import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-st
 import { signedHeaders } from '../../functions/core/events/index.ts';
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { runCli, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, runCli, startTestCloud } from '../support/local-cloud.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 
 let cloud: LocalCloud;
@@ -43,11 +43,6 @@ const CSV = [
 const CONFIG = { fields: { phone: 'mobile', phones: 'mobile2', name: 'name', email: 'email' }, recordId: 'id', defaultCountry: 'CN' };
 const CHANNEL = { name: 'shop', kind: 'channel', defaultCountry: 'CN', fields: { phone: 'phone' }, events: { eventId: 'id', eventName: 'event', mapping: { search: { tag: 'search', attributes: { keyword: 'q' } } } } };
 
-type Secrets = Record<string, { name: string; versions: Array<{ value: string; stages: string[] }> }>;
-const currentSecret = (name: string) =>
-  Object.values(JSON.parse(readFileSync(cloud.info.secretsFile, 'utf8')) as Secrets)
-    .find((s) => s.name.includes(name))!
-    .versions.find((v) => v.stages.includes('AWSCURRENT'))!.value;
 
 async function webhook(events: unknown[]) {
   const body = JSON.stringify(events);
@@ -83,8 +78,8 @@ beforeAll(async () => {
   db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
   store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
   s3 = new S3Client({ region: 'us-east-1', endpoint: cloud.info.endpoints.s3, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-  webhookSecret = JSON.parse(currentSecret('webhooksecrets')).default;
-  apiToken = currentSecret('apitoken');
+  webhookSecret = JSON.parse(currentSecret(cloud, 'webhooksecrets')).default;
+  apiToken = currentSecret(cloud, 'apitoken');
   await store.putSourceConfig('shop', CHANNEL);
   csvFile = join(dataDir, 'customers.csv');
   configFile = join(dataDir, 'crm.json');

@@ -19,7 +19,7 @@ import { signedHeaders } from '../../functions/core/events/index.ts';
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { REPO_ROOT, runCli, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, REPO_ROOT, runCli, startTestCloud } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
 let dataDir: string;
@@ -29,11 +29,6 @@ let views: DynamoProfileViews;
 let secret: string;
 let apiToken: string;
 
-type Secrets = Record<string, { name: string; versions: Array<{ value: string; stages: string[] }> }>;
-const currentSecret = (name: string) =>
-  Object.values(JSON.parse(readFileSync(cloud.info.secretsFile, 'utf8')) as Secrets)
-    .find((s) => s.name.includes(name))!
-    .versions.find((v) => v.stages.includes('AWSCURRENT'))!.value;
 
 async function send(channel: string, events: unknown[]) {
   const body = JSON.stringify(events);
@@ -70,8 +65,8 @@ beforeAll(async () => {
   db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
   const store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
   views = new DynamoProfileViews(db, cloud.info.outputs.TableName);
-  secret = JSON.parse(currentSecret('webhooksecrets')).default;
-  apiToken = currentSecret('apitoken');
+  secret = JSON.parse(currentSecret(cloud, 'webhooksecrets')).default;
+  apiToken = currentSecret(cloud, 'apitoken');
   const app = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/sources/app-channel.json'), 'utf8'));
   await store.putSourceConfig('app', parseSourceConfig(app));
   // A second channel (the mall's mini program) reporting the same orders, and consent changes.

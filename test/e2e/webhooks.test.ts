@@ -15,7 +15,7 @@ import { signedHeaders, signatureHeader } from '../../functions/core/events/inde
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { REPO_ROOT, runCli, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, REPO_ROOT, runCli, startTestCloud } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
 let dataDir: string;
@@ -25,11 +25,6 @@ let db: ReturnType<typeof documentClient>;
 let secret: string;
 let apiToken: string;
 
-type Secrets = Record<string, { name: string; versions: Array<{ value: string; stages: string[] }> }>;
-const currentSecret = (name: string) =>
-  Object.values(JSON.parse(readFileSync(cloud.info.secretsFile, 'utf8')) as Secrets)
-    .find((s) => s.name.includes(name))!
-    .versions.find((v) => v.stages.includes('AWSCURRENT'))!.value;
 
 const url = (channel: string) => `${cloud.info.endpoints.api}/webhooks/${channel}`;
 
@@ -60,8 +55,8 @@ beforeAll(async () => {
   ({ cloud, dataDir, cleanup } = await startTestCloud());
   db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
   store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
-  secret = JSON.parse(currentSecret('webhooksecrets')).default;
-  apiToken = currentSecret('apitoken');
+  secret = JSON.parse(currentSecret(cloud, 'webhooksecrets')).default;
+  apiToken = currentSecret(cloud, 'apitoken');
   // What `phonekey source put examples/sources/app-channel.json` does (the CLI costs seconds per run).
   await store.putSourceConfig('app', parseSourceConfig(readFileSync(join(REPO_ROOT, 'examples/sources/app-channel.json'), 'utf8')));
   await store.putSourceConfig('pos', { name: 'pos', kind: 'file', fields: { phone: 'mobile' } });

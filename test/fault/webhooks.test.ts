@@ -14,21 +14,19 @@ import { signedHeaders } from '../../functions/core/events/index.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { e164Of, phoneOf } from '../support/files.ts';
-import { REPO_ROOT, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, REPO_ROOT, startTestCloud } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
 let cleanup: () => Promise<void>;
 let store: DynamoProfileStore;
 let secret: string;
 
-type Secrets = Record<string, { name: string; versions: Array<{ value: string; stages: string[] }> }>;
 
 beforeAll(async () => {
   ({ cloud, cleanup } = await startTestCloud());
   const db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
   store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
-  const secrets = JSON.parse(readFileSync(cloud.info.secretsFile, 'utf8')) as Secrets;
-  secret = JSON.parse(Object.values(secrets).find((s) => s.name.includes('webhooksecrets'))!.versions.find((v) => v.stages.includes('AWSCURRENT'))!.value).default;
+  secret = JSON.parse(currentSecret(cloud, 'webhooksecrets')).default;
   await store.putSourceConfig('app', parseSourceConfig(readFileSync(join(REPO_ROOT, 'examples/sources/app-channel.json'), 'utf8')));
 }, 300_000);
 

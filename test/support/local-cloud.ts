@@ -1,5 +1,5 @@
 /** Starts a local cloud for a test file on free ports in a fresh data folder, and runs the CLI against it. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -52,4 +52,14 @@ export function runCli(args: string[], opts: { dataDir: string; input?: string }
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(opts.input ?? '');
   });
+}
+
+type LocalSecretsFile = Record<string, { name: string; versions: Array<{ value: string; stages: string[] }> }>;
+
+/** The current value of the local cloud's secret whose name contains `name` (`apitoken`, `webhooksecrets`). */
+export function currentSecret(cloud: LocalCloud, name: string): string {
+  const secrets = JSON.parse(readFileSync(cloud.info.secretsFile, 'utf8')) as LocalSecretsFile;
+  return Object.values(secrets)
+    .find((s) => s.name.includes(name))!
+    .versions.find((v) => v.stages.includes('AWSCURRENT'))!.value;
 }
