@@ -20,7 +20,7 @@ function sampleReport(): NightlyReport {
     snapshot: { takenAt: '2026-11-23T02:00:00.000Z', segments: 4, records: 1234, events: 567, profiles: 890 },
     counts: { records: 1234, events: 567, profilesBefore: 890, profiles: 861, merges: 27, profilesMerged: 29, splits: 2, unmerges: 3, reviewsQueued: 11, reviewsPending: 14, profilesRecomputed: 861 },
     mergesApplied: true,
-    mergesByRule: { 'phone+name': 20, 'name+birthDate': 7 },
+    mergesByRule: { 'phone+name': 20, 'name+birthDate': 7, 'fuzzy:phone+name+address+city': 3 },
     mergeScores: { [scoreBucket(12)]: 7, [scoreBucket(18.5)]: 20 },
     mergeSample: [
       { profiles: ['p_aaa', 'p_bbb'], members: ['crm#1', 'pos#9'], reasons: [{ a: 'crm#1', b: 'pos#9', rule: 'name+birthDate', score: 12, fieldScores: { name: 6, birthDate: 6 } }] },
@@ -48,7 +48,8 @@ describe('the nightly report page in headless Chromium', () => {
       expect(counts).toMatch(new RegExp(`(^| )${label} ${n}( |$)`));
     }
     // Charts: inline SVG with their labels and values.
-    expect(textOf(dom, 'chart-merge-rules')).toBe('Merges by rule phone+name 20 name+birthDate 7');
+    // Long rule names are shown whole (a cut one reads as another rule).
+    expect(textOf(dom, 'chart-merge-rules')).toBe('Merges by rule phone+name 20 name+birthDate 7 fuzzy:phone+name+address+city 3');
     expect(textOf(dom, 'chart-tags')).toContain('high_spending_power 120 prefers:beauty 80 at_risk 33');
     expect(textOf(dom, 'chart-invalid-phones')).toContain('crm · phone.masked 5 crm · phone.repeated_digits 2');
     expect(textOf(dom, 'chart-missing-crm')).toContain('email 300');

@@ -14,8 +14,9 @@ export interface Bar {
  * `id` becomes the `<svg>` id (tests and people find the chart by it).
  */
 export function barChart(id: string, title: string, bars: Bar[], opts: { color?: string; width?: number } = {}): string {
-  const width = opts.width ?? 560;
-  const labelWidth = 190;
+  // The label column fits the longest label: a cut rule name (`fuzzy:phone+name+addr…`) reads as another rule.
+  const labelWidth = Math.max(190, ...bars.map((b) => textWidth(b.label) + 12));
+  const width = Math.max(opts.width ?? 560, labelWidth + 370);
   const valueWidth = 70;
   const rowHeight = 22;
   const top = 26;
@@ -26,7 +27,7 @@ export function barChart(id: string, title: string, bars: Bar[], opts: { color?:
     const y = top + i * rowHeight;
     const w = b.value > 0 ? Math.max(1, Math.round((barArea * b.value) / max)) : 0;
     return (
-      `<g class="bar"><text x="${labelWidth - 6}" y="${y + 15}" text-anchor="end">${escapeHtml(truncate(b.label, 28))}</text>` +
+      `<g class="bar"><text x="${labelWidth - 6}" y="${y + 15}" text-anchor="end">${escapeHtml(b.label)}</text>` +
       `<rect x="${labelWidth}" y="${y + 3}" width="${w}" height="${rowHeight - 6}" fill="${opts.color ?? '#2e86de'}"><title>${escapeHtml(b.label)}: ${b.value}</title></rect>` +
       `<text x="${labelWidth + w + 6}" y="${y + 15}" class="value">${b.value}</text></g>`
     );
@@ -38,7 +39,9 @@ export function barChart(id: string, title: string, bars: Bar[], opts: { color?:
   );
 }
 
-function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : text;
+/** Rough width in px at 12 px: wide (CJK) characters take a full em, others about 7 px. */
+function textWidth(text: string): number {
+  let px = 0;
+  for (const ch of text) px += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(ch) ? 12 : 7;
+  return px;
 }
