@@ -8,7 +8,7 @@
  * (as in exports: `{source, recordId}`).
  */
 import type { CleanRecord } from '../core/model.ts';
-import type { MatchRules } from '../core/match/index.ts';
+import type { MatchRules, MergeExplanation } from '../core/match/index.ts';
 
 export type PairDecision = 'noMerge' | 'approved';
 
@@ -20,14 +20,12 @@ export interface MemberRecord {
 }
 
 /** Why two profiles were merged: the pair of members that linked them and how it scored. */
-export interface MergeReason {
-  /** Member keys of the linking pair (one in each profile). */
-  a: string;
-  b: string;
-  /** Exact rule ids (`phone+email`), `fuzzy:<comparators>`, or `approved` (a person). */
-  rule: string;
-  score: number;
-  fieldScores: Record<string, number>;
+/**
+ * The matcher's explanation (member keys `a`/`b` of the linking pair, one in each profile; `rule`:
+ * exact rule ids such as `phone+email`, `fuzzy:<comparators>`, or `approved` for a person) with
+ * its readable reasons.
+ */
+export interface MergeReason extends MergeExplanation {
   reasons: string[];
   /** A review that led to this merge, if any. */
   reviewId?: string;

@@ -5,15 +5,7 @@
  */
 import { barChart } from './nightly-chart.ts';
 import { escapeHtml } from './safe-text.ts';
-
-/** One pair of records that joined, as the matcher explained it. */
-export interface MergeReason {
-  a: string;
-  b: string;
-  rule: string;
-  score: number;
-  fieldScores: Record<string, number>;
-}
+import type { MergeExplanation } from '../match/index.ts';
 
 /** Profiles that the re-match found to be one person (ids only: no phone, name or e-mail). */
 export interface NightlyMerge {
@@ -22,7 +14,7 @@ export interface NightlyMerge {
   /** Member keys `source#recordId` of the resulting cluster. */
   members: string[];
   /** The merges across profile boundaries that joined them. */
-  reasons: MergeReason[];
+  reasons: MergeExplanation[];
 }
 
 export interface SourceQuality {
