@@ -46,13 +46,18 @@ export function defaultChannelConfig(channel: string): SourceConfig {
 
 export interface ReceiveDeps {
   store: ProfileStore;
-  /** The webhook secrets' values (JSON text), current first, then the previous one if any. */
-  secretValues(): Promise<string[]>;
+  /**
+   * The webhook secrets' values (JSON text), current first, then the previous one if any; cached
+   * by the caller. `refresh`: the cached values matched no signature (the secret may have been
+   * rotated since they were read) — read them again if the cache allows.
+   */
+  secretValues(refresh?: boolean): Promise<string[]>;
   /** The registered config of a source/channel (default: `store.getSourceConfig`). */
   channelConfig?(channel: string): Promise<unknown | undefined>;
   /** Milliseconds since the epoch (default: Date.now). */
   now?(): number;
-  log?(message: string, detail?: Record<string, unknown>): void;
+  /** `debug` lines are per-request detail (a log line per delivery at INFO costs more than it tells). */
+  log?(message: string, detail?: Record<string, unknown>, level?: 'info' | 'debug'): void;
 }
 
 export type EventVerdict =
@@ -159,7 +164,14 @@ export async function receiveEvents(
     config = defaultChannelConfig(channel);
   }
 
-  const verdict = verifySignature({ secrets, timestamp: header(headers, TIMESTAMP_HEADER), signature: header(headers, SIGNATURE_HEADER), body, now });
+  const signed = { timestamp: header(headers, TIMESTAMP_HEADER), signature: header(headers, SIGNATURE_HEADER), body, now };
+  let verdict = verifySignature({ secrets, ...signed });
+  if (!verdict.ok && verdict.problem.code === 'signature.invalid') {
+    // Cached secrets may predate a rotation: a channel already signing with the new secret must
+    // not be refused until the cache expires. Verify once more against freshly read values.
+    const fresh = await deps.secretValues(true);
+    if (fresh.length !== values.length || fresh.some((v, i) => v !== values[i])) verdict = verifySignature({ secrets: channelSecrets(fresh, channel).secrets, ...signed });
+  }
   if (!verdict.ok) {
     deps.log?.('webhook signature refused', { channel, code: verdict.problem.code });
     return { status: 401, body: { error: verdict.problem.code, message: verdict.problem.message } };
@@ -235,6 +247,6 @@ export async function receiveEvents(
     if (outcome.kind === 'stored' && w.unmapped) summary.unmapped++;
   });
   for (const r of results) summary[r.status]++;
-  deps.log?.('webhook received', { channel, accepted: summary.accepted, redelivered: summary.redelivered, rejected: summary.rejected });
+  deps.log?.('webhook received', { channel, accepted: summary.accepted, redelivered: summary.redelivered, rejected: summary.rejected }, 'debug');
   return { status: summary.accepted + summary.redelivered > 0 ? 202 : 400, body: summary };
 }

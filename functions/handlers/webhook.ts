@@ -28,9 +28,9 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
   const body = event.body === undefined || event.body === null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const result = await receiveEvents(event.pathParameters?.channel ?? '', event.headers ?? {}, body, {
     store,
-    secretValues: () => secrets.values(process.env.WEBHOOK_SECRETS_ARN!),
+    secretValues: (refresh) => secrets.values(process.env.WEBHOOK_SECRETS_ARN!, { refresh }),
     channelConfig,
-    log: (message, detail) => logger.info(message, detail ?? {}),
+    log: (message, detail, level) => (level === 'debug' ? logger.debug(message, detail ?? {}) : logger.info(message, detail ?? {})),
   });
   return {
     statusCode: result.status,

@@ -56,6 +56,43 @@ describe('receiveEvents secrets', () => {
     const { d } = deps(['plain-secret']);
     expect((await call('app', 'plain-secret', d)).status).toBe(202);
   });
+
+  it('a signature matching no cached secret is checked once more against freshly read secrets (a rotation since the cache was filled)', async () => {
+    const { d, written } = deps([]);
+    let current = [JSON.stringify({ default: 'd1' })];
+    const asked: boolean[] = [];
+    // The cache of the handler: what it held before the rotation, until asked to refresh.
+    let cached = current;
+    d.secretValues = async (refresh) => {
+      asked.push(Boolean(refresh));
+      if (refresh) cached = current;
+      return cached;
+    };
+    expect((await call('app', 'd1', d)).status).toBe(202);
+    expect(asked).toEqual([false]);
+
+    current = [JSON.stringify({ default: 'd2' }), JSON.stringify({ default: 'd1' })]; // rotated: d1 stays valid as the previous
+    asked.length = 0;
+    expect((await call('app', 'd2', d, JSON.stringify({ id: 'e2', event: 'search', phone: '13800138000', q: 'a' }))).status).toBe(202);
+    expect(asked).toEqual([false, true]);
+    expect((await call('app', 'd1', d, JSON.stringify({ id: 'e3', event: 'search', phone: '13800138000', q: 'b' }))).status).toBe(202);
+
+    asked.length = 0;
+    expect((await call('app', 'never-valid', d)).status).toBe(401);
+    expect(asked).toEqual([false, true]);
+    expect(written.map((w) => w.eventId)).toEqual(['e1', 'e2', 'e3']);
+  });
+
+  it('a missing or stale signature does not cause a fresh read of the secrets', async () => {
+    const { d } = deps([JSON.stringify({ default: 'd1' })]);
+    const asked: boolean[] = [];
+    const values = d.secretValues;
+    d.secretValues = (refresh) => (asked.push(Boolean(refresh)), values(refresh));
+    expect((await receiveEvents('app', {}, body, d)).status).toBe(401);
+    const stale = signedHeaders('d1', body, Date.now() - 3600_000);
+    expect((await receiveEvents('app', stale, body, d)).status).toBe(401);
+    expect(asked).toEqual([false, false]);
+  });
 });
 
 describe('receiveEvents channels', () => {

@@ -275,3 +275,29 @@ describe('phonekey send', { timeout: 180_000 }, () => {
     expect(wrong.stderr).toContain('401');
   });
 });
+
+describe('secret rotation (the webhook function caches its secrets)', () => {
+  it('a new secret signs at once, the previous one stays valid, a made-up one is refused', async () => {
+    // Fill the warm containers' caches with the secrets as they are before the rotation.
+    const before = JSON.stringify(view('+8613300133021', 'rot-0'));
+    expect((await post('app', before)).status).toBe(202);
+    const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    const sm = new SecretsManagerClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.control, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const secrets = JSON.parse(readFileSync(cloud.info.secretsFile, 'utf8')) as Record<string, { name: string }>;
+    const name = Object.values(secrets).find((x) => x.name.includes('webhooksecrets'))!.name;
+    const rotated = 'rotated-secret-for-the-test';
+    await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: JSON.stringify({ default: rotated }) }));
+    // A container re-reads on a mismatch only if its values are older than REFRESH_MIN_MS (5 s).
+    await new Promise((r) => setTimeout(r, 5_100));
+
+    const fresh = JSON.stringify(view('+8613300133021', 'rot-1'));
+    const r1 = await post('app', fresh, signedHeaders(rotated, fresh));
+    expect(r1.status, JSON.stringify(r1.json)).toBe(202);
+    const old = JSON.stringify(view('+8613300133021', 'rot-2'));
+    expect((await post('app', old, signedHeaders(secret, old))).status).toBe(202);
+    const madeUp = JSON.stringify(view('+8613300133021', 'rot-3'));
+    expect((await post('app', madeUp, signedHeaders('made-up', madeUp))).status).toBe(401);
+    expect(await eventItem('app', 'rot-3')).toBeUndefined();
+    expect((await store.getProfile(profileIdFor('+8613300133021')))?.counters).toEqual({ product_view: 3 });
+  }, 30_000);
+});
