@@ -5,13 +5,19 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { NightlyTable, RunFiles, SnapshotItem } from '../app/nightly/ports.ts';
+import type { ConditionalViewWriter } from '../app/profiles/recompute.ts';
+import type { BuiltProfile } from '../core/profile/index.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import { auditPk } from './dynamo-audit.ts';
 import { queryAll } from './dynamo-batch.ts';
+import { isConditionFailure, profilePk } from './dynamo-keys.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
+/** What the snapshot reads of each item: keys, records, events as the profile build reads them, profiles, import states. */
+const SCAN_ATTRIBUTES = ['pk', 'sk', 'profileId', 'record', 'storedAt', 'channel', 'eventId', 'tag', 'attributes', 'occurredAt', 'receivedAt', 'phones', 'golden', 'state', 'mergedInto'];
 
 export class DynamoNightlyTable implements NightlyTable {
   constructor(
@@ -33,18 +39,10 @@ export class DynamoNightlyTable implements NightlyTable {
           Segment: segment,
           TotalSegments: totalSegments,
           ExclusiveStartKey,
-          ProjectionExpression: '#pk, #sk, #profileId, #record, #channel, #tag, #phones, #state, #mergedInto',
-          ExpressionAttributeNames: {
-            '#pk': 'pk',
-            '#sk': 'sk',
-            '#profileId': 'profileId',
-            '#record': 'record',
-            '#channel': 'channel',
-            '#tag': 'tag',
-            '#phones': 'phones',
-            '#state': 'state',
-            '#mergedInto': 'mergedInto',
-          },
+          // Strongly consistent: a member written before the run was planned is in the snapshot.
+          ConsistentRead: true,
+          ProjectionExpression: SCAN_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(SCAN_ATTRIBUTES.map((name, i) => [`#a${i}`, name])),
         }),
       );
       for (const item of out.Items ?? []) {
@@ -55,16 +53,16 @@ export class DynamoNightlyTable implements NightlyTable {
     } while (ExclusiveStartKey);
   }
 
-  async *profileIds(): AsyncIterable<{ profileId: string; measured: boolean }> {
+  async *profileIds(): AsyncIterable<{ profileId: string; measured: boolean; updatedAt: string | null }> {
     for (const shard of SHARDS) {
       for await (const item of this.queryAll({
         IndexName: 'profiles',
         KeyConditionExpression: 'pshard = :s',
         ExpressionAttributeValues: { ':s': shard },
         // `computedAt` is saved with `metrics` by the profiles module.
-        ProjectionExpression: 'profileId, computedAt',
+        ProjectionExpression: 'profileId, computedAt, updatedAt',
       })) {
-        yield { profileId: item.profileId as string, measured: Boolean(item.computedAt) };
+        yield { profileId: item.profileId as string, measured: Boolean(item.computedAt), updatedAt: (item.updatedAt as string | undefined) ?? null };
       }
     }
   }
@@ -111,6 +109,43 @@ export class DynamoNightlyTable implements NightlyTable {
   }
 }
 
+/** Conditional view saves in flight at once (one UpdateItem each). */
+const VIEW_WRITES_IN_FLIGHT = 16;
+
+/**
+ * Saves views the nightly run built from its snapshot. One conditional UpdateItem per profile, many
+ * in flight: BatchWriteItem cannot carry a condition and only puts whole items, which would drop
+ * what other writers put on the same item meanwhile (`counters`, `lastSeenAt`, `phones`, `golden`).
+ * The condition (`updatedAt` as the plan saw it, not merged) is the guard against stale figures.
+ */
+export class DynamoViewWriter implements ConditionalViewWriter {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  saveViewsIfUnchanged(views: Array<{ profileId: string; built: BuiltProfile; updatedAt: string | null }>): Promise<boolean[]> {
+    return mapLimit(views, VIEW_WRITES_IN_FLIGHT, async ({ profileId, built, updatedAt }) => {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: profilePk(profileId), sk: 'PROFILE' },
+            UpdateExpression: 'SET #v = :v, #m = :m, #t = :t, #s = :s, #c = :c',
+            ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#g) AND ${updatedAt === null ? 'attribute_not_exists(#u)' : '#u = :u'}`,
+            ExpressionAttributeNames: { '#v': 'view', '#m': 'metrics', '#t': 'tags', '#s': 'summary', '#c': 'computedAt', '#g': 'mergedInto', '#u': 'updatedAt' },
+            ExpressionAttributeValues: { ':v': built.view, ':m': built.metrics, ':t': built.tags, ':s': built.summary, ':c': built.computedAt, ...(updatedAt === null ? {} : { ':u': updatedAt }) },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    });
+  }
+}
+
 function nextDay(day: string): string {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + 1);
@@ -133,11 +168,17 @@ export function tagNames(tags: unknown): string[] {
 function toSnapshotItem(item: Record<string, any>): SnapshotItem | undefined {
   const pk = String(item.pk);
   if (item.sk === 'REC' && pk.startsWith('REC#') && item.record && item.profileId) {
-    return { kind: 'record', key: `${item.record.source}#${item.record.recordId}`, profileId: item.profileId, record: item.record };
+    return { kind: 'record', key: `${item.record.source}#${item.record.recordId}`, itemKey: pk, profileId: item.profileId, record: item.record, ...(item.storedAt ? { storedAt: item.storedAt } : {}) };
   }
-  if (item.sk === 'EVT' && pk.startsWith('EVT#')) return { kind: 'event', key: pk.slice(4), profileId: item.profileId, channel: item.channel, tag: item.tag, record: item.record };
+  if (item.sk === 'EVT' && pk.startsWith('EVT#')) {
+    // The event as the profile build reads it (as DynamoProfileViews.loadMembers gives it).
+    const member = { channel: item.channel, eventId: item.eventId, tag: item.tag, attributes: item.attributes ?? {}, occurredAt: item.occurredAt, receivedAt: item.receivedAt, record: item.record };
+    return { kind: 'event', key: pk.slice(4), profileId: item.profileId, channel: item.channel, tag: item.tag, record: item.record, member };
+  }
   // A profile merged into another is retired (`mergedInto`): it is no longer a profile.
-  if (item.sk === 'PROFILE' && pk.startsWith('PROF#') && !item.mergedInto) return { kind: 'profile', profileId: item.profileId ?? pk.slice(5), phones: item.phones ?? [] };
+  if (item.sk === 'PROFILE' && pk.startsWith('PROF#') && !item.mergedInto) {
+    return { kind: 'profile', profileId: item.profileId ?? pk.slice(5), phones: item.phones ?? [], ...(item.golden?.fields ? { golden: item.golden.fields } : {}) };
+  }
   if (pk.startsWith('IMPORT#') && item.state?.counts) return { kind: 'import', source: item.state.source, status: item.state.status, counts: item.state.counts };
   return undefined;
 }
@@ -176,6 +217,12 @@ export class S3RunFiles implements RunFiles {
       if (isMissing(error)) return false;
       throw error;
     }
+  }
+
+  async getRange(key: string, start: number, end: number): Promise<string> {
+    if (end <= start) return '';
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key), Range: `bytes=${start}-${end - 1}` }));
+    return await out.Body!.transformToString('utf8');
   }
 
   async *lines(key: string): AsyncIterable<string> {

@@ -9,7 +9,7 @@ import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import { documentClient } from '../adapters/dynamo-profile-store.ts';
-import { DynamoNightlyTable, S3RunFiles } from '../adapters/nightly-storage.ts';
+import { DynamoNightlyTable, DynamoViewWriter, S3RunFiles } from '../adapters/nightly-storage.ts';
 import { DynamoIdentityStore } from '../adapters/dynamo-identity-store.ts';
 import { applyResolution } from '../app/identity/apply-resolution.ts';
 import { DynamoProfileViews } from '../adapters/dynamo-profile-view.ts';
@@ -38,7 +38,7 @@ const s3 = new S3Client({});
 const table = new DynamoNightlyTable(db, process.env.TABLE_NAME!);
 const identityStore = new DynamoIdentityStore(db, process.env.TABLE_NAME!);
 
-const profiles = profilesPort(new DynamoProfileViews(db, process.env.TABLE_NAME!));
+const profiles = profilesPort(new DynamoProfileViews(db, process.env.TABLE_NAME!), new DynamoViewWriter(db, process.env.TABLE_NAME!));
 
 const identity: IdentityPort = {
   decisions: async () => {
@@ -56,7 +56,7 @@ export interface StepEvent {
   step: NightlyStep;
   /** The execution's name: the run id unless the input names one (a resumed run). */
   execution?: string;
-  input: RunInput & { segment?: number; totalSegments?: number; chunk?: number; runId?: string };
+  input: RunInput & { segment?: number; totalSegments?: number; buckets?: number; chunk?: number; runId?: string };
   error?: { Error?: string; Cause?: string };
 }
 
@@ -83,9 +83,9 @@ export async function runStep(event: StepEvent): Promise<unknown> {
       return plan(deps(runId), event.execution ?? runId, event.input);
     }
     case 'snapshot': {
-      const { runId, segment, totalSegments, failAt } = event.input;
+      const { runId, segment, totalSegments, buckets, failAt } = event.input;
       if (!runId || segment === undefined || !totalSegments) throw new Error('snapshot needs runId, segment and totalSegments');
-      const out = await snapshotSegment(deps(runId), { runId, segment, totalSegments, failAt: failAt ?? null });
+      const out = await snapshotSegment(deps(runId), { runId, segment, totalSegments, buckets: Number(buckets) || 0, failAt: failAt ?? null });
       return { segment: out.segment, records: out.records, profiles: out.profiles, skipped: Boolean(out.skipped) };
     }
     case 'rematch': {

@@ -71,50 +71,49 @@ export class NightlyWorkflow extends Construct {
     });
     const recordFailure = step('RecordFailure', 'failed', { resultPath: '$.failure', extra: { error: sfn.JsonPath.objectAt('$.error') } }).next(failed);
 
+    /**
+     * A Map state: one iteration per element of `itemsPath`, each running the nightly function's
+     * `stepName` on `{ runId, <itemName>: element, failAt, ...extra }`, at most
+     * NIGHTLY_MAP_CONCURRENCY at once; results are discarded (the steps keep theirs in S3).
+     */
+    const fanOut = (stateId: string, taskId: string, stepName: string, opts: { comment: string; itemsPath: string; itemName: string; extra?: Record<string, string> }) => {
+      const map = new sfn.Map(this, stateId, {
+        stateName: stateId,
+        comment: opts.comment,
+        itemsPath: opts.itemsPath,
+        itemSelector: {
+          runId: sfn.JsonPath.stringAt('$.plan.runId'),
+          [opts.itemName]: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+          ...Object.fromEntries(Object.entries(opts.extra ?? {}).map(([k, path]) => [k, sfn.JsonPath.stringAt(path)])),
+          failAt: sfn.JsonPath.stringAt('$.plan.failAt'),
+        },
+        maxConcurrency: NIGHTLY_MAP_CONCURRENCY,
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+      map.itemProcessor(step(taskId, stepName, { resultPath: '$' }));
+      return map;
+    };
+
     const plan = step('Plan', 'plan', { resultPath: '$.plan' });
-    const snapshot = new sfn.Map(this, 'Snapshot', {
-      stateName: 'Snapshot',
-      comment: 'Parallel scan: each segment of the table is written as NDJSON under nightly/<runId>/snapshot/',
+    const snapshot = fanOut('Snapshot', 'SnapshotSegment', 'snapshot', {
+      comment: 'Parallel scan: each segment of the table is written as NDJSON under nightly/<runId>/snapshot/, its members grouped by profile chunk',
       itemsPath: '$.plan.segments',
-      itemSelector: {
-        runId: sfn.JsonPath.stringAt('$.plan.runId'),
-        segment: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-        totalSegments: sfn.JsonPath.stringAt('$.plan.totalSegments'),
-        failAt: sfn.JsonPath.stringAt('$.plan.failAt'),
-      },
-      maxConcurrency: NIGHTLY_MAP_CONCURRENCY,
-      resultPath: sfn.JsonPath.DISCARD,
+      itemName: 'segment',
+      extra: { totalSegments: '$.plan.totalSegments', buckets: '$.plan.buckets' },
     });
-    snapshot.itemProcessor(step('SnapshotSegment', 'snapshot', { resultPath: '$' }));
     const rematch = step('Rematch', 'rematch', { resultPath: '$.rematch' });
     const profilePlan = step('ProfilePlan', 'profile-plan', { resultPath: '$.profilePlan' });
-    const measure = new sfn.Map(this, 'Measure', {
-      stateName: 'Measure',
-      comment: 'Profiles never computed yet (new since the last night) are built once, so the base quantiles read stored metrics',
+    const measure = fanOut('Measure', 'MeasureChunk', 'measure', {
+      comment: 'Profiles never computed yet (new since the last night) are measured from their chunk of the snapshot, so the base quantiles cover them',
       itemsPath: '$.profilePlan.measureChunks',
-      itemSelector: {
-        runId: sfn.JsonPath.stringAt('$.plan.runId'),
-        chunk: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-        failAt: sfn.JsonPath.stringAt('$.plan.failAt'),
-      },
-      maxConcurrency: NIGHTLY_MAP_CONCURRENCY,
-      resultPath: sfn.JsonPath.DISCARD,
+      itemName: 'chunk',
     });
-    measure.itemProcessor(step('MeasureChunk', 'measure', { resultPath: '$' }));
     const quantiles = step('Quantiles', 'quantiles', { resultPath: sfn.JsonPath.DISCARD });
-    const recompute = new sfn.Map(this, 'Recompute', {
-      stateName: 'Recompute',
-      comment: 'Profiles, derived fields and tags, one chunk of profile ids per iteration, with the base quantiles of ProfilePlan',
+    const recompute = fanOut('Recompute', 'RecomputeChunk', 'recompute', {
+      comment: 'Profiles, derived fields and tags, one chunk of the snapshot per iteration, with the base quantiles of Quantiles',
       itemsPath: '$.profilePlan.chunks',
-      itemSelector: {
-        runId: sfn.JsonPath.stringAt('$.plan.runId'),
-        chunk: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
-        failAt: sfn.JsonPath.stringAt('$.plan.failAt'),
-      },
-      maxConcurrency: NIGHTLY_MAP_CONCURRENCY,
-      resultPath: sfn.JsonPath.DISCARD,
+      itemName: 'chunk',
     });
-    recompute.itemProcessor(step('RecomputeChunk', 'recompute', { resultPath: '$' }));
     const report = step('Report', 'report', { resultPath: '$.report' });
     for (const state of [plan, snapshot, rematch, profilePlan, measure, quantiles, recompute, report]) {
       state.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });

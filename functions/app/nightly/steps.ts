@@ -1,7 +1,15 @@
 /**
  * The nightly reconciliation, one use case per state of the workflow (lib/stack/workflow.ts):
  *
- *   plan → snapshot segments (Map) → re-match → profile plan → recompute chunks (Map) → report
+ *   plan → snapshot segments (Map) → re-match → profile plan → measure chunks (Map) → quantiles
+ *        → recompute chunks (Map) → report
+ *
+ * Profiles are built from the snapshot, not read again from the table: the plan notes every
+ * profile's `updatedAt` and fixes the chunks (a hash of the profile id), each snapshot segment
+ * writes the members it read sorted by chunk with a byte range per chunk, and each measure or
+ * recompute iteration reads only its chunk's ranges (functions/app/nightly/chunks.ts). A view is
+ * saved only while its item's `updatedAt` is still the planned one; a profile changed since (a
+ * webhook, a merge) or touched by this run's merges is built from its members as they are now.
  *
  * Every step writes what it did under `nightly/<runId>/` in the reports bucket and, when that
  * file is already there, returns it instead of working again. So re-running a run id is safe and
@@ -15,8 +23,11 @@ import { resolve, type MatchRules, type ResolveResult } from '../../core/match/i
 import { MISSING_FIELDS, renderNightlyReport, scoreBucket, type NightlyMerge, type NightlyReport, type SourceQuality, type StepSummary } from '../../core/report/nightly-report.ts';
 import { Reservoir } from '../../core/report/nightly-sample.ts';
 import type { CleanRecord } from '../../core/model.ts';
+import type { ProfileMetrics } from '../../core/profile/index.ts';
 import type { ImportCounts } from '../../ports/profile-store.ts';
+import type { ProfileWithMembers } from '../profiles/recompute.ts';
 import { profileChanges } from './changes.ts';
+import { bucketedFile, bucketOf, chunkFiles, groupMembers, type ByteRange, type ChunkFile, type MemberLine } from './chunks.ts';
 import type { NightlyTable, RunFiles, SnapshotItem } from './ports.ts';
 import { mapLimit } from '../../core/map-limit.ts';
 
@@ -44,10 +55,16 @@ export interface IdentityPort {
   pendingReviews(): Promise<number>;
 }
 
-/** The profile use cases the recompute drives, when the profiles module provides them. */
+type Measured = { profileId: string; metrics: ProfileMetrics };
+
+/** The profile use cases the recompute drives, when the profiles module provides them (functions/app/profiles/recompute.ts). */
 export interface ProfilesPort {
-  computeBaseQuantiles(): Promise<unknown>;
-  recomputeProfiles(profileIds: string[], quantiles: unknown): Promise<{ updated?: number } | unknown>;
+  /** Base quantiles over stored metrics, and `measured` for profiles with none stored. */
+  computeBaseQuantiles(measured?: AsyncIterable<Measured>): Promise<unknown>;
+  /** Metrics of profiles built from the members given, and of `live` ids from their members now; nothing saved. */
+  measureFromMembers(profiles: Array<Omit<ProfileWithMembers, 'updatedAt'>>, live: string[]): Promise<Measured[]>;
+  /** Builds and saves views from the members given while their items are unchanged; the rest and `live` from their members now. */
+  recomputeFromMembers(profiles: ProfileWithMembers[], live: string[], quantiles: unknown): Promise<{ updated?: number; fromMembers?: number; live?: number }>;
 }
 
 export interface NightlyDeps {
@@ -64,7 +81,7 @@ export interface RunInput {
   runId?: string;
   /** Snapshot segments (default: from the table's size). */
   segments?: number;
-  /** Profile ids per recompute chunk. */
+  /** Profiles per measure / recompute chunk (on average: chunks are a hash of the profile id). */
   chunkSize?: number;
   /** Test hook: the step (`snapshot`, `rematch`, `profile-plan`, `recompute`, `report`) that fails once. */
   failAt?: string;
@@ -77,6 +94,8 @@ export interface PlanOutput {
   totalSegments: number;
   segments: number[];
   chunkSize: number;
+  /** Profile chunks, fixed before the snapshot (0 for a run planned before chunks were hashed: every profile is built live). */
+  buckets: number;
   resumed: boolean;
   failAt: string | null;
 }
@@ -105,8 +124,13 @@ export function runIdOf(executionName: string | undefined, input: RunInput): str
 
 const segmentKey = (n: number) => `snapshot/segment-${n}.ndjson`;
 const segmentDoneKey = (n: number) => `snapshot/segment-${n}.json`;
+const membersKey = (n: number) => `snapshot/members-${n}.ndjson`;
+const membersRangesKey = (n: number) => `snapshot/members-${n}.ranges.json`;
+const beforeKey = (c: number) => `snapshot/profiles-${c}.json`;
 const chunkKey = (n: number) => `profiles/chunk-${n}.json`;
 const chunkDoneKey = (n: number) => `profiles/chunk-${n}.done.json`;
+const measureDoneKey = (n: number) => `profiles/measure-${n}.done.json`;
+const measuredKey = (n: number) => `profiles/measure-${n}.metrics.ndjson`;
 
 async function getJson<T>(files: RunFiles, key: string): Promise<T | undefined> {
   const text = await files.get(key);
@@ -126,6 +150,12 @@ interface RunFile {
   startedAt: string;
   totalSegments: number;
   chunkSize: number;
+  /** Profile chunks (absent in runs planned before chunks were hashed). */
+  buckets?: number;
+  /** Profiles listed by the plan (their `updatedAt` is in snapshot/profiles-<chunk>.json). */
+  profiles?: number;
+  /** How long the plan took (listing the profiles). */
+  planMs?: number;
   executions: string[];
 }
 
@@ -143,7 +173,21 @@ export async function plan(deps: NightlyDeps, executionName: string, input: RunI
         ? Math.min(requested, 1000)
         : Math.min(1000, Math.max(4, Math.ceil((await deps.table.approximateItemCount()) / RECORDS_PER_SEGMENT)));
     const chunkSize = Number.isInteger(Number(input.chunkSize)) && Number(input.chunkSize) > 0 ? Number(input.chunkSize) : DEFAULT_CHUNK;
-    run = { runId, startedAt: now.toISOString(), totalSegments, chunkSize, executions: [executionName] };
+    // Every profile's updatedAt before the snapshot reads any member, in the chunk it will be built
+    // in: a view built from the snapshot is saved only while its item still has that value. Written
+    // before run.json, which marks the plan done (a plan re-run before that lists again).
+    const listed: Array<{ profileId: string; updatedAt: string | null }> = [];
+    for await (const { profileId, updatedAt } of deps.table.profileIds()) listed.push({ profileId, updatedAt });
+    const buckets = Math.max(1, Math.ceil(listed.length / chunkSize));
+    const before = new Map<number, Record<string, string | null>>();
+    for (const { profileId, updatedAt } of listed) {
+      const c = bucketOf(profileId, buckets);
+      let m = before.get(c);
+      if (!m) before.set(c, (m = {}));
+      m[profileId] = updatedAt;
+    }
+    await mapLimit([...before], 16, ([c, m]) => deps.files.put(beforeKey(c), JSON.stringify(m), 'application/json'));
+    run = { runId, startedAt: now.toISOString(), totalSegments, chunkSize, buckets, profiles: listed.length, planMs: Date.now() - now.getTime(), executions: [executionName] };
   }
   await putJson(deps.files, 'run.json', run);
   return {
@@ -151,6 +195,7 @@ export async function plan(deps: NightlyDeps, executionName: string, input: RunI
     totalSegments: run.totalSegments,
     segments: Array.from({ length: run.totalSegments }, (_, i) => i),
     chunkSize: run.chunkSize,
+    buckets: run.buckets ?? 0,
     resumed: Boolean(existing),
     failAt: typeof input.failAt === 'string' ? input.failAt : null,
   };
@@ -174,7 +219,7 @@ export interface SegmentStats {
   skipped?: boolean;
 }
 
-export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; segment: number; totalSegments: number; failAt?: string | null }): Promise<SegmentStats> {
+export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; segment: number; totalSegments: number; buckets?: number; failAt?: string | null }): Promise<SegmentStats> {
   const done = await getJson<SegmentStats>(deps.files, segmentDoneKey(item.segment));
   if (done) return { ...done, skipped: true };
   failIfAsked({ failAt: item.failAt ?? null }, 'snapshot');
@@ -182,9 +227,16 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
   const stats: SegmentStats = { segment: item.segment, records: 0, events: 0, eventIdentities: 0, profiles: 0, sources: {}, imports: [], startedAt, finishedAt: '' };
   const lines: string[] = [];
   const seenIdentities = new Set<string>();
+  // Members by profile chunk, for Measure and Recompute (none for a run planned without chunks).
+  const buckets = Number(item.buckets) || 0;
+  const members: Array<{ bucket: number; line: string }> = [];
+  const member = (line: MemberLine) => {
+    if (buckets > 0 && line.p) members.push({ bucket: bucketOf(line.p, buckets), line: JSON.stringify(line) });
+  };
   for await (const it of deps.table.scanSegment(item.segment, item.totalSegments)) {
     switch (it.kind) {
       case 'record': {
+        member({ p: it.profileId, k: it.itemKey, r: { record: it.record, ...(it.storedAt ? { storedAt: it.storedAt } : {}) } });
         stats.records++;
         const s = (stats.sources[it.record.source] ??= { records: 0, missing: {} });
         s.records++;
@@ -193,6 +245,7 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
         break;
       }
       case 'event': {
+        member({ p: it.profileId, e: it.member });
         stats.events++;
         // An event that carries identity beyond its phone (member id, openid, e-mail, name) takes
         // part in the re-match: webhooks are not matched on arrival, so this is where a customer
@@ -206,6 +259,7 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
         break;
       }
       case 'profile':
+        member({ p: it.profileId, profile: { phones: it.phones, ...(it.golden ? { golden: it.golden } : {}) } });
         stats.profiles++;
         lines.push(JSON.stringify({ p: it.profileId }));
         break;
@@ -215,6 +269,11 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
     }
   }
   await deps.files.put(segmentKey(item.segment), lines.length ? lines.join('\n') + '\n' : '', 'application/x-ndjson');
+  if (buckets > 0) {
+    const { body, ranges } = bucketedFile(members);
+    await deps.files.put(membersKey(item.segment), body, 'application/x-ndjson');
+    await putJson(deps.files, membersRangesKey(item.segment), ranges);
+  }
   stats.finishedAt = new Date().toISOString();
   await putJson(deps.files, segmentDoneKey(item.segment), stats);
   return stats;
@@ -340,55 +399,45 @@ export interface ProfilePlanOutput {
 }
 
 /**
- * Lists the profiles that exist after the re-match (merged ones are gone) in chunks, and apart
- * from them those never computed (new since the last night, or the first night): those are
- * measured first, so the base quantiles can be read from stored metrics instead of building
- * every new profile in one function.
+ * Lists the profiles that exist after the re-match (merged ones are gone) in their chunks (the
+ * hash the plan fixed), each with the `updatedAt` the plan saw, whether it was ever computed, and
+ * whether this run's merges touched it; and where each chunk's members are in the snapshot's
+ * members files. Never-computed profiles (new since the last night, or the first night) are
+ * measured first, so the base quantiles can be read from stored and measured metrics.
  */
 export async function profilePlan(deps: NightlyDeps, p: PlanOutput): Promise<ProfilePlanOutput> {
   const done = await getJson<ProfilePlanOutput>(deps.files, 'profiles/plan.json');
   if (done) return { ...done, skipped: true };
   failIfAsked(p, 'profile-plan');
   const startedAt = new Date().toISOString();
-  const writes: Promise<void>[] = [];
-  const chunker = (prefix: string) => {
-    let chunk: string[] = [];
-    let count = 0;
-    return {
-      add(id: string) {
-        chunk.push(id);
-        if (chunk.length >= p.chunkSize) this.flush();
-      },
-      flush() {
-        if (!chunk.length) return;
-        writes.push(putJson(deps.files, `profiles/${prefix}-${count++}.json`, chunk));
-        chunk = [];
-      },
-      get count() {
-        return count;
-      },
-    };
-  };
-  const all = chunker('chunk');
-  const unmeasured = chunker('measure');
-  let profiles = 0;
-  let notMeasured = 0;
-  for await (const { profileId, measured } of deps.table.profileIds()) {
-    all.add(profileId);
-    profiles++;
-    if (!measured) {
-      unmeasured.add(profileId);
-      notMeasured++;
-    }
-    if (writes.length >= 16) await Promise.all(writes.splice(0));
+  const listed: Array<{ profileId: string; measured: boolean }> = [];
+  for await (const { profileId, measured } of deps.table.profileIds()) listed.push({ profileId, measured });
+  // A run planned before chunks were hashed has no members files: every profile is built live.
+  const hashed = p.buckets > 0;
+  const buckets = hashed ? p.buckets : Math.max(1, Math.ceil(listed.length / p.chunkSize));
+  const before = new Map<string, string | null>();
+  const ranges: Array<{ segment: number; ranges: Record<string, ByteRange> }> = [];
+  const live = new Set<string>();
+  if (hashed) {
+    const files = await mapLimit(Array.from({ length: buckets }, (_, c) => c), 16, (c) => getJson<Record<string, string | null>>(deps.files, beforeKey(c)));
+    for (const f of files) for (const [id, u] of Object.entries(f ?? {})) before.set(id, u);
+    ranges.push(
+      ...(await mapLimit(p.segments, 16, async (segment) => {
+        const r = await getJson<Record<string, ByteRange>>(deps.files, membersRangesKey(segment));
+        if (!r) throw new Error(`snapshot segment ${segment} of run ${p.runId} has no members file: run the snapshot first`);
+        return { segment, ranges: r };
+      })),
+    );
+    // Profiles this run merged: their members moved after the snapshot.
+    for await (const line of deps.files.lines('merges.ndjson')) if (line) for (const id of (JSON.parse(line) as NightlyMerge).profiles) live.add(id);
   }
-  all.flush();
-  unmeasured.flush();
-  await Promise.all(writes);
+  const files = chunkFiles(listed, buckets, (id) => before.get(id), hashed ? live : new Set(listed.map((l) => l.profileId)), ranges);
+  await mapLimit(files, 16, (f) => putJson(deps.files, chunkKey(f.chunk), f));
+  const notMeasured = listed.filter((l) => !l.measured).length;
   const out: ProfilePlanOutput = {
-    profiles,
-    chunks: Array.from({ length: all.count }, (_, i) => i),
-    measureChunks: deps.profiles ? Array.from({ length: unmeasured.count }, (_, i) => i) : [],
+    profiles: listed.length,
+    chunks: files.map((f) => f.chunk),
+    measureChunks: deps.profiles ? files.filter((f) => f.profiles.some((x) => x.n)).map((f) => f.chunk) : [],
     unmeasured: notMeasured,
     ...(deps.profiles ? {} : { note: 'profiles and tags were not recomputed: the profiles module (functions/app/profiles/recompute.ts) is not available in this build' }),
     startedAt,
@@ -398,19 +447,60 @@ export async function profilePlan(deps: NightlyDeps, p: PlanOutput): Promise<Pro
   return out;
 }
 
-/** Measures (builds and saves) the never-computed profiles of one chunk, before the quantiles. */
+/** A chunk file; one written as a list of ids (before chunks were hashed) is built live. */
+async function readChunk(files: RunFiles, key: string, chunk: number, what: string, runId: string): Promise<ChunkFile> {
+  const f = await getJson<ChunkFile | string[]>(files, key);
+  if (!f) throw new Error(`${what} chunk ${chunk} of run ${runId} is missing: run the profile plan first`);
+  return Array.isArray(f) ? { chunk, profiles: f.map((id) => ({ id, n: true, live: true })), parts: [] } : f;
+}
+
+/**
+ * The chunk's profiles among `targets` split in two: built from the snapshot (the plan saw them,
+ * this run did not merge them, the scan saw their item) with their members, and the rest (`live`).
+ */
+async function chunkMembers(files: RunFiles, chunk: ChunkFile, targets: ChunkFile['profiles']): Promise<{ fromSnapshot: ProfileWithMembers[]; live: string[] }> {
+  const candidates = targets.filter((t) => t.u !== undefined && !t.live);
+  const want = new Set(candidates.map((t) => t.id));
+  const texts = want.size ? await mapLimit(chunk.parts, 8, ([segment, start, end]) => files.getRange(membersKey(segment), start, end)) : [];
+  function* lines(): Iterable<MemberLine> {
+    for (const text of texts) for (const line of text.split('\n')) if (line) yield JSON.parse(line) as MemberLine;
+  }
+  const snapshot = groupMembers(lines(), want);
+  const fromSnapshot: ProfileWithMembers[] = [];
+  const live: string[] = [];
+  for (const t of targets) {
+    const s = want.has(t.id) ? snapshot.get(t.id) : undefined;
+    if (s?.phones) fromSnapshot.push({ profileId: t.id, phones: s.phones, ...(s.golden ? { golden: s.golden } : {}), records: s.records, events: s.events, updatedAt: t.u ?? null });
+    else live.push(t.id);
+  }
+  return { fromSnapshot, live };
+}
+
+/**
+ * Measures the never-computed profiles of one chunk, before the quantiles: their metrics go to
+ * `profiles/measure-<chunk>.metrics.ndjson` (nothing is saved on the table; Recompute saves them).
+ */
 export async function measureChunk(deps: NightlyDeps, item: { runId: string; chunk: number; failAt?: string | null }): Promise<ChunkOutput> {
-  const doneKey = `profiles/measure-${item.chunk}.done.json`;
-  const done = await getJson<ChunkOutput>(deps.files, doneKey);
+  const done = await getJson<ChunkOutput>(deps.files, measureDoneKey(item.chunk));
   if (done) return { ...done, skipped: true };
   failIfAsked({ failAt: item.failAt ?? null }, 'measure');
   const startedAt = new Date().toISOString();
-  const ids = await getJson<string[]>(deps.files, `profiles/measure-${item.chunk}.json`);
-  if (!ids) throw new Error(`measure chunk ${item.chunk} of run ${item.runId} is missing: run the profile plan first`);
   if (!deps.profiles) throw new Error('the profiles module is not available in this build');
-  const result = (await deps.profiles.recomputeProfiles(ids, undefined)) as { updated?: number } | undefined;
-  const out: ChunkOutput = { chunk: item.chunk, profiles: ids.length, recomputed: typeof result?.updated === 'number' ? result.updated : ids.length, status: 'done', startedAt, finishedAt: new Date().toISOString() };
-  await putJson(deps.files, doneKey, out);
+  const chunk = await readChunk(deps.files, chunkKey(item.chunk), item.chunk, 'measure', item.runId).catch(async (error) => {
+    // A run planned before chunks were hashed listed never-computed ids apart.
+    const legacy = await getJson<string[]>(deps.files, `profiles/measure-${item.chunk}.json`);
+    if (!legacy) throw error;
+    return { chunk: item.chunk, profiles: legacy.map((id) => ({ id, n: true as const, live: true as const })), parts: [] };
+  });
+  const targets = chunk.profiles.filter((x) => x.n);
+  const { fromSnapshot, live } = await chunkMembers(deps.files, chunk, targets);
+  const measured = await deps.profiles.measureFromMembers(
+    fromSnapshot.map(({ updatedAt: _u, ...p }) => p),
+    live,
+  );
+  await deps.files.put(measuredKey(item.chunk), measured.map((m) => JSON.stringify({ p: m.profileId, m: m.metrics })).join('\n') + (measured.length ? '\n' : ''), 'application/x-ndjson');
+  const out: ChunkOutput = { chunk: item.chunk, profiles: targets.length, recomputed: measured.length, fromSnapshot: fromSnapshot.length, status: 'done', startedAt, finishedAt: new Date().toISOString() };
+  await putJson(deps.files, measureDoneKey(item.chunk), out);
   return out;
 }
 
@@ -421,13 +511,26 @@ export interface QuantilesOutput {
   skipped?: boolean;
 }
 
-/** The base quantiles of the whole base (from stored metrics), for the recompute. */
+/** The base quantiles of the whole base (stored metrics, and the measured ones of new profiles), for the recompute. */
 export async function quantiles(deps: NightlyDeps, p: PlanOutput): Promise<QuantilesOutput> {
   const done = await getJson<{ quantiles: unknown } & QuantilesOutput>(deps.files, 'profiles/quantiles.json');
   if (done) return { computed: done.computed, startedAt: done.startedAt, finishedAt: done.finishedAt, skipped: true };
   failIfAsked(p, 'quantiles');
   const startedAt = new Date().toISOString();
-  const q = deps.profiles ? await deps.profiles.computeBaseQuantiles() : null;
+  const profilesOut = await getJson<ProfilePlanOutput>(deps.files, 'profiles/plan.json');
+  if (!profilesOut) throw new Error(`the profile plan of run ${p.runId} has not finished`);
+  const files = deps.files;
+  async function* measured(): AsyncIterable<Measured> {
+    for (const n of profilesOut!.measureChunks) {
+      if (!(await files.exists(measureDoneKey(n)))) throw new Error(`measure chunk ${n} of run ${p.runId} has not finished`);
+      for await (const line of files.lines(measuredKey(n))) {
+        if (!line) continue;
+        const m = JSON.parse(line) as { p: string; m: ProfileMetrics };
+        yield { profileId: m.p, metrics: m.m };
+      }
+    }
+  }
+  const q = deps.profiles ? await deps.profiles.computeBaseQuantiles(measured()) : null;
   const out = { computed: Boolean(deps.profiles), startedAt, finishedAt: new Date().toISOString() };
   await putJson(deps.files, 'profiles/quantiles.json', { quantiles: q, ...out });
   return out;
@@ -437,6 +540,8 @@ export interface ChunkOutput {
   chunk: number;
   profiles: number;
   recomputed: number;
+  /** Built from the snapshot and saved as built (the rest were built from their members as they are now). */
+  fromSnapshot?: number;
   status: 'done' | 'unavailable';
   note?: string;
   startedAt: string;
@@ -449,18 +554,26 @@ export async function recomputeChunk(deps: NightlyDeps, item: { runId: string; c
   if (done) return { ...done, skipped: true };
   failIfAsked({ failAt: item.failAt ?? null }, 'recompute');
   const startedAt = new Date().toISOString();
-  const ids = await getJson<string[]>(deps.files, chunkKey(item.chunk));
-  if (!ids) throw new Error(`profile chunk ${item.chunk} of run ${item.runId} is missing: run the profile plan first`);
+  const chunk = await readChunk(deps.files, chunkKey(item.chunk), item.chunk, 'profile', item.runId);
   let out: ChunkOutput;
   if (deps.profiles) {
     const q = await getJson<{ quantiles: unknown }>(deps.files, 'profiles/quantiles.json');
     if (!q) throw new Error(`base quantiles of run ${item.runId} are missing: run the profile plan first`);
-    const result = (await deps.profiles.recomputeProfiles(ids, q.quantiles)) as { updated?: number } | undefined;
-    out = { chunk: item.chunk, profiles: ids.length, recomputed: typeof result?.updated === 'number' ? result.updated : ids.length, status: 'done', startedAt, finishedAt: new Date().toISOString() };
+    const { fromSnapshot, live } = await chunkMembers(deps.files, chunk, chunk.profiles);
+    const result = await deps.profiles.recomputeFromMembers(fromSnapshot, live, q.quantiles);
+    out = {
+      chunk: item.chunk,
+      profiles: chunk.profiles.length,
+      recomputed: typeof result?.updated === 'number' ? result.updated : chunk.profiles.length,
+      ...(typeof result?.fromMembers === 'number' ? { fromSnapshot: result.fromMembers } : {}),
+      status: 'done',
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    };
   } else {
     out = {
       chunk: item.chunk,
-      profiles: ids.length,
+      profiles: chunk.profiles.length,
       recomputed: 0,
       status: 'unavailable',
       note: 'not recomputed: the profiles module is not available in this build',
@@ -491,7 +604,7 @@ export async function report(deps: NightlyDeps, p: PlanOutput): Promise<{ report
   const profilesOut = await getJson<ProfilePlanOutput>(deps.files, 'profiles/plan.json');
   if (!profilesOut) throw new Error(`the profile plan of run ${p.runId} has not finished`);
   const measured = await mapLimit(profilesOut.measureChunks ?? [], 16, async (n) => {
-    const c = await getJson<ChunkOutput>(deps.files, `profiles/measure-${n}.done.json`);
+    const c = await getJson<ChunkOutput>(deps.files, measureDoneKey(n));
     if (!c) throw new Error(`measure chunk ${n} of run ${p.runId} has not finished`);
     return c;
   });
@@ -523,6 +636,7 @@ export async function report(deps: NightlyDeps, p: PlanOutput): Promise<{ report
     xs.length ? Date.parse(xs.map((x) => x.finishedAt).sort().at(-1)!) - Date.parse(xs.map((x) => x.startedAt).sort()[0]!) : undefined;
   const unavailable = chunks.filter((c) => c.status === 'unavailable');
   const steps: Record<string, StepSummary> = {
+    ...(run?.planMs !== undefined ? { plan: { status: 'done' as const, ms: run.planMs, note: `${run.profiles} profiles listed in ${run.buckets} chunks` } } : {}),
     snapshot: { status: 'done', ms: span(segments) },
     rematch: { status: rematchOut.applied ? 'done' : 'partial', ms: span([rematchOut]), ...(rematchOut.note ? { note: rematchOut.note } : {}) },
     'profile-plan': { status: 'done', ms: span([profilesOut]), note: `${profilesOut.profiles} profiles in ${profilesOut.chunks.length} chunks, ${profilesOut.unmeasured} never computed` },
@@ -531,7 +645,9 @@ export async function report(deps: NightlyDeps, p: PlanOutput): Promise<{ report
     recompute: {
       status: unavailable.length ? (unavailable.length === chunks.length ? 'unavailable' : 'partial') : 'done',
       ms: span(chunks),
-      ...(unavailable.length ? { note: `${unavailable.length} of ${chunks.length} chunks not recomputed: the profiles module is not available in this build` } : {}),
+      note: unavailable.length
+        ? `${unavailable.length} of ${chunks.length} chunks not recomputed: the profiles module is not available in this build`
+        : `${sum(chunks, (c) => c.recomputed)} profiles in ${chunks.length} chunks, ${sum(chunks, (c) => c.fromSnapshot ?? 0)} of them built from the snapshot (the rest changed since the plan or merged by this run: built from their members now)`,
     },
   };
   const notes = [rematchOut.note, profilesOut.note].filter((n): n is string => Boolean(n));
