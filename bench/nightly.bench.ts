@@ -8,7 +8,11 @@
  * template's state machine, Map states included) and timed from the execution; per-step times come
  * from the run's own report (wall time from the first start to the last finish of each step).
  *
- * `npm run bench -- nightly [--sizes 10000,100000] [--segments 8]`
+ * `--events N` adds N app events per profile (alternately a product view and a purchase of its own
+ * order, as the webhook path stores them), so the snapshot and the profiles carry behaviour too.
+ *
+ * `npm run bench -- nightly [--sizes 10000,100000] [--segments 8] [--events 2]`
+ * (or `npx tsx bench/nightly.bench.ts --sizes 10000,100000`)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -17,7 +21,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { documentClient } from '../functions/adapters/dynamo-profile-store.ts';
 import { batchPut } from '../functions/adapters/dynamo-batch.ts';
-import { phonePk, profilePk, recordPk } from '../functions/adapters/dynamo-keys.ts';
+import { eventPk, phonePk, profilePk, recordPk } from '../functions/adapters/dynamo-keys.ts';
 import { contentHash, profileIdFor, profileShard } from '../functions/core/identity-keys.ts';
 import type { NightlyReport } from '../functions/core/report/nightly-report.ts';
 import { startLocalCloud } from '../lib/local/cloud.ts';
@@ -29,6 +33,7 @@ const arg = (name: string, fallback: string) => {
 };
 const sizes = arg('sizes', '10000,100000').split(',').map(Number);
 const segments = arg('segments', '');
+const eventsPerProfile = Number(arg('events', '0'));
 
 /** Table items for `profiles` profiles: records in generator order until that many profiles exist. */
 function seedItems(profiles: number): { items: Record<string, unknown>[]; records: number; profiles: number } {
@@ -58,8 +63,20 @@ function seedItems(profiles: number): { items: Record<string, unknown>[]; record
     stored++;
   }
   for (const [phone, profileId] of owner) items.push({ pk: phonePk(phone), sk: 'ALIAS', phone, profileId });
+  let n = 0;
   for (const [profileId, phones] of phonesOf) {
     items.push({ pk: profilePk(profileId), sk: 'PROFILE', profileId, pshard: profileShard(profileId), phone: phones[0], phones, createdAt: now, updatedAt: now });
+    for (let i = 0; i < eventsPerProfile; i++) {
+      const eventId = `b${++n}`;
+      const pk = eventPk('app', eventId);
+      const occurredAt = new Date(Date.parse(now) - ((n * 7919) % 200) * 86_400_000).toISOString();
+      const cents = 100 + ((n * 104729) % 50_000);
+      const attributes =
+        i % 2 === 0
+          ? { product_id: `sku-${n % 97}`, category: ['beauty', 'shoes', 'books', 'food'][n % 4] }
+          : { order_id: `o-${eventId}`, amount: (cents / 100).toFixed(2), amount_cents: cents, currency: 'CNY', category: ['beauty', 'shoes', 'books', 'food'][n % 4] };
+      items.push({ pk, sk: 'EVT', gsi1pk: profilePk(profileId), gsi1sk: pk, kind: 'event', profileId, source: 'app', recordId: eventId, channel: 'app', eventId, phone: phones[0], tag: i % 2 === 0 ? 'product_view' : 'purchase', attributes, occurredAt, receivedAt: now });
+    }
   }
   return { items, records: stored, profiles: phonesOf.size };
 }
@@ -74,6 +91,7 @@ interface Result {
   steps: Record<string, number | undefined>;
   merges: number;
   reviewsQueued: number;
+  recomputeNote?: string;
   note?: string;
 }
 
@@ -112,6 +130,7 @@ async function runOnce(size: number): Promise<Result> {
       steps: Object.fromEntries(Object.entries(report.steps).map(([k, v]) => [k, v.ms])),
       merges: report.counts.merges,
       reviewsQueued: report.counts.reviewsQueued,
+      recomputeNote: report.steps.recompute?.note,
       note: report.notes.join(' | ') || undefined,
     };
   } finally {
@@ -122,7 +141,7 @@ async function runOnce(size: number): Promise<Result> {
 
 const s = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
 
-console.log(`nightly bench: node ${process.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`nightly bench: node ${process.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${eventsPerProfile} events per profile`);
 const results: Result[] = [];
 for (const size of sizes) {
   const r = await runOnce(size);
@@ -133,7 +152,7 @@ for (const size of sizes) {
       Object.entries(r.steps)
         .map(([k, v]) => `${k} ${s(v)}`)
         .join(', ') +
-      `\n  merges ${r.merges}, reviews queued ${r.reviewsQueued}${r.note ? `\n  note: ${r.note}` : ''}`,
+      `\n  merges ${r.merges}, reviews queued ${r.reviewsQueued}${r.recomputeNote ? `\n  recompute: ${r.recomputeNote}` : ''}${r.note ? `\n  note: ${r.note}` : ''}`,
   );
 }
 if (results.length >= 2) {
