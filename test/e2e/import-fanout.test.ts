@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { importReports, s3Text, type ImportReportBase } from '../support/import-reports.ts';
 import { startTestCloud } from '../support/local-cloud.ts';
 import { customers, delimited, e164Of } from '../support/files.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
@@ -25,28 +26,16 @@ let cleanup: () => Promise<void>;
 let s3: S3Client;
 let store: DynamoProfileStore;
 
-interface Report {
-  importId: string;
-  file: string;
-  status: string;
+interface Report extends ImportReportBase {
   counts: ImportCounts;
   chunks?: number;
   rejectsSample: Array<{ rowNumber: number; code: string }>;
 }
 
-const getText = async (bucket: string, key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+const getText = (bucket: string, key: string) => s3Text(s3, bucket, key);
 
-async function reportsFor(key: string): Promise<Array<Report & { reportKey: string }>> {
-  const bucket = cloud.info.outputs.ReportsBucketName;
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'imports/' }));
-  const found: Array<Report & { reportKey: string; modified: number }> = [];
-  for (const object of out.Contents ?? []) {
-    if (!object.Key!.endsWith('/report.json')) continue;
-    const report = JSON.parse(await getText(bucket, object.Key!)) as Report;
-    if (report.file === key) found.push({ ...report, reportKey: object.Key!, modified: object.LastModified!.getTime() });
-  }
-  return found.sort((a, b) => a.modified - b.modified);
-}
+/** All reports for a file key, oldest first. */
+const reportsFor = (key: string) => importReports<Report>(s3, cloud.info.outputs.ReportsBucketName, key);
 
 function bigFile(): string {
   const rows = customers(ROWS, 'fan', 3000);

@@ -10,7 +10,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import iconv from 'iconv-lite';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { importReports, s3Text, type ImportReportBase } from '../support/import-reports.ts';
 import { startTestCloud } from '../support/local-cloud.ts';
 import { customers, delimited, e164Of, phoneOf, gbk, gzip, jsonArray, nestedNdjson, utf16le, utf8Bom, xlsx, type Customer } from '../support/files.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
@@ -23,32 +24,19 @@ let cleanup: () => Promise<void>;
 let s3: S3Client;
 let store: DynamoProfileStore;
 
-interface Report {
-  importId: string;
-  file: string;
-  status: string;
+interface Report extends ImportReportBase {
   counts: ImportCounts;
   rejectsSample: Array<{ rowNumber: number; code: string; message: string }>;
 }
 
-const getText = async (bucket: string, key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+const getText = (bucket: string, key: string) => s3Text(s3, bucket, key);
 
 async function drop(source: string, name: string, body: string | Buffer, metadata?: Record<string, string>): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: `incoming/${source}/${name}`, Body: body, Metadata: metadata }));
 }
 
-/** All reports for a file key, newest last. */
-async function reportsFor(key: string): Promise<Array<Report & { reportKey: string }>> {
-  const bucket = cloud.info.outputs.ReportsBucketName;
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'imports/' }));
-  const found: Array<Report & { reportKey: string; modified: number }> = [];
-  for (const object of out.Contents ?? []) {
-    if (!object.Key!.endsWith('/report.json')) continue;
-    const report = JSON.parse(await getText(bucket, object.Key!)) as Report;
-    if (report.file === key) found.push({ ...report, reportKey: object.Key!, modified: object.LastModified!.getTime() });
-  }
-  return found.sort((a, b) => a.modified - b.modified);
-}
+/** All reports for a file key, oldest first. */
+const reportsFor = (key: string) => importReports<Report>(s3, cloud.info.outputs.ReportsBucketName, key);
 
 async function reportFor(source: string, name: string): Promise<Report & { reportKey: string }> {
   const reports = await reportsFor(`incoming/${source}/${name}`);
