@@ -5,8 +5,9 @@ import type { Readable } from 'node:stream';
 export class S3Files {
   constructor(private readonly s3: S3Client = new S3Client({})) {}
 
-  async head(bucket: string, key: string): Promise<{ size: number; etag: string; metadata: Record<string, string>; versionId?: string; lastModified?: string }> {
-    const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  /** The object's metadata: the named version's, else the latest's. */
+  async head(bucket: string, key: string, versionId?: string): Promise<{ size: number; etag: string; metadata: Record<string, string>; versionId?: string; lastModified?: string }> {
+    const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
     return {
       size: out.ContentLength ?? 0,
       etag: (out.ETag ?? '').replace(/"/g, ''),

@@ -45,7 +45,7 @@ async function startFanout(job: ImportJob): Promise<void> {
   }
 }
 
-async function handleRecord(bucket: string, encodedKey: string): Promise<void> {
+async function handleRecord(bucket: string, encodedKey: string, versionId?: string): Promise<void> {
   // S3 URL-encodes keys in notifications, with '+' for spaces.
   const key = decodeURIComponent(encodedKey.replace(/\+/g, ' '));
   const incoming = parseIncomingKey(key);
@@ -53,7 +53,8 @@ async function handleRecord(bucket: string, encodedKey: string): Promise<void> {
     logger.warn('not an incoming/<source>/<file> key; ignored', { key });
     return;
   }
-  const head = await files.head(bucket, key);
+  // The version the event names: a later upload of the same key is its own event and import.
+  const head = await files.head(bucket, key, versionId);
   const importId = importIdFor(bucket, key, head);
   const job: ImportJob = { importId, bucket, key, source: incoming.source, fileName: incoming.fileName, size: head.size };
   const threshold = fanoutThreshold();
@@ -71,5 +72,5 @@ async function handleRecord(bucket: string, encodedKey: string): Promise<void> {
 }
 
 export const handler = middy(async (event: S3Event) => {
-  for (const record of event.Records) await handleRecord(record.s3.bucket.name, record.s3.object.key);
+  for (const record of event.Records) await handleRecord(record.s3.bucket.name, record.s3.object.key, record.s3.object.versionId);
 }).use(injectLambdaContext(logger));
