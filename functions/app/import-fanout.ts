@@ -18,7 +18,7 @@ import { decodeChunk, encodeChunkHeader, encodeChunkRow } from '../core/ingest/c
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
 import { renderImportReport, type Reject } from '../core/report/import-report.ts';
 import type { ImportCounts, ImportState, ProfileStore } from '../ports/profile-store.ts';
-import { columnsOf, FileProblem, importFile, requirePhoneColumn, writeReports, type ImportJob } from './import-file.ts';
+import { columnsOf, FileProblem, importFile, requirePhoneColumn, writeReports, type ImportDeps, type ImportJob } from './import-file.ts';
 
 export interface ChunkRef {
   chunk: number;
@@ -86,6 +86,8 @@ export interface ChunkDeps {
   /** Writes one report file of this chunk (`imports/<importId>/chunks/<n>/<name>`). */
   putReport(name: string, body: string, contentType: string): Promise<string>;
   batchSize?: number;
+  /** As for a direct import: identity resolution's match on arrival, after each stored batch. */
+  onRecordsStored?: ImportDeps['onRecordsStored'];
 }
 
 /** Map step: one chunk, imported like a file of its own. Returns its counts (small: the Map collects them). */
@@ -93,7 +95,7 @@ export async function importChunk(job: ImportJob, ref: ChunkRef, deps: ChunkDeps
   const { header, rows } = await decodeChunk(await deps.open());
   const state = await importFile(
     { ...job, importId: chunkImportId(job.importId, ref.chunk) },
-    { store: deps.store, rows, sourceConfig: header.config, putReport: deps.putReport, batchSize: deps.batchSize },
+    { store: deps.store, rows, sourceConfig: header.config, putReport: deps.putReport, batchSize: deps.batchSize, onRecordsStored: deps.onRecordsStored },
   );
   return { chunk: ref.chunk, status: state.status, counts: state.counts };
 }

@@ -26,6 +26,8 @@ export interface ImportJob {
   source: string;
   fileName: string;
   size?: number;
+  /** The object version the S3 event named; every read of the file (and of its chunks' source) uses it. */
+  versionId?: string;
 }
 
 export interface ImportDeps {

@@ -14,6 +14,8 @@ import type { ImportJob } from '../app/import-file.ts';
 import { finishFanout, importChunk, splitImport, type ChunkRef } from '../app/import-fanout.ts';
 import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-store.ts';
 import { S3Files } from '../adapters/s3-files.ts';
+import { DynamoIdentityStore } from '../adapters/dynamo-identity-store.ts';
+import { matchOnArrival } from '../app/identity/match-on-arrival.ts';
 import { configurePhoneCache } from '../core/clean/phone.ts';
 
 const logger = createLogger();
@@ -21,6 +23,7 @@ const logger = createLogger();
 // entries by default, ~45 MB when full) would mostly hold memory: an import keeps 20,000.
 configurePhoneCache({ maxEntries: 20_000 });
 const store = new DynamoProfileStore(documentClient(), process.env.TABLE_NAME!);
+const identity = new DynamoIdentityStore(documentClient(), process.env.TABLE_NAME!);
 const files = new S3Files();
 const RAW = () => process.env.RAW_BUCKET!;
 const REPORTS = () => process.env.REPORTS_BUCKET!;
@@ -39,7 +42,7 @@ async function run(event: FanoutEvent): Promise<unknown> {
       const out = await splitImport(job, {
         store,
         sourceConfig: await store.getSourceConfig(job.source),
-        open: () => files.open(job.bucket, job.key),
+        open: () => files.open(job.bucket, job.key, job.versionId),
         chunkRows: Number(process.env.IMPORT_CHUNK_ROWS) || 200_000,
         putChunk: (chunk, body) => files.put(RAW(), `${chunkPrefix(job.importId, chunk)}.ndjson`, body, 'application/x-ndjson'),
         putReport,
@@ -51,6 +54,7 @@ async function run(event: FanoutEvent): Promise<unknown> {
       const out = await importChunk(job, event.chunk, {
         store,
         open: () => files.open(RAW(), event.chunk.key),
+        onRecordsStored: (records, outcomes) => matchOnArrival(identity, records, outcomes, { actor: 'import' }),
         putReport: (name, body, type) => files.put(RAW(), `${chunkPrefix(job.importId, event.chunk.chunk)}/${name}`, body, type),
       });
       logger.info('import chunk done', { importId: job.importId, ...out });

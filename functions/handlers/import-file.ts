@@ -56,7 +56,7 @@ async function handleRecord(bucket: string, encodedKey: string, versionId?: stri
   // The version the event names: a later upload of the same key is its own event and import.
   const head = await files.head(bucket, key, versionId);
   const importId = importIdFor(bucket, key, head);
-  const job: ImportJob = { importId, bucket, key, source: incoming.source, fileName: incoming.fileName, size: head.size };
+  const job: ImportJob = { importId, bucket, key, source: incoming.source, fileName: incoming.fileName, size: head.size, versionId: head.versionId };
   const threshold = fanoutThreshold();
   if (threshold !== undefined && head.size > threshold) return startFanout(job);
   const sourceConfig = await store.getSourceConfig(incoming.source);
@@ -64,7 +64,7 @@ async function handleRecord(bucket: string, encodedKey: string, versionId?: stri
     store,
     onRecordsStored: (records, outcomes) => matchOnArrival(identity, records, outcomes, { actor: 'import' }), // identity: match on arrival
     sourceConfig,
-    open: () => files.open(bucket, key, head.versionId),
+    open: () => files.open(bucket, key, job.versionId),
     putReport: (name, body, type) => files.put(process.env.REPORTS_BUCKET!, `imports/${importId}/${name}`, body, type),
     log: (message, detail) => logger.info(message, detail ?? {}),
   });

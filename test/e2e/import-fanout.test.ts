@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { importReports, s3Text, type ImportReportBase } from '../support/import-reports.ts';
 import { startTestCloud } from '../support/local-cloud.ts';
-import { customers, delimited, e164Of } from '../support/files.ts';
+import { customers, delimited, e164Of, phoneOf } from '../support/files.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import type { ImportCounts } from '../../functions/ports/profile-store.ts';
@@ -19,6 +19,8 @@ import type { ImportCounts } from '../../functions/ports/profile-store.ts';
 const ROWS = 150;
 const CHUNK_ROWS = 40;
 const CORRUPT_ROW = 57; // in the second chunk
+/** The last row is the first row's person again (same name, e-mail, birthday) under another number. */
+const DUP_PHONE = 9_000;
 
 let cloud: LocalCloud;
 let dataDir: string;
@@ -37,8 +39,14 @@ const getText = (bucket: string, key: string) => s3Text(s3, bucket, key);
 /** All reports for a file key, oldest first. */
 const reportsFor = (key: string) => importReports<Report>(s3, cloud.info.outputs.ReportsBucketName, key);
 
-function bigFile(): string {
+function bigRows() {
   const rows = customers(ROWS, 'fan', 3000);
+  rows[ROWS - 1] = { ...rows[0], id: 'fan-dup', phone: phoneOf(DUP_PHONE) };
+  return rows;
+}
+
+function bigFile(): string {
+  const rows = bigRows();
   const lines = delimited(rows).split('\r\n');
   lines[CORRUPT_ROW] = `${rows[CORRUPT_ROW - 1].id},"unclosed,${rows[CORRUPT_ROW - 1].phone}`;
   return lines.join('\r\n');
@@ -90,12 +98,21 @@ describe('a file above the fan-out threshold', () => {
     expect(await store.getImport(report.importId)).toMatchObject({ status: 'done', counts: report.counts });
     expect(executions().filter((e) => e.name === report.importId).map((e) => e.status)).toEqual(['SUCCEEDED']);
 
-    const rows = customers(ROWS, 'fan', 3000);
+    const rows = bigRows();
     for (const [k, row] of rows.entries()) {
+      if (k === 0 || k === ROWS - 1) continue;
       const profileId = await store.profileIdForPhone(e164Of(3000 + k));
       if (k === CORRUPT_ROW - 1) expect(profileId).toBeUndefined();
       else expect(await store.members(profileId!), row.id).toEqual([{ source: 'crm', recordId: row.id }]);
     }
+  });
+
+  it('matches chunks on arrival as a direct import does: the same person in two chunks is one profile', async () => {
+    const profileId = await store.profileIdForPhone(e164Of(3000));
+    expect(profileId).toBeDefined();
+    expect(await store.profileIdForPhone(e164Of(DUP_PHONE))).toBe(profileId);
+    const members = (await store.members(profileId!)).map((m) => m.recordId).sort();
+    expect(members).toEqual(['fan-dup', 'fan3000']);
   });
 
   it('a file below it is imported directly, with no state machine run', async () => {
