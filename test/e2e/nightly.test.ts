@@ -287,7 +287,21 @@ describe('a run that fails between steps', () => {
     expect(await exists('nightly/killed-1/report.json')).toBe(false);
     const snapshotBefore = await getText('nightly/killed-1/snapshot/segment-0.json');
 
+    // A webhook during the run, after its snapshot, to a profile the run did not merge: the resumed
+    // recompute must not save that profile with the snapshot's figures (it no longer has the
+    // updatedAt the plan saw, so it is rebuilt from its members as they are now).
+    const mergedByRun = new Set((await merges('killed-1')).flatMap((m) => m.profiles));
+    const target = (await profilesNow()).find((p) => !mergedByRun.has(p.profileId) && !p.members.some((m) => m.startsWith('app#')))!;
+    expect(target).toBeDefined();
+    await send(
+      [{ event: 'pay_success', event_id: 'during-run', ts: '2026-11-22 10:00:00', user: { phone: target.phones[0] }, device: { os: 'ios', id: 'd-during' }, props: { order_no: 'o-during-run', items: [{ item_id: 'sku-3', category: 'books', qty: 1, price: '12.34' }], pay_amount: '12.34', currency: 'cny' } }],
+      'events-during',
+    );
+
     const resumed = await reconcile(['--resume', 'killed-1']);
+    const changed = (await db.send(new GetCommand({ TableName: cloud.info.outputs.TableName, Key: { pk: `PROF#${target.profileId}`, sk: 'PROFILE' } }))).Item!;
+    expect(changed.metrics, target.profileId).toMatchObject({ totalSpendCents: 1234, orderCount: 1 });
+    expect(changed.view.memberCount).toBe(target.members.length + 1);
     expect(resumed.runId).toBe('killed-1');
     // The snapshot was not taken again: the resumed run reused the failed run's segments.
     expect(await getText('nightly/killed-1/snapshot/segment-0.json')).toBe(snapshotBefore);
