@@ -173,16 +173,23 @@ try {
   const rawRate = rawItems / ((performance.now() - t0) / 1000);
 
   // 2. Single events at a fixed rate.
+  // CPU of this process (the whole local cloud: HTTP API, function containers, dynalite; the load
+  // generator is a child process) per event: a figure the machine's other load moves much less.
   const load1 = loadavg()[0]!;
+  const cpu1 = process.cpuUsage();
   const single = await runLoad({ ...spec, batch: 1, seconds: SECONDS, connections: 25, rate: RATE, phones: KNOWN, firstId: 20_000_000 });
+  const cpuSingle = process.cpuUsage(cpu1);
 
   // 3. Batches of 100 at full speed.
   const load2 = loadavg()[0]!;
+  const cpu2 = process.cpuUsage();
   const batches = await runLoad({ ...spec, batch: 100, seconds: BATCH_SECONDS, connections: 4, phones: POOL, firstId: 30_000_000 });
+  const cpuBatch = process.cpuUsage(cpu2);
   const load3 = loadavg()[0]!;
 
   const failed = (r: Result) => r.non2xx + r.errors + r.timeouts;
   const batchEvents = (batches.requests.total * 100) / batches.duration;
+  const cpuMs = (c: NodeJS.CpuUsage, events: number) => Math.round(((c.user + c.system) / 1000 / Math.max(1, events)) * 100) / 100;
   console.log(
     JSON.stringify(
       {
@@ -195,6 +202,7 @@ try {
           p99ms: single.latency.p99,
           maxMs: single.latency.max,
           failed: failed(single),
+          cloudCpuMsPerEvent: cpuMs(cpuSingle, single.requests.total),
         },
         batch100: {
           seconds: BATCH_SECONDS,
@@ -203,6 +211,7 @@ try {
           p50ms: batches.latency.p50,
           p99ms: batches.latency.p99,
           failed: failed(batches),
+          cloudCpuMsPerEvent: cpuMs(cpuBatch, batches.requests.total * 100),
         },
         batchVsRaw: `${Math.round((100 * batchEvents) / rawRate)}%`,
         warmUpFailed,
