@@ -138,12 +138,29 @@ export function httpApi(template: Template, functions: LocalFunctions): RequestL
         const identity = route.authorizer.identitySources.map((s) => headers[s.replace('$request.header.', '').toLowerCase()]);
         // API Gateway rejects a request missing an identity source without calling the authorizer.
         if (identity.some((v) => !v)) return send(res, 401, { message: 'Unauthorized' });
-        const verdict = (await functions.invoke(route.authorizer.functionLogicalId, {
-          ...event,
-          type: 'REQUEST',
-          identitySource: identity,
-          routeArn: `arn:aws:execute-api:us-east-1:000000000000:local/$default/${method}${url.pathname}`,
-        })) as { isAuthorized?: boolean; context?: Record<string, unknown> } | null;
+        // Like API Gateway, a verdict is reused for the same identity-source values for the
+        // authorizer's AuthorizerResultTtlInSeconds (0 or unset: the authorizer runs every time).
+        type Verdict = { isAuthorized?: boolean; context?: Record<string, unknown> } | null;
+        const auth = route.authorizer as NonNullable<Route['authorizer']> & { ttlMs?: number; verdicts?: Map<string, { until: number; verdict: Verdict }> };
+        auth.ttlMs ??=
+          1000 *
+          Number(
+            resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer')
+              .map(([, a]) => resolve(template, a.Properties ?? {}))
+              .find((a) => functionOfUri(template, a.AuthorizerUri) === auth.functionLogicalId)?.AuthorizerResultTtlInSeconds ?? 0,
+          );
+        const cacheKey = JSON.stringify(identity);
+        const cached = auth.ttlMs > 0 ? auth.verdicts?.get(cacheKey) : undefined;
+        const verdict: Verdict =
+          cached && cached.until > now
+            ? cached.verdict
+            : ((await functions.invoke(route.authorizer.functionLogicalId, {
+                ...event,
+                type: 'REQUEST',
+                identitySource: identity,
+                routeArn: `arn:aws:execute-api:us-east-1:000000000000:local/$default/${method}${url.pathname}`,
+              })) as Verdict);
+        if (auth.ttlMs > 0 && !(cached && cached.until > now)) (auth.verdicts ??= new Map()).set(cacheKey, { until: now + auth.ttlMs, verdict });
         if (!verdict?.isAuthorized) return send(res, 403, { message: 'Forbidden' });
         event.requestContext.authorizer = { lambda: verdict.context ?? {} };
       }
