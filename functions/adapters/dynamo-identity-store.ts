@@ -128,6 +128,13 @@ export class DynamoIdentityStore implements IdentityStore {
     return out.Item as (ProfileState & { counters?: Record<string, number> }) | undefined;
   }
 
+  async profileStates(profileIds: string[]): Promise<Map<string, ProfileState>> {
+    const items = await batchGet(this.db, this.table, unique(profileIds).map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })), ['profileId', 'phone', 'phones', 'mergedInto']);
+    return new Map(
+      items.map((i): [string, ProfileState] => [i.profileId as string, { profileId: i.profileId as string, phone: i.phone as string, phones: (i.phones as string[]) ?? [], mergedInto: i.mergedInto as string | undefined }]),
+    );
+  }
+
   async currentProfileId(profileId: string): Promise<string | undefined> {
     let id = profileId;
     for (let hops = 0; hops < 32; hops++) {

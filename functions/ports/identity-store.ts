@@ -95,6 +95,8 @@ export interface IdentityStore {
   /** A profile's id after following `mergedInto` (undefined when there is no such profile). */
   currentProfileId(profileId: string): Promise<string | undefined>;
   profileState(profileId: string): Promise<ProfileState | undefined>;
+  /** Several profiles' numbers in one read (eventually consistent: for display, e.g. check on entry). */
+  profileStates(profileIds: string[]): Promise<Map<string, ProfileState>>;
   profileIdForPhone(e164: string): Promise<string | undefined>;
 
   // ---- blocking-key index (check on entry, match on arrival) ----

@@ -140,4 +140,17 @@ describe('identity over the DynamoDB adapters', () => {
     await expect(rejectReview(identity, xy!.reviewId, 'tester')).rejects.toThrow(/already approved/);
     expect((await identity.pendingReviews()).some((r) => r.reviewId === xy!.reviewId)).toBe(false);
   });
+
+  it('reads several profiles\' numbers in one call (check on entry), a merged one with its mergedInto', async () => {
+    const x = profileIdFor('+8613611110001');
+    const y = profileIdFor('+8615811110002');
+    const states = await identity.profileStates([A, B, x, y, A, 'p_0000000000000000']);
+    expect([...states.keys()].sort()).toEqual([A, B, x, y].sort());
+    for (const id of [A, B, x, y]) {
+      const one = await identity.profileState(id);
+      expect(states.get(id)).toEqual({ profileId: id, phone: one!.phone, phones: one!.phones, mergedInto: one!.mergedInto });
+    }
+    expect([states.get(x)!.mergedInto, states.get(y)!.mergedInto].filter(Boolean)).toHaveLength(1); // the approved review merged one into the other
+    expect((await identity.profileStates([])).size).toBe(0);
+  });
 });

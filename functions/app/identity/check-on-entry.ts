@@ -4,7 +4,7 @@
  * with score, decision (`merge`: almost surely this person; `review`: possibly) and the reasons.
  *
  * Cost: one bounded Query per blocking key of the query (in parallel, ≤ 8 with the default
- * rules), one BatchGet of the candidate records, one Get per returned profile (in parallel).
+ * rules), one BatchGet of the candidate records, one BatchGet of the returned profiles' numbers.
  */
 import { cleanIdentity } from '../../core/clean/index.ts';
 import { blockingKeys, matchCandidates, type MatchRules } from '../../core/match/index.ts';
@@ -81,15 +81,14 @@ export async function checkOnEntry(store: IdentityStore, input: RawIdentity, opt
     if (best.size >= (opts.limit ?? 10)) break;
   }
   const candidates = [...best.values()];
-  await Promise.all(
-    candidates.map(async (c) => {
-      const state = await store.profileState(c.profileId);
-      if (state) {
-        c.phone = state.phone;
-        c.phones = state.phones;
-      }
-    }),
-  );
+  const states = candidates.length ? await store.profileStates(candidates.map((c) => c.profileId)) : new Map();
+  for (const c of candidates) {
+    const state = states.get(c.profileId);
+    if (state) {
+      c.phone = state.phone;
+      c.phones = state.phones;
+    }
+  }
   return { query: withoutKeys(query), problems, candidates, stats: { keys: keys.length, oversizedBlocks: oversized, recordsCompared: records.length } };
 }
 
