@@ -1,8 +1,12 @@
 /**
  * Check on entry under load: `POST /v1/match` p50/p99 on the local cloud with N profiles stored.
  *
- *   npx tsx bench/match-api.bench.ts [--profiles 100000] [--rate 100] [--seconds 20]
+ *   npx tsx bench/match-api.bench.ts [--profiles 100000] [--rate 100] [--seconds 20] [--data-dir DIR]
  *   npm run bench -- match-api
+ *
+ * `--data-dir DIR` keeps the loaded local cloud's data in DIR and, when DIR already holds a load of
+ * the same size (its `match-bench.json`), reuses it instead of writing everything again (loading
+ * 100k profiles takes minutes). `--phases sample,direct,steady` runs only some of the measurements.
  *
  * 1. Generates synthetic customers (test/support/generate-customers.ts: second phones, common
  *    names, typos, store numbers) and keeps the records of the first N distinct primary numbers:
@@ -19,7 +23,7 @@
  */
 // @ts-expect-error autocannon ships no types (and @types/autocannon is not a dependency)
 import autocannonUntyped from 'autocannon';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -58,6 +62,12 @@ const arg = (name: string, fallback: number) => {
 const PROFILES = arg('profiles', 100_000);
 const RATE = arg('rate', 100);
 const SECONDS = arg('seconds', 20);
+const textArg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const KEEP_DIR = textArg('data-dir');
+const PHASES = new Set((textArg('phases') ?? 'sample,direct,steady').split(','));
 /** Items per batchPut call (its 25-item requests all go at once). */
 const SLICE = 250;
 /** batchPut, retried when the loaded local store drops a connection. */
@@ -72,7 +82,13 @@ async function put(db: ReturnType<typeof documentClient>, table: string, items: 
   }
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'phonekey-bench-match-'));
+const dataDir = KEEP_DIR ?? mkdtempSync(join(tmpdir(), 'phonekey-bench-match-'));
+if (KEEP_DIR) mkdirSync(KEEP_DIR, { recursive: true });
+/** What a kept data folder holds (written after a complete load). */
+const loadFile = join(dataDir, 'match-bench.json');
+const loaded = existsSync(loadFile) ? (JSON.parse(readFileSync(loadFile, 'utf8')) as { profiles: number; seed: number }) : undefined;
+const reuse = loaded?.profiles === PROFILES && loaded.seed === 6;
+if (loaded && !reuse) throw new Error(`${dataDir} holds a load of ${loaded.profiles} profiles, not ${PROFILES}: give another --data-dir`);
 const t0 = Date.now();
 const cloud = await startLocalCloud({ dataDir, ports: { api: 0, s3: 0, dynamodb: 0, control: 0 }, schedules: false });
 console.log(`local cloud up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -115,15 +131,16 @@ try {
     const id = owner.get(r.phones[0]!)!;
     items.push({ pk: `REC#${key}`, sk: 'REC', gsi1pk: `PROF#${id}`, gsi1sk: `REC#${key}`, profileId: id, source: r.source, recordId: r.recordId, record: r, hash: 'bench', storedAt: now });
   }
-  for (let i = 0; i < items.length; i += SLICE) await put(db, table, items.slice(i, i + SLICE));
+  if (!reuse) for (let i = 0; i < items.length; i += SLICE) await put(db, table, items.slice(i, i + SLICE));
   // the blocking-key index as DynamoIdentityStore.indexBlockingKeys writes it, without the per-key
   // markers (only match on arrival reads those; the API queries the keys directly)
   const index = stored.flatMap((r) => blockingKeys(r, defaultMatchRules).map((k) => ({ pk: blockKeyPk(hashBlockingKey(k)), sk: recordKey(r) })));
   const indexItems = index.length;
-  for (let i = 0; i < index.length; i += SLICE) await put(db, table, index.slice(i, i + SLICE));
+  if (!reuse) for (let i = 0; i < index.length; i += SLICE) await put(db, table, index.slice(i, i + SLICE));
+  if (KEEP_DIR && !reuse) writeFileSync(loadFile, JSON.stringify({ profiles: PROFILES, seed: 6, at: new Date().toISOString() }));
   const loadS = (Date.now() - t) / 1000;
   console.log(
-    `stored ${byPrimary.size.toLocaleString()} profiles, ${stored.length.toLocaleString()} records, ${owner.size.toLocaleString()} aliases, ${indexItems.toLocaleString()} index entries in ${loadS.toFixed(0)} s`,
+    `${reuse ? 'reused' : 'stored'} ${byPrimary.size.toLocaleString()} profiles, ${stored.length.toLocaleString()} records, ${owner.size.toLocaleString()} aliases, ${indexItems.toLocaleString()} index entries${reuse ? ` (loaded earlier in ${dataDir})` : ` in ${loadS.toFixed(0)} s`}`,
   );
 
   // 3. form-like queries from stored records
@@ -146,52 +163,105 @@ try {
   const secrets = JSON.parse(readFileSync(cloud.info.secretsFile, 'utf8')) as Record<string, { name: string; versions: Array<{ value: string; stages: string[] }> }>;
   const token = Object.values(secrets).find((s) => s.name.includes('apitoken'))!.versions.find((v) => v.stages.includes('AWSCURRENT'))!.value;
 
-  // correctness sample, one request at a time through HTTP (timed, as a second figure)
-  let own = 0;
+  const pct = (xs: number[], q: number) => (xs.length ? [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!.toFixed(1) : '-');
   const sample = bodies.slice(0, 200);
-  const sequential: number[] = [];
-  for (const b of sample) {
-    const t1 = performance.now();
-    const res = await fetch(`${cloud.info.endpoints.api}/v1/match`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: b.body });
-    const json = (await res.json()) as { candidates: Array<{ profileId: string }> };
-    sequential.push(performance.now() - t1);
-    if (json.candidates?.[0]?.profileId === b.expect) own++;
+  const lines: string[] = [`profiles stored        ${byPrimary.size.toLocaleString()} (${stored.length.toLocaleString()} records)`];
+
+  if (PHASES.has('sample')) {
+    // correctness sample, one request at a time through HTTP (timed, as a second figure)
+    let own = 0;
+    const sequential: number[] = [];
+    let cpu0 = process.cpuUsage();
+    for (const [i, b] of sample.entries()) {
+      if (i === 1) cpu0 = process.cpuUsage(); // the first request starts the containers
+      const t1 = performance.now();
+      const res = await fetch(`${cloud.info.endpoints.api}/v1/match`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: b.body });
+      const json = (await res.json()) as { candidates: Array<{ profileId: string }> };
+      sequential.push(performance.now() - t1);
+      if (json.candidates?.[0]?.profileId === b.expect) own++;
+    }
+    lines.push(`best candidate = own   ${own}/${sample.length} (form bodies drawn from stored records; common names + city can rank a namesake first)`);
+    const cpu = process.cpuUsage(cpu0);
+    lines.push(`one at a time (HTTP)   p50 ${pct(sequential, 0.5)} ms, p99 ${pct(sequential, 0.99)} ms over ${sequential.length} requests (first includes a cold container)`);
+    lines.push(`  CPU per request      ${((cpu.user + cpu.system) / 1000 / (sample.length - 1)).toFixed(2)} ms (this process, all threads: HTTP API, authorizer and API functions, dynalite)`);
   }
-  // the use case alone, in this process against the same store (no HTTP, authorizer or worker hop)
-  const store = new DynamoIdentityStore(db, table);
-  const direct: number[] = [];
-  for (const b of bodies.slice(200, 700)) {
-    const t1 = performance.now();
-    await checkOnEntry(store, JSON.parse(b.body), { rules: defaultMatchRules });
-    direct.push(performance.now() - t1);
+
+  if (PHASES.has('direct')) {
+    // the use case alone, in this process against the same store (no HTTP, authorizer or worker hop);
+    // the store's calls timed on the way, so the figure splits into reads and the rest (cleaning, scoring)
+    const inner = new DynamoIdentityStore(db, table);
+    const spent = { blocks: 0, records: 0, profiles: 0 };
+    const timed = <T>(what: keyof typeof spent, p: Promise<T>) => {
+      const t1 = performance.now();
+      return p.finally(() => (spent[what] = Math.max(spent[what], performance.now() - t1)));
+    };
+    let blocksStart = 0;
+    const store = Object.assign(Object.create(inner) as DynamoIdentityStore, {
+      blockMembers: (k: string, l: number) => {
+        if (!blocksStart) blocksStart = performance.now();
+        return inner.blockMembers(k, l).finally(() => (spent.blocks = performance.now() - blocksStart));
+      },
+      memberRecords: (keys: string[]) => timed('records', inner.memberRecords(keys)),
+      profileStates: (ids: string[]) => timed('profiles', inner.profileStates(ids)),
+    });
+    const direct: number[] = [];
+    const parts = { blocks: [] as number[], records: [] as number[], profiles: [] as number[], rest: [] as number[] };
+    const compared: number[] = [];
+    let own = 0;
+    const calls = [...sample, ...bodies.slice(200, 700)];
+    let cpu0 = process.cpuUsage();
+    for (const [i, b] of calls.entries()) {
+      if (i === sample.length) cpu0 = process.cpuUsage();
+      spent.blocks = spent.records = spent.profiles = blocksStart = 0;
+      const t1 = performance.now();
+      const result = await checkOnEntry(store, JSON.parse(b.body), { rules: defaultMatchRules });
+      const ms = performance.now() - t1;
+      if (i < sample.length) {
+        if (result.candidates[0]?.profileId === b.expect) own++;
+        continue; // the sample warms this process; the figures are over the next 500
+      }
+      direct.push(ms);
+      parts.blocks.push(spent.blocks);
+      parts.records.push(spent.records);
+      parts.profiles.push(spent.profiles);
+      parts.rest.push(ms - spent.blocks - spent.records - spent.profiles);
+      compared.push(result.stats.recordsCompared);
+    }
+    lines.push(`best candidate = own   ${own}/${sample.length} in process (checkOnEntry)`);
+    lines.push(`use case alone         p50 ${pct(direct, 0.5)} ms, p99 ${pct(direct, 0.99)} ms over ${direct.length} calls (checkOnEntry in this process against the same dynalite)`);
+    const cpu = process.cpuUsage(cpu0);
+    lines.push(`  CPU per call         ${((cpu.user + cpu.system) / 1000 / direct.length).toFixed(2)} ms (this process, all threads: the use case, the SDK, dynalite)`);
+    lines.push(
+      `  of which (p50/p99)   block queries ${pct(parts.blocks, 0.5)}/${pct(parts.blocks, 0.99)}, record BatchGet ${pct(parts.records, 0.5)}/${pct(parts.records, 0.99)}, profile BatchGet ${pct(parts.profiles, 0.5)}/${pct(parts.profiles, 0.99)}, rest (clean, score) ${pct(parts.rest, 0.5)}/${pct(parts.rest, 0.99)} ms; records compared p50 ${pct(compared, 0.5)}, p99 ${pct(compared, 0.99)}`,
+    );
   }
-  const pct = (xs: number[], q: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!.toFixed(1);
 
-  let n = 0;
-  const url = new URL(cloud.info.endpoints.api);
-  const request = {
-    method: 'POST' as const,
-    path: '/v1/match',
-    setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[n++ % bodies.length]!.body, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }),
-  };
-  const run = (opts: Record<string, unknown>) =>
-    new Promise<Result>((resolve, reject) => autocannon({ url: url.origin, duration: SECONDS, ...opts }, (err, result) => (err ? reject(err) : resolve(result))));
+  if (PHASES.has('steady')) {
+    let n = 0;
+    const url = new URL(cloud.info.endpoints.api);
+    const request = {
+      method: 'POST' as const,
+      path: '/v1/match',
+      setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[n++ % bodies.length]!.body, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }),
+    };
+    const run = (opts: Record<string, unknown>) =>
+      new Promise<Result>((resolve, reject) => autocannon({ url: url.origin, duration: SECONDS, ...opts }, (err, result) => (err ? reject(err) : resolve(result))));
 
-  await run({ connections: 8, requests: [request], duration: 5 }); // warm the containers, like a warmed Lambda
-  const cpu0 = process.cpuUsage();
-  const steady = await run({ connections: 10, overallRate: RATE, requests: [request] });
-  const cpu = process.cpuUsage(cpu0);
+    await run({ connections: 8, requests: [request], duration: 5 }); // warm the containers, like a warmed Lambda
+    const cpu0 = process.cpuUsage();
+    const steady = await run({ connections: 10, overallRate: RATE, requests: [request] });
+    const cpu = process.cpuUsage(cpu0);
+    lines.push(`POST /v1/match         ${RATE}/s for ${SECONDS} s: ${steady.requests.total.toLocaleString()} requests, non-2xx ${steady.non2xx}, errors ${steady.errors}, timeouts ${steady.timeouts}`);
+    lines.push(`latency                p50 ${steady.latency.p50} ms, p90 ${steady.latency.p90} ms, p99 ${steady.latency.p99} ms, max ${steady.latency.max} ms (target p99 < 50 ms)`);
+    lines.push(
+      `process CPU            ${((cpu.user + cpu.system) / 1e6 / SECONDS).toFixed(2)} cores during the run, ${((cpu.user + cpu.system) / 1000 / Math.max(1, steady.requests.total)).toFixed(2)} ms per request (API functions, dynalite and autocannon share this process)`,
+    );
+  }
 
+  lines.push(`machine load average   ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${(await import('node:os')).cpus().length} cores`);
   console.log('');
-  console.log(`profiles stored        ${byPrimary.size.toLocaleString()} (${stored.length.toLocaleString()} records)`);
-  console.log(`best candidate = own   ${own}/${sample.length} (form bodies drawn from stored records; common names + city can rank a namesake first)`);
-  console.log(`POST /v1/match         ${RATE}/s for ${SECONDS} s: ${steady.requests.total.toLocaleString()} requests, non-2xx ${steady.non2xx}, errors ${steady.errors}, timeouts ${steady.timeouts}`);
-  console.log(`latency                p50 ${steady.latency.p50} ms, p90 ${steady.latency.p90} ms, p99 ${steady.latency.p99} ms, max ${steady.latency.max} ms (target p99 < 50 ms)`);
-  console.log(`one at a time (HTTP)    p50 ${pct(sequential, 0.5)} ms, p99 ${pct(sequential, 0.99)} ms over ${sequential.length} requests`);
-  console.log(`use case alone         p50 ${pct(direct, 0.5)} ms, p99 ${pct(direct, 0.99)} ms over ${direct.length} calls (checkOnEntry in this process against the same dynalite)`);
-  console.log(`machine load average   ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${(await import('node:os')).cpus().length} cores`);
-  console.log(`process CPU            ${((cpu.user + cpu.system) / 1e6 / SECONDS).toFixed(2)} cores during the run (API function, dynalite and autocannon share this process)`);
+  for (const l of lines) console.log(l);
 } finally {
   await cloud.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (!KEEP_DIR) rmSync(dataDir, { recursive: true, force: true });
 }
