@@ -18,6 +18,35 @@ const SHARDS = '0123456789abcdef'.split('');
 /** Base quantiles and other whole-base figures (one item each). */
 export const statsPk = (name: string) => `STATS#${name}`;
 
+/**
+ * Sets a profile item's view attributes (never the rest of the item) if it exists and `guard`
+ * holds; false when it does not.
+ */
+export async function saveViewIf(
+  db: DynamoDBDocumentClient,
+  table: string,
+  profileId: string,
+  built: BuiltProfile,
+  guard: { condition: string; names: Record<string, string>; values: Record<string, unknown> } = { condition: '', names: {}, values: {} },
+): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: profilePk(profileId), sk: 'PROFILE' },
+        UpdateExpression: 'SET #v = :v, #m = :m, #t = :t, #s = :s, #c = :c',
+        ConditionExpression: guard.condition ? `attribute_exists(pk) AND ${guard.condition}` : 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#v': 'view', '#m': 'metrics', '#t': 'tags', '#s': 'summary', '#c': 'computedAt', ...guard.names },
+        ExpressionAttributeValues: { ':v': built.view, ':m': built.metrics, ':t': built.tags, ':s': built.summary, ':c': built.computedAt, ...guard.values },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 export class DynamoProfileViews implements ProfileViewStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -57,23 +86,8 @@ export class DynamoProfileViews implements ProfileViewStore {
     return { records, events, members };
   }
 
-  async saveView(profileId: string, built: BuiltProfile): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: profilePk(profileId), sk: 'PROFILE' },
-          UpdateExpression: 'SET #v = :v, #m = :m, #t = :t, #s = :s, #c = :c',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#v': 'view', '#m': 'metrics', '#t': 'tags', '#s': 'summary', '#c': 'computedAt' },
-          ExpressionAttributeValues: { ':v': built.view, ':m': built.metrics, ':t': built.tags, ':s': built.summary, ':c': built.computedAt },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  saveView(profileId: string, built: BuiltProfile): Promise<boolean> {
+    return saveViewIf(this.db, this.table, profileId, built);
   }
 
   async *listProfileItems(): AsyncIterable<ProfileItem> {

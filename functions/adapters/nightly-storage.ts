@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { NightlyTable, RunFiles, SnapshotItem } from '../app/nightly/ports.ts';
 import type { ConditionalViewWriter } from '../app/profiles/recompute.ts';
@@ -13,7 +13,7 @@ import type { BuiltProfile } from '../core/profile/index.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { auditPk } from './dynamo-audit.ts';
 import { queryAll } from './dynamo-batch.ts';
-import { isConditionFailure, profilePk } from './dynamo-keys.ts';
+import { saveViewIf } from './dynamo-profile-view.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
 /** What the snapshot reads of each item: keys, records, events as the profile build reads them, profiles, import states. */
@@ -125,24 +125,13 @@ export class DynamoViewWriter implements ConditionalViewWriter {
   ) {}
 
   saveViewsIfUnchanged(views: Array<{ profileId: string; built: BuiltProfile; updatedAt: string | null }>): Promise<boolean[]> {
-    return mapLimit(views, VIEW_WRITES_IN_FLIGHT, async ({ profileId, built, updatedAt }) => {
-      try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: profilePk(profileId), sk: 'PROFILE' },
-            UpdateExpression: 'SET #v = :v, #m = :m, #t = :t, #s = :s, #c = :c',
-            ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#g) AND ${updatedAt === null ? 'attribute_not_exists(#u)' : '#u = :u'}`,
-            ExpressionAttributeNames: { '#v': 'view', '#m': 'metrics', '#t': 'tags', '#s': 'summary', '#c': 'computedAt', '#g': 'mergedInto', '#u': 'updatedAt' },
-            ExpressionAttributeValues: { ':v': built.view, ':m': built.metrics, ':t': built.tags, ':s': built.summary, ':c': built.computedAt, ...(updatedAt === null ? {} : { ':u': updatedAt }) },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    });
+    return mapLimit(views, VIEW_WRITES_IN_FLIGHT, ({ profileId, built, updatedAt }) =>
+      saveViewIf(this.db, this.table, profileId, built, {
+        condition: `attribute_not_exists(#g) AND ${updatedAt === null ? 'attribute_not_exists(#u)' : '#u = :u'}`,
+        names: { '#g': 'mergedInto', '#u': 'updatedAt' },
+        values: updatedAt === null ? {} : { ':u': updatedAt },
+      }),
+    );
   }
 }
 

@@ -14,20 +14,16 @@ import {
   type ConditionalViewWriter,
   type ProfileWithMembers,
 } from '../../functions/app/profiles/recompute.ts';
-import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../../functions/app/profiles/view-store.ts';
-import type { BaseQuantiles, BuiltProfile, ProfileMetrics } from '../../functions/core/profile/index.ts';
+import type { BuiltProfile, ProfileMetrics } from '../../functions/core/profile/index.ts';
 import { ago, purchase, rec } from '../core/profile/fixtures.ts';
+import { MemoryViews } from '../core/profile/memory-views.ts';
 
 /** A table in memory: profile items with updatedAt, their members, and conditional view saves. */
-class MemoryTable implements ProfileViewStore, ConditionalViewWriter {
-  items = new Map<string, ProfileItem>();
-  members = new Map<string, ProfileMembers>();
-  quantiles?: BaseQuantiles;
-  memberLoads = 0;
-  add(profileId: string, phone: string, spend: string, updatedAt = '2026-11-19T00:00:00.000Z') {
-    this.items.set(profileId, { profileId, phone, phones: [phone], updatedAt, counters: { purchase: 1 } });
+class MemoryTable extends MemoryViews implements ConditionalViewWriter {
+  /** A customer with one purchase of `spend`, last changed at `updatedAt`. */
+  addBuyer(profileId: string, phone: string, spend: string, updatedAt = '2026-11-19T00:00:00.000Z') {
     const e = { ...purchase(`o-${profileId}`, spend, ago(3)), receivedAt: '2026-11-18T00:00:00.000Z' };
-    this.members.set(profileId, { records: [rec({ phones: [phone], city: '上海' })], events: [e], members: [] });
+    this.add(profileId, phone, { records: [rec({ phones: [phone], city: '上海' })], events: [e], members: [] }, { updatedAt });
   }
   /** What a webhook does: a new event, and the item's updatedAt moved (counters). */
   webhook(profileId: string, spend: string) {
@@ -48,46 +44,14 @@ class MemoryTable implements ProfileViewStore, ConditionalViewWriter {
       return true;
     });
   }
-  async profileIdForPhone() {
-    return undefined;
-  }
-  async getProfileItem(id: string) {
-    const item = this.items.get(id);
-    return item && structuredClone(item);
-  }
-  async loadMembers(id: string) {
-    this.memberLoads++;
-    return structuredClone(this.members.get(id) ?? { records: [], events: [], members: [] });
-  }
-  async saveView(id: string, b: BuiltProfile) {
-    const item = this.items.get(id);
-    if (!item) return false;
-    Object.assign(item, structuredClone({ view: b.view, metrics: b.metrics, tags: b.tags, summary: b.summary, computedAt: b.computedAt }));
-    return true;
-  }
-  async *listProfileItems() {
-    for (const i of this.items.values()) yield structuredClone(i);
-  }
-  async *listMetrics() {
-    for (const i of this.items.values()) yield { profileId: i.profileId, metrics: i.metrics, mergedInto: i.mergedInto };
-  }
-  async getQuantiles() {
-    return this.quantiles;
-  }
-  async putQuantiles(q: BaseQuantiles) {
-    this.quantiles = q;
-  }
-  async getRulesDoc() {
-    return undefined;
-  }
 }
 
 const now = new Date('2026-11-20T00:00:00.000Z');
 function table() {
   const t = new MemoryTable();
-  t.add('p1', '+8613800000001', '10.00');
-  t.add('p2', '+8613800000002', '5000.00');
-  t.add('p3', '+8613800000003', '900.10');
+  t.addBuyer('p1', '+8613800000001', '10.00');
+  t.addBuyer('p2', '+8613800000002', '5000.00');
+  t.addBuyer('p3', '+8613800000003', '900.10');
   return t;
 }
 const saved = (t: MemoryTable) => Object.fromEntries([...t.items].map(([id, i]) => [id, { view: i.view, metrics: i.metrics, tags: i.tags, summary: i.summary }]));
