@@ -46,6 +46,7 @@ class FunctionPool {
   private queue: Array<() => void> = [];
   private pending = new Map<number, Pending>();
   private nextId = 0;
+  private stopped = false;
 
   constructor(
     readonly spec: FunctionSpec,
@@ -78,6 +79,7 @@ class FunctionPool {
 
   private async acquire(): Promise<Container> {
     for (;;) {
+      if (this.stopped) throw new InvocationError('Runtime.Stopped', 'the local cloud is stopping', this.spec.name);
       const idle = this.containers.find((c) => !c.busy);
       if (idle) {
         idle.busy = true;
@@ -135,7 +137,14 @@ class FunctionPool {
     for (const p of this.pending.values()) p.reject(new InvocationError('Runtime.ExitError', 'the function container was killed mid-invocation', this.spec.name));
   }
 
+  /**
+   * Ends every container. Calls still running or waiting for a container fail (their timers are
+   * cleared), and none may start a new container: a woken waiter would keep the process alive.
+   */
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const p of this.pending.values()) p.reject(new InvocationError('Runtime.Stopped', 'the local cloud stopped mid-invocation', this.spec.name));
+    for (const wake of this.queue.splice(0)) wake();
     await Promise.all(this.containers.map((c) => c.worker.terminate()));
     this.containers = [];
   }
