@@ -162,7 +162,8 @@ try {
   // a) the pipeline alone (read, detect, map, clean, hash) against a store that does nothing;
   // b) the same rows into the real adapter, with every DynamoDB call timed by command.
   const sliceFile = join(dir, 'slice.csv');
-  await writeCustomerCsv(sliceFile, PROFILE_ROWS, 'prof');
+  // New people, as in the file: numbers after the file's (the file's own would all have owners).
+  await writeCustomerCsv(sliceFile, PROFILE_ROWS, 'prof', ROWS);
   const job = (id: string) => ({ importId: id, bucket: 'bench', key: `incoming/bench/${id}.csv`, source: 'profile', fileName: 'slice.csv' });
   const deps = (store: ProfileStore) => ({
     store,

@@ -104,8 +104,8 @@ export const nestedNdjson = (rows: Customer[]) =>
     .map((r, k) => JSON.stringify({ order: { id: r.id, items: [{ sku: `sku-${k}`, category: 'tea' }] }, customer: { mobile: r.phone, fullName: r.name, contact: { email: r.email } } }))
     .join('\n') + '\n';
 
-/** Streams an N-row UTF-8 CSV of realistic customers to `path`; returns its size in bytes. */
-export async function writeCustomerCsv(path: string, n: number, prefix = 'b'): Promise<number> {
+/** Streams an N-row UTF-8 CSV of realistic customers `from`…`from + n - 1` to `path`; returns its size in bytes. */
+export async function writeCustomerCsv(path: string, n: number, prefix = 'b', from = 0): Promise<number> {
   const out = createWriteStream(path);
   let bytes = 0;
   const write = async (text: string) => {
@@ -114,9 +114,9 @@ export async function writeCustomerCsv(path: string, n: number, prefix = 'b'): P
   };
   await write(ENGLISH.join(',') + '\n');
   const LINES = 1000;
-  for (let i = 0; i < n; i += LINES) {
+  for (let i = from; i < from + n; i += LINES) {
     let chunk = '';
-    for (let j = i; j < Math.min(n, i + LINES); j++) {
+    for (let j = i; j < Math.min(from + n, i + LINES); j++) {
       const r = customer(j, prefix);
       chunk += KEYS.map((k) => quote(r[k], ',')).join(',') + '\n';
     }
