@@ -5,7 +5,6 @@
  * idempotent and a decision is final.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
@@ -15,7 +14,7 @@ import { approveReview, rejectReview } from '../../functions/app/identity/review
 import { defaultMatchRules, pairId, resolve } from '../../functions/core/match/index.ts';
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
 import type { CleanRecord } from '../../functions/core/model.ts';
-import { startTestCloud } from '../support/local-cloud.ts';
+import { startTestCloud, localDb } from '../support/local-cloud.ts';
 
 let cleanup: () => Promise<void>;
 let db: ReturnType<typeof documentClient>;
@@ -42,7 +41,7 @@ const without = (o: Record<string, unknown> | undefined, ...keys: string[]) => O
 beforeAll(async () => {
   const started = await startTestCloud();
   cleanup = started.cleanup;
-  db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: started.cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+  db = localDb(started.cloud);
   table = started.cloud.info.outputs.TableName;
   profiles = new DynamoProfileStore(db, table);
   identity = new DynamoIdentityStore(db, table);

@@ -7,15 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
+import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
 import { signedHeaders } from '../../functions/core/events/index.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import type { Profile } from '../../functions/ports/profile-store.ts';
 import { phoneOf } from '../support/files.ts';
-import { currentSecret, REPO_ROOT, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, REPO_ROOT, startTestCloud, localS3, localDb } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
 let cleanup: () => Promise<void>;
@@ -26,9 +25,8 @@ let secret: string;
 
 beforeAll(async () => {
   ({ cloud, cleanup } = await startTestCloud());
-  const clientConfig = { region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
-  store = new DynamoProfileStore(documentClient(new DynamoDBClient({ ...clientConfig, endpoint: cloud.info.endpoints.dynamodb })), cloud.info.outputs.TableName);
-  s3 = new S3Client({ ...clientConfig, endpoint: cloud.info.endpoints.s3, forcePathStyle: true });
+  store = new DynamoProfileStore(localDb(cloud), cloud.info.outputs.TableName);
+  s3 = localS3(cloud);
   secret = JSON.parse(currentSecret(cloud, 'webhooksecrets')).default;
   await store.putSourceConfig('app', parseSourceConfig(readFileSync(join(REPO_ROOT, 'examples/sources/app-channel.json'), 'utf8')));
 }, 300_000);

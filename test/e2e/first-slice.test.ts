@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { runCli, startTestCloud } from '../support/local-cloud.ts';
+import { runCli, startTestCloud, localS3 } from '../support/local-cloud.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 
 const CSV = [
@@ -39,7 +39,7 @@ const exportProfiles = async () => {
 
 beforeAll(async () => {
   ({ cloud, dataDir, cleanup } = await startTestCloud());
-  s3 = new S3Client({ region: 'us-east-1', endpoint: cloud.info.endpoints.s3, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, forcePathStyle: true });
+  s3 = localS3(cloud);
   await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: 'incoming/crm/customers.csv', Body: CSV }));
   await cloud.idle();
 });

@@ -7,14 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { currentSecret, runCli, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, runCli, startTestCloud, localS3, localDb } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
 let dataDir: string;
@@ -75,10 +74,10 @@ const POS = (extra = '') =>
 
 beforeAll(async () => {
   ({ cloud, dataDir, cleanup } = await startTestCloud());
-  db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+  db = localDb(cloud);
   identity = new DynamoIdentityStore(db, cloud.info.outputs.TableName);
   apiToken = currentSecret(cloud, 'apitoken');
-  s3 = new S3Client({ region: 'us-east-1', endpoint: cloud.info.endpoints.s3, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, forcePathStyle: true });
+  s3 = localS3(cloud);
   await importCsv('crm.csv', 'crm', CRM);
   await importCsv('pos.csv', 'pos', POS());
 }, 300_000);

@@ -7,13 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { importReports, s3Text, type ImportReportBase } from '../support/import-reports.ts';
-import { startTestCloud } from '../support/local-cloud.ts';
+import { startTestCloud, localS3, localDb } from '../support/local-cloud.ts';
 import { customers, delimited, e164Of, phoneOf } from '../support/files.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
+import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
 import type { ImportCounts } from '../../functions/ports/profile-store.ts';
 
 const ROWS = 150;
@@ -66,11 +65,8 @@ beforeAll(async () => {
     delete process.env.PHONEKEY_IMPORT_FANOUT_BYTES;
     delete process.env.PHONEKEY_IMPORT_CHUNK_ROWS;
   }
-  s3 = new S3Client({ region: 'us-east-1', endpoint: cloud.info.endpoints.s3, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, forcePathStyle: true });
-  store = new DynamoProfileStore(
-    documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })),
-    cloud.info.outputs.TableName,
-  );
+  s3 = localS3(cloud);
+  store = new DynamoProfileStore(localDb(cloud), cloud.info.outputs.TableName);
   const put = (name: string, body: string) => s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: `incoming/crm/${name}`, Body: body }));
   await put('big.csv', bigFile());
   await put('small.csv', delimited(customers(5, 'small', 3500)));

@@ -5,17 +5,16 @@
  * rejected alone; and an import that crashes half-way resumes without duplicates or gaps.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import iconv from 'iconv-lite';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { importReports, s3Text, type ImportReportBase } from '../support/import-reports.ts';
-import { startTestCloud } from '../support/local-cloud.ts';
+import { startTestCloud, localS3, localDb } from '../support/local-cloud.ts';
 import { customers, delimited, e164Of, phoneOf, gbk, gzip, jsonArray, nestedNdjson, utf16le, utf8Bom, xlsx, type Customer } from '../support/files.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
+import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
 import { importFile } from '../../functions/app/import-file.ts';
 import type { ImportCounts, ProfileStore } from '../../functions/ports/profile-store.ts';
 
@@ -108,12 +107,8 @@ const ORDERS = [order('O-1', 950, '99.00', '美妆'), order('O-2', 951, '15.50',
 
 beforeAll(async () => {
   ({ cloud, cleanup } = await startTestCloud());
-  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-  s3 = new S3Client({ region: 'us-east-1', endpoint: cloud.info.endpoints.s3, credentials, forcePathStyle: true });
-  store = new DynamoProfileStore(
-    documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })),
-    cloud.info.outputs.TableName,
-  );
+  s3 = localS3(cloud);
+  store = new DynamoProfileStore(localDb(cloud), cloud.info.outputs.TableName);
   await store.putSourceConfig('shop', {
     name: 'shop',
     recordId: 'order.id',

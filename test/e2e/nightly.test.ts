@@ -9,7 +9,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -23,7 +22,7 @@ import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts'
 import type { NightlyReport, NightlyMerge } from '../../functions/core/report/nightly-report.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { generateCustomers, type GeneratedRecord } from '../support/generate-customers.ts';
-import { REPO_ROOT, runCli, startTestCloud } from '../support/local-cloud.ts';
+import { REPO_ROOT, runCli, startTestCloud, localS3, localDb } from '../support/local-cloud.ts';
 import { dumpDom, textOf } from '../report/chromium.ts';
 
 let cloud: LocalCloud;
@@ -134,8 +133,8 @@ const groupKey = (m: { profiles: string[] }) => [...m.profiles].sort().join('+')
 
 beforeAll(async () => {
   ({ cloud, dataDir, cleanup } = await startTestCloud());
-  s3 = new S3Client({ region: 'us-east-1', endpoint: cloud.info.endpoints.s3, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, forcePathStyle: true });
-  db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+  s3 = localS3(cloud);
+  db = localDb(cloud);
   store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
   await store.putSourceConfig('app', parseSourceConfig(readFileSync(join(REPO_ROOT, 'examples/sources/app-channel.json'), 'utf8')));
   batchA = await importPeople(80, 2026, 'a');

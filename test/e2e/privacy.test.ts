@@ -9,7 +9,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
@@ -17,7 +16,7 @@ import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-st
 import { signedHeaders } from '../../functions/core/events/index.ts';
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { currentSecret, runCli, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, runCli, startTestCloud, localS3, localDb } from '../support/local-cloud.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 
 let cloud: LocalCloud;
@@ -75,9 +74,9 @@ let configFile: string;
 
 beforeAll(async () => {
   ({ cloud, dataDir, cleanup } = await startTestCloud());
-  db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+  db = localDb(cloud);
   store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
-  s3 = new S3Client({ region: 'us-east-1', endpoint: cloud.info.endpoints.s3, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  s3 = localS3(cloud);
   webhookSecret = JSON.parse(currentSecret(cloud, 'webhooksecrets')).default;
   apiToken = currentSecret(cloud, 'apitoken');
   await store.putSourceConfig('shop', CHANNEL);

@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { DynamoProfileViews } from '../../functions/adapters/dynamo-profile-view.ts';
@@ -19,7 +18,7 @@ import { signedHeaders } from '../../functions/core/events/index.ts';
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { currentSecret, REPO_ROOT, runCli, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, REPO_ROOT, runCli, startTestCloud, localDb } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
 let dataDir: string;
@@ -62,7 +61,7 @@ const CSV = ['编号,手机,姓名,性别,生日,城市,短信营销', `c1,${A},
 
 beforeAll(async () => {
   ({ cloud, dataDir, cleanup } = await startTestCloud());
-  db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+  db = localDb(cloud);
   const store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
   views = new DynamoProfileViews(db, cloud.info.outputs.TableName);
   secret = JSON.parse(currentSecret(cloud, 'webhooksecrets')).default;

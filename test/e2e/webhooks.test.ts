@@ -8,14 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { signedHeaders, signatureHeader } from '../../functions/core/events/index.ts';
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { currentSecret, REPO_ROOT, runCli, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, REPO_ROOT, runCli, startTestCloud, localDb } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
 let dataDir: string;
@@ -53,7 +52,7 @@ const purchase = (phone: string, id: string, amount: unknown = '299.00') =>
 
 beforeAll(async () => {
   ({ cloud, dataDir, cleanup } = await startTestCloud());
-  db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+  db = localDb(cloud);
   store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
   secret = JSON.parse(currentSecret(cloud, 'webhooksecrets')).default;
   apiToken = currentSecret(cloud, 'apitoken');

@@ -16,14 +16,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import type { ImportState } from '../../functions/ports/profile-store.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { customers, delimited, type Customer } from '../support/files.ts';
-import { runCli, startTestCloud } from '../support/local-cloud.ts';
+import { runCli, startTestCloud, localS3, localDb } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
 let dataDir: string;
@@ -37,10 +36,9 @@ const figures: Array<{ fault: string; rows: number; records: number; lost: numbe
 
 beforeAll(async () => {
   ({ cloud, dataDir, cleanup } = await startTestCloud());
-  const clientConfig = { region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
-  s3 = new S3Client({ ...clientConfig, endpoint: cloud.info.endpoints.s3, forcePathStyle: true });
+  s3 = localS3(cloud);
   // No SDK retries in the test's own client: while DynamoDB is down the test only waits.
-  db = documentClient(new DynamoDBClient({ ...clientConfig, endpoint: cloud.info.endpoints.dynamodb }));
+  db = localDb(cloud);
   store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
 }, 180_000);
 
@@ -68,6 +66,12 @@ async function drop(source: string, name: string, body: string, importId?: strin
   const key = `incoming/${source}/${name}`;
   await s3.send(new PutObjectCommand({ Bucket: RAW(), Key: key, Body: body, Metadata: importId ? { 'import-id': importId } : undefined }));
   return key;
+}
+
+/** The S3 notification for the object now at `key` in the raw bucket, as S3 would deliver it. */
+async function notificationFor(key: string) {
+  const head = await s3.send(new HeadObjectCommand({ Bucket: RAW(), Key: key }));
+  return { eventName: 'ObjectCreated:Put', s3: { bucket: { name: RAW() }, object: { key, size: head.ContentLength, eTag: head.ETag!.replace(/"/g, '') } } };
 }
 
 function deadLetters(): Array<{ time: string; error: string; event: any }> {
@@ -207,8 +211,7 @@ describe('S3 events delivered twice and out of order', () => {
   it('a notification delivered three times at once imports the file once', async () => {
     const rows = customers(150, 'twice', 40_000);
     const key = await drop('web', 'twice.csv', delimited(rows));
-    const head = await s3.send(new HeadObjectCommand({ Bucket: RAW(), Key: key }));
-    const record = { eventName: 'ObjectCreated:Put', s3: { bucket: { name: RAW() }, object: { key, size: head.ContentLength, eTag: head.ETag!.replace(/"/g, '') } } };
+    const record = await notificationFor(key);
     cloud.faults.redeliverS3Event(record);
     cloud.faults.redeliverS3Event(record);
     await cloud.idle();
@@ -232,15 +235,13 @@ describe('S3 events delivered twice and out of order', () => {
     const v1 = all.slice(0, 60);
     const v2 = all.slice(20).map((r, k) => (k < 10 ? { ...r, name: `${r.name}二` } : r));
     const key = await drop('shop', 'versions.csv', delimited(v1), 'fault-v1');
-    const head1 = await s3.send(new HeadObjectCommand({ Bucket: RAW(), Key: key }));
+    const v1Event = await notificationFor(key);
     await waitFor('v1 imported', async () => ((await store.getImport('fault-v1'))?.status === 'done' ? true : undefined));
     await drop('shop', 'versions.csv', delimited(v2), 'fault-v2');
     await waitFor('v2 imported', async () => ((await store.getImport('fault-v2'))?.status === 'done' ? true : undefined));
     // v1's notification again, after v2 (S3 does not promise order), and v2's twice more.
-    const v1Event = { eventName: 'ObjectCreated:Put', s3: { bucket: { name: RAW() }, object: { key, size: head1.ContentLength, eTag: head1.ETag!.replace(/"/g, '') } } };
     cloud.faults.redeliverS3Event(v1Event);
-    const head2 = await s3.send(new HeadObjectCommand({ Bucket: RAW(), Key: key }));
-    const v2Event = { eventName: 'ObjectCreated:Put', s3: { bucket: { name: RAW() }, object: { key, size: head2.ContentLength, eTag: head2.ETag!.replace(/"/g, '') } } };
+    const v2Event = await notificationFor(key);
     cloud.faults.redeliverS3Event(v2Event);
     cloud.faults.redeliverS3Event(v2Event);
     await cloud.idle();

@@ -8,13 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
+import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
 import { signedHeaders } from '../../functions/core/events/index.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { e164Of, phoneOf } from '../support/files.ts';
-import { currentSecret, REPO_ROOT, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, REPO_ROOT, startTestCloud, localDb } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
 let cleanup: () => Promise<void>;
@@ -24,7 +23,7 @@ let secret: string;
 
 beforeAll(async () => {
   ({ cloud, cleanup } = await startTestCloud());
-  const db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+  const db = localDb(cloud);
   store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
   secret = JSON.parse(currentSecret(cloud, 'webhooksecrets')).default;
   await store.putSourceConfig('app', parseSourceConfig(readFileSync(join(REPO_ROOT, 'examples/sources/app-channel.json'), 'utf8')));

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud, type LocalCloud } from '../../lib/local/cloud.ts';
+import { LOCAL_CREDENTIALS } from '../../lib/local/storage.ts';
+import { documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(REPO_ROOT, 'bin', 'phonekey.mjs');
@@ -62,4 +67,14 @@ export function currentSecret(cloud: LocalCloud, name: string): string {
   return Object.values(secrets)
     .find((s) => s.name.includes(name))!
     .versions.find((v) => v.stages.includes('AWSCURRENT'))!.value;
+}
+
+/** An S3 client for a local cloud (path style, its credentials). */
+export function localS3(cloud: LocalCloud): S3Client {
+  return new S3Client({ region: 'us-east-1', endpoint: cloud.info.endpoints.s3, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+}
+
+/** A DynamoDB document client for a local cloud, as the adapters use it. */
+export function localDb(cloud: LocalCloud): DynamoDBDocumentClient {
+  return documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: LOCAL_CREDENTIALS }));
 }
