@@ -16,7 +16,13 @@ interface Route {
   paramNames: string[];
   routeKey: string;
   functionLogicalId: string;
-  authorizer?: { functionLogicalId: string; identitySources: string[] };
+  authorizer?: {
+    logicalId: string;
+    functionLogicalId: string;
+    identitySources: string[];
+    /** AuthorizerResultTtlInSeconds in ms: how long a verdict is reused (0: asked every time). */
+    ttlMs: number;
+  };
 }
 
 function compilePath(path: string): { pattern: RegExp; paramNames: string[] } {
@@ -53,7 +59,12 @@ export function httpRoutes(template: Template): Route[] {
       const authId = logicalIdFor(template, p.AuthorizerId);
       const a = authId && resolve(template, template.Resources[authId].Properties);
       if (!a) throw new Error(`route ${logicalId} names an unknown authorizer`);
-      authorizer = { functionLogicalId: functionOfUri(template, a.AuthorizerUri), identitySources: a.IdentitySource ?? [] };
+      authorizer = {
+        logicalId: authId,
+        functionLogicalId: functionOfUri(template, a.AuthorizerUri),
+        identitySources: a.IdentitySource ?? [],
+        ttlMs: 1000 * Number(a.AuthorizerResultTtlInSeconds ?? 0),
+      };
     }
     return {
       method,
@@ -84,8 +95,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
+type Verdict = { isAuthorized?: boolean; context?: Record<string, unknown> } | null;
+
 export function httpApi(template: Template, functions: LocalFunctions): RequestListener {
   const routes = httpRoutes(template);
+  /** Authorizer verdicts by authorizer and identity-source values, until their TTL ends. */
+  const verdicts = new Map<string, { until: number; verdict: Verdict }>();
 
   return async (req, res) => {
     try {
@@ -140,27 +155,20 @@ export function httpApi(template: Template, functions: LocalFunctions): RequestL
         if (identity.some((v) => !v)) return send(res, 401, { message: 'Unauthorized' });
         // Like API Gateway, a verdict is reused for the same identity-source values for the
         // authorizer's AuthorizerResultTtlInSeconds (0 or unset: the authorizer runs every time).
-        type Verdict = { isAuthorized?: boolean; context?: Record<string, unknown> } | null;
-        const auth = route.authorizer as NonNullable<Route['authorizer']> & { ttlMs?: number; verdicts?: Map<string, { until: number; verdict: Verdict }> };
-        auth.ttlMs ??=
-          1000 *
-          Number(
-            resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer')
-              .map(([, a]) => resolve(template, a.Properties ?? {}))
-              .find((a) => functionOfUri(template, a.AuthorizerUri) === auth.functionLogicalId)?.AuthorizerResultTtlInSeconds ?? 0,
-          );
-        const cacheKey = JSON.stringify(identity);
-        const cached = auth.ttlMs > 0 ? auth.verdicts?.get(cacheKey) : undefined;
+        const auth = route.authorizer;
+        // Per authorizer, as API Gateway caches it: routes sharing one share its verdicts.
+        const cacheKey = `${auth.logicalId}\n${JSON.stringify(identity)}`;
+        const cached = auth.ttlMs > 0 ? verdicts.get(cacheKey) : undefined;
         const verdict: Verdict =
           cached && cached.until > now
             ? cached.verdict
-            : ((await functions.invoke(route.authorizer.functionLogicalId, {
+            : ((await functions.invoke(auth.functionLogicalId, {
                 ...event,
                 type: 'REQUEST',
                 identitySource: identity,
                 routeArn: `arn:aws:execute-api:us-east-1:000000000000:local/$default/${method}${url.pathname}`,
               })) as Verdict);
-        if (auth.ttlMs > 0 && !(cached && cached.until > now)) (auth.verdicts ??= new Map()).set(cacheKey, { until: now + auth.ttlMs, verdict });
+        if (auth.ttlMs > 0 && !(cached && cached.until > now)) verdicts.set(cacheKey, { until: now + auth.ttlMs, verdict });
         if (!verdict?.isAuthorized) return send(res, 403, { message: 'Forbidden' });
         event.requestContext.authorizer = { lambda: verdict.context ?? {} };
       }
