@@ -4,6 +4,7 @@
 // as they arrive, and a 'drop' message destroys the ones already open (requests in flight too).
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRequire } from 'node:module';
+import { serveTransactions } from './dynamo-transactions.mjs';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite');
@@ -107,14 +108,16 @@ cacheParses(require('dynalite/db/updateParser'));
 cacheParses(require('dynalite/db/projectionParser'));
 
 const create = dynaliteDb.create;
+let store;
 dynaliteDb.create = function (...args) {
-  const store = create.apply(this, args);
+  store = create.apply(this, args);
   cacheTableDescriptions(store.tableDb);
   return store;
 };
 const isDown = () => Atomics.load(down, 0) === 1;
 const sockets = new Set();
 const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+serveTransactions(server, store);
 server.on('connection', (socket) => {
   if (isDown()) return void socket.destroy();
   sockets.add(socket);
