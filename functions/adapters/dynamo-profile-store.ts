@@ -5,6 +5,7 @@ import {
   GetCommand,
   PutCommand,
   type QueryCommandInput,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
@@ -17,6 +18,9 @@ import { suppressionHash } from '../core/privacy/suppression.ts';
 const SHARDS = '0123456789abcdef'.split('');
 /** How many conditional writes run at once when new people arrive. */
 const CONDITIONAL_CONCURRENCY = 16;
+/** DynamoDB's limit of items in one TransactWriteItems, and how many such calls run at once. */
+const TRANSACTION_ITEMS = 100;
+const TRANSACTION_CONCURRENCY = 4;
 
 export function documentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -103,7 +107,27 @@ export class DynamoProfileStore implements ProfileStore {
     // A record joins the profile that owns its primary phone, or founds one; its other numbers
     // become aliases of that profile unless another profile already owns them (matching decides).
     const unownedPrimaries = [...new Set(changed.map((w) => w.record.phones[0]))].filter((p) => !owners.has(p));
-    await mapLimit(unownedPrimaries, CONDITIONAL_CONCURRENCY, async (primary) => {
+    // A new person's other numbers that nobody owns go with it (each number to one person only).
+    const founders = new Map(unownedPrimaries.map((p) => [p, [] as string[]]));
+    const spoken = new Set(unownedPrimaries);
+    for (const w of changed) {
+      const extras = founders.get(w.record.phones[0]);
+      if (!extras) continue;
+      for (const phone of w.record.phones.slice(1)) {
+        if (owners.has(phone) || spoken.has(phone)) continue;
+        spoken.add(phone);
+        extras.push(phone);
+      }
+    }
+    const founded = new Set<string>();
+    for (const primary of await this.foundProfiles(founders, now)) {
+      const profileId = profileIdFor(primary);
+      founded.add(profileId);
+      created.add(profileId);
+      for (const p of [primary, ...founders.get(primary)!]) owners.set(p, profileId);
+    }
+    // Whoever a cancelled transaction held back goes one conditional write at a time.
+    await mapLimit(unownedPrimaries.filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (primary) => {
       const { owner, claimed } = await this.claimPhone(primary, profileIdFor(primary));
       owners.set(primary, owner);
       if (claimed) created.add(owner);
@@ -126,7 +150,7 @@ export class DynamoProfileStore implements ProfileStore {
     // crashed between claiming a number and writing its profile; the retry finds the number owned).
     const ownersOfChanged = [...new Set(changed.map((w) => owners.get(w.record.phones[0])!))].filter((id) => !created.has(id));
     const present = new Set((await batchGet(this.db, this.table, ownersOfChanged.map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })), ['pk'])).map((i) => i.pk as string));
-    const toCreate = [...created, ...ownersOfChanged.filter((id) => !present.has(profilePk(id)))];
+    const toCreate = [...[...created].filter((id) => !founded.has(id)), ...ownersOfChanged.filter((id) => !present.has(profilePk(id)))];
     await mapLimit(toCreate, CONDITIONAL_CONCURRENCY, (profileId) => this.createProfile(profileId, [...phonesByProfile.get(profileId)!], now));
     await mapLimit([...gained], CONDITIONAL_CONCURRENCY, ([profileId, phones]) => this.addPhones(profileId, phones, now));
 
@@ -162,6 +186,43 @@ export class DynamoProfileStore implements ProfileStore {
   private async phoneOwners(phones: string[]): Promise<Map<string, string>> {
     const items = await batchGet(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId']);
     return new Map(items.map((i) => [(i.pk as string).slice('PHONE#'.length), i.profileId as string]));
+  }
+
+  /**
+   * Founds a profile for each new person (primary number → its other numbers nobody owns): the
+   * claims on its numbers and its profile item go in together, conditioned on none of them
+   * existing, up to 100 items per TransactWriteItems. Returns the primaries founded. A transaction
+   * another writer got in the way of is cancelled whole; its people are left for the one-by-one path.
+   */
+  private async foundProfiles(founders: Map<string, string[]>, now: string): Promise<string[]> {
+    const groups: [string, string[]][][] = [];
+    let items = Infinity;
+    for (const person of founders) {
+      const size = person[1].length + 2;
+      if (size > TRANSACTION_ITEMS) continue;
+      if (items + size > TRANSACTION_ITEMS) (groups.push([]), (items = 0));
+      groups.at(-1)!.push(person);
+      items += size;
+    }
+    const founded: string[] = [];
+    const absent = 'attribute_not_exists(pk)';
+    await mapLimit(groups, TRANSACTION_CONCURRENCY, async (group) => {
+      const puts = group.flatMap(([primary, extras]) => {
+        const profileId = profileIdFor(primary);
+        const phones = [primary, ...extras];
+        return [
+          ...phones.map((phone) => ({ pk: phonePk(phone), sk: 'ALIAS', phone, profileId })),
+          { pk: profilePk(profileId), sk: 'PROFILE', profileId, pshard: profileShard(profileId), phone: primary, phones, createdAt: now, updatedAt: now },
+        ];
+      });
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: puts.map((Item) => ({ Put: { TableName: this.table, Item, ConditionExpression: absent } })) }));
+        founded.push(...group.map(([primary]) => primary));
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
+      }
+    });
+    return founded;
   }
 
   /** Points a number at a profile unless it already points somewhere; returns its owner. */

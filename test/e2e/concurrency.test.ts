@@ -12,7 +12,8 @@ import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-stor
 import { signedHeaders } from '../../functions/core/events/index.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import type { Profile } from '../../functions/ports/profile-store.ts';
+import type { Profile, RecordWrite } from '../../functions/ports/profile-store.ts';
+import type { CleanRecord } from '../../functions/core/model.ts';
 import { phoneOf } from '../support/files.ts';
 import { currentSecret, REPO_ROOT, startTestCloud, localS3, localDb } from '../support/local-cloud.ts';
 
@@ -145,4 +146,31 @@ describe('two imports and a webhook stream on the same customers at once', () =>
     expect(posState.counts).toMatchObject({ read: N, stored: N, rejected: 0 });
     expect(totals).toEqual({ accepted: events.length, redelivered: events.length, rejected: 0 });
   }, 240_000);
+});
+
+describe('new people founded together (one transaction per group of people)', () => {
+  const person = (i: number, phones: string[]): RecordWrite => ({
+    record: { source: 'tx', recordId: `tx-${i}`, phones, name: `客户${i}` } as CleanRecord,
+    raw: { id: `tx-${i}` },
+    hash: `h-${i}-${phones.join('/')}`,
+  });
+  const number = (i: number) => e164(phoneOf(70_000 + i));
+
+  it('stores each person once with all their numbers, even when another writer took one of them first', async () => {
+    // Person 3's number is claimed first, as a webhook would: that group's transaction is cancelled
+    // whole, and its people go one conditional write at a time. Everyone else is founded once.
+    await store.writeRecords([person(1003, [number(3)])]);
+    const writes = Array.from({ length: 60 }, (_, i) => person(i, [number(i), number(100 + i)]));
+    const [first, second] = await Promise.all([store.writeRecords(writes), store.writeRecords([...writes].reverse().map((w) => ({ ...w, hash: w.hash + 'b' })))]);
+    const newProfiles = [...first, ...second].filter((o) => o.kind === 'stored' && o.newProfile).length;
+    expect(newProfiles).toBe(59);
+    for (let i = 0; i < 60; i++) {
+      const owner = await store.profileIdForPhone(number(i));
+      expect(await store.profileIdForPhone(number(100 + i)), `person ${i}`).toBe(owner);
+      const profile = await store.getProfile(owner!);
+      expect([...(profile?.phones ?? [])].sort(), `person ${i}`).toEqual([number(i), number(100 + i)].sort());
+      expect(profile?.phone).toBe(number(i));
+      expect((first[i] as { profileId: string }).profileId).toBe(owner);
+    }
+  }, 60_000);
 });
