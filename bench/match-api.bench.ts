@@ -17,13 +17,17 @@
  * 3. Warms the API function's containers, then sends POST /v1/match at a steady rate with
  *    autocannon (`overallRate`), bodies drawn from stored records the way a CRM form fills them:
  *    phone + name, name + birth date, name + city, e-mail + name. Reports latency p50/p99, the
- *    share of answers whose best candidate is the record's own profile, and errors.
+ *    share of answers whose best candidate is the record's own profile, and errors. The load
+ *    generator runs in a child process (as in the webhook bench), so its CPU is not on the local
+ *    API Gateway's event loop; CPU per request is split by thread (Linux: /proc/self/task).
  *
  * Target (issue 6): p99 < 50 ms with 100k profiles.
  */
 // @ts-expect-error autocannon ships no types (and @types/autocannon is not a dependency)
 import autocannonUntyped from 'autocannon';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -54,6 +58,62 @@ interface Result {
   timeouts: number;
 }
 const autocannon = autocannonUntyped as (opts: Record<string, unknown>, done: (err: Error | null, result: Result) => void) => unknown;
+
+// ---- child process: the load generator (autocannon), given the bodies and how to send them ----
+if (process.argv[2] === '--load') {
+  const spec = JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as { url: string; token: string; bodies: string[]; opts: Record<string, unknown> };
+  let n = 0;
+  const request = {
+    method: 'POST' as const,
+    path: '/v1/match',
+    setupRequest: (req: Record<string, unknown>) => ({ ...req, body: spec.bodies[n++ % spec.bodies.length]!, headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.token}` } }),
+  };
+  const cpu0 = process.cpuUsage();
+  const result = await new Promise<Result>((resolve, reject) => autocannon({ url: spec.url, ...spec.opts, requests: [request] }, (err, r) => (err ? reject(err) : resolve(r))));
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(JSON.stringify({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 }) + '\n');
+  process.exit(0);
+}
+
+/** CPU time (ms) of each thread of this process (Linux; empty elsewhere). */
+function threadCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  if (!existsSync('/proc/self/task')) return out;
+  for (const t of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(t), (Number(f[11]) + Number(f[12])) * 10); // utime + stime in 1/100 s
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+/** Threads present before the cloud started (main, V8 and libuv helpers) and those it started (dynalite, …); later ones are function containers. */
+let threadsBefore = new Set<number>();
+let threadsOfCloud = new Set<number>();
+/** `main 3.1, dynalite/cloud 2.0 (tid …), containers 4.2 (n), helpers 1.0` ms per request between two threadCpu() readings. */
+function threadSplit(a: Map<number, number>, b: Map<number, number>, requests: number): string {
+  const per = (ms: number) => (ms / Math.max(1, requests)).toFixed(2);
+  let main = 0;
+  let cloudThreads = 0;
+  let containers = 0;
+  let helpers = 0;
+  let busyContainers = 0;
+  for (const [tid, ms] of b) {
+    const d = ms - (a.get(tid) ?? 0);
+    if (tid === process.pid) main += d;
+    else if (threadsOfCloud.has(tid)) cloudThreads += d;
+    else if (threadsBefore.has(tid)) helpers += d;
+    else {
+      containers += d;
+      if (d > 0) busyContainers++;
+    }
+  }
+  if (!b.size) return 'per-thread split needs Linux /proc';
+  return `main thread (local API Gateway, S3, control) ${per(main)}, threads started with the cloud (dynalite, libuv) ${per(cloudThreads)}, function containers ${per(containers)} (${busyContainers} busy threads), V8/libuv helpers ${per(helpers)} ms per request`;
+}
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -90,7 +150,9 @@ const loaded = existsSync(loadFile) ? (JSON.parse(readFileSync(loadFile, 'utf8')
 const reuse = loaded?.profiles === PROFILES && loaded.seed === 6;
 if (loaded && !reuse) throw new Error(`${dataDir} holds a load of ${loaded.profiles} profiles, not ${PROFILES}: give another --data-dir`);
 const t0 = Date.now();
+threadsBefore = new Set(threadCpu().keys());
 const cloud = await startLocalCloud({ dataDir, ports: { api: 0, s3: 0, dynamodb: 0, control: 0 }, schedules: false });
+threadsOfCloud = new Set([...threadCpu().keys()].filter((t) => !threadsBefore.has(t)));
 console.log(`local cloud up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 try {
   const db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 10 }));
@@ -172,8 +234,12 @@ try {
     let own = 0;
     const sequential: number[] = [];
     let cpu0 = process.cpuUsage();
+    let threads0 = threadCpu();
     for (const [i, b] of sample.entries()) {
-      if (i === 1) cpu0 = process.cpuUsage(); // the first request starts the containers
+      if (i === 1) {
+        cpu0 = process.cpuUsage(); // the first request starts the containers
+        threads0 = threadCpu();
+      }
       const t1 = performance.now();
       const res = await fetch(`${cloud.info.endpoints.api}/v1/match`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: b.body });
       const json = (await res.json()) as { candidates: Array<{ profileId: string }> };
@@ -183,7 +249,8 @@ try {
     lines.push(`best candidate = own   ${own}/${sample.length} (form bodies drawn from stored records; common names + city can rank a namesake first)`);
     const cpu = process.cpuUsage(cpu0);
     lines.push(`one at a time (HTTP)   p50 ${pct(sequential, 0.5)} ms, p99 ${pct(sequential, 0.99)} ms over ${sequential.length} requests (first includes a cold container)`);
-    lines.push(`  CPU per request      ${((cpu.user + cpu.system) / 1000 / (sample.length - 1)).toFixed(2)} ms (this process, all threads: HTTP API, authorizer and API functions, dynalite)`);
+    lines.push(`  CPU per request      ${((cpu.user + cpu.system) / 1000 / (sample.length - 1)).toFixed(2)} ms (this process, all threads: HTTP API, authorizer and API functions, dynalite, and the fetch client)`);
+    lines.push(`  by thread            ${threadSplit(threads0, threadCpu(), sample.length - 1)} (main includes the fetch client)`);
   }
 
   if (PHASES.has('direct')) {
@@ -210,8 +277,12 @@ try {
     let own = 0;
     const calls = [...sample, ...bodies.slice(200, 700)];
     let cpu0 = process.cpuUsage();
+    let threads0 = threadCpu();
     for (const [i, b] of calls.entries()) {
-      if (i === sample.length) cpu0 = process.cpuUsage();
+      if (i === sample.length) {
+        cpu0 = process.cpuUsage();
+        threads0 = threadCpu();
+      }
       spent.blocks = spent.records = spent.profiles = blocksStart = 0;
       const t1 = performance.now();
       const result = await checkOnEntry(store, JSON.parse(b.body), { rules: defaultMatchRules });
@@ -231,31 +302,44 @@ try {
     lines.push(`use case alone         p50 ${pct(direct, 0.5)} ms, p99 ${pct(direct, 0.99)} ms over ${direct.length} calls (checkOnEntry in this process against the same dynalite)`);
     const cpu = process.cpuUsage(cpu0);
     lines.push(`  CPU per call         ${((cpu.user + cpu.system) / 1000 / direct.length).toFixed(2)} ms (this process, all threads: the use case, the SDK, dynalite)`);
+    lines.push(`  by thread            ${threadSplit(threads0, threadCpu(), direct.length)} (main = the use case and its storage client)`);
     lines.push(
       `  of which (p50/p99)   block queries ${pct(parts.blocks, 0.5)}/${pct(parts.blocks, 0.99)}, record BatchGet ${pct(parts.records, 0.5)}/${pct(parts.records, 0.99)}, profile BatchGet ${pct(parts.profiles, 0.5)}/${pct(parts.profiles, 0.99)}, rest (clean, score) ${pct(parts.rest, 0.5)}/${pct(parts.rest, 0.99)} ms; records compared p50 ${pct(compared, 0.5)}, p99 ${pct(compared, 0.99)}`,
     );
   }
 
   if (PHASES.has('steady')) {
-    let n = 0;
-    const url = new URL(cloud.info.endpoints.api);
-    const request = {
-      method: 'POST' as const,
-      path: '/v1/match',
-      setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[n++ % bodies.length]!.body, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }),
+    const specFile = join(dataDir, 'match-bench-load.json');
+    /** autocannon in a child process (its CPU stays off the local API Gateway's event loop). */
+    const runLoad = (opts: Record<string, unknown>) => {
+      writeFileSync(specFile, JSON.stringify({ url: new URL(cloud.info.endpoints.api).origin, token, bodies: bodies.map((b) => b.body), opts }));
+      return new Promise<Result & { cpuMs: number }>((resolve, reject) => {
+        const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')), fileURLToPath(import.meta.url), '--load', specFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('error', reject);
+        child.on('close', (code) => {
+          const last = out.trim().split('\n').pop() ?? '';
+          if (code !== 0 || !last.startsWith('{')) return reject(new Error(`load generator exited ${code}: ${out.slice(-500)}`));
+          resolve(JSON.parse(last) as Result & { cpuMs: number });
+        });
+      });
     };
-    const run = (opts: Record<string, unknown>) =>
-      new Promise<Result>((resolve, reject) => autocannon({ url: url.origin, duration: SECONDS, ...opts }, (err, result) => (err ? reject(err) : resolve(result))));
 
-    await run({ connections: 8, requests: [request], duration: 5 }); // warm the containers, like a warmed Lambda
+    await runLoad({ connections: 8, duration: 5 }); // warm the containers, like a warmed Lambda
     const cpu0 = process.cpuUsage();
-    const steady = await run({ connections: 10, overallRate: RATE, requests: [request] });
+    const threads0 = threadCpu();
+    if (process.execArgv.some((a) => a.startsWith('--cpu-prof'))) console.log(`steady window starts at ${(process.hrtime.bigint() / 1000n).toString()} µs (monotonic, as in .cpuprofile)`);
+    const steady = await runLoad({ connections: 10, overallRate: RATE, duration: SECONDS });
+    if (process.execArgv.some((a) => a.startsWith('--cpu-prof'))) console.log(`steady window ends at ${(process.hrtime.bigint() / 1000n).toString()} µs`);
     const cpu = process.cpuUsage(cpu0);
+    const threads1 = threadCpu();
     lines.push(`POST /v1/match         ${RATE}/s for ${SECONDS} s: ${steady.requests.total.toLocaleString()} requests, non-2xx ${steady.non2xx}, errors ${steady.errors}, timeouts ${steady.timeouts}`);
     lines.push(`latency                p50 ${steady.latency.p50} ms, p90 ${steady.latency.p90} ms, p99 ${steady.latency.p99} ms, max ${steady.latency.max} ms (target p99 < 50 ms)`);
     lines.push(
-      `process CPU            ${((cpu.user + cpu.system) / 1e6 / SECONDS).toFixed(2)} cores during the run, ${((cpu.user + cpu.system) / 1000 / Math.max(1, steady.requests.total)).toFixed(2)} ms per request (API functions, dynalite and autocannon share this process)`,
+      `process CPU            ${((cpu.user + cpu.system) / 1e6 / SECONDS).toFixed(2)} cores during the run, ${((cpu.user + cpu.system) / 1000 / Math.max(1, steady.requests.total)).toFixed(2)} ms per request (the local cloud: HTTP API, functions, dynalite; the load generator's ${(steady.cpuMs / Math.max(1, steady.requests.total)).toFixed(2)} ms per request is not in it)`,
     );
+    lines.push(`  by thread            ${threadSplit(threads0, threads1, steady.requests.total)}`);
   }
 
   lines.push(`machine load average   ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${(await import('node:os')).cpus().length} cores`);

@@ -22,6 +22,7 @@ import type {
 } from '../ports/identity-store.ts';
 import { appendAudit } from './dynamo-audit.ts';
 import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
+import { fromItem, leanReads, type DynamoJsonClient, type RawItem } from './dynamo-json.ts';
 import {
   blockKeyPk,
   isConditionFailure,
@@ -72,6 +73,40 @@ export class DynamoIdentityStore implements IdentityStore {
     private readonly table: string,
   ) {}
 
+  /**
+   * The hot reads (block queries, candidate records, profile numbers: what check on entry and
+   * match on arrival read per call) go over DynamoDB's JSON protocol without the SDK's middleware
+   * (functions/adapters/dynamo-json.ts); everything else, and these when it cannot be set up, uses the SDK.
+   */
+  private lean(): Promise<DynamoJsonClient | undefined> {
+    return leanReads(this.db);
+  }
+
+  /** BatchGetItem of plain items (100 keys a request, unprocessed keys retried), lean when possible. */
+  private async readBatch(keys: Array<{ pk: string; sk: string }>, projection: string[]): Promise<Record<string, any>[]> {
+    if (!keys.length) return [];
+    const lean = await this.lean();
+    if (!lean) return batchGet(this.db, this.table, keys, projection);
+    const names = Object.fromEntries(projection.map((p, i) => [`#p${i}`, p]));
+    const found: Record<string, any>[] = [];
+    const chunks: Array<typeof keys> = [];
+    for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending: RawItem[] = chunk.map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } }));
+        for (let attempt = 0; pending.length; attempt++) {
+          if (attempt) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+          const out = await lean.call<{ Responses?: Record<string, RawItem[]>; UnprocessedKeys?: Record<string, { Keys?: RawItem[] }> }>('BatchGetItem', {
+            RequestItems: { [this.table]: { Keys: pending, ProjectionExpression: Object.keys(names).join(','), ExpressionAttributeNames: names } },
+          });
+          for (const item of out.Responses?.[this.table] ?? []) found.push(fromItem(item));
+          pending = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
+        }
+      }),
+    );
+    return found;
+  }
+
   // ---- rules ----
 
   async getRulesDoc(kind: string) {
@@ -94,7 +129,7 @@ export class DynamoIdentityStore implements IdentityStore {
   // ---- members and profiles ----
 
   async memberRecords(keys: string[]): Promise<Map<string, MemberRecord>> {
-    const items = await batchGet(this.db, this.table, [...new Set(keys)].map(recordItemKey), ['pk', 'profileId', 'record', 'source', 'recordId']);
+    const items = await this.readBatch([...new Set(keys)].map(recordItemKey), ['pk', 'profileId', 'record']);
     return new Map(
       items.map((i) => {
         const key = (i.pk as string).slice('REC#'.length);
@@ -129,7 +164,7 @@ export class DynamoIdentityStore implements IdentityStore {
   }
 
   async profileStates(profileIds: string[]): Promise<Map<string, ProfileState>> {
-    const items = await batchGet(this.db, this.table, unique(profileIds).map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })), ['profileId', 'phone', 'phones', 'mergedInto']);
+    const items = await this.readBatch(unique(profileIds).map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })), ['profileId', 'phone', 'phones', 'mergedInto']);
     return new Map(
       items.map((i): [string, ProfileState] => [i.profileId as string, { profileId: i.profileId as string, phone: i.phone as string, phones: (i.phones as string[]) ?? [], mergedInto: i.mergedInto as string | undefined }]),
     );
@@ -185,6 +220,18 @@ export class DynamoIdentityStore implements IdentityStore {
   }
 
   async blockMembers(key: string, limit: number): Promise<string[] | 'oversized'> {
+    const lean = await this.lean();
+    if (lean) {
+      const out = await lean.call<{ Items?: Array<{ sk: { S: string } }> }>('Query', {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND sk > :m',
+        ExpressionAttributeValues: { ':p': { S: blockKeyPk(hashBlockingKey(key)) }, ':m': { S: MARKER } },
+        ProjectionExpression: 'sk',
+        Limit: limit + 1,
+      });
+      const items = out.Items ?? [];
+      return items.length > limit ? 'oversized' : items.map((i) => i.sk.S);
+    }
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,

@@ -1,0 +1,256 @@
+/**
+ * DynamoDB's JSON protocol for hot reads (check on entry: Query and BatchGetItem), signed with
+ * SigV4 and sent over a keep-alive agent, without the SDK's middleware stack and DocumentClient
+ * (un)marshalling. Region, credentials and endpoint come from the SDK client it is built from,
+ * so it reads the same table the same way the client would; anything it cannot resolve (no
+ * region, a client without credentials) makes `leanReads` answer undefined and callers use the SDK.
+ *
+ * Why: against the local DynamoDB one block Query cost 4.4 ms of CPU through the DocumentClient
+ * (client 1.8, server 1.1, GC threads 1.5) and 1.6 ms this way (client 0.4, server 0.7).
+ *
+ * Retries like the SDK's standard mode: throttling, 5xx and dropped connections, up to 4 attempts
+ * with jittered exponential backoff; other errors are thrown with DynamoDB's error name.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+export type AttributeValue = {
+  S?: string;
+  N?: string;
+  BOOL?: boolean;
+  NULL?: boolean;
+  L?: AttributeValue[];
+  M?: Record<string, AttributeValue>;
+  SS?: string[];
+  NS?: string[];
+  B?: string;
+  BS?: string[];
+};
+export type RawItem = Record<string, AttributeValue>;
+
+/** A DynamoDB attribute value as plain JS (numbers as numbers, sets as arrays, binary as base64 text). */
+export function fromAttr(v: AttributeValue): unknown {
+  if (v.S !== undefined) return v.S;
+  if (v.N !== undefined) return Number(v.N);
+  if (v.M !== undefined) return fromItem(v.M);
+  if (v.L !== undefined) return v.L.map(fromAttr);
+  if (v.BOOL !== undefined) return v.BOOL;
+  if (v.NULL) return null;
+  if (v.SS !== undefined) return v.SS;
+  if (v.NS !== undefined) return v.NS.map(Number);
+  return v.B ?? v.BS;
+}
+
+export function fromItem(item: RawItem): Record<string, any> {
+  const out: Record<string, unknown> = {};
+  for (const k in item) out[k] = fromAttr(item[k]!);
+  return out;
+}
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface LeanTarget {
+  region: string;
+  endpoint: URL;
+  credentials: () => Promise<Credentials>;
+}
+
+export class DynamoJsonError extends Error {
+  constructor(
+    name: string,
+    message: string,
+    readonly status: number,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const RETRYABLE = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'LimitExceededException',
+  'TransactionInProgressException',
+]);
+const MAX_ATTEMPTS = 4;
+const ATTEMPT_TIMEOUT_MS = 10_000;
+
+const sha256Hex = (data: string) => createHash('sha256').update(data).digest('hex');
+
+/** SigV4 for a POST of `body` to `/` of DynamoDB (the only shape this client sends). */
+export class SigV4 {
+  private keyCache?: { id: string; key: Buffer };
+
+  constructor(
+    private readonly region: string,
+    private readonly service = 'dynamodb',
+  ) {}
+
+  /** The headers to send: the given ones plus x-amz-date, the token if any, and authorization. */
+  sign(host: string, headers: Record<string, string>, body: string, creds: Credentials, now = new Date()): Record<string, string> {
+    const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, ''); // 20261123T164512Z
+    const day = amzDate.slice(0, 8);
+    const all: Record<string, string> = { ...headers, host, 'x-amz-date': amzDate };
+    if (creds.sessionToken) all['x-amz-security-token'] = creds.sessionToken;
+    const names = Object.keys(all)
+      .map((n) => n.toLowerCase())
+      .sort();
+    const lower: Record<string, string> = {};
+    for (const [k, v] of Object.entries(all)) lower[k.toLowerCase()] = String(v).trim().replace(/\s+/g, ' ');
+    const signedHeaders = names.join(';');
+    const canonical = `POST\n/\n\n${names.map((n) => `${n}:${lower[n]}\n`).join('')}\n${signedHeaders}\n${sha256Hex(body)}`;
+    const scope = `${day}/${this.region}/${this.service}/aws4_request`;
+    const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
+    const signature = createHmac('sha256', this.signingKey(creds.secretAccessKey, day)).update(toSign).digest('hex');
+    const out: Record<string, string> = { ...headers, 'x-amz-date': amzDate };
+    if (creds.sessionToken) out['x-amz-security-token'] = creds.sessionToken;
+    out.authorization = `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+    return out;
+  }
+
+  private signingKey(secret: string, day: string): Buffer {
+    const id = `${secret}\u0000${day}`;
+    if (this.keyCache?.id === id) return this.keyCache.key;
+    const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+    const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, day), this.region), this.service), 'aws4_request');
+    this.keyCache = { id, key };
+    return key;
+  }
+}
+
+/** Query / BatchGetItem over DynamoDB's JSON protocol. */
+export class DynamoJsonClient {
+  private readonly signer: SigV4;
+  private readonly agent: HttpAgent;
+  private readonly secure: boolean;
+
+  constructor(private readonly target: LeanTarget) {
+    this.signer = new SigV4(target.region);
+    this.secure = target.endpoint.protocol === 'https:';
+    const opts = { keepAlive: true, maxSockets: 64, keepAliveMsecs: 1000 };
+    this.agent = this.secure ? new HttpsAgent(opts) : new HttpAgent(opts);
+  }
+
+  async call<T = any>(operation: 'Query' | 'BatchGetItem' | 'GetItem', input: unknown): Promise<T> {
+    const body = JSON.stringify(input);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.send(operation, body)) as T;
+      } catch (error) {
+        const retryable = error instanceof DynamoJsonError ? error.retryable : isNetworkError(error);
+        if (!retryable || attempt >= MAX_ATTEMPTS) throw error;
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(2000, 50 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /** Closes idle connections (tests, a CLI that wants to exit). */
+  destroy(): void {
+    this.agent.destroy();
+  }
+
+  private async send(operation: string, body: string): Promise<unknown> {
+    const creds = await this.target.credentials();
+    const url = this.target.endpoint;
+    const headers = this.signer.sign(
+      url.host,
+      { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
+      body,
+      creds,
+    );
+    headers['content-length'] = String(Buffer.byteLength(body));
+    return new Promise((resolve, reject) => {
+      const req = (this.secure ? httpsRequest : httpRequest)(
+        { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, method: 'POST', path: url.pathname || '/', headers: { ...headers, host: url.host }, agent: this.agent, timeout: ATTEMPT_TIMEOUT_MS },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: any;
+            try {
+              parsed = text ? JSON.parse(text) : {};
+            } catch {
+              return reject(new DynamoJsonError('DynamoDBResponseError', `DynamoDB answered ${res.statusCode} with a body that is not JSON`, res.statusCode ?? 0, (res.statusCode ?? 0) >= 500));
+            }
+            const status = res.statusCode ?? 0;
+            if (status === 200) return resolve(parsed);
+            const type = String(parsed?.__type ?? '').split('#').pop() || `HTTP${status}`;
+            const message = String(parsed?.message ?? parsed?.Message ?? `DynamoDB answered ${status}`);
+            reject(new DynamoJsonError(type, message, status, status >= 500 || RETRYABLE.has(type)));
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`DynamoDB did not answer within ${ATTEMPT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
+
+function isNetworkError(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EAI_AGAIN' || (error as Error)?.message === 'socket hang up';
+}
+
+/** What `leanReads` needs from an SDK v3 client's resolved config. */
+interface SdkConfigLike {
+  region?: string | (() => Promise<string>);
+  endpoint?: () => Promise<{ protocol: string; hostname: string; port?: number; path?: string }>;
+  credentials?: () => Promise<Credentials>;
+  endpointProvider?: (params: Record<string, unknown>) => { url: URL };
+  useFipsEndpoint?: () => Promise<boolean>;
+  useDualstackEndpoint?: () => Promise<boolean>;
+}
+
+const clients = new WeakMap<object, Promise<DynamoJsonClient | undefined>>();
+
+/**
+ * The lean client for an SDK DynamoDB client (or DocumentClient), built once per client: same
+ * region, credentials provider and endpoint (an explicit one, `AWS_ENDPOINT_URL_DYNAMODB` /
+ * `AWS_ENDPOINT_URL`, else the SDK's own endpoint rules). Undefined when any of these cannot be
+ * resolved (the caller then uses the SDK).
+ */
+export function leanReads(sdkClient: { config: unknown }): Promise<DynamoJsonClient | undefined> {
+  let hit = clients.get(sdkClient);
+  if (!hit) {
+    hit = resolveTarget(sdkClient.config as SdkConfigLike).then(
+      (t) => (t ? new DynamoJsonClient(t) : undefined),
+      () => undefined,
+    );
+    clients.set(sdkClient, hit);
+  }
+  return hit;
+}
+
+async function resolveTarget(config: SdkConfigLike): Promise<LeanTarget | undefined> {
+  if (process.env.PHONEKEY_SDK_READS === '1') return undefined; // kill switch: every read through the SDK
+  const region = typeof config.region === 'function' ? await config.region() : config.region;
+  if (!region || !config.credentials) return undefined;
+  let endpoint: URL | undefined;
+  const explicit = config.endpoint && (await config.endpoint());
+  if (explicit) endpoint = new URL(`${explicit.protocol}//${explicit.hostname}${explicit.port ? `:${explicit.port}` : ''}${explicit.path ?? '/'}`);
+  const fromEnv = process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true' ? undefined : (process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL);
+  if (!endpoint && fromEnv) endpoint = new URL(fromEnv);
+  if (!endpoint && config.endpointProvider) {
+    endpoint = config.endpointProvider({
+      Region: region,
+      UseFIPS: (await config.useFipsEndpoint?.()) ?? false,
+      UseDualStack: (await config.useDualstackEndpoint?.()) ?? false,
+      AccountIdEndpointMode: 'disabled',
+    }).url;
+  }
+  if (!endpoint) return undefined;
+  const provider = config.credentials;
+  return { region, endpoint, credentials: () => provider() };
+}
