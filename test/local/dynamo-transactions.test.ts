@@ -4,40 +4,26 @@
  * errors DynamoDB gives (the SDK's own TransactionCanceledException with its reasons).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { startStorage, type LocalStorage } from '../../lib/local/storage.ts';
+import { startLocalDynamo, type LocalDynamo } from '../support/local-dynamo.ts';
 
-let dir: string;
-let storage: LocalStorage;
+let local: LocalDynamo;
 let db: DynamoDBDocumentClient;
 const TableName = 'tx-test';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'phonekey-dynamo-tx-'));
-  storage = await startStorage(dir, { dynamodb: 0, s3: 0 });
-  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: storage.dynamoEndpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  db = DynamoDBDocumentClient.from(client);
-  await client.send(
-    new CreateTableCommand({
-      TableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'g', AttributeType: 'S' },
-      ],
-      GlobalSecondaryIndexes: [{ IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
-    }),
-  );
+  local = await startLocalDynamo(TableName, {
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'g', AttributeType: 'S' },
+    ],
+    GlobalSecondaryIndexes: [{ IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
+  });
+  db = local.db;
 }, 60_000);
 
 afterAll(async () => {
-  await storage?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await local?.stop();
 });
 
 const claim = (pk: string, extra: Record<string, unknown> = {}) => ({ Put: { TableName, Item: { pk, ...extra }, ConditionExpression: 'attribute_not_exists(pk)' } });

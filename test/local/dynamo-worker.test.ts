@@ -5,37 +5,22 @@
  * their operands, and a table's cached description follows DeleteTable + CreateTable at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { startStorage, type LocalStorage } from '../../lib/local/storage.ts';
+import { startLocalDynamo, type LocalDynamo } from '../support/local-dynamo.ts';
 
-let dir: string;
-let storage: LocalStorage;
+let local: LocalDynamo;
 let client: DynamoDBClient;
 let db: DynamoDBDocumentClient;
 const TableName = 'cache-test';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'phonekey-dynamo-worker-'));
-  storage = await startStorage(dir, { dynamodb: 0, s3: 0 });
-  client = new DynamoDBClient({ region: 'us-east-1', endpoint: storage.dynamoEndpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  db = DynamoDBDocumentClient.from(client);
-  await client.send(
-    new CreateTableCommand({
-      TableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    }),
-  );
+  local = await startLocalDynamo(TableName);
+  ({ client, db } = local);
 }, 60_000);
 
 afterAll(async () => {
-  await storage?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await local?.stop();
 });
 
 const counterUpdate = (pk: string, tag: string, n: number, seen: string) =>
