@@ -13,7 +13,9 @@
  *    one profile per number.
  * 2. Writes them straight through the adapters' batch writes into the local cloud's table: profile
  *    items, phone aliases, record items (on byProfile) and the blocking-key index entries, as
- *    imports leave them (without the per-key markers that only match on arrival reads).
+ *    imports leave them (blockEntryItems: with the profile and comparison fields; without the
+ *    per-key markers that only match on arrival reads). A kept folder loaded with an older index
+ *    format gets its index entries rewritten.
  * 3. Warms the API function's containers, then sends POST /v1/match at a steady rate with
  *    autocannon (`overallRate`), bodies drawn from stored records the way a CRM form fills them:
  *    phone + name, name + birth date, name + city, e-mail + name. Reports latency p50/p99, the
@@ -32,10 +34,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../functions/adapters/dynamo-profile-store.ts';
-import { DynamoIdentityStore, hashBlockingKey } from '../functions/adapters/dynamo-identity-store.ts';
+import { blockEntryItems, DynamoIdentityStore } from '../functions/adapters/dynamo-identity-store.ts';
 import { checkOnEntry } from '../functions/app/identity/check-on-entry.ts';
 import { loadavg } from 'node:os';
-import { blockKeyPk } from '../functions/adapters/dynamo-keys.ts';
 import { batchPut } from '../functions/adapters/dynamo-batch.ts';
 import { profileIdFor, profileShard } from '../functions/core/identity-keys.ts';
 import { blockingKeys, defaultMatchRules, recordKey } from '../functions/core/match/index.ts';
@@ -112,7 +113,7 @@ function threadSplit(a: Map<number, number>, b: Map<number, number>, requests: n
     }
   }
   if (!b.size) return 'per-thread split needs Linux /proc';
-  return `main thread (local API Gateway, S3, control) ${per(main)}, threads started with the cloud (dynalite, libuv) ${per(cloudThreads)}, function containers ${per(containers)} (${busyContainers} busy threads), V8/libuv helpers ${per(helpers)} ms per request`;
+  return `main thread (local API Gateway, S3, control) ${per(main)}, threads started with the cloud (dynalite, libuv) ${per(cloudThreads)}, threads started later (function containers) ${per(containers)} (${busyContainers} busy), V8/libuv helpers ${per(helpers)} ms per request`;
 }
 
 const arg = (name: string, fallback: number) => {
@@ -146,7 +147,9 @@ const dataDir = KEEP_DIR ?? mkdtempSync(join(tmpdir(), 'phonekey-bench-match-'))
 if (KEEP_DIR) mkdirSync(KEEP_DIR, { recursive: true });
 /** What a kept data folder holds (written after a complete load). */
 const loadFile = join(dataDir, 'match-bench.json');
-const loaded = existsSync(loadFile) ? (JSON.parse(readFileSync(loadFile, 'utf8')) as { profiles: number; seed: number }) : undefined;
+const loaded = existsSync(loadFile) ? (JSON.parse(readFileSync(loadFile, 'utf8')) as { profiles: number; seed: number; index?: number }) : undefined;
+/** The index entries' format: 2 = with profile and comparison fields (check on entry scores from them). */
+const INDEX_FORMAT = 2;
 const reuse = loaded?.profiles === PROFILES && loaded.seed === 6;
 if (loaded && !reuse) throw new Error(`${dataDir} holds a load of ${loaded.profiles} profiles, not ${PROFILES}: give another --data-dir`);
 const t0 = Date.now();
@@ -194,12 +197,20 @@ try {
     items.push({ pk: `REC#${key}`, sk: 'REC', gsi1pk: `PROF#${id}`, gsi1sk: `REC#${key}`, profileId: id, source: r.source, recordId: r.recordId, record: r, hash: 'bench', storedAt: now });
   }
   if (!reuse) for (let i = 0; i < items.length; i += SLICE) await put(db, table, items.slice(i, i + SLICE));
-  // the blocking-key index as DynamoIdentityStore.indexBlockingKeys writes it, without the per-key
-  // markers (only match on arrival reads those; the API queries the keys directly)
-  const index = stored.flatMap((r) => blockingKeys(r, defaultMatchRules).map((k) => ({ pk: blockKeyPk(hashBlockingKey(k)), sk: recordKey(r) })));
+  // the blocking-key index as DynamoIdentityStore.indexBlockingKeys writes it (blockEntryItems), without
+  // the per-key markers (only match on arrival reads those; the API queries the keys directly)
+  const everyKeyIndexed = { has: () => true } as unknown as ReadonlySet<string>;
+  const index = blockEntryItems(
+    stored.map((r) => ({ member: recordKey(r), keys: blockingKeys(r, defaultMatchRules), profileId: owner.get(r.phones[0]!)!, record: r })),
+    everyKeyIndexed,
+  );
   const indexItems = index.length;
-  if (!reuse) for (let i = 0; i < index.length; i += SLICE) await put(db, table, index.slice(i, i + SLICE));
-  if (KEEP_DIR && !reuse) writeFileSync(loadFile, JSON.stringify({ profiles: PROFILES, seed: 6, at: new Date().toISOString() }));
+  const indexCurrent = reuse && (loaded?.index ?? 1) >= INDEX_FORMAT;
+  if (!indexCurrent) {
+    if (reuse) console.log(`rewriting ${indexItems.toLocaleString()} index entries in the current format (the folder holds format ${loaded?.index ?? 1})`);
+    for (let i = 0; i < index.length; i += SLICE) await put(db, table, index.slice(i, i + SLICE));
+  }
+  if (KEEP_DIR && !indexCurrent) writeFileSync(loadFile, JSON.stringify({ profiles: PROFILES, seed: 6, index: INDEX_FORMAT, at: new Date().toISOString() }));
   const loadS = (Date.now() - t) / 1000;
   console.log(
     `${reuse ? 'reused' : 'stored'} ${byPrimary.size.toLocaleString()} profiles, ${stored.length.toLocaleString()} records, ${owner.size.toLocaleString()} aliases, ${indexItems.toLocaleString()} index entries${reuse ? ` (loaded earlier in ${dataDir})` : ` in ${loadS.toFixed(0)} s`}`,
@@ -263,17 +274,22 @@ try {
       return p.finally(() => (spent[what] = Math.max(spent[what], performance.now() - t1)));
     };
     let blocksStart = 0;
+    let storageCallsNow = 0;
     const store = Object.assign(Object.create(inner) as DynamoIdentityStore, {
-      blockMembers: (k: string, l: number) => {
+      blockEntries: (k: string, l: number) => {
         if (!blocksStart) blocksStart = performance.now();
-        return inner.blockMembers(k, l).finally(() => (spent.blocks = performance.now() - blocksStart));
+        return inner.blockEntries(k, l).finally(() => (spent.blocks = performance.now() - blocksStart));
       },
-      memberRecords: (keys: string[]) => timed('records', inner.memberRecords(keys)),
-      profileStates: (ids: string[]) => timed('profiles', inner.profileStates(ids)),
+      // entries indexed without fields (an older load): their records first
+      memberRecords: (keys: string[]) => (storageCallsNow++, timed('records', inner.memberRecords(keys))),
+      // the one BatchGet of the scoring candidates' records and profiles, and the rare second one
+      recordsAndProfiles: (keys: string[], ids: string[]) => (storageCallsNow++, timed('profiles', inner.recordsAndProfiles(keys, ids))),
+      profileStates: (ids: string[]) => (storageCallsNow++, timed('profiles', inner.profileStates(ids))),
     });
     const direct: number[] = [];
     const parts = { blocks: [] as number[], records: [] as number[], profiles: [] as number[], rest: [] as number[] };
     const compared: number[] = [];
+    const storageCalls: number[] = [];
     let own = 0;
     const calls = [...sample, ...bodies.slice(200, 700)];
     let cpu0 = process.cpuUsage();
@@ -283,7 +299,7 @@ try {
         cpu0 = process.cpuUsage();
         threads0 = threadCpu();
       }
-      spent.blocks = spent.records = spent.profiles = blocksStart = 0;
+      spent.blocks = spent.records = spent.profiles = blocksStart = storageCallsNow = 0;
       const t1 = performance.now();
       const result = await checkOnEntry(store, JSON.parse(b.body), { rules: defaultMatchRules });
       const ms = performance.now() - t1;
@@ -297,6 +313,7 @@ try {
       parts.profiles.push(spent.profiles);
       parts.rest.push(ms - spent.blocks - spent.records - spent.profiles);
       compared.push(result.stats.recordsCompared);
+      storageCalls.push(result.stats.keys + storageCallsNow);
     }
     lines.push(`best candidate = own   ${own}/${sample.length} in process (checkOnEntry)`);
     lines.push(`use case alone         p50 ${pct(direct, 0.5)} ms, p99 ${pct(direct, 0.99)} ms over ${direct.length} calls (checkOnEntry in this process against the same dynalite)`);
@@ -304,7 +321,7 @@ try {
     lines.push(`  CPU per call         ${((cpu.user + cpu.system) / 1000 / direct.length).toFixed(2)} ms (this process, all threads: the use case, the SDK, dynalite)`);
     lines.push(`  by thread            ${threadSplit(threads0, threadCpu(), direct.length)} (main = the use case and its storage client)`);
     lines.push(
-      `  of which (p50/p99)   block queries ${pct(parts.blocks, 0.5)}/${pct(parts.blocks, 0.99)}, record BatchGet ${pct(parts.records, 0.5)}/${pct(parts.records, 0.99)}, profile BatchGet ${pct(parts.profiles, 0.5)}/${pct(parts.profiles, 0.99)}, rest (clean, score) ${pct(parts.rest, 0.5)}/${pct(parts.rest, 0.99)} ms; records compared p50 ${pct(compared, 0.5)}, p99 ${pct(compared, 0.99)}`,
+      `  of which (p50/p99)   block queries ${pct(parts.blocks, 0.5)}/${pct(parts.blocks, 0.99)}, records of unfielded entries ${pct(parts.records, 0.5)}/${pct(parts.records, 0.99)}, candidates' records + profiles BatchGet ${pct(parts.profiles, 0.5)}/${pct(parts.profiles, 0.99)}, rest (clean, score) ${pct(parts.rest, 0.5)}/${pct(parts.rest, 0.99)} ms; records compared p50 ${pct(compared, 0.5)}, p99 ${pct(compared, 0.99)}; storage calls per check ${(storageCalls.reduce((a, b) => a + b, 0) / Math.max(1, storageCalls.length)).toFixed(2)} on average`,
     );
   }
 

@@ -10,6 +10,7 @@ import { profileShard } from '../core/identity-keys.ts';
 import { defaultMatchRules, goldenRecord, orderedPair, parseMatchRules, type MatchRules } from '../core/match/index.ts';
 import type { CleanRecord } from '../core/model.ts';
 import type {
+  BlockEntry,
   IdentityStore,
   MemberRecord,
   MergeReason,
@@ -46,6 +47,55 @@ const MAX_PAIR_LOOKUPS = 5000;
 
 export const hashBlockingKey = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
 const pairKey = (a: string, b: string) => orderedPair(a, b).join('\u0000');
+
+/**
+ * The fields a blocking-key entry carries for scoring (what rules can compare, and the record's
+ * key), as one JSON array string in this order: compact to store and read, and equal for equal
+ * records whatever order a stored map's keys come back in.
+ */
+const ENTRY_FIELDS = ['source', 'recordId', 'phones', 'name', 'nameKey', 'namePinyin', 'email', 'gender', 'birthDate', 'address', 'province', 'city', 'memberId', 'externalIds'] as const;
+
+export function encodeEntryRecord(r: CleanRecord): string {
+  return JSON.stringify(
+    ENTRY_FIELDS.map((f) => {
+      const v = r[f];
+      if (v === undefined || v === null || v === '') return null;
+      if (f === 'externalIds') return Object.fromEntries(Object.entries(v as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return v;
+    }),
+  );
+}
+
+export function decodeEntryRecord(text: string): CleanRecord {
+  const values = JSON.parse(text) as unknown[];
+  const out: Record<string, unknown> = {};
+  ENTRY_FIELDS.forEach((f, i) => {
+    const v = values[i];
+    if (v !== null && v !== undefined) out[f] = v;
+  });
+  out.phones ??= [];
+  return out as unknown as CleanRecord;
+}
+
+/**
+ * The items that index records under their blocking keys: one per (key, member), carrying the
+ * member's profile (`p`) and comparison fields (`r`, encodeEntryRecord) when given, and a marker
+ * (`sk = #`) per key not in `indexed`. Personal data lives only in attributes (keys are hashed);
+ * erasure deletes the person's entries whole.
+ */
+export function blockEntryItems(entries: Array<{ member: string; keys: string[]; profileId?: string; record?: CleanRecord }>, indexed?: ReadonlySet<string>): Record<string, unknown>[] {
+  const items: Record<string, unknown>[] = [];
+  const markers = new Set<string>();
+  for (const { member, keys, profileId, record } of entries) {
+    const carried = { ...(profileId ? { p: profileId } : {}), ...(record ? { r: encodeEntryRecord(record) } : {}) };
+    for (const key of keys) {
+      const pk = blockKeyPk(hashBlockingKey(key));
+      items.push({ pk, sk: member, ...carried });
+      if (!indexed?.has(key)) markers.add(pk);
+    }
+  }
+  return [...dedupe(items), ...[...markers].map((pk) => ({ pk, sk: MARKER }))];
+}
 
 /** A member key `source#recordId` → the items it can be: a source record or an event. */
 const recordItemKey = (member: string) => ({ pk: `REC#${member}`, sk: 'REC' });
@@ -188,17 +238,8 @@ export class DynamoIdentityStore implements IdentityStore {
 
   // ---- blocking-key index ----
 
-  async indexBlockingKeys(entries: Array<{ member: string; keys: string[] }>, indexed?: ReadonlySet<string>): Promise<void> {
-    const items: Record<string, unknown>[] = [];
-    const markers = new Set<string>();
-    for (const { member, keys } of entries) {
-      for (const key of keys) {
-        const pk = blockKeyPk(hashBlockingKey(key));
-        items.push({ pk, sk: member });
-        if (!indexed?.has(key)) markers.add(pk);
-      }
-    }
-    await batchPut(this.db, this.table, [...dedupe(items), ...[...markers].map((pk) => ({ pk, sk: MARKER }))]);
+  async indexBlockingKeys(entries: Array<{ member: string; keys: string[]; profileId?: string; record?: CleanRecord }>, indexed?: ReadonlySet<string>): Promise<void> {
+    await batchPut(this.db, this.table, blockEntryItems(entries, indexed));
   }
 
   async unindexBlockingKeys(entries: Array<{ member: string; keys: string[] }>): Promise<void> {
@@ -243,6 +284,46 @@ export class DynamoIdentityStore implements IdentityStore {
     );
     const items = out.Items ?? [];
     return items.length > limit ? 'oversized' : items.map((i) => i.sk as string);
+  }
+
+  async blockEntries(key: string, limit: number): Promise<BlockEntry[] | 'oversized'> {
+    const input = {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :p AND sk > :m',
+      ProjectionExpression: 'sk, p, r',
+      Limit: limit + 1,
+    };
+    const pk = blockKeyPk(hashBlockingKey(key));
+    const lean = await this.lean();
+    let items: Array<{ sk: string; p?: string; r?: string }>;
+    if (lean) {
+      const out = await lean.call<{ Items?: Array<{ sk: { S: string }; p?: { S: string }; r?: { S: string } }> }>('Query', { ...input, ExpressionAttributeValues: { ':p': { S: pk }, ':m': { S: MARKER } } });
+      items = (out.Items ?? []).map((i) => ({ sk: i.sk.S, p: i.p?.S, r: i.r?.S }));
+    } else {
+      const out = await this.db.send(new QueryCommand({ ...input, ExpressionAttributeValues: { ':p': pk, ':m': MARKER } }));
+      items = (out.Items ?? []) as typeof items;
+    }
+    if (items.length > limit) return 'oversized';
+    return items.map((i) => ({ member: i.sk, ...(i.p ? { profileId: i.p } : {}), ...(i.r ? { record: decodeEntryRecord(i.r) } : {}) }));
+  }
+
+  async recordsAndProfiles(members: string[], profileIds: string[]): Promise<{ records: Map<string, MemberRecord>; profiles: Map<string, ProfileState> }> {
+    const items = await this.readBatch(
+      [...unique(members).map(recordItemKey), ...unique(profileIds).map((id) => ({ pk: profilePk(id), sk: 'PROFILE' }))],
+      ['pk', 'profileId', 'record', 'phone', 'phones', 'mergedInto'],
+    );
+    const records = new Map<string, MemberRecord>();
+    const profiles = new Map<string, ProfileState>();
+    for (const i of items) {
+      const pk = i.pk as string;
+      if (pk.startsWith('REC#')) {
+        const key = pk.slice('REC#'.length);
+        records.set(key, { key, profileId: i.profileId as string, kind: 'record', record: i.record as CleanRecord });
+      } else {
+        profiles.set(i.profileId as string, { profileId: i.profileId as string, phone: i.phone as string, phones: (i.phones as string[]) ?? [], mergedInto: i.mergedInto as string | undefined });
+      }
+    }
+    return { records, profiles };
   }
 
   // ---- pair decisions ----

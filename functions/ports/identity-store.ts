@@ -86,6 +86,17 @@ export interface ProfileState {
   mergedInto?: string;
 }
 
+/**
+ * One blocking-key index entry. Entries written since check on entry used them carry the member's
+ * profile (when indexed) and its comparison fields, so a form check scores without reading the
+ * records first; older entries carry only the member.
+ */
+export interface BlockEntry {
+  member: string;
+  profileId?: string;
+  record?: CleanRecord;
+}
+
 export interface IdentityStore {
   // ---- members ----
   /** The stored records (not events) of the given member keys, with their current profile. */
@@ -104,11 +115,15 @@ export interface IdentityStore {
    * Indexes each record under its blocking keys (`<blockingId>:<value>`, see core blockingKeys).
    * `indexed`: keys known to have members already (from indexedKeys), whose marker need not be written again.
    */
-  indexBlockingKeys(entries: Array<{ member: string; keys: string[] }>, indexed?: ReadonlySet<string>): Promise<void>;
+  indexBlockingKeys(entries: Array<{ member: string; keys: string[]; profileId?: string; record?: CleanRecord }>, indexed?: ReadonlySet<string>): Promise<void>;
   /** Which of the keys have at least one indexed member (one BatchGet per 100 keys). */
   indexedKeys(keys: string[]): Promise<Set<string>>;
   /** The members indexed under a key, or `oversized` when there are more than `limit`. */
   blockMembers(key: string, limit: number): Promise<string[] | 'oversized'>;
+  /** The entries under a key with what they carry (see BlockEntry), or `oversized` when there are more than `limit`. */
+  blockEntries(key: string, limit: number): Promise<BlockEntry[] | 'oversized'>;
+  /** In one read: the members' stored records (with their current profile) and the given profiles' numbers (eventually consistent). */
+  recordsAndProfiles(members: string[], profileIds: string[]): Promise<{ records: Map<string, MemberRecord>; profiles: Map<string, ProfileState> }>;
   /** Removes index entries (erasure, or a record whose keys changed). */
   unindexBlockingKeys(entries: Array<{ member: string; keys: string[] }>): Promise<void>;
 

@@ -29,7 +29,7 @@ class Sha256 {
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 
 async function sdkAuthorization(host: string, body: string, when: Date, sessionToken?: string): Promise<Record<string, string>> {
-  const signer = new SignatureV4({ service: 'dynamodb', region: 'cn-north-1', credentials: { ...creds, sessionToken }, sha256: Sha256, applyChecksum: false });
+  const signer = new SignatureV4({ service: 'dynamodb', region: 'cn-north-1', credentials: { ...creds, sessionToken }, sha256: Sha256 as never, applyChecksum: false });
   const signed = await signer.sign(
     {
       method: 'POST',

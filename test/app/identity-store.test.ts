@@ -5,13 +5,16 @@
  * idempotent and a decision is final.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import { matchOnArrival } from '../../functions/app/identity/match-on-arrival.ts';
 import { applyResolution } from '../../functions/app/identity/apply-resolution.ts';
 import { approveReview, rejectReview } from '../../functions/app/identity/reviews.ts';
-import { defaultMatchRules, pairId, resolve } from '../../functions/core/match/index.ts';
+import { blockingKeys, defaultMatchRules, matchCandidates, pairId, resolve } from '../../functions/core/match/index.ts';
+import { checkOnEntry } from '../../functions/app/identity/check-on-entry.ts';
+import { cleanIdentity } from '../../functions/core/clean/index.ts';
+import type { BlockEntry } from '../../functions/ports/identity-store.ts';
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
 import type { CleanRecord } from '../../functions/core/model.ts';
 import { startTestCloud, localDb } from '../support/local-cloud.ts';
@@ -151,5 +154,77 @@ describe('identity over the DynamoDB adapters', () => {
     }
     expect([states.get(x)!.mergedInto, states.get(y)!.mergedInto].filter(Boolean)).toHaveLength(1); // the approved review merged one into the other
     expect((await identity.profileStates([])).size).toBe(0);
+  });
+});
+
+describe('check on entry scores from the index entries, and answers as the stored records would', () => {
+  const P4 = '+8613512340011';
+  const P5 = '+8615012340012';
+  const P6 = '+8618612340013';
+  const li = (birthDate: string): CleanRecord => ({ source: 'shop', recordId: 'l1', phones: [P4], name: '李娜', nameKey: '李娜', namePinyin: 'li na', birthDate, city: '杭州' });
+  const wang: CleanRecord = { source: 'shop', recordId: 'w1', phones: [P5], name: '王芳', nameKey: '王芳', namePinyin: 'wang fang', birthDate: '1979-12-01', city: '苏州' };
+  const old: CleanRecord = { source: 'old', recordId: 'o1', phones: [P6], name: '赵敏', nameKey: '赵敏', namePinyin: 'zhao min', birthDate: '1990-07-07' };
+  const rules = defaultMatchRules;
+  const storedAs = async (r: CleanRecord) => (await profiles.writeRecords([{ record: r, raw: {}, hash: `h-${r.recordId}-${r.birthDate}` }]))!;
+
+  beforeAll(async () => {
+    const outcomes = await storedAs(li('1988-05-06'));
+    outcomes.push(...(await storedAs(wang)));
+    await matchOnArrival(identity, [li('1988-05-06'), wang], outcomes, { rules });
+    // an entry as indexed before entries carried fields: the member only
+    await storedAs(old);
+    await identity.indexBlockingKeys([{ member: 'old#o1', keys: blockingKeys(old, rules) }]);
+  });
+
+  it('indexes each record with its profile and comparison fields', async () => {
+    const entries = await identity.blockEntries(blockingKeys(wang, rules)[0]!, 50);
+    expect(entries).not.toBe('oversized');
+    const mine = (entries as BlockEntry[]).find((e) => e.member === 'shop#w1')!;
+    expect(mine.profileId).toBe(profileIdFor(P5));
+    expect(mine.record).toEqual(wang);
+  });
+
+  it('finds a person from the entries, with the profile numbers, in one read after the queries', async () => {
+    const reads: string[] = [];
+    const spy = Object.assign(Object.create(identity) as DynamoIdentityStore, {
+      memberRecords: (k: string[]) => (reads.push('memberRecords'), identity.memberRecords(k)),
+      recordsAndProfiles: (k: string[], p: string[]) => (reads.push('recordsAndProfiles'), identity.recordsAndProfiles(k, p)),
+      profileStates: (p: string[]) => (reads.push('profileStates'), identity.profileStates(p)),
+    });
+    const out = await checkOnEntry(spy, { name: '李娜', birthDate: '1988-05-06' }, { rules });
+    expect(out.candidates[0]).toMatchObject({ profileId: profileIdFor(P4), phone: P4, phones: [P4], member: 'shop#l1', decision: 'merge' });
+    expect(reads).toEqual(['recordsAndProfiles']);
+  });
+
+  it('scores a record that changed since it was indexed from what is stored now', async () => {
+    await storedAs(li('1970-01-01')); // re-imported with another birth date; its old entries stay
+    const query = { name: '李娜', birthDate: '1988-05-06' };
+    const out = await checkOnEntry(identity, query, { rules });
+    const now = matchCandidates(cleanIdentity(query, { source: 'query', recordId: 'query', defaultCountry: 'CN' as never }).record, [li('1970-01-01')], rules)[0]!;
+    const mine = out.candidates.find((c) => c.member === 'shop#l1');
+    if (now.decision === 'none') expect(mine).toBeUndefined();
+    else expect(mine).toMatchObject({ score: now.score, fieldScores: now.fieldScores });
+    expect(mine?.fieldScores.birthDate).not.toBe(6); // not the indexed birth date's match
+  });
+
+  it('shows a record that moved (merged) under its current profile', async () => {
+    const into = profileIdFor(P4);
+    await identity.merge(into, profileIdFor(P5), { a: 'shop#l1', b: 'shop#w1', rule: 'approved', score: 0, fieldScores: {}, reasons: [] }, 'test');
+    const out = await checkOnEntry(identity, { name: '王芳', birthDate: '1979-12-01' }, { rules });
+    const survivor = await identity.profileState(into);
+    expect(out.candidates[0]).toMatchObject({ profileId: into, member: 'shop#w1', phone: survivor!.phone });
+    expect(out.candidates[0]!.phones!.sort()).toEqual([P4, P5].sort());
+  });
+
+  it('still finds records under entries indexed without fields', async () => {
+    const out = await checkOnEntry(identity, { name: '赵敏', birthDate: '1990-07-07' }, { rules });
+    expect(out.candidates[0]).toMatchObject({ profileId: profileIdFor(P6), phone: P6, member: 'old#o1', decision: 'merge' });
+  });
+
+  it('leaves out a record erased since it was indexed', async () => {
+    await db.send(new DeleteCommand({ TableName: table, Key: { pk: 'REC#old#o1', sk: 'REC' } }));
+    await identity.indexBlockingKeys([{ member: 'old#o1', keys: blockingKeys(old, rules), profileId: profileIdFor(P6), record: old }]); // an entry with fields left behind
+    const out = await checkOnEntry(identity, { name: '赵敏', birthDate: '1990-07-07' }, { rules });
+    expect(out.candidates.map((c) => c.member)).not.toContain('old#o1');
   });
 });

@@ -68,8 +68,10 @@ export async function matchOnArrival(
   const searchKeys = [...batchByKey.keys()];
   summary.keysLookedUp = searchKeys.length;
   const hit = await store.indexedKeys(searchKeys);
+  // The entries carry the record's profile and comparison fields: check on entry scores from them.
+  const freshOf = new Map(fresh.map((f) => [f.key, f]));
   await store.indexBlockingKeys(
-    [...keysOf].map(([member, keys]) => ({ member, keys })),
+    [...keysOf].map(([member, keys]) => ({ member, keys, profileId: freshOf.get(member)!.profileId, record: freshOf.get(member)!.record })),
     hit,
   );
 

@@ -29,12 +29,30 @@ export interface MatchCandidatesOptions {
  */
 export function matchCandidates(query: Partial<CleanRecord>, candidates: CleanRecord[], rules: MatchRules, opts: MatchCandidatesOptions = {}): Candidate[] {
   const c = compileRules(rules);
+  const generic = queryGenericValues(query, candidates, rules, opts.generic);
+  const buf = scoreBuffers(c);
+  const f = new Uint8Array(1);
+  const out: Candidate[] = candidates.map((r) => {
+    const s = scoreInto(c, query, r, generic, buf, f);
+    return { key: recordKey(r), score: round(s), decision: decide(c, s, f[0]!), fieldScores: fieldScores(c, buf), reasons: reasons(c, buf, f[0]!) };
+  });
+  out.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return opts.limit !== undefined ? out.slice(0, opts.limit) : out;
+}
+
+/**
+ * The identifier values matchCandidates treats as generic for this query: `known` ones, plus the
+ * query's phone, e-mail or member id when the candidates sharing it carry more than
+ * `guards.genericValue.maxDistinctNames` distinct names. (Check on entry computes it over every
+ * candidate once and passes it on when it re-scores a few of them.)
+ */
+export function queryGenericValues(query: Partial<CleanRecord>, candidates: CleanRecord[], rules: MatchRules, known?: Partial<GenericValues>): GenericValues {
   const base = emptyGeneric();
   const generic: GenericValues = {
-    phones: new Set(opts.generic?.phones ?? base.phones),
-    email: new Set(opts.generic?.email ?? base.email),
-    memberId: new Set(opts.generic?.memberId ?? base.memberId),
-    externalIds: new Set(opts.generic?.externalIds ?? base.externalIds),
+    phones: new Set(known?.phones ?? base.phones),
+    email: new Set(known?.email ?? base.email),
+    memberId: new Set(known?.memberId ?? base.memberId),
+    externalIds: new Set(known?.externalIds ?? base.externalIds),
   };
   const max = rules.guards.genericValue.maxDistinctNames;
   const check = (field: keyof GenericValues, value: string, has: (r: CleanRecord) => boolean): void => {
@@ -48,13 +66,5 @@ export function matchCandidates(query: Partial<CleanRecord>, candidates: CleanRe
     check('email', e, (r) => r.email?.toLowerCase() === e);
   }
   if (query.memberId) check('memberId', query.memberId, (r) => r.memberId === query.memberId);
-
-  const buf = scoreBuffers(c);
-  const f = new Uint8Array(1);
-  const out: Candidate[] = candidates.map((r) => {
-    const s = scoreInto(c, query, r, generic, buf, f);
-    return { key: recordKey(r), score: round(s), decision: decide(c, s, f[0]!), fieldScores: fieldScores(c, buf), reasons: reasons(c, buf, f[0]!) };
-  });
-  out.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return opts.limit !== undefined ? out.slice(0, opts.limit) : out;
+  return generic;
 }

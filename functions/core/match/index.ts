@@ -8,7 +8,7 @@ export { blockingKeys, recordKey } from './keys.ts';
 export { scorePair, type PairScore, type Decision, type GenericValues } from './score.ts';
 export { resolve } from './resolve.ts';
 export type { MergeExplanation, ResolvedCluster, ReviewItem, ResolveStats, ResolveResult, ResolveOptions } from './resolve.ts';
-export { matchCandidates, type Candidate, type MatchCandidatesOptions } from './candidates.ts';
+export { matchCandidates, queryGenericValues, type Candidate, type MatchCandidatesOptions } from './candidates.ts';
 export { goldenRecord, type GoldenResult } from './golden.ts';
 export { planResolution, pairId, orderedPair, type ResolutionPlan, type PlannedMerge, type PlannedReview } from './plan.ts';
 export { jaro, jaroWinkler, levenshteinRatio, tokenSimilarity, nameSimilarity, dateSimilarity, addressSimilarity } from './similarity.ts';
