@@ -99,15 +99,17 @@ export class SigV4 {
   sign(host: string, headers: Record<string, string>, body: string, creds: Credentials, now = new Date()): Record<string, string> {
     const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, ''); // 20261123T164512Z
     const day = amzDate.slice(0, 8);
-    const all: Record<string, string> = { ...headers, host, 'x-amz-date': amzDate };
-    if (creds.sessionToken) all['x-amz-security-token'] = creds.sessionToken;
-    const names = Object.keys(all)
-      .map((n) => n.toLowerCase())
-      .sort();
-    const lower: Record<string, string> = {};
-    for (const [k, v] of Object.entries(all)) lower[k.toLowerCase()] = String(v).trim().replace(/\s+/g, ' ');
+    const lower: Record<string, string> = { host, 'x-amz-date': amzDate };
+    if (creds.sessionToken) lower['x-amz-security-token'] = creds.sessionToken;
+    for (const k in headers) lower[k.toLowerCase()] = headers[k]!;
+    const names = Object.keys(lower).sort();
+    let canonicalHeaders = '';
+    for (const n of names) {
+      const v = lower[n]!;
+      canonicalHeaders += `${n}:${/^\S(.*\S)?$/.test(v) && !/\s\s/.test(v) ? v : v.trim().replace(/\s+/g, ' ')}\n`;
+    }
     const signedHeaders = names.join(';');
-    const canonical = `POST\n/\n\n${names.map((n) => `${n}:${lower[n]}\n`).join('')}\n${signedHeaders}\n${sha256Hex(body)}`;
+    const canonical = `POST\n/\n\n${canonicalHeaders}\n${signedHeaders}\n${sha256Hex(body)}`;
     const scope = `${day}/${this.region}/${this.service}/aws4_request`;
     const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
     const signature = createHmac('sha256', this.signingKey(creds.secretAccessKey, day)).update(toSign).digest('hex');
