@@ -20,6 +20,7 @@ import type { CleanRecord } from '../../functions/core/model.ts';
 import { startTestCloud, localDb } from '../support/local-cloud.ts';
 
 let cleanup: () => Promise<void>;
+let cloudOf: Awaited<ReturnType<typeof startTestCloud>>['cloud'];
 let db: ReturnType<typeof documentClient>;
 let table: string;
 let profiles: DynamoProfileStore;
@@ -45,6 +46,7 @@ beforeAll(async () => {
   const started = await startTestCloud();
   cleanup = started.cleanup;
   db = localDb(started.cloud);
+  cloudOf = started.cloud;
   table = started.cloud.info.outputs.TableName;
   profiles = new DynamoProfileStore(db, table);
   identity = new DynamoIdentityStore(db, table);
@@ -214,6 +216,20 @@ describe('check on entry scores from the index entries, and answers as the store
     const survivor = await identity.profileState(into);
     expect(out.candidates[0]).toMatchObject({ profileId: into, member: 'shop#w1', phone: survivor!.phone });
     expect(out.candidates[0]!.phones!.sort()).toEqual([P4, P5].sort());
+  });
+
+  it('reads the same through the SDK (PHONEKEY_SDK_READS=1) as over the JSON protocol', async () => {
+    process.env.PHONEKEY_SDK_READS = '1';
+    const viaSdk = new DynamoIdentityStore(localDb(cloudOf), table); // a new client: the switch is read when its lean reads are set up
+    try {
+      for (const key of [...blockingKeys(wang, rules), ...blockingKeys(old, rules)]) expect(await viaSdk.blockEntries(key, 50)).toEqual(await identity.blockEntries(key, 50));
+      const members = ['shop#l1', 'shop#w1', 'old#o1', 'nobody#1'];
+      const ids = [profileIdFor(P4), profileIdFor(P5), 'p_0000000000000000'];
+      expect(await viaSdk.recordsAndProfiles(members, ids)).toEqual(await identity.recordsAndProfiles(members, ids));
+      expect((await viaSdk.recordsAndProfiles(members, ids)).records.size).toBe(3);
+    } finally {
+      delete process.env.PHONEKEY_SDK_READS;
+    }
   });
 
   it('still finds records under entries indexed without fields', async () => {
