@@ -74,7 +74,8 @@ const autocannon = autocannonUntyped as (opts: Record<string, unknown>, done: (e
  */
 async function steadyLoad(spec: { url: string; token: string; bodies: string[]; rate: number; seconds: number }): Promise<Result> {
   const { Agent, request } = await import('node:http');
-  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  // idle sockets close before the server's 5 s keep-alive timeout would (else a reuse races its close)
+  const agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: 4000 });
   const total = Math.round(spec.rate * spec.seconds);
   const interval = 1000 / spec.rate;
   const latencies: number[] = [];
@@ -110,8 +111,8 @@ async function steadyLoad(spec: { url: string; token: string; bodies: string[]; 
           timeouts++;
           req.destroy();
         });
-        req.on('error', () => {
-          errors++;
+        req.on('error', (error) => {
+          if (errors++ < 3) process.stderr.write(`load generator: ${error.message}\n`);
           finished();
         });
         req.end(body);
