@@ -86,7 +86,7 @@ const ATTEMPT_TIMEOUT_MS = 10_000;
 
 const sha256Hex = (data: string) => createHash('sha256').update(data).digest('hex');
 
-/** SigV4 for a POST of `body` to `/` of DynamoDB (the only shape this client sends). */
+/** SigV4 for a POST of `body` to DynamoDB (the only shape this client sends; the endpoint's path, `/` on AWS). */
 export class SigV4 {
   private keyCache?: { id: string; key: Buffer };
 
@@ -96,7 +96,7 @@ export class SigV4 {
   ) {}
 
   /** The headers to send: the given ones plus x-amz-date, the token if any, and authorization. */
-  sign(host: string, headers: Record<string, string>, body: string, creds: Credentials, now = new Date()): Record<string, string> {
+  sign(host: string, headers: Record<string, string>, body: string, creds: Credentials, now = new Date(), path = '/'): Record<string, string> {
     const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, ''); // 20261123T164512Z
     const day = amzDate.slice(0, 8);
     const lower: Record<string, string> = { host, 'x-amz-date': amzDate };
@@ -109,7 +109,7 @@ export class SigV4 {
       canonicalHeaders += `${n}:${/^\S(.*\S)?$/.test(v) && !/\s\s/.test(v) ? v : v.trim().replace(/\s+/g, ' ')}\n`;
     }
     const signedHeaders = names.join(';');
-    const canonical = `POST\n/\n\n${canonicalHeaders}\n${signedHeaders}\n${sha256Hex(body)}`;
+    const canonical = `POST\n${path}\n\n${canonicalHeaders}\n${signedHeaders}\n${sha256Hex(body)}`;
     const scope = `${day}/${this.region}/${this.service}/aws4_request`;
     const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
     const signature = createHmac('sha256', this.signingKey(creds.secretAccessKey, day)).update(toSign).digest('hex');
@@ -168,6 +168,8 @@ export class DynamoJsonClient {
       { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
       body,
       creds,
+      new Date(),
+      url.pathname || '/',
     );
     headers['content-length'] = String(Buffer.byteLength(body));
     return new Promise((resolve, reject) => {

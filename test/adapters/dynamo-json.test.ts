@@ -28,7 +28,7 @@ class Sha256 {
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 
-async function sdkAuthorization(host: string, body: string, when: Date, sessionToken?: string): Promise<Record<string, string>> {
+async function sdkAuthorization(host: string, body: string, when: Date, sessionToken?: string, path = '/'): Promise<Record<string, string>> {
   const signer = new SignatureV4({ service: 'dynamodb', region: 'cn-north-1', credentials: { ...creds, sessionToken }, sha256: Sha256 as never, applyChecksum: false });
   const signed = await signer.sign(
     {
@@ -36,7 +36,7 @@ async function sdkAuthorization(host: string, body: string, when: Date, sessionT
       protocol: 'https:',
       hostname: host.split(':')[0]!,
       port: host.includes(':') ? Number(host.split(':')[1]) : undefined,
-      path: '/',
+      path,
       headers: { host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.Query' },
       body,
     },
@@ -61,6 +61,11 @@ describe('SigV4', () => {
       expect(ours['x-amz-security-token']).toBe(token);
     });
   }
+
+  it('signs the endpoint path when it has one (a custom endpoint behind a prefix)', async () => {
+    const ours = new SigV4('cn-north-1').sign('localhost:4566', { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.Query' }, body, creds, when, '/dynamodb');
+    expect(ours.authorization).toBe((await sdkAuthorization('localhost:4566', body, when, undefined, '/dynamodb')).authorization);
+  });
 
   it('changes the signature when the body changes', () => {
     const s = new SigV4('us-east-1');
