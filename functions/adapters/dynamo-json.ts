@@ -1,6 +1,6 @@
 /**
- * DynamoDB's JSON protocol for hot reads (check on entry: Query and BatchGetItem), signed with
- * SigV4 and sent over a keep-alive agent, without the SDK's middleware stack and DocumentClient
+ * DynamoDB's JSON protocol for hot reads (check on entry: Query and BatchGetItem), signed by the
+ * SDK's SigV4 signer (@smithy/signature-v4) and sent over a keep-alive agent, without the SDK's middleware stack and DocumentClient
  * (un)marshalling. Region, credentials and endpoint come from the SDK client it is built from,
  * so it reads the same table the same way the client would; anything it cannot resolve (no
  * region, a client without credentials) makes `leanReads` answer undefined and callers use the SDK.
@@ -11,7 +11,9 @@
  * Retries like the SDK's standard mode: throttling, 5xx and dropped connections, up to 4 attempts
  * with jittered exponential backoff; other errors are thrown with DynamoDB's error name.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { SourceData } from '@smithy/types';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
@@ -84,59 +86,29 @@ const RETRYABLE = new Set([
 const MAX_ATTEMPTS = 4;
 const ATTEMPT_TIMEOUT_MS = 10_000;
 
-const sha256Hex = (data: string) => createHash('sha256').update(data).digest('hex');
-
-/** SigV4 for a POST of `body` to DynamoDB (the only shape this client sends; the endpoint's path, `/` on AWS). */
-export class SigV4 {
-  private keyCache?: { id: string; key: Buffer };
-
-  constructor(
-    private readonly region: string,
-    private readonly service = 'dynamodb',
-  ) {}
-
-  /** The headers to send: the given ones plus x-amz-date, the token if any, and authorization. */
-  sign(host: string, headers: Record<string, string>, body: string, creds: Credentials, now = new Date(), path = '/'): Record<string, string> {
-    const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, ''); // 20261123T164512Z
-    const day = amzDate.slice(0, 8);
-    const lower: Record<string, string> = { host, 'x-amz-date': amzDate };
-    if (creds.sessionToken) lower['x-amz-security-token'] = creds.sessionToken;
-    for (const k in headers) lower[k.toLowerCase()] = headers[k]!;
-    const names = Object.keys(lower).sort();
-    let canonicalHeaders = '';
-    for (const n of names) {
-      const v = lower[n]!;
-      canonicalHeaders += `${n}:${/^\S(.*\S)?$/.test(v) && !/\s\s/.test(v) ? v : v.trim().replace(/\s+/g, ' ')}\n`;
-    }
-    const signedHeaders = names.join(';');
-    const canonical = `POST\n${path}\n\n${canonicalHeaders}\n${signedHeaders}\n${sha256Hex(body)}`;
-    const scope = `${day}/${this.region}/${this.service}/aws4_request`;
-    const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
-    const signature = createHmac('sha256', this.signingKey(creds.secretAccessKey, day)).update(toSign).digest('hex');
-    const out: Record<string, string> = { ...headers, 'x-amz-date': amzDate };
-    if (creds.sessionToken) out['x-amz-security-token'] = creds.sessionToken;
-    out.authorization = `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
-    return out;
+/** SHA-256 (HMAC-SHA-256 given a secret) on node:crypto: the checksum constructor SignatureV4 takes. */
+export class NodeSha256 {
+  private readonly h: Hash | Hmac;
+  constructor(secret?: SourceData) {
+    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', typeof secret === 'string' ? secret : Buffer.from(secret as ArrayBuffer));
   }
-
-  private signingKey(secret: string, day: string): Buffer {
-    const id = `${secret}\u0000${day}`;
-    if (this.keyCache?.id === id) return this.keyCache.key;
-    const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-    const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, day), this.region), this.service), 'aws4_request');
-    this.keyCache = { id, key };
-    return key;
+  update(data: SourceData): void {
+    this.h.update(typeof data === 'string' ? data : Buffer.from(data as ArrayBuffer));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.h.digest());
   }
 }
 
 /** Query / BatchGetItem over DynamoDB's JSON protocol. */
 export class DynamoJsonClient {
-  private readonly signer: SigV4;
+  /** The SDK's own signer (SigV4, signing keys cached per day). */
+  private readonly signer: SignatureV4;
   private readonly agent: HttpAgent;
   private readonly secure: boolean;
 
   constructor(private readonly target: LeanTarget) {
-    this.signer = new SigV4(target.region);
+    this.signer = new SignatureV4({ service: 'dynamodb', region: target.region, credentials: target.credentials, sha256: NodeSha256, applyChecksum: false });
     this.secure = target.endpoint.protocol === 'https:';
     const opts = { keepAlive: true, maxSockets: 64, keepAliveMsecs: 1000 };
     this.agent = this.secure ? new HttpsAgent(opts) : new HttpAgent(opts);
@@ -161,20 +133,22 @@ export class DynamoJsonClient {
   }
 
   private async send(operation: string, body: string): Promise<unknown> {
-    const creds = await this.target.credentials();
     const url = this.target.endpoint;
-    const headers = this.signer.sign(
-      url.host,
-      { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
+    const path = url.pathname || '/';
+    const { headers } = await this.signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path,
+      query: {},
+      headers: { host: url.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
       body,
-      creds,
-      new Date(),
-      url.pathname || '/',
-    );
+    });
     headers['content-length'] = String(Buffer.byteLength(body));
     return new Promise((resolve, reject) => {
       const req = (this.secure ? httpsRequest : httpRequest)(
-        { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, method: 'POST', path: url.pathname || '/', headers: { ...headers, host: url.host }, agent: this.agent, timeout: ATTEMPT_TIMEOUT_MS },
+        { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, method: 'POST', path, headers, agent: this.agent, timeout: ATTEMPT_TIMEOUT_MS },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
