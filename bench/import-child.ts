@@ -3,7 +3,9 @@
  * from the standard AWS_ENDPOINT_URL_* variables): what the import function does for one S3 object,
  * so that its memory is measured without the local cloud's (dynalite, s3rver, the synthesized app).
  *
- *   npx tsx bench/import-child.ts <table> <bucket> <key> <importId>
+ *   npx tsx bench/import-child.ts <table> <bucket> <key> <importId> [match]
+ *
+ * With `match`, each stored batch is matched on arrival as the import function does it.
  *
  * Prints one JSON line: { ms, counts, status, peakRss (sampled every 50 ms), maxRss, heapPeak }.
  */
@@ -12,13 +14,16 @@ import { DynamoProfileStore, documentClient } from '../functions/adapters/dynamo
 import { S3Files } from '../functions/adapters/s3-files.ts';
 import { parseIncomingKey } from '../functions/core/incoming-key.ts';
 import { configurePhoneCache } from '../functions/core/clean/phone.ts';
+import { DynamoIdentityStore } from '../functions/adapters/dynamo-identity-store.ts';
+import { matchOnArrival } from '../functions/app/identity/match-on-arrival.ts';
 
-const [table, bucket, key, importId] = process.argv.slice(2);
+const [table, bucket, key, importId, mode] = process.argv.slice(2);
 // A file of distinct customers seldom repeats a number, so the cleaner's phone memo (100,000
 // entries by default, ~45 MB when full) would mostly hold memory: an import keeps 20,000.
 configurePhoneCache({ maxEntries: 20_000 });
 const store = new DynamoProfileStore(documentClient(), table!);
 const files = new S3Files();
+const identity = mode === 'match' ? new DynamoIdentityStore(documentClient(), table!) : undefined;
 let peakRss = process.memoryUsage().rss;
 let heapPeak = process.memoryUsage().heapUsed;
 const sampler = setInterval(() => {
@@ -30,7 +35,12 @@ const started = Date.now();
 const incoming = parseIncomingKey(key!) ?? { source: 'bench', fileName: key!.split('/').pop()! };
 const state = await importFile(
   { importId: importId!, bucket: bucket!, key: key!, source: incoming.source, fileName: incoming.fileName },
-  { store, open: () => files.open(bucket!, key!), putReport: async (name) => name },
+  {
+    store,
+    open: () => files.open(bucket!, key!),
+    putReport: async (name) => name,
+    onRecordsStored: identity && ((records, outcomes) => matchOnArrival(identity, records, outcomes, { actor: 'import' })),
+  },
 );
 const ms = Date.now() - started;
 clearInterval(sampler);

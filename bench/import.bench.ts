@@ -1,7 +1,7 @@
 /**
  * A large CSV through the local cloud, end to end, next to the raw write speed of the same store.
  *
- *   npx tsx bench/import.bench.ts [--rows 1000000] [--raw-sample 200000] [--profile-rows 10000]
+ *   npx tsx bench/import.bench.ts [--rows 1000000] [--raw-sample 200000] [--known-rows 100000] [--profile-rows 10000] [--match]
  *   npm run bench -- import --rows 100000
  *
  * 1. Generates an N-row CSV of realistic customers (distinct valid mobiles in mixed written forms,
@@ -15,6 +15,8 @@
  *    (bench/import-child.ts: the import use case with the import function's adapters, against the
  *    cloud's endpoints), so that memory is the import's alone: the child's sampled peak RSS and
  *    its maxRSS. rows/s over the child's import; items/s counts record + alias + profile items.
+ *    Then --known-rows rows of the same people from another channel (same numbers, new record
+ *    ids): each joins an existing profile and writes one item, so its rows/s is its items/s.
  *
  * 5. Where the time goes: a slice of --profile-rows rows imported in this thread, once against a
  *    store that does nothing (the pipeline alone) and once into the real adapter with every
@@ -44,6 +46,9 @@ function arg(name: string, def: number): number {
 const ROWS = arg('rows', 1_000_000);
 const RAW_SAMPLE = Math.min(ROWS, arg('raw-sample', 200_000));
 const PROFILE_ROWS = Math.min(ROWS, arg('profile-rows', 10_000));
+const KNOWN_ROWS = Math.min(ROWS, arg('known-rows', 100_000));
+/** --match: the child matches each stored batch on arrival, as the import function does. */
+const MATCH = process.argv.includes('--match');
 const CHUNK = 25;
 const IN_FLIGHT = 20;
 
@@ -122,49 +127,64 @@ try {
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
   });
-  t = Date.now();
-  const key = `bench/customers-${ROWS}.csv`;
-  await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: key, Body: createReadStream(file), ContentLength: statSync(file).size }));
-  const uploadMs = Date.now() - t;
+  type ChildResult = { ms?: number; status?: string; counts?: any; peakRss?: number; maxRss?: number; heapPeak?: number };
+  /** Uploads a file and imports it in the child; its result line, the upload and import times. */
+  const importInChild = async (path: string, key: string, importId: string) => {
+    let started = Date.now();
+    await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: key, Body: createReadStream(path), ContentLength: statSync(path).size }));
+    const uploadMs = Date.now() - started;
+    const progress = setInterval(() => console.log(`  … ${((Date.now() - started) / 1000).toFixed(0)} s`), 60_000);
+    started = Date.now();
+    const child = await new Promise<{ code: number; out: string }>((ok, fail) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'import-child.ts'), table, cloud.info.outputs.RawBucketName, key, importId, ...(MATCH ? ['match'] : [])], {
+        env: { ...process.env, ...cloud.clientEnv, NODE_OPTIONS: '' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.on('error', fail);
+      p.on('close', (code) => ok({ code: code ?? -1, out }));
+    });
+    clearInterval(progress);
+    const result = JSON.parse(child.out.trim().split('\n').pop() || '{}') as ChildResult;
+    return { result, code: child.code, uploadMs, importMs: result.ms ?? Date.now() - started };
+  };
   const cloudRssBefore = process.memoryUsage().rss;
   let cloudPeakRss = cloudRssBefore;
   const sampler = setInterval(() => (cloudPeakRss = Math.max(cloudPeakRss, process.memoryUsage().rss)), 100);
-  const progress = setInterval(() => console.log(`  … ${((Date.now() - t) / 1000).toFixed(0)} s`), 60_000);
-  t = Date.now();
-  const child = await new Promise<{ code: number; out: string }>((ok, fail) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'import-child.ts'), table, cloud.info.outputs.RawBucketName, key, `bench-${ROWS}`], {
-      env: { ...process.env, ...cloud.clientEnv, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('error', fail);
-    p.on('close', (code) => ok({ code: code ?? -1, out }));
-  });
-  const importMs = Date.now() - t;
-  clearInterval(progress);
+  const { result, code, uploadMs, importMs } = await importInChild(file, `bench/customers-${ROWS}.csv`, `bench-${ROWS}`);
   clearInterval(sampler);
+  // The same people again from a second channel (new record ids, the same numbers): rows that join
+  // an existing profile write one record item each, so rows/s and items/s are the same figure.
+  const knownFile = join(dir, `known-${KNOWN_ROWS}.csv`);
+  if (KNOWN_ROWS) await writeCustomerCsv(knownFile, KNOWN_ROWS, 'known', 0);
+  const known = KNOWN_ROWS ? await importInChild(knownFile, `bench/known-${KNOWN_ROWS}.csv`, `bench-known-${KNOWN_ROWS}`) : undefined;
   const rawAfter = RAW_SAMPLE - rawBefore;
   const rawAfterMs = await rawRun(rawBefore, rawAfter);
-  console.log(`raw BatchWrite, after the import: ${rawAfter.toLocaleString()} items in ${(rawAfterMs / 1000).toFixed(1)} s = ${rate(rawAfter, rawAfterMs).toLocaleString()} items/s`);
+  console.log(`raw BatchWrite, after the imports: ${rawAfter.toLocaleString()} items in ${(rawAfterMs / 1000).toFixed(1)} s = ${rate(rawAfter, rawAfterMs).toLocaleString()} items/s`);
   const rawRate = rate(RAW_SAMPLE, rawBeforeMs + rawAfterMs);
-  const result = JSON.parse(child.out.trim().split('\n').pop() || '{}') as { ms?: number; status?: string; counts?: any; peakRss?: number; maxRss?: number; heapPeak?: number };
   const counts = result.counts;
   const report = counts ? { status: result.status } : undefined;
-  const importRate = rate(ROWS, result.ms ?? importMs);
+  const importRate = rate(ROWS, importMs);
   // Items the import wrote: a record per stored row, plus an alias and a profile per new profile.
   const items = counts ? counts.stored + 2 * counts.newProfiles : 0;
   const maxRss = result.maxRss ?? 0;
   const peakRss = result.peakRss ?? 0;
   const rssBefore = cloudRssBefore;
 
-  console.log(`upload ${(uploadMs / 1000).toFixed(1)} s; import ${((result.ms ?? importMs) / 1000).toFixed(1)} s (child exit ${child.code})`);
+  console.log(`upload ${(uploadMs / 1000).toFixed(1)} s; import ${(importMs / 1000).toFixed(1)} s (child exit ${code})`);
   console.log(`result: ${report ? `${report.status} ${JSON.stringify(counts)}` : 'none (the import failed)'}`);
   console.log('');
-  console.log(`rows                 ${ROWS.toLocaleString()}`);
-  console.log(`import               ${importRate.toLocaleString()} rows/s (${rate(items, result.ms ?? importMs).toLocaleString()} items/s written: record + alias + profile per new person)`);
-  console.log(`raw BatchWrite       ${rawRate.toLocaleString()} items/s (before and after the import together)`);
-  console.log(`ratio                ${((importRate / rawRate) * 100).toFixed(1)}% per row, ${((rate(items, result.ms ?? importMs) / rawRate) * 100).toFixed(1)}% per item   (target ≥ 70%)`);
+  console.log(`rows                 ${ROWS.toLocaleString()}${MATCH ? ', each batch matched on arrival (as the import function does)' : ' (without matching on arrival: --match adds it)'}`);
+  console.log(`import               ${importRate.toLocaleString()} rows/s (${rate(items, importMs).toLocaleString()} items/s written: record + alias + profile per new person)`);
+  console.log(`raw BatchWrite       ${rawRate.toLocaleString()} items/s (before and after the imports together)`);
+  console.log(`ratio                ${((importRate / rawRate) * 100).toFixed(1)}% per row, ${((rate(items, importMs) / rawRate) * 100).toFixed(1)}% per item   (target ≥ 70%)`);
+  if (known) {
+    const knownRate = rate(KNOWN_ROWS, known.importMs);
+    console.log(
+      `known people         ${KNOWN_ROWS.toLocaleString()} rows of the same people from another channel: ${known.result.status} ${JSON.stringify(known.result.counts)}; ${knownRate.toLocaleString()} rows/s = ${((knownRate / rawRate) * 100).toFixed(1)}% of raw per row (one record item each)`,
+    );
+  }
   console.log(`peak RSS (import)    ${mb(peakRss)} sampled every 50 ms, ${mb(maxRss)} maxRSS, heap peak ${mb(result.heapPeak ?? 0)}: the import process alone   (target < 512 MB at 1M rows)`);
   console.log(`local cloud RSS      ${mb(rssBefore)} before the import, ${mb(cloudPeakRss)} peak during it (dynalite, s3rver, functions; not the import)`);
   console.log(`load                 ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min) on ${cpus().length} cores`);
