@@ -29,7 +29,7 @@
  */
 // @ts-expect-error autocannon ships no types (and @types/autocannon is not a dependency)
 import autocannonUntyped from 'autocannon';
-import { spawn } from 'node:child_process';
+import { childJson } from './child-json.ts';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
@@ -402,17 +402,7 @@ try {
     /** autocannon in a child process (its CPU stays off the local API Gateway's event loop). */
     const runLoad = (opts: Record<string, unknown>, steady?: { rate: number; seconds: number }) => {
       writeFileSync(specFile, JSON.stringify({ url: new URL(cloud.info.endpoints.api).origin, token, bodies: bodies.map((b) => b.body), opts, steady }));
-      return new Promise<Result & { cpuMs: number }>((resolve, reject) => {
-        const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')), fileURLToPath(import.meta.url), '--load', specFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.on('error', reject);
-        child.on('close', (code) => {
-          const last = out.trim().split('\n').pop() ?? '';
-          if (code !== 0 || !last.startsWith('{')) return reject(new Error(`load generator exited ${code}: ${out.slice(-500)}`));
-          resolve(JSON.parse(last) as Result & { cpuMs: number });
-        });
-      });
+      return childJson<Result & { cpuMs: number }>([...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')), fileURLToPath(import.meta.url), '--load', specFile]);
     };
 
     await runLoad({ connections: 8, duration: 5 }); // warm the containers, like a warmed Lambda

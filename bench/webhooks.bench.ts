@@ -13,7 +13,7 @@
  */
 // @ts-expect-error autocannon ships no types (and @types/autocannon is not a dependency)
 import autocannonUntyped from 'autocannon';
-import { spawn } from 'node:child_process';
+import { childJson } from './child-json.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,17 +106,7 @@ if (process.argv[2] === '--load') {
 }
 
 function runLoad(spec: LoadSpec): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--load', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !last.startsWith('{')) return reject(new Error(`load generator exited ${code}: ${out.slice(-500)}`));
-      resolve(JSON.parse(last) as Result);
-    });
-  });
+  return childJson<Result>([...process.execArgv, fileURLToPath(import.meta.url), '--load', JSON.stringify(spec)]);
 }
 
 // ---- parent: the cloud and the figures ----
