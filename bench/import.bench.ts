@@ -37,7 +37,7 @@ import { startLocalCloud } from '../lib/local/cloud.ts';
 import { importFile } from '../functions/app/import-file.ts';
 import { DynamoProfileStore } from '../functions/adapters/dynamo-profile-store.ts';
 import type { ProfileStore, RecordWrite, WriteOutcome } from '../functions/ports/profile-store.ts';
-import { customer, writeCustomerCsv } from '../test/support/files.ts';
+import { customer, distinctCustomer, writeCustomerCsv } from '../test/support/files.ts';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,6 +49,9 @@ const PROFILE_ROWS = Math.min(ROWS, arg('profile-rows', 10_000));
 const KNOWN_ROWS = Math.min(ROWS, arg('known-rows', 100_000));
 /** --match: the child matches each stored batch on arrival, as the import function does. */
 const MATCH = process.argv.includes('--match');
+// With matching, people must differ the way people do (customer(i) gives everyone one of 80 names
+// and 6 addresses, so same name + same address merges distinct people, as the rules mean it to).
+const PEOPLE = MATCH ? distinctCustomer : customer;
 const CHUNK = 25;
 const IN_FLIGHT = 20;
 
@@ -59,7 +62,7 @@ const dir = mkdtempSync(join(tmpdir(), 'phonekey-bench-'));
 const file = join(dir, `customers-${ROWS}.csv`);
 try {
   let t = Date.now();
-  const size = await writeCustomerCsv(file, ROWS);
+  const size = await writeCustomerCsv(file, ROWS, 'b', 0, PEOPLE);
   console.log(`generated ${ROWS.toLocaleString()} rows, ${mb(size)} in ${((Date.now() - t) / 1000).toFixed(1)} s: ${file}`);
 
   t = Date.now();
@@ -157,7 +160,7 @@ try {
   // The same people again from a second channel (new record ids, the same numbers): rows that join
   // an existing profile write one record item each, so rows/s and items/s are the same figure.
   const knownFile = join(dir, `known-${KNOWN_ROWS}.csv`);
-  if (KNOWN_ROWS) await writeCustomerCsv(knownFile, KNOWN_ROWS, 'known', 0);
+  if (KNOWN_ROWS) await writeCustomerCsv(knownFile, KNOWN_ROWS, 'known', 0, PEOPLE);
   const known = KNOWN_ROWS ? await importInChild(knownFile, `bench/known-${KNOWN_ROWS}.csv`, `bench-known-${KNOWN_ROWS}`) : undefined;
   const rawAfter = RAW_SAMPLE - rawBefore;
   const rawAfterMs = await rawRun(rawBefore, rawAfter);

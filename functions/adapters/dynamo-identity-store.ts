@@ -341,6 +341,20 @@ export class DynamoIdentityStore implements IdentityStore {
     return out;
   }
 
+  async decisionsAmong(members: string[]): Promise<Map<string, PairDecision>> {
+    const set = [...new Set(members)];
+    if ((set.length * (set.length - 1)) / 2 <= MAX_PAIR_LOOKUPS) {
+      const pairs: Array<[string, string]> = [];
+      for (let i = 0; i < set.length; i++) for (let j = i + 1; j < set.length; j++) pairs.push([set[i]!, set[j]!]);
+      return this.pairDecisions(pairs);
+    }
+    // Too many pairs to look up (or even to list): every decision, kept if both sides are here.
+    const here = new Set(set);
+    const out = new Map<string, PairDecision>();
+    for (const d of await this.listPairDecisions()) if (here.has(d.a) && here.has(d.b)) out.set(pairKey(d.a, d.b), d.decision);
+    return out;
+  }
+
   async listPairDecisions(): Promise<Array<{ a: string; b: string; decision: PairDecision }>> {
     const out: Array<{ a: string; b: string; decision: PairDecision }> = [];
     for await (const item of this.queryAll({ IndexName: 'byProfile', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': PAIRS_INDEX } })) {
@@ -371,10 +385,10 @@ export class DynamoIdentityStore implements IdentityStore {
     const [membersA, membersB] = await Promise.all([this.profileMembers(into), this.profileMembers(from)]);
 
     if (reason.rule !== 'approved') {
-      const cross: Array<[string, string]> = [];
-      for (const x of membersA) for (const y of membersB) cross.push([x.key, y.key]);
-      for (const [key, decision] of await this.pairDecisions(cross)) {
-        if (decision === 'noMerge') throw new MergeForbiddenError(key.split('\u0000') as [string, string]);
+      const inA = new Set(membersA.map((m) => m.key));
+      for (const [key, decision] of await this.decisionsAmong([...membersA, ...membersB].map((m) => m.key))) {
+        const [x, y] = key.split('\u0000') as [string, string];
+        if (decision === 'noMerge' && inA.has(x) !== inA.has(y)) throw new MergeForbiddenError([x, y]);
       }
     }
 

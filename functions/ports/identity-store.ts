@@ -130,6 +130,8 @@ export interface IdentityStore {
   // ---- pair decisions ----
   /** Decisions recorded for any of the given pairs, keyed by `a\u0000b` in canonical order. */
   pairDecisions(pairs: Array<[string, string]>): Promise<Map<string, PairDecision>>;
+  /** Decisions recorded between any two of the given members (memory linear in their number, not in the pairs). */
+  decisionsAmong(members: string[]): Promise<Map<string, PairDecision>>;
   /** Every recorded decision (for the nightly re-match: resolve()'s noMerge / approved). */
   listPairDecisions(): Promise<Array<{ a: string; b: string; decision: PairDecision }>>;
   putPairDecision(a: string, b: string, decision: PairDecision, actor: string, reason: string): Promise<void>;

@@ -244,3 +244,20 @@ describe('check on entry scores from the index entries, and answers as the store
     expect(out.candidates.map((c) => c.member)).not.toContain('old#o1');
   });
 });
+
+describe('people\'s decisions among many records', () => {
+  it('finds the decisions between any two of the given records, by lookup for a few and by listing for many', async () => {
+    await identity.putPairDecision('dec#a', 'dec#b', 'noMerge', 'test', 'different people');
+    await identity.putPairDecision('dec#d', 'dec#c', 'approved', 'test', 'same person');
+    await identity.putPairDecision('dec#a', 'dec#z', 'noMerge', 'test', 'outside the set');
+    const expected = new Map([
+      ['dec#a\u0000dec#b', 'noMerge'],
+      ['dec#c\u0000dec#d', 'approved'],
+    ]);
+    const few = ['dec#a', 'dec#b', 'dec#c', 'dec#d'];
+    expect(await identity.decisionsAmong(few)).toEqual(expected);
+    // 204 records are 20,706 pairs: past the lookup limit, so the decisions are listed and filtered.
+    const many = [...few, ...Array.from({ length: 200 }, (_, i) => `dec#filler${i}`)];
+    expect(await identity.decisionsAmong(many)).toEqual(expected);
+  });
+});

@@ -44,6 +44,17 @@ export interface Customer {
   address: string;
 }
 
+/**
+ * customer(i) with the fields people tell apart by: a house number and room in the address and a
+ * two-character given name (1,600 names). customer(i) shares 80 names and 6 addresses among everyone, so under
+ * the matching rules distinct people with the same name and address look like one.
+ */
+export function distinctCustomer(i: number, prefix = 'r'): Customer {
+  const c = customer(i, prefix);
+  const j = Math.floor(i / CITIES.length);
+  return { ...c, name: c.name + GIVEN[Math.floor(i / 80) % GIVEN.length]!.slice(0, 1), address: `${c.address.replace(/\d+号$/, '')}${1 + (j % 997)}号${1 + (j % 31)}栋${100 + (j % 29)}室` };
+}
+
 export function customer(i: number, prefix = 'r'): Customer {
   const name = SURNAMES[i % SURNAMES.length] + GIVEN[(i * 7) % GIVEN.length];
   const y = 1960 + (i % 45);
@@ -105,7 +116,7 @@ export const nestedNdjson = (rows: Customer[]) =>
     .join('\n') + '\n';
 
 /** Streams an N-row UTF-8 CSV of realistic customers `from`…`from + n - 1` to `path`; returns its size in bytes. */
-export async function writeCustomerCsv(path: string, n: number, prefix = 'b', from = 0): Promise<number> {
+export async function writeCustomerCsv(path: string, n: number, prefix = 'b', from = 0, make: (i: number, prefix: string) => Customer = customer): Promise<number> {
   const out = createWriteStream(path);
   let bytes = 0;
   const write = async (text: string) => {
@@ -117,7 +128,7 @@ export async function writeCustomerCsv(path: string, n: number, prefix = 'b', fr
   for (let i = from; i < from + n; i += LINES) {
     let chunk = '';
     for (let j = i; j < Math.min(from + n, i + LINES); j++) {
-      const r = customer(j, prefix);
+      const r = make(j, prefix);
       chunk += KEYS.map((k) => quote(r[k], ',')).join(',') + '\n';
     }
     await write(chunk);

@@ -122,12 +122,14 @@ export async function matchOnArrival(
 
   // 4. resolve with people's decisions, and apply
   const all = [...byKey.values()];
-  const cross: Array<[string, string]> = [];
-  for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) if (all[i]!.profileId !== all[j]!.profileId) cross.push([all[i]!.key, all[j]!.key]);
-  const decisions = await store.pairDecisions(cross);
+  // People's decisions between records of different profiles (never a list of every pair: a batch
+  // can involve thousands of records).
   const noMerge: Array<[string, string]> = [];
   const approved: Array<[string, string]> = [];
-  for (const [pair, d] of decisions) (d === 'noMerge' ? noMerge : approved).push(pair.split('\u0000') as [string, string]);
+  for (const [pair, d] of await store.decisionsAmong(all.map((m) => m.key))) {
+    const [a, b] = pair.split('\u0000') as [string, string];
+    if (byKey.get(a)!.profileId !== byKey.get(b)!.profileId) (d === 'noMerge' ? noMerge : approved).push([a, b]);
+  }
   const result = resolve(
     all.map((m) => m.record),
     rules,
