@@ -7,7 +7,7 @@
  *
  * With `match`, each stored batch is matched on arrival as the import function does it.
  *
- * Prints one JSON line: { ms, counts, status, peakRss (sampled every 50 ms), maxRss, heapPeak }.
+ * Prints one JSON line: { ms, counts, status, entriesIndexed (by matching), peakRss (sampled every 50 ms), maxRss, heapPeak }.
  */
 import { importFile } from '../functions/app/import-file.ts';
 import { DynamoProfileStore, documentClient } from '../functions/adapters/dynamo-profile-store.ts';
@@ -24,6 +24,7 @@ configurePhoneCache({ maxEntries: 20_000 });
 const store = new DynamoProfileStore(documentClient(), table!);
 const files = new S3Files();
 const identity = mode === 'match' ? new DynamoIdentityStore(documentClient(), table!) : undefined;
+let entriesIndexed = 0;
 let peakRss = process.memoryUsage().rss;
 let heapPeak = process.memoryUsage().heapUsed;
 const sampler = setInterval(() => {
@@ -39,9 +40,9 @@ const state = await importFile(
     store,
     open: () => files.open(bucket!, key!),
     putReport: async (name) => name,
-    onRecordsStored: identity && ((records, outcomes) => matchOnArrival(identity, records, outcomes, { actor: 'import' })),
+    onRecordsStored: identity && (async (records, outcomes) => (entriesIndexed += (await matchOnArrival(identity, records, outcomes, { actor: 'import' })).entriesIndexed)),
   },
 );
 const ms = Date.now() - started;
 clearInterval(sampler);
-console.log(JSON.stringify({ ms, status: state.status, counts: state.counts, peakRss, heapPeak, maxRss: process.resourceUsage().maxRSS * 1024 }));
+console.log(JSON.stringify({ ms, status: state.status, counts: state.counts, entriesIndexed, peakRss, heapPeak, maxRss: process.resourceUsage().maxRSS * 1024 }));

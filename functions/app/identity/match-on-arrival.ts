@@ -31,6 +31,8 @@ const CONCURRENCY = 16;
 export interface ArrivalSummary extends Partial<ApplySummary> {
   records: number;
   keysLookedUp: number;
+  /** Index entries written (one per record and blocking key, its own number's included). */
+  entriesIndexed: number;
   blocksRead: number;
   candidates: number;
   profilesCompared: number;
@@ -47,7 +49,7 @@ export async function matchOnArrival(
     const o = outcomes[i];
     if (o?.kind === 'stored') fresh.push({ record, profileId: o.profileId, key: recordKey(record) });
   });
-  const summary: ArrivalSummary = { records: fresh.length, keysLookedUp: 0, blocksRead: 0, candidates: 0, profilesCompared: 0 };
+  const summary: ArrivalSummary = { records: fresh.length, keysLookedUp: 0, entriesIndexed: 0, blocksRead: 0, candidates: 0, profilesCompared: 0 };
   if (!fresh.length) return summary;
   const rules = opts.rules ?? (await store.matchRules());
 
@@ -58,6 +60,7 @@ export async function matchOnArrival(
     const own = `phone:${f.record.phones[0]}`;
     const keys = blockingKeys(f.record, rules);
     keysOf.set(f.key, keys);
+    summary.entriesIndexed += keys.length;
     for (const k of keys) {
       if (k === own) continue;
       let list = batchByKey.get(k);
