@@ -179,13 +179,7 @@ export class DynamoIdentityStore implements IdentityStore {
   // ---- members and profiles ----
 
   async memberRecords(keys: string[]): Promise<Map<string, MemberRecord>> {
-    const items = await this.readBatch([...new Set(keys)].map(recordItemKey), ['pk', 'profileId', 'record']);
-    return new Map(
-      items.map((i) => {
-        const key = (i.pk as string).slice('REC#'.length);
-        return [key, { key, profileId: i.profileId as string, kind: 'record', record: i.record as CleanRecord }];
-      }),
-    );
+    return (await this.recordsAndProfiles(keys, [])).records;
   }
 
   async profileMembers(profileId: string): Promise<MemberRecord[]> {
@@ -214,11 +208,9 @@ export class DynamoIdentityStore implements IdentityStore {
   }
 
   async profileStates(profileIds: string[]): Promise<Map<string, ProfileState>> {
-    const items = await this.readBatch(unique(profileIds).map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })), ['profileId', 'phone', 'phones', 'mergedInto']);
-    return new Map(
-      items.map((i): [string, ProfileState] => [i.profileId as string, { profileId: i.profileId as string, phone: i.phone as string, phones: (i.phones as string[]) ?? [], mergedInto: i.mergedInto as string | undefined }]),
-    );
+    return (await this.recordsAndProfiles([], profileIds)).profiles;
   }
+
 
   async currentProfileId(profileId: string): Promise<string | undefined> {
     let id = profileId;
@@ -261,50 +253,30 @@ export class DynamoIdentityStore implements IdentityStore {
   }
 
   async blockMembers(key: string, limit: number): Promise<string[] | 'oversized'> {
-    const lean = await this.lean();
-    if (lean) {
-      const out = await lean.call<{ Items?: Array<{ sk: { S: string } }> }>('Query', {
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :p AND sk > :m',
-        ExpressionAttributeValues: { ':p': { S: blockKeyPk(hashBlockingKey(key)) }, ':m': { S: MARKER } },
-        ProjectionExpression: 'sk',
-        Limit: limit + 1,
-      });
-      const items = out.Items ?? [];
-      return items.length > limit ? 'oversized' : items.map((i) => i.sk.S);
-    }
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :p AND sk > :m',
-        ExpressionAttributeValues: { ':p': blockKeyPk(hashBlockingKey(key)), ':m': MARKER },
-        ProjectionExpression: 'sk',
-        Limit: limit + 1,
-      }),
-    );
-    const items = out.Items ?? [];
-    return items.length > limit ? 'oversized' : items.map((i) => i.sk as string);
+    const items = await this.blockItems(key, limit, ['sk']);
+    return items === 'oversized' ? items : items.map((i) => i.sk!);
   }
 
   async blockEntries(key: string, limit: number): Promise<BlockEntry[] | 'oversized'> {
-    const input = {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :p AND sk > :m',
-      ProjectionExpression: 'sk, p, r',
-      Limit: limit + 1,
-    };
+    const items = await this.blockItems(key, limit, ['sk', 'p', 'r']);
+    if (items === 'oversized') return items;
+    return items.map((i) => ({ member: i.sk!, ...(i.p ? { profileId: i.p } : {}), ...(i.r ? { record: decodeEntryRecord(i.r) } : {}) }));
+  }
+
+  /** The string attributes `projection` of the entries under a key (marker excluded), or `oversized` past `limit`. */
+  private async blockItems(key: string, limit: number, projection: string[]): Promise<Array<Record<string, string | undefined>> | 'oversized'> {
+    const input = { TableName: this.table, KeyConditionExpression: 'pk = :p AND sk > :m', ProjectionExpression: projection.join(', '), Limit: limit + 1 };
     const pk = blockKeyPk(hashBlockingKey(key));
     const lean = await this.lean();
-    let items: Array<{ sk: string; p?: string; r?: string }>;
+    let items: Array<Record<string, string | undefined>>;
     if (lean) {
-      const out = await lean.call<{ Items?: Array<{ sk: { S: string }; p?: { S: string }; r?: { S: string } }> }>('Query', { ...input, ExpressionAttributeValues: { ':p': { S: pk }, ':m': { S: MARKER } } });
-      items = (out.Items ?? []).map((i) => ({ sk: i.sk.S, p: i.p?.S, r: i.r?.S }));
+      const out = await lean.call<{ Items?: Array<Record<string, { S: string }>> }>('Query', { ...input, ExpressionAttributeValues: { ':p': { S: pk }, ':m': { S: MARKER } } });
+      items = (out.Items ?? []).map((i) => Object.fromEntries(projection.map((a) => [a, i[a]?.S])));
     } else {
       const out = await this.db.send(new QueryCommand({ ...input, ExpressionAttributeValues: { ':p': pk, ':m': MARKER } }));
       items = (out.Items ?? []) as typeof items;
     }
-    if (items.length > limit) return 'oversized';
-    return items.map((i) => ({ member: i.sk, ...(i.p ? { profileId: i.p } : {}), ...(i.r ? { record: decodeEntryRecord(i.r) } : {}) }));
+    return items.length > limit ? 'oversized' : items;
   }
 
   async recordsAndProfiles(members: string[], profileIds: string[]): Promise<{ records: Map<string, MemberRecord>; profiles: Map<string, ProfileState> }> {
