@@ -26,6 +26,18 @@ export function documentClient(client = new DynamoDBClient({})): DynamoDBDocumen
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
+/** A profile item as an import founds it: its numbers, no counters yet. */
+const foundedProfileItem = (profileId: string, phone: string, phones: string[], now: string): Record<string, unknown> => ({
+  pk: profilePk(profileId),
+  sk: 'PROFILE',
+  profileId,
+  pshard: profileShard(profileId),
+  phone,
+  phones,
+  createdAt: now,
+  updatedAt: now,
+});
+
 export class DynamoProfileStore implements ProfileStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -212,7 +224,7 @@ export class DynamoProfileStore implements ProfileStore {
         const phones = [primary, ...extras];
         return [
           ...phones.map((phone) => ({ pk: phonePk(phone), sk: 'ALIAS', phone, profileId })),
-          { pk: profilePk(profileId), sk: 'PROFILE', profileId, pshard: profileShard(profileId), phone: primary, phones, createdAt: now, updatedAt: now },
+          foundedProfileItem(profileId, primary, phones, now),
         ];
       });
       try {
@@ -255,7 +267,7 @@ export class DynamoProfileStore implements ProfileStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: profilePk(profileId), sk: 'PROFILE', profileId, pshard: profileShard(profileId), phone: founder ?? phones[0], phones, createdAt: now, updatedAt: now },
+          Item: foundedProfileItem(profileId, founder ?? phones[0]!, phones, now),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -584,7 +596,7 @@ interface CounterMove {
 
 /** A profile founded by `phone` (events path): its counters start empty, or at `move`. */
 function newProfileItem(profileId: string, phone: string, now: string, move?: CounterMove): Record<string, unknown> {
-  const item: Record<string, unknown> = { pk: profilePk(profileId), sk: 'PROFILE', profileId, pshard: profileShard(profileId), phone, phones: [phone], counters: {}, createdAt: now, updatedAt: now };
+  const item: Record<string, unknown> = { ...foundedProfileItem(profileId, phone, [phone], now), counters: {} };
   if (move) {
     item.counters = Object.fromEntries(move.tags);
     item.lastSeenAt = move.seenAt;
