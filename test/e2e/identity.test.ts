@@ -154,7 +154,7 @@ describe('the review queue', () => {
     const li = reviews.find((r) => pairOf(r) === 'crm#c2 pos#p2');
     const wang = reviews.find((r) => pairOf(r) === 'crm#c3 pos#p3');
     expect(li.a.record.name).toBe('李娜');
-    expect(li.score).toBeGreaterThanOrEqual(6);
+    expect(li.score).toBeGreaterThanOrEqual(8);
     expect(li.score).toBeLessThan(10);
     expect(li.fieldScores).toMatchObject({ name: 6 });
 
