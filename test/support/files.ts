@@ -44,15 +44,38 @@ export interface Customer {
   address: string;
 }
 
+/** Common surnames and given-name characters for distinctCustomer: ~390,000 names, a fifth of people with a one-character given name. */
+const MORE_SURNAMES = [...SURNAMES, ...'何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛'];
+const GIVEN_CHARS = [...'伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂英华慧建国文红梅玉兰萍鹏辉宇飞斌浩凯秀云雪琳晶颖婷欣怡佳子晨阳博睿雨嘉思涵轩泽昊然一诗瑶宁峰波海林志俊亮东洁倩琴燕春'];
+
+/** A fixed bijective scramble of i, so the fields derived from it do not move in step with i. */
+function scramble(i: number, salt: number): number {
+  let h = Math.imul(i ^ salt, 0x9e3779b1) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) >>> 0;
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
 /**
- * customer(i) with the fields people tell apart by: a house number and room in the address and a
- * two-character given name (1,600 names). customer(i) shares 80 names and 6 addresses among everyone, so under
- * the matching rules distinct people with the same name and address look like one.
+ * A customer base of distinct people as a real one has them: names drawn from ~390,000 (common
+ * one-character given names repeat, as 王伟 and 李娜 do), birth dates, house numbers and e-mails that do not
+ * move in step with the name. customer(i) shares 80 names, 45 birth years and 6 addresses among
+ * everyone, so under the matching rules distinct people with the same name and address look like one.
  */
 export function distinctCustomer(i: number, prefix = 'r'): Customer {
   const c = customer(i, prefix);
-  const j = Math.floor(i / CITIES.length);
-  return { ...c, name: c.name + GIVEN[Math.floor(i / 80) % GIVEN.length]!.slice(0, 1), address: `${c.address.replace(/\d+号$/, '')}${1 + (j % 997)}号${1 + (j % 31)}栋${100 + (j % 29)}室` };
+  const n = scramble(i, 0x5bd1e995);
+  const given = GIVEN_CHARS[(n >>> 8) % GIVEN_CHARS.length]! + (n % 5 === 0 ? '' : GIVEN_CHARS[(n >>> 20) % GIVEN_CHARS.length]!);
+  const b = scramble(i, 0x27d4eb2f);
+  const born = new Date(Date.UTC(1950, 0, 1) + (b % (56 * 365)) * 86_400_000).toISOString().slice(0, 10);
+  const a = scramble(i, 0x165667b1);
+  const street = c.address.replace(/\d+号$/, '');
+  return {
+    ...c,
+    name: MORE_SURNAMES[(n >>> 3) % MORE_SURNAMES.length]! + given,
+    birthday: born,
+    email: i % 3 === 0 ? `u${scramble(i, 0x3c6ef372).toString(36)}@example.com` : '',
+    address: `${street}${1 + (a % 997)}号${1 + ((a >>> 10) % 31)}栋${100 + ((a >>> 15) % 29)}室`,
+  };
 }
 
 export function customer(i: number, prefix = 'r'): Customer {
