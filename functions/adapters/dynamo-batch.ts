@@ -12,7 +12,8 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-export async function batchGet(db: DynamoDBDocumentClient, table: string, keys: Key[], projection?: string[]): Promise<Item[]> {
+/** The items found under `keys` (any order); `consistent` asks for strongly consistent reads (twice the read units). */
+export async function batchGet(db: DynamoDBDocumentClient, table: string, keys: Key[], projection?: string[], consistent = false): Promise<Item[]> {
   const found: Item[] = [];
   await Promise.all(
     chunks(keys, 100).map(async (chunk) => {
@@ -25,6 +26,7 @@ export async function batchGet(db: DynamoDBDocumentClient, table: string, keys: 
             RequestItems: {
               [table]: {
                 Keys: pending,
+                ...(consistent ? { ConsistentRead: true } : {}),
                 ...(names ? { ProjectionExpression: Object.keys(names).join(','), ExpressionAttributeNames: names } : {}),
               },
             },

@@ -22,11 +22,11 @@ import type {
   UnmergeResult,
 } from '../ports/identity-store.ts';
 import { appendAudit } from './dynamo-audit.ts';
-import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
+import { batchGet, batchPut, queryAll } from './dynamo-batch.ts';
+import { addToMerge, repoint } from './dynamo-merged.ts';
 import { fromItem, leanReads, type DynamoJsonClient, type RawItem } from './dynamo-json.ts';
 import {
   blockKeyPk,
-  isConditionFailure,
   mergePk,
   mergesOfPk,
   PAIRS_INDEX,
@@ -39,7 +39,6 @@ import {
 } from './dynamo-keys.ts';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 
-const CONCURRENCY = 16;
 /** Sort key of the marker item that says a blocking key has members (sorts before member keys). */
 const MARKER = '#';
 /** Most cross-profile pairs whose decisions a merge looks up one by one; beyond, the whole list is read. */
@@ -99,6 +98,7 @@ export function blockEntryItems(entries: Array<{ member: string; keys: string[];
 
 /** A member key `source#recordId` → the items it can be: a source record or an event. */
 const recordItemKey = (member: string) => ({ pk: `REC#${member}`, sk: 'REC' });
+const memberItemKey = (m: MemberRecord) => (m.kind === 'record' ? recordItemKey(m.key) : { pk: `EVT#${m.key}`, sk: 'EVT' });
 
 export class UnmergeError extends Error {
   constructor(
@@ -390,26 +390,32 @@ export class DynamoIdentityStore implements IdentityStore {
         Item: { pk: mergePk(merge.mergeId), sk: 'MERGE', kind: 'merge', ...merge, intoBefore, movedCounters, status: 'applying', gsi1pk: mergesOfPk(into), gsi1sk: `${at}#${merge.mergeId}` },
       }),
     );
-
-    await this.repoint(movedPhones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), from, into, false);
-    await this.repoint(
-      membersB.map((m) => (m.kind === 'record' ? recordItemKey(m.key) : { pk: `EVT#${m.key}`, sk: 'EVT' })),
-      from,
-      into,
-      true,
-    );
-
-    const phones = unique([...intoBefore.phones, ...movedPhones]);
-    await this.writeIdentity(into, [...membersA, ...membersB], phones, rules, now, intoBefore.phone);
-    if (movedCounters) await this.addCounters(into, movedCounters, 1, now);
+    // Then the mark, before anything moves: a writer that stores a record on `from` after this sees
+    // it and moves the record itself; what was stored before it is found by reading `from` again.
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: profilePk(from), sk: 'PROFILE' },
-        UpdateExpression: 'SET mergedInto = :i, mergedAt = :t, updatedAt = :t REMOVE pshard',
-        ExpressionAttributeValues: { ':i': into, ':t': at },
+        UpdateExpression: 'SET mergedInto = :i, mergedBy = :m, mergedAt = :t, updatedAt = :t REMOVE pshard',
+        ExpressionAttributeValues: { ':i': into, ':m': merge.mergeId, ':t': at },
       }),
     );
+
+    await repoint(this.db, this.table, movedPhones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), from, into, false);
+    await repoint(this.db, this.table, membersB.map(memberItemKey), from, into, true);
+    // Members and numbers that reached `from` while this merge was reading it
+    const moved = new Set(movedMembers);
+    const lateMembers = (await this.profileMembers(from)).filter((m) => !moved.has(m.key));
+    const lateAliases = await batchGet(this.db, this.table, ((await this.profileState(from))?.phones ?? []).filter((p) => !movedPhones.includes(p)).map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId']);
+    const latePhones = lateAliases.filter((i) => i.profileId === from).map((i) => (i.pk as string).slice('PHONE#'.length));
+    await repoint(this.db, this.table, latePhones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), from, into, false);
+    await repoint(this.db, this.table, lateMembers.map(memberItemKey), from, into, true);
+    await addToMerge(this.db, this.table, merge.mergeId, lateMembers.map((m) => m.key), latePhones);
+    merge.moved = { phones: [...movedPhones, ...latePhones], members: [...movedMembers, ...lateMembers.map((m) => m.key)] };
+
+    const phones = unique([...intoBefore.phones, ...merge.moved.phones]);
+    await this.writeIdentity(into, [...membersA, ...membersB, ...lateMembers], phones, rules, now, intoBefore.phone);
+    if (movedCounters) await this.addCounters(into, movedCounters, 1, now);
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
@@ -443,13 +449,8 @@ export class DynamoIdentityStore implements IdentityStore {
 
     const stillHere = new Set(members.map((m) => m.key));
     const back = members.filter((m) => merge.moved.members.includes(m.key) && stillHere.has(m.key));
-    await this.repoint(merge.moved.phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), into, from, false);
-    await this.repoint(
-      back.map((m) => (m.kind === 'record' ? recordItemKey(m.key) : { pk: `EVT#${m.key}`, sk: 'EVT' })),
-      into,
-      from,
-      true,
-    );
+    await repoint(this.db, this.table, merge.moved.phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), into, from, false);
+    await repoint(this.db, this.table, back.map(memberItemKey), into, from, true);
     const rules = await this.matchRules();
     const movedBack = new Set(back.map((m) => m.key));
     const remaining = members.filter((m) => !movedBack.has(m.key));
@@ -465,7 +466,7 @@ export class DynamoIdentityStore implements IdentityStore {
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: profilePk(from), sk: 'PROFILE' },
-        UpdateExpression: 'SET phone = :p, phones = :ps, pshard = :s, updatedAt = :t REMOVE mergedInto, mergedAt',
+        UpdateExpression: 'SET phone = :p, phones = :ps, pshard = :s, updatedAt = :t REMOVE mergedInto, mergedBy, mergedAt',
         ExpressionAttributeValues: { ':p': merge.fromBefore.phone, ':ps': merge.fromBefore.phones, ':s': profileShard(from), ':t': at },
       }),
     );
@@ -504,25 +505,6 @@ export class DynamoIdentityStore implements IdentityStore {
   async getMerge(mergeId: string): Promise<StoredMerge | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: mergePk(mergeId), sk: 'MERGE' } }));
     return out.Item && toMerge(out.Item);
-  }
-
-  /** Points items from one profile at another (aliases: `profileId`; members: also `gsi1pk`), only where they still point at `from`. */
-  private async repoint(keys: Array<{ pk: string; sk: string }>, from: string, to: string, member: boolean): Promise<void> {
-    await mapLimit(keys, CONCURRENCY, async (Key) => {
-      try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key,
-            UpdateExpression: member ? 'SET profileId = :to, gsi1pk = :g' : 'SET profileId = :to',
-            ConditionExpression: 'profileId = :from',
-            ExpressionAttributeValues: { ':to': to, ':from': from, ...(member ? { ':g': profilePk(to) } : {}) },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error; // moved meanwhile, or gone: leave it
-      }
-    });
   }
 
   /** Sets a profile's numbers (primary by survivorship) and golden record from its members' records. */
@@ -622,7 +604,9 @@ export class DynamoIdentityStore implements IdentityStore {
 
 function toMerge(item: Record<string, any>): StoredMerge {
   const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, kind: _k, intoBefore: _ib, movedCounters: _mc, status: _s, ...rest } = item;
-  return rest as StoredMerge;
+  // the merge and a concurrent writer may both have added a late member (dynamo-merged.ts)
+  const moved = rest.moved as StoredMerge['moved'];
+  return { ...rest, moved: { phones: unique(moved.phones), members: unique(moved.members) } } as StoredMerge;
 }
 
 function toReview(item: Record<string, any>): Review {

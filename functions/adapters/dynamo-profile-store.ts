@@ -11,6 +11,7 @@ import {
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
+import { addToMerge, mergedTarget, repoint } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
 import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, sourcePk, suppressPk } from './dynamo-keys.ts';
 import { suppressionHash } from '../core/privacy/suppression.ts';
@@ -187,12 +188,41 @@ export class DynamoProfileStore implements ProfileStore {
       }),
     );
 
+    const current = await this.followMerges(
+      changed.map((w) => ({ pk: keyOf(w), profileId: owners.get(w.record.phones[0])! })).filter((w) => !created.has(w.profileId)),
+      gained,
+      now,
+    );
     return writes.map((w) => {
       const before = existing.get(keyOf(w));
       if (before?.hash === w.hash) return { kind: 'redelivered', profileId: before.profileId };
       const profileId = owners.get(w.record.phones[0])!;
-      return { kind: 'stored', profileId, newProfile: created.has(profileId) };
+      return { kind: 'stored', profileId: current.get(profileId) ?? profileId, newProfile: created.has(profileId) };
     });
+  }
+
+  /**
+   * Records (and numbers) just written to existing profiles that a concurrent merge has retired
+   * move to the profile they were merged into, and join that merge's record of what moved
+   * (dynamo-merged.ts). One consistent BatchGet per 100 profiles; a new profile cannot have been
+   * merged before its first record is written. Returns retired → current profile ids.
+   */
+  private async followMerges(written: Array<{ pk: string; profileId: string }>, gained: Map<string, string[]>, now: string): Promise<Map<string, string>> {
+    const ids = [...new Set(written.map((w) => w.profileId))];
+    const marks = await batchGet(this.db, this.table, ids.map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })), ['profileId', 'mergedInto'], true);
+    const current = new Map<string, string>();
+    for (const mark of marks.filter((m) => m.mergedInto)) {
+      const from = mark.profileId as string;
+      const target = await mergedTarget(this.db, this.table, from);
+      current.set(from, target.profileId);
+      const records = written.filter((w) => w.profileId === from).map((w) => w.pk);
+      const phones = gained.get(from) ?? [];
+      await repoint(this.db, this.table, records.map((pk) => ({ pk, sk: 'REC' })), from, target.profileId, true);
+      await repoint(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), from, target.profileId, false);
+      if (phones.length) await this.addPhones(target.profileId, phones, now);
+      for (const mergeId of target.mergeIds) await addToMerge(this.db, this.table, mergeId, records.map((pk) => pk.slice('REC#'.length)), phones);
+    }
+    return current;
   }
 
   private async phoneOwners(phones: string[]): Promise<Map<string, string>> {

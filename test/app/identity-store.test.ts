@@ -5,7 +5,7 @@
  * idempotent and a decision is final.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import { matchOnArrival } from '../../functions/app/identity/match-on-arrival.ts';
@@ -259,5 +259,77 @@ describe('people\'s decisions among many records', () => {
     // 204 records are 20,706 pairs: past the lookup limit, so the decisions are listed and filtered.
     const many = [...few, ...Array.from({ length: 200 }, (_, i) => `dec#filler${i}`)];
     expect(await identity.decisionsAmong(many)).toEqual(expected);
+  });
+});
+
+describe('a merge and a write to the merged-away profile at the same time', () => {
+  type Send = DynamoDBDocumentClient['send'];
+  /** The client with the first command `holds` picks held until `release` resolves; `reached` resolves when it is held. */
+  function holding(holds: (command: unknown) => boolean, release: Promise<unknown>) {
+    let reached!: () => void;
+    const held = new Promise<void>((r) => (reached = r));
+    let done = false;
+    const client = new Proxy(db, {
+      get(target, key) {
+        if (key !== 'send') return Reflect.get(target, key);
+        return (async (command: never, ...rest: never[]) => {
+          if (!done && holds(command)) {
+            done = true;
+            reached();
+            await release;
+          }
+          return target.send(command, ...rest);
+        }) as Send;
+      },
+    });
+    return { client, held };
+  }
+  const person = (source: string, recordId: string, phone: string, name: string): CleanRecord => ({ source, recordId, phones: [phone], name, nameKey: name, namePinyin: name });
+  const approved = (a: string, b: string) => ({ a, b, rule: 'approved', score: 0, fieldScores: {}, reasons: [] });
+  const recordOwner = async (member: string) => (await item(`REC#${member}`, 'REC'))!.profileId as string;
+
+  async function expectMovedAndRestorable(into: string, from: string, late: string, stayer: string) {
+    expect(await recordOwner(late)).toBe(into);
+    expect((await identity.profileMembers(into)).map((m) => m.key)).toContain(late);
+    expect((await identity.profileMembers(from)).map((m) => m.key)).toEqual([]);
+    const [merge] = await identity.mergesInto(into);
+    expect(merge!.moved.members.sort()).toEqual([stayer, late].sort());
+    // the unmerge puts back everything the retired profile had, the late record included
+    const undone = await identity.unmerge(into, stayer, 'test');
+    expect(undone.members.sort()).toEqual([stayer, late].sort());
+    expect(await recordOwner(late)).toBe(from);
+  }
+
+  it('a record written after the merge marked the profile is moved by its writer', async () => {
+    const [Q1, Q2] = ['+8613812340021', '+8613912340022'];
+    await profiles.writeRecords([person('crm', 'x1', Q1, '周杰'), person('pos', 'y1', Q2, '吴敏')].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
+    const [A, B] = [profileIdFor(Q1), profileIdFor(Q2)];
+    let release!: () => void;
+    // the writer reads Q2's owner (B), then waits with its record until the merge is over
+    const { client, held } = holding((c) => c instanceof BatchWriteCommand, new Promise<void>((r) => (release = r)));
+    const writing = new DynamoProfileStore(client, table).writeRecords([{ record: person('pos', 'y2', Q2, '吴敏'), raw: {}, hash: 'h-y2' }]);
+    await held;
+    await identity.merge(A, B, approved('crm#x1', 'pos#y1'), 'test');
+    release();
+    const [outcome] = await writing;
+    expect(outcome).toMatchObject({ kind: 'stored', profileId: A });
+    await expectMovedAndRestorable(A, B, 'pos#y2', 'pos#y1');
+  });
+
+  it('a record written before the mark, after the merge read the members, is moved by the merge', async () => {
+    const [Q1, Q2] = ['+8613812340031', '+8613912340032'];
+    await profiles.writeRecords([person('crm', 'x3', Q1, '郑洁'), person('pos', 'y3', Q2, '冯涛')].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
+    const [A, B] = [profileIdFor(Q1), profileIdFor(Q2)];
+    let release!: () => void;
+    // the merge has read B's members and holds its mark while a writer stores another record on B
+    const marks = (c: unknown) => c instanceof UpdateCommand && String(c.input.UpdateExpression).includes('mergedInto');
+    const { client, held } = holding(marks, new Promise<void>((r) => (release = r)));
+    const merging = new DynamoIdentityStore(client, table).merge(A, B, approved('crm#x3', 'pos#y3'), 'test');
+    await held;
+    const [outcome] = await profiles.writeRecords([{ record: person('pos', 'y4', Q2, '冯涛'), raw: {}, hash: 'h-y4' }]);
+    expect(outcome).toMatchObject({ kind: 'stored', profileId: B });
+    release();
+    await merging;
+    await expectMovedAndRestorable(A, B, 'pos#y4', 'pos#y3');
   });
 });
