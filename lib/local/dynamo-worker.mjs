@@ -4,6 +4,7 @@
 // as they arrive, and a 'drop' message destroys the ones already open (requests in flight too).
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRequire } from 'node:module';
+import { closingStreams } from './dynalite-streams.mjs';
 import { serveTransactions } from './dynamo-transactions.mjs';
 
 const require = createRequire(import.meta.url);
@@ -111,6 +112,7 @@ const create = dynaliteDb.create;
 let store;
 dynaliteDb.create = function (...args) {
   store = create.apply(this, args);
+  closingStreams(store.db);
   cacheTableDescriptions(store.tableDb);
   return store;
 };
