@@ -23,7 +23,7 @@ import type {
 } from '../ports/identity-store.ts';
 import { appendAudit } from './dynamo-audit.ts';
 import { batchGet, batchPut, queryAll } from './dynamo-batch.ts';
-import { addToMerge, repoint } from './dynamo-merged.ts';
+import { addCounts, addToMerge, repoint } from './dynamo-merged.ts';
 import { fromItem, leanReads, type DynamoJsonClient, type RawItem } from './dynamo-json.ts';
 import {
   blockKeyPk,
@@ -195,16 +195,16 @@ export class DynamoIdentityStore implements IdentityStore {
     return out;
   }
 
-  async profileState(profileId: string): Promise<(ProfileState & { counters?: Record<string, number> }) | undefined> {
+  async profileState(profileId: string): Promise<ProfileState | undefined> {
     const out = await this.db.send(
       new GetCommand({
         TableName: this.table,
         Key: { pk: profilePk(profileId), sk: 'PROFILE' },
         ConsistentRead: true,
-        ProjectionExpression: 'profileId, phone, phones, mergedInto, counters',
+        ProjectionExpression: 'profileId, phone, phones, mergedInto',
       }),
     );
-    return out.Item as (ProfileState & { counters?: Record<string, number> }) | undefined;
+    return out.Item as ProfileState | undefined;
   }
 
   async profileStates(profileIds: string[]): Promise<Map<string, ProfileState>> {
@@ -382,24 +382,26 @@ export class DynamoIdentityStore implements IdentityStore {
       fromBefore: { phone: b!.phone, phones: b!.phones ?? [] },
     };
     const intoBefore = { phone: a!.phone, phones: a!.phones ?? [] };
-    const movedCounters = b!.counters && Object.keys(b!.counters).length ? b!.counters : undefined;
     // The MERGE item first: a crash part-way leaves a record of what was being moved.
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: mergePk(merge.mergeId), sk: 'MERGE', kind: 'merge', ...merge, intoBefore, movedCounters, status: 'applying', gsi1pk: mergesOfPk(into), gsi1sk: `${at}#${merge.mergeId}` },
+        Item: { pk: mergePk(merge.mergeId), sk: 'MERGE', kind: 'merge', ...merge, intoBefore, movedCounters: {}, status: 'applying', gsi1pk: mergesOfPk(into), gsi1sk: `${at}#${merge.mergeId}` },
       }),
     );
     // Then the mark, before anything moves: a writer that stores a record on `from` after this sees
     // it and moves the record itself; what was stored before it is found by reading `from` again.
-    await this.db.send(
+    // The counters as the mark found them are what moves: later counts follow the mark themselves.
+    const marked = await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: profilePk(from), sk: 'PROFILE' },
         UpdateExpression: 'SET mergedInto = :i, mergedBy = :m, mergedAt = :t, updatedAt = :t REMOVE pshard',
         ExpressionAttributeValues: { ':i': into, ':m': merge.mergeId, ':t': at },
+        ReturnValues: 'ALL_OLD',
       }),
     );
+    const movedCounters = (marked.Attributes?.counters ?? {}) as Record<string, number>;
 
     await repoint(this.db, this.table, movedPhones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), from, into, false);
     await repoint(this.db, this.table, membersB.map(memberItemKey), from, into, true);
@@ -415,7 +417,8 @@ export class DynamoIdentityStore implements IdentityStore {
 
     const phones = unique([...intoBefore.phones, ...merge.moved.phones]);
     await this.writeIdentity(into, [...membersA, ...membersB, ...lateMembers], phones, rules, now, intoBefore.phone);
-    if (movedCounters) await this.addCounters(into, movedCounters, 1, now);
+    await addCounts(this.db, this.table, { pk: mergePk(merge.mergeId), sk: 'MERGE' }, 'movedCounters', movedCounters, 1, at);
+    await addCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' }, 'counters', movedCounters, 1, at);
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
@@ -459,7 +462,7 @@ export class DynamoIdentityStore implements IdentityStore {
     const intoPhones = (intoState?.phones ?? []).filter((p) => !movedPhones.has(p));
     const intoBefore = item.intoBefore as { phone: string } | undefined;
     await this.writeIdentity(into, remaining, intoPhones, rules, now, intoBefore?.phone);
-    if (item.movedCounters) await this.addCounters(into, item.movedCounters as Record<string, number>, -1, now);
+    if (item.movedCounters) await addCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' }, 'counters', item.movedCounters as Record<string, number>, -1, at);
 
     // the retired profile comes back as it was
     await this.db.send(
@@ -524,23 +527,6 @@ export class DynamoIdentityStore implements IdentityStore {
         ExpressionAttributeValues: { ...(primary ? { ':p': primary } : {}), ':ps': ordered, ':t': now.toISOString(), ...(golden ? { ':g': golden } : {}) },
       }),
     );
-  }
-
-  /** Adds (sign 1) or takes away (sign −1) behaviour counters moved with a merged profile's events. */
-  private async addCounters(profileId: string, counters: Record<string, number>, sign: 1 | -1, now: Date): Promise<void> {
-    const Key = { pk: profilePk(profileId), sk: 'PROFILE' };
-    await this.db.send(
-      new UpdateCommand({ TableName: this.table, Key, UpdateExpression: 'SET counters = if_not_exists(counters, :e)', ExpressionAttributeValues: { ':e': {} } }),
-    );
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':z': 0, ':u': now.toISOString() };
-    const sets = ['updatedAt = :u'];
-    Object.entries(counters).forEach(([tag, n], i) => {
-      names[`#t${i}`] = tag;
-      values[`:n${i}`] = sign * n;
-      sets.push(`counters.#t${i} = if_not_exists(counters.#t${i}, :z) + :n${i}`);
-    });
-    await this.db.send(new UpdateCommand({ TableName: this.table, Key, UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
   }
 
   // ---- reviews ----

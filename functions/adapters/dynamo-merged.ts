@@ -7,6 +7,11 @@
  * to an existing profile reads the mark afterwards (a consistent read) and moves what it wrote
  * itself. Either way the items moved late are added to the merge's lists, so an unmerge still puts
  * back exactly what the retired profile had.
+ *
+ * Behaviour counters: the mark returns the retired profile's counters at that instant (what the
+ * merge adds to the survivor), and a writer's counter update is conditional on no mark; one that
+ * finds the mark moves its events and counts along the chain instead (followMerge). Each count
+ * lands on the survivor exactly once, at no extra read for a writer that finds no mark.
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from './dynamo-batch.ts';
@@ -39,17 +44,26 @@ export async function repoint(db: DynamoDBDocumentClient, table: string, keys: I
   });
 }
 
-/** The profile a merged-away profile lives on now, and the merges on the way (oldest first). */
-export async function mergedTarget(db: DynamoDBDocumentClient, table: string, profileId: string): Promise<{ profileId: string; mergeIds: string[] }> {
+/**
+ * The profile a merged-away profile lives on now, the merges on the way and the retired profiles
+ * they passed through (oldest first).
+ */
+export async function mergedTarget(
+  db: DynamoDBDocumentClient,
+  table: string,
+  profileId: string,
+): Promise<{ profileId: string; mergeIds: string[]; retired: string[] }> {
   const mergeIds: string[] = [];
+  const retired: string[] = [];
   let id = profileId;
   for (let hops = 0; hops < MAX_HOPS; hops++) {
     const out = await db.send(
       new GetCommand({ TableName: table, Key: { pk: profilePk(id), sk: 'PROFILE' }, ConsistentRead: true, ProjectionExpression: 'mergedInto, mergedBy' }),
     );
     const next = out.Item?.mergedInto as string | undefined;
-    if (!next) return { profileId: id, mergeIds };
+    if (!next) return { profileId: id, mergeIds, retired };
     if (out.Item?.mergedBy) mergeIds.push(out.Item.mergedBy as string);
+    retired.push(id);
     id = next;
   }
   throw new Error(`profile ${profileId}: mergedInto chain too long`);
@@ -67,4 +81,59 @@ export async function addToMerge(db: DynamoDBDocumentClient, table: string, merg
       ExpressionAttributeValues: { ':m': members, ':p': phones },
     }),
   );
+}
+
+/**
+ * Adds (sign 1) or takes away (sign −1) counts in a map attribute of an item — a profile's
+ * `counters`, a merge's `movedCounters` — creating the map if it is missing.
+ */
+export async function addCounts(
+  db: DynamoDBDocumentClient,
+  table: string,
+  Key: ItemKey,
+  attribute: 'counters' | 'movedCounters',
+  counts: Record<string, number>,
+  sign: 1 | -1,
+  now: string,
+): Promise<void> {
+  if (!Object.keys(counts).length) return;
+  await db.send(
+    new UpdateCommand({ TableName: table, Key, UpdateExpression: `SET ${attribute} = if_not_exists(${attribute}, :e)`, ExpressionAttributeValues: { ':e': {} } }),
+  );
+  const names: Record<string, string> = {};
+  // a profile's updatedAt moves with its counters; a merge item has none
+  const values: Record<string, unknown> = attribute === 'counters' ? { ':z': 0, ':u': now } : { ':z': 0 };
+  const sets = attribute === 'counters' ? ['updatedAt = :u'] : [];
+  Object.entries(counts).forEach(([tag, n], i) => {
+    names[`#t${i}`] = tag;
+    values[`:n${i}`] = sign * n;
+    sets.push(`${attribute}.#t${i} = if_not_exists(${attribute}.#t${i}, :z) + :n${i}`);
+  });
+  await db.send(new UpdateCommand({ TableName: table, Key, UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
+}
+
+/**
+ * Events stored on a profile that a merge then retired, found when their counts met the mark: the
+ * events move to the profile it lives on now and join the merges' lists of what moved; their
+ * counts stay on every retired profile on the way (an unmerge restores it as it is), are recorded
+ * as moved by every merge on the way (an unmerge takes them back off its survivor), and go to the
+ * current profile through `addToCurrent` (which checks that one's mark in turn). Returns the
+ * current profile.
+ */
+export async function followMerge(
+  db: DynamoDBDocumentClient,
+  table: string,
+  retiredProfile: string,
+  moved: { members: Array<{ key: ItemKey; member: string }>; counts: Record<string, number> },
+  now: string,
+  addToCurrent: (profileId: string) => Promise<string>,
+): Promise<string> {
+  const target = await mergedTarget(db, table, retiredProfile);
+  await repoint(db, table, moved.members.map((m) => m.key), retiredProfile, target.profileId, true);
+  for (const mergeId of target.mergeIds) {
+    await addToMerge(db, table, mergeId, moved.members.map((m) => m.member), []);
+    await addCounts(db, table, { pk: mergePk(mergeId), sk: 'MERGE' }, 'movedCounters', moved.counts, 1, now);
+  }
+  for (const id of target.retired) await addCounts(db, table, { pk: profilePk(id), sk: 'PROFILE' }, 'counters', moved.counts, 1, now);
+  return addToCurrent(target.profileId);
 }

@@ -11,7 +11,7 @@ import {
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
-import { addToMerge, mergedTarget, repoint } from './dynamo-merged.ts';
+import { addToMerge, followMerge, mergedTarget, repoint } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
 import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, sourcePk, suppressPk } from './dynamo-keys.ts';
 import { suppressionHash } from '../core/privacy/suppression.ts';
@@ -476,7 +476,8 @@ export class DynamoProfileStore implements ProfileStore {
       if (outcome.kind !== 'stored') return;
       const seenAt = w.occurredAt && w.occurredAt < now ? w.occurredAt : now;
       let move = moves.get(outcome.profileId);
-      if (!move) moves.set(outcome.profileId, (move = { phone: primaryOf(w), tags: new Map(), seenAt }));
+      if (!move) moves.set(outcome.profileId, (move = { phone: primaryOf(w), tags: new Map(), seenAt, events: [] }));
+      move.events.push({ key: { pk: keyOf(w), sk: 'EVT' }, member: `${w.channel}#${w.eventId}` });
       move.tags.set(w.tag, (move.tags.get(w.tag) ?? 0) + 1);
       if (seenAt > move.seenAt) move.seenAt = seenAt;
     });
@@ -495,8 +496,16 @@ export class DynamoProfileStore implements ProfileStore {
         await this.addPhones(profileId, [founders.get(profileId)!], now, founders.get(profileId));
       }
     });
-    await mapLimit([...moves], CONDITIONAL_CONCURRENCY, ([profileId, move]) => this.moveCounters(profileId, move, now));
-    kept.forEach((i, k) => (result[i] = outcomes[k]!));
+    // A profile merged away since its events were stored: they and their counts went to `current`.
+    const current = new Map<string, string>();
+    await mapLimit([...moves], CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {
+      const landed = await this.moveCounters(profileId, move, now);
+      if (landed !== profileId) current.set(profileId, landed);
+    });
+    kept.forEach((i, k) => {
+      const outcome = outcomes[k]!;
+      result[i] = { ...outcome, profileId: current.get(outcome.profileId) ?? outcome.profileId };
+    });
     return result;
   }
 
@@ -504,8 +513,10 @@ export class DynamoProfileStore implements ProfileStore {
    * Adds to a profile's `counters` and moves `lastSeenAt` forward (never back). The fast path is
    * one conditional update; when it fails (no counters map yet, a later lastSeenAt already
    * there, or a profile item missing after a crashed writer) the profile is read and fixed first.
+   * A profile a merge has marked takes no more counts: they and the events follow the merge
+   * (followMerge). Returns the profile the counts landed on.
    */
-  private async moveCounters(profileId: string, move: CounterMove, now: string): Promise<void> {
+  private async moveCounters(profileId: string, move: CounterMove, now: string): Promise<string> {
     const Key = { pk: profilePk(profileId), sk: 'PROFILE' };
     const update = (withSeen: boolean) => {
       const names: Record<string, string> = {};
@@ -524,7 +535,7 @@ export class DynamoProfileStore implements ProfileStore {
         TableName: this.table,
         Key,
         UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: withSeen ? 'attribute_exists(counters) AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :t)' : 'attribute_exists(counters)',
+        ConditionExpression: `attribute_exists(counters) AND attribute_not_exists(mergedInto)${withSeen ? ' AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :t)' : ''}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       });
@@ -533,14 +544,17 @@ export class DynamoProfileStore implements ProfileStore {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.db.send(update(withSeen));
-        return;
+        return profileId;
       } catch (error) {
         if (!isConditionFailure(error) || attempt >= 4) throw error;
       }
       const out = await this.db.send(
-        new GetCommand({ TableName: this.table, Key, ConsistentRead: true, ProjectionExpression: 'pk, counters, lastSeenAt' }),
+        new GetCommand({ TableName: this.table, Key, ConsistentRead: true, ProjectionExpression: 'pk, counters, lastSeenAt, mergedInto' }),
       );
       const item = out.Item;
+      if (item?.mergedInto) {
+        return followMerge(this.db, this.table, profileId, { members: move.events, counts: Object.fromEntries(move.tags) }, now, (target) => this.moveCounters(target, move, now));
+      }
       if (!item) {
         await this.db
           .send(new PutCommand({ TableName: this.table, Item: newProfileItem(profileId, move.phone, now), ConditionExpression: 'attribute_not_exists(pk)' }))
@@ -617,11 +631,12 @@ function toProfile(item: Record<string, any>): Profile {
   return profile;
 }
 
-/** What one writeEvents call adds to a profile: events per tag, and the latest time seen. */
+/** What one writeEvents call adds to a profile: events per tag, the latest time seen, and the events. */
 interface CounterMove {
   phone: string;
   tags: Map<string, number>;
   seenAt: string;
+  events: Array<{ key: { pk: string; sk: string }; member: string }>;
 }
 
 /** A profile founded by `phone` (events path): its counters start empty, or at `move`. */

@@ -5,7 +5,7 @@
  * idempotent and a decision is final.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchWriteCommand, DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import { matchOnArrival } from '../../functions/app/identity/match-on-arrival.ts';
@@ -331,5 +331,51 @@ describe('a merge and a write to the merged-away profile at the same time', () =
     release();
     await merging;
     await expectMovedAndRestorable(A, B, 'pos#y4', 'pos#y3');
+  });
+
+  const purchase = (eventId: string, phone: string) => ({ channel: 'app', eventId, record: { source: 'app', recordId: eventId, phones: [phone] }, tag: 'purchase', attributes: {} });
+  const purchases = async (profileId: string) => ((await item(`PROF#${profileId}`, 'PROFILE'))?.counters as Record<string, number> | undefined)?.purchase ?? 0;
+  /** Two purchases on B, one of them late: the survivor counts both once, and an unmerge gives them back. */
+  async function expectCountedOnceAndRestorable(into: string, from: string, members: string[], late: string) {
+    expect((await item(`EVT#${late}`, 'EVT'))!.profileId).toBe(into);
+    expect(await purchases(into)).toBe(2);
+    expect(await purchases(from)).toBe(2); // the retired side keeps its own counts for an unmerge
+    const [merge] = await identity.mergesInto(into);
+    expect(merge!.moved.members.sort()).toEqual([...members, late].sort());
+    expect((await item(`MERGE#${merge!.mergeId}`, 'MERGE'))!.movedCounters).toEqual({ purchase: 2 });
+    await identity.unmerge(into, late, 'test');
+    expect(await purchases(into)).toBe(0);
+    expect(await purchases(from)).toBe(2);
+    expect((await item(`EVT#${late}`, 'EVT'))!.profileId).toBe(from);
+  }
+
+  /** B has one purchase; a writer stores a second one on B, held at the first command `holds` picks while A and B merge. */
+  async function purchaseDuringMerge(n: number, holds: (command: unknown) => boolean) {
+    const [Q1, Q2] = [`+86138123400${n}1`, `+86139123400${n}2`];
+    await profiles.writeRecords([person('crm', `x${n}`, Q1, '何静'), person('pos', `y${n}`, Q2, '罗军')].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
+    await profiles.writeEvents([purchase(`b${n}`, Q2)]);
+    const [A, B] = [profileIdFor(Q1), profileIdFor(Q2)];
+    let release!: () => void;
+    const { client, held } = holding(holds, new Promise<void>((r) => (release = r)));
+    const writing = new DynamoProfileStore(client, table).writeEvents([purchase(`late${n}`, Q2)]);
+    await held;
+    await identity.merge(A, B, approved(`crm#x${n}`, `pos#y${n}`), 'test');
+    release();
+    const [outcome] = await writing;
+    return { A, B, outcome, members: [`pos#y${n}`, `app#b${n}`], late: `app#late${n}` };
+  }
+
+  it('an event stored after the merge marked the profile is moved by its writer, its count with it', async () => {
+    // the writer found B as the number's owner and holds the event's put until the merge is over
+    const { A, B, outcome, members, late } = await purchaseDuringMerge(4, (c) => c instanceof PutCommand && c.input.Item?.sk === 'EVT');
+    expect(outcome).toMatchObject({ kind: 'stored', profileId: A });
+    await expectCountedOnceAndRestorable(A, B, members, late);
+  });
+
+  it('a count that reaches the profile after the merge marked it follows the merge', async () => {
+    // the event is on B when the merge reads it; its count is held until the merge is over
+    const { A, B, outcome, members, late } = await purchaseDuringMerge(5, (c) => c instanceof UpdateCommand && String(c.input.UpdateExpression).includes('counters.'));
+    expect(outcome).toMatchObject({ kind: 'stored', profileId: A });
+    await expectCountedOnceAndRestorable(A, B, members, late);
   });
 });
