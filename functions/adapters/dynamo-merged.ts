@@ -15,7 +15,7 @@
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from './dynamo-batch.ts';
-import { isConditionFailure, mergePk, profilePk } from './dynamo-keys.ts';
+import { isConditionFailure, mergePk, phonePk, profilePk } from './dynamo-keys.ts';
 
 const CONCURRENCY = 16;
 const MAX_HOPS = 32;
@@ -48,7 +48,7 @@ export async function repoint(db: DynamoDBDocumentClient, table: string, keys: I
  * The profile a merged-away profile lives on now, the merges on the way and the retired profiles
  * they passed through (oldest first).
  */
-export async function mergedTarget(
+async function mergedTarget(
   db: DynamoDBDocumentClient,
   table: string,
   profileId: string,
@@ -100,40 +100,53 @@ export async function addCounts(
   await db.send(
     new UpdateCommand({ TableName: table, Key, UpdateExpression: `SET ${attribute} = if_not_exists(${attribute}, :e)`, ExpressionAttributeValues: { ':e': {} } }),
   );
-  const names: Record<string, string> = {};
+  const { sets, names, values } = countIncrements(attribute, Object.entries(counts), sign);
   // a profile's updatedAt moves with its counters; a merge item has none
-  const values: Record<string, unknown> = attribute === 'counters' ? { ':z': 0, ':u': now } : { ':z': 0 };
-  const sets = attribute === 'counters' ? ['updatedAt = :u'] : [];
-  Object.entries(counts).forEach(([tag, n], i) => {
+  if (attribute === 'counters') {
+    sets.push('updatedAt = :u');
+    values[':u'] = now;
+  }
+  await db.send(new UpdateCommand({ TableName: table, Key, UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
+}
+
+/** The SET clauses (and their names and values) that add `sign × n` to each tag's count in a map attribute that exists. */
+export function countIncrements(attribute: 'counters' | 'movedCounters', counts: Iterable<[string, number]>, sign: 1 | -1 = 1) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':z': 0 };
+  const sets: string[] = [];
+  [...counts].forEach(([tag, n], i) => {
     names[`#t${i}`] = tag;
     values[`:n${i}`] = sign * n;
     sets.push(`${attribute}.#t${i} = if_not_exists(${attribute}.#t${i}, :z) + :n${i}`);
   });
-  await db.send(new UpdateCommand({ TableName: table, Key, UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
+  return { sets, names, values };
 }
 
 /**
- * Events stored on a profile that a merge then retired, found when their counts met the mark: the
- * events move to the profile it lives on now and join the merges' lists of what moved; their
- * counts stay on every retired profile on the way (an unmerge restores it as it is), are recorded
- * as moved by every merge on the way (an unmerge takes them back off its survivor), and go to the
- * current profile through `addToCurrent` (which checks that one's mark in turn). Returns the
- * current profile.
+ * What a writer stored on a profile that a merge retired after the writer read its owner — records
+ * and numbers (found by reading the mark after the write) or events and their counts (found when
+ * the counts met the mark) — moves to the profile it lives on now: the members and numbers join
+ * every merge's lists of what moved; the counts stay on every retired profile on the way (an
+ * unmerge restores it as it is), are recorded as moved by every merge on the way (an unmerge
+ * takes them back off its survivor), and reach the current profile through `addToCurrent` (which
+ * also lists the numbers there, or checks that profile's own mark). Returns the current profile.
  */
 export async function followMerge(
   db: DynamoDBDocumentClient,
   table: string,
   retiredProfile: string,
-  moved: { members: Array<{ key: ItemKey; member: string }>; counts: Record<string, number> },
+  moved: { members: Array<{ key: ItemKey; member: string }>; phones?: string[]; counts?: Record<string, number> },
   now: string,
   addToCurrent: (profileId: string) => Promise<string>,
 ): Promise<string> {
+  const { phones = [], counts = {} } = moved;
   const target = await mergedTarget(db, table, retiredProfile);
   await repoint(db, table, moved.members.map((m) => m.key), retiredProfile, target.profileId, true);
+  await repoint(db, table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), retiredProfile, target.profileId, false);
   for (const mergeId of target.mergeIds) {
-    await addToMerge(db, table, mergeId, moved.members.map((m) => m.member), []);
-    await addCounts(db, table, { pk: mergePk(mergeId), sk: 'MERGE' }, 'movedCounters', moved.counts, 1, now);
+    await addToMerge(db, table, mergeId, moved.members.map((m) => m.member), phones);
+    await addCounts(db, table, { pk: mergePk(mergeId), sk: 'MERGE' }, 'movedCounters', counts, 1, now);
   }
-  for (const id of target.retired) await addCounts(db, table, { pk: profilePk(id), sk: 'PROFILE' }, 'counters', moved.counts, 1, now);
+  for (const id of target.retired) await addCounts(db, table, { pk: profilePk(id), sk: 'PROFILE' }, 'counters', counts, 1, now);
   return addToCurrent(target.profileId);
 }

@@ -11,7 +11,7 @@ import {
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
-import { addToMerge, followMerge, mergedTarget, repoint } from './dynamo-merged.ts';
+import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
 import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, sourcePk, suppressPk } from './dynamo-keys.ts';
 import { suppressionHash } from '../core/privacy/suppression.ts';
@@ -213,14 +213,13 @@ export class DynamoProfileStore implements ProfileStore {
     const current = new Map<string, string>();
     for (const mark of marks.filter((m) => m.mergedInto)) {
       const from = mark.profileId as string;
-      const target = await mergedTarget(this.db, this.table, from);
-      current.set(from, target.profileId);
-      const records = written.filter((w) => w.profileId === from).map((w) => w.pk);
+      const members = written.filter((w) => w.profileId === from).map((w) => ({ key: { pk: w.pk, sk: 'REC' }, member: w.pk.slice('REC#'.length) }));
       const phones = gained.get(from) ?? [];
-      await repoint(this.db, this.table, records.map((pk) => ({ pk, sk: 'REC' })), from, target.profileId, true);
-      await repoint(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), from, target.profileId, false);
-      if (phones.length) await this.addPhones(target.profileId, phones, now);
-      for (const mergeId of target.mergeIds) await addToMerge(this.db, this.table, mergeId, records.map((pk) => pk.slice('REC#'.length)), phones);
+      const target = await followMerge(this.db, this.table, from, { members, phones }, now, async (target) => {
+        if (phones.length) await this.addPhones(target, phones, now);
+        return target;
+      });
+      current.set(from, target);
     }
     return current;
   }
@@ -519,14 +518,9 @@ export class DynamoProfileStore implements ProfileStore {
   private async moveCounters(profileId: string, move: CounterMove, now: string): Promise<string> {
     const Key = { pk: profilePk(profileId), sk: 'PROFILE' };
     const update = (withSeen: boolean) => {
-      const names: Record<string, string> = {};
-      const values: Record<string, unknown> = { ':u': now, ':z': 0 };
-      const sets = ['updatedAt = :u'];
-      [...move.tags].forEach(([tag, n], i) => {
-        names[`#t${i}`] = tag;
-        values[`:n${i}`] = n;
-        sets.push(`counters.#t${i} = if_not_exists(counters.#t${i}, :z) + :n${i}`);
-      });
+      const { sets, names, values } = countIncrements('counters', move.tags);
+      sets.unshift('updatedAt = :u');
+      values[':u'] = now;
       if (withSeen) {
         values[':t'] = move.seenAt;
         sets.push('lastSeenAt = :t');
