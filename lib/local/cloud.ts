@@ -3,12 +3,14 @@
  * on embedded servers, functions from their bundles, S3 notifications, HTTP routes, state machines
  * and schedules — against one data folder.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Server } from 'node:http';
 import { createApp, STACK_NAME } from '../stack/app.ts';
 import { resolve, resolvedOutputs, resourcesOfType, logicalIdFor, type Template } from './template.ts';
-import { startStorage, createResources, LOCAL_CREDENTIALS, type S3EventRecord } from './storage.ts';
+import { startStorage, createResources, type S3EventRecord } from './storage.ts';
+import { clientEnvFor, cloudInfoFile, runningCloud, type CloudInfo } from './cloud-info.ts';
 import { functionSpecs, LocalFunctions } from './functions.ts';
 import { notificationRoutes, routeS3Event } from './notifications.ts';
 import { httpApi } from './http-api.ts';
@@ -27,19 +29,10 @@ export interface CloudPorts {
 /** Fixed ports for `phonekey up` so people can bookmark them; tests ask for 0 (any free port). */
 export const DEFAULT_PORTS: CloudPorts = { api: 4510, s3: 4511, dynamodb: 4512, control: 4513 };
 
-export interface CloudInfo {
-  pid: number;
-  dataDir: string;
-  startedAt: string;
-  endpoints: { api: string; s3: string; dynamodb: string; control: string };
-  /** The stack's CloudFormation outputs, resolved to their local values. */
-  outputs: Record<string, string>;
-  secretsFile: string;
-  deadLetterFile: string;
-}
-
 export interface LocalCloud {
   info: CloudInfo;
+  /** The current API token (the bearer token of `/v1/*`). */
+  apiToken: string;
   /** The environment an SDK client (the CLI, a test) needs to talk to this cloud. */
   clientEnv: Record<string, string>;
   /** Resolves when no asynchronous invocation or execution is in flight. */
@@ -50,43 +43,26 @@ export interface LocalCloud {
   stop(): Promise<void>;
 }
 
-export function cloudInfoFile(dataDir: string): string {
-  return join(dataDir, 'cloud.json');
-}
-
-/** The running cloud of a data folder, if its process is alive. */
-export function runningCloud(dataDir: string): CloudInfo | undefined {
-  const file = cloudInfoFile(dataDir);
-  if (!existsSync(file)) return undefined;
-  const info = JSON.parse(readFileSync(file, 'utf8')) as CloudInfo;
-  try {
-    process.kill(info.pid, 0);
-    return info;
-  } catch {
-    return undefined;
-  }
-}
-
-export function clientEnvFor(endpoints: CloudInfo['endpoints']): Record<string, string> {
-  return {
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-    AWS_ENDPOINT_URL_S3: endpoints.s3,
-    AWS_ENDPOINT_URL_SFN: endpoints.control,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.control,
-    // Field notes: without this the SDK stores streamed uploads with their aws-chunked framing.
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-  };
-}
-
-export function synthesize(outdir: string): { template: Template; cdkOutDir: string } {
+/**
+ * Synthesizes the app into `outdir`. CDK writes its bundling progress straight to stderr; `log`
+ * (default: stderr) receives it instead, so `phonekey up` can keep it out of the console.
+ */
+export function synthesize(outdir: string, log?: (text: string) => void): { template: Template; cdkOutDir: string } {
   rmSync(outdir, { recursive: true, force: true });
-  const { app, stack } = createApp({ outdir });
-  const assembly = app.synth();
+  // Bundling runs while the stack is built, so both steps write through `log`.
+  const write = process.stderr.write;
+  if (log) process.stderr.write = ((chunk: string | Uint8Array) => (log(String(chunk)), true)) as typeof write;
+  let built;
+  try {
+    const { app, stack } = createApp({ outdir });
+    built = { stack, assembly: app.synth() };
+  } finally {
+    process.stderr.write = write;
+  }
+  const { stack, assembly } = built;
+  // The bundles are CommonJS `index.js` files; inside a checkout whose package.json says
+  // "type": "module" (the default data folder) Node would load them as ES modules.
+  writeFileSync(join(assembly.directory, 'package.json'), JSON.stringify({ type: 'commonjs' }) + '\n');
   return { template: assembly.getStackArtifact(stack.artifactId).template as Template, cdkOutDir: assembly.directory };
 }
 
@@ -110,6 +86,8 @@ export async function startLocalCloud(opts: {
   log?: (message: string) => void;
   /** Seconds between retries of a failed asynchronous invocation (AWS waits minutes). */
   retryDelaySeconds?: number;
+  /** Also copy the functions' logs (kept in `<dataDir>/functions.log`) to stderr. */
+  verbose?: boolean;
   /**
    * Run this already synthesized assembly instead of synthesizing the app again (test suites
    * synthesize once and share it; `up` and the CLI always synthesize, so they run the code as it is).
@@ -120,8 +98,13 @@ export async function startLocalCloud(opts: {
   const ports = { ...DEFAULT_PORTS, ...opts.ports };
   const log = opts.log ?? (() => {});
   mkdirSync(dataDir, { recursive: true });
+  // What CloudWatch Logs holds on AWS: the functions' JSON lines, and the synth's bundling output.
+  const logFile = createWriteStream(join(dataDir, 'functions.log'), { flags: 'a' });
+  const logs = new PassThrough();
+  logs.pipe(logFile);
+  if (opts.verbose) logs.pipe(process.stderr, { end: false });
 
-  const { template, cdkOutDir } = opts.assemblyDir ? readAssembly(opts.assemblyDir) : synthesize(join(dataDir, 'cdk.out'));
+  const { template, cdkOutDir } = opts.assemblyDir ? readAssembly(opts.assemblyDir) : synthesize(join(dataDir, 'cdk.out'), (text) => logs.write(text));
   const storage = await startStorage(dataDir, ports);
   await createResources(template, storage);
 
@@ -135,25 +118,30 @@ export async function startLocalCloud(opts: {
     PATH: process.env.PATH ?? '',
     TZ: 'UTC',
     NODE_OPTIONS: '--enable-source-maps',
-  });
-  const workflows = new LocalWorkflows(template, functions, dataDir);
-  control.server.on('request', controlPlane(workflows, new LocalSecrets(template, dataDir)));
+  }, logs);
+  const workflows = new LocalWorkflows(template, functions, dataDir, (execution) =>
+    log(`workflow ${execution.name}: ${execution.status}${execution.cause ? ` — ${execution.cause}` : ''}`),
+  );
+  const secrets = new LocalSecrets(template, dataDir);
+  control.server.on('request', controlPlane(workflows, secrets));
   api.server.on('request', httpApi(template, functions));
 
   // Asynchronous invocations behave like Lambda's: retried, then sent to the dead-letter file.
   const deadLetterFile = join(dataDir, 'dead-letters.ndjson');
   const inFlight = new Set<Promise<void>>();
   const retryDelayMs = (opts.retryDelaySeconds ?? 1) * 1000;
-  const invokeAsync = (functionLogicalId: string, event: unknown) => {
+  const invokeAsync = (functionLogicalId: string, event: unknown, what: string) => {
     const attempts = 1 + retryAttempts(template, functionLogicalId);
     const run = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
           await functions.invoke(functionLogicalId, event);
+          log(`${what}: ${functionLogicalId} done`);
           return;
         } catch (error) {
-          log(`${functionLogicalId} failed (attempt ${attempt}/${attempts}): ${(error as Error).message}`);
+          log(`${what}: ${functionLogicalId} failed (attempt ${attempt}/${attempts}): ${(error as Error).message}`);
           if (attempt >= attempts) {
+            log(`${what}: dead-lettered to ${deadLetterFile} (phonekey retry re-drives it)`);
             appendFileSync(deadLetterFile, JSON.stringify({ time: new Date().toISOString(), function: functionLogicalId, error: (error as Error).message, event }) + '\n');
             return;
           }
@@ -165,9 +153,11 @@ export async function startLocalCloud(opts: {
   };
 
   const routes = notificationRoutes(template);
-  storage.onS3Event((record) => {
-    for (const { functionLogicalId, event } of routeS3Event(routes, record)) invokeAsync(functionLogicalId, event);
-  });
+  const deliver = (record: S3EventRecord) => {
+    const what = `s3://${record.s3.bucket.name}/${record.s3.object.key}`;
+    for (const { functionLogicalId, event } of routeS3Event(routes, record)) invokeAsync(functionLogicalId, event, what);
+  };
+  storage.onS3Event(deliver);
 
   const outputs = resolvedOutputs(template);
   if ('ApiUrl' in outputs) outputs.ApiUrl = api.url;
@@ -197,6 +187,7 @@ export async function startLocalCloud(opts: {
 
   return {
     info,
+    apiToken: secrets.get(outputs.ApiTokenSecretArn)?.version.value ?? '',
     clientEnv,
     idle,
     startExecution: (arn, input = {}, name) => workflows.start(arn, JSON.stringify(input), name).executionArn,
@@ -204,9 +195,7 @@ export async function startLocalCloud(opts: {
       killFunction: (id) => functions.kill(id),
       setDynamoDown: (down) => storage.setDynamoDown(down),
       // S3 delivers at least once and in no particular order: the same record can come again, late.
-      redeliverS3Event: (record) => {
-        for (const { functionLogicalId, event } of routeS3Event(routes, record)) invokeAsync(functionLogicalId, event);
-      },
+      redeliverS3Event: deliver,
     },
     stop: async () => {
       stopSchedules();
@@ -214,6 +203,8 @@ export async function startLocalCloud(opts: {
       await Promise.all([api.server, control.server].map((s: Server) => new Promise((r) => s.close(r))));
       await functions.stop();
       await storage.stop();
+      logs.end();
+      await new Promise<void>((r) => logFile.once('close', () => r()));
       if (runningCloud(dataDir)?.pid === process.pid) rmSync(cloudInfoFile(dataDir), { force: true });
     },
   };
