@@ -3,6 +3,7 @@
  * pool of worker threads (warm containers) with its own resolved environment and its timeout.
  */
 import { Worker } from 'node:worker_threads';
+import type { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolve, resourcesOfType, physicalName, type Template } from './template.ts';
@@ -51,6 +52,7 @@ class FunctionPool {
   constructor(
     readonly spec: FunctionSpec,
     private readonly sharedEnv: Record<string, string>,
+    private readonly logs: Writable,
   ) {}
 
   async invoke(event: unknown): Promise<unknown> {
@@ -115,7 +117,12 @@ class FunctionPool {
         timeoutMs: spec.timeoutMs,
         memoryMb: spec.memoryMb,
       },
+      // A function's console (its JSON log lines, the SDK's warnings) goes where CloudWatch would.
+      stdout: true,
+      stderr: true,
     });
+    worker.stdout.pipe(this.logs, { end: false });
+    worker.stderr.pipe(this.logs, { end: false });
     worker.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
       const pending = this.pending.get(msg.id);
       if (!pending) return;
@@ -177,8 +184,9 @@ export function functionSpecs(template: Template, cdkOutDir: string): FunctionSp
 export class LocalFunctions {
   private pools = new Map<string, FunctionPool>();
 
-  constructor(specs: FunctionSpec[], sharedEnv: Record<string, string>) {
-    for (const spec of specs) this.pools.set(spec.logicalId, new FunctionPool(spec, sharedEnv));
+  /** `logs` receives every function's standard output and error. */
+  constructor(specs: FunctionSpec[], sharedEnv: Record<string, string>, logs: Writable) {
+    for (const spec of specs) this.pools.set(spec.logicalId, new FunctionPool(spec, sharedEnv, logs));
   }
 
   has(logicalId: string): boolean {

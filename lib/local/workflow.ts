@@ -81,6 +81,8 @@ export class LocalWorkflows {
     template: Template,
     private readonly functions: LocalFunctions,
     dataDir: string,
+    /** Told how each execution ended. */
+    private readonly onEnd: (execution: Execution) => void = () => {},
   ) {
     for (const spec of stateMachineSpecs(template)) this.machines.set(spec.arn, spec);
     this.dir = join(dataDir, 'executions');
@@ -150,10 +152,10 @@ export class LocalWorkflows {
           StateMachine: { Id: machine.arn, Name: name },
         } as any,
       }).result;
-      this.save({ ...execution, status: 'SUCCEEDED', output: JSON.stringify(output), stopDate: new Date().toISOString() });
+      this.end({ ...execution, status: 'SUCCEEDED', output: JSON.stringify(output), stopDate: new Date().toISOString() });
     } catch (error: any) {
       const cause = error?.cause ?? error;
-      this.save({
+      this.end({
         ...execution,
         status: 'FAILED',
         error: cause?.name ?? 'States.Runtime',
@@ -161,6 +163,11 @@ export class LocalWorkflows {
         stopDate: new Date().toISOString(),
       });
     }
+  }
+
+  private end(execution: Execution): void {
+    this.save(execution);
+    this.onEnd(execution);
   }
 
   /** Waits for executions in flight, so a stopping cloud does not cut a run in half. */

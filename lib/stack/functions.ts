@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -78,6 +78,8 @@ export class ServiceFunction extends Construct {
         minify: true,
         sourceMap: true,
         target: 'node20',
+        // The bundles are big on purpose (SDK included): esbuild's size warnings are noise.
+        logLevel: LogLevel.ERROR,
         // Google's geocoding and carrier tables are data files, not modules: ship the two
         // languages the cleaning engine reads next to the bundle (see phone-data.ts).
         commandHooks: {

@@ -17,7 +17,7 @@ describe('LocalFunctions.stop', () => {
     const bundlePath = join(dir, 'slow.js');
     // A handler that takes longer than the test: only stop() can end its calls.
     writeFileSync(bundlePath, 'exports.handler = () => new Promise((r) => setTimeout(r, 60000));\n');
-    const functions = new LocalFunctions([{ logicalId: 'Slow', name: 'slow', bundlePath, handlerName: 'handler', timeoutMs: 60_000, memoryMb: 128, environment: {} }], {});
+    const functions = new LocalFunctions([{ logicalId: 'Slow', name: 'slow', bundlePath, handlerName: 'handler', timeoutMs: 60_000, memoryMb: 128, environment: {} }], {}, process.stderr);
     // Four containers at most: two calls wait for one.
     const calls = Array.from({ length: 6 }, () => functions.invoke('Slow', {}).then(() => 'done', (e: Error) => e.name));
     await new Promise((r) => setTimeout(r, 500));
