@@ -5,7 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { runningCloud, startLocalCloud, clientEnvFor, type LocalCloud } from '../local/cloud.ts';
+import { runningCloud, clientEnvFor } from '../local/cloud-info.ts';
+import type { LocalCloud } from '../local/cloud.ts';
 
 export interface TargetOptions {
   target: 'local' | 'aws';
@@ -47,6 +48,7 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     return { kind: 'local', outputs: running.outputs, close: async () => {} };
   }
   if (!opts.quiet) process.stderr.write(`no local cloud running on ${opts.dataDir}: starting one for this command…\n`);
+  const { startLocalCloud } = await import('../local/cloud.ts');
   const cloud = await startLocalCloud({
     dataDir: opts.dataDir,
     ports: { api: 0, s3: 0, dynamodb: 0, control: 0 },

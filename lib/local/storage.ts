@@ -9,15 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, CreateTableCommand, DescribeTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, CreateTableCommand, ResourceInUseException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { resolve, resourcesOfType, physicalName, type Template } from './template.ts';
+import { LOCAL_CREDENTIALS } from './cloud-info.ts';
 
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver');
 const DYNAMO_WORKER = fileURLToPath(new URL('./dynamo-worker.mjs', import.meta.url));
-
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export interface S3EventRecord {
   eventName: string;
@@ -123,7 +122,8 @@ export async function createResources(template: Template, storage: LocalStorage)
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
-    await ddb.send(new DescribeTableCommand({ TableName }));
+    // A new table is CREATING for a moment: wait for ACTIVE, however loaded the machine is.
+    await waitUntilTableExists({ client: ddb, maxWaitTime: 120, minDelay: 0.1, maxDelay: 1 }, { TableName });
   }
   ddb.destroy();
 

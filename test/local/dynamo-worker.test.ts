@@ -5,7 +5,7 @@
  * their operands, and a table's cached description follows DeleteTable + CreateTable at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, waitUntilTableExists, waitUntilTableNotExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../support/local-dynamo.ts';
 
@@ -86,21 +86,15 @@ describe('local DynamoDB with table descriptions kept in memory', () => {
           AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, ...(withSortKey ? [{ AttributeName: 'sk', AttributeType: 'S' as const }] : [])],
         }),
       );
-    const until = async (ok: () => Promise<unknown>) => {
-      for (let i = 0; ; i++) {
-        try {
-          return await ok();
-        } catch (error) {
-          if (i >= 100) throw error;
-          await new Promise((r) => setTimeout(r, 10));
-        }
-      }
-    };
+    const waiter = { client, maxWaitTime: 120, minDelay: 0.1, maxDelay: 1 };
     await create(false);
-    await until(() => db.send(new PutCommand({ TableName: name, Item: { pk: 'a' } })));
+    await waitUntilTableExists(waiter, { TableName: name });
+    await db.send(new PutCommand({ TableName: name, Item: { pk: 'a' } }));
     await client.send(new DeleteTableCommand({ TableName: name }));
-    await until(() => create(true));
-    await until(() => db.send(new PutCommand({ TableName: name, Item: { pk: 'a', sk: 's' } })));
+    await waitUntilTableNotExists(waiter, { TableName: name });
+    await create(true);
+    await waitUntilTableExists(waiter, { TableName: name });
+    await db.send(new PutCommand({ TableName: name, Item: { pk: 'a', sk: 's' } }));
     // The description read before the delete (hash key only) must not be used any more.
     await expect(db.send(new PutCommand({ TableName: name, Item: { pk: 'b' } }))).rejects.toThrow(/key/i);
     expect((await db.send(new GetCommand({ TableName: name, Key: { pk: 'a', sk: 's' } }))).Item).toEqual({ pk: 'a', sk: 's' });

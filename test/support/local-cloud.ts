@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud, type LocalCloud } from '../../lib/local/cloud.ts';
-import { LOCAL_CREDENTIALS } from '../../lib/local/storage.ts';
+import { LOCAL_CREDENTIALS } from '../../lib/local/cloud-info.ts';
 import { documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startStorage } from '../../lib/local/storage.ts';
 
@@ -26,6 +26,9 @@ export async function startLocalDynamo(TableName: string, extra: Partial<CreateT
       ...extra,
     }),
   );
+  // dynalite creates a table asynchronously (CREATING, then ACTIVE): a write before that fails,
+  // and on a loaded machine the gap is long. Wait for the state, not for a time.
+  await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 0.1, maxDelay: 1 }, { TableName });
   return {
     client,
     db: DynamoDBDocumentClient.from(client),
