@@ -1,23 +1,6 @@
 /** `phonekey`: the command line of SPEC §2. */
 import { Command, Option } from 'commander';
 import { dataDirOf, openTarget, type Target } from './target.ts';
-import { upCommand } from './commands/up.ts';
-import { importCommand } from './commands/import.ts';
-import { exportCommand } from './commands/export.ts';
-import { profileCommand } from './commands/profile.ts';
-import { segmentCommand } from './commands/segment.ts';
-import { sourcePutCommand } from './commands/source.ts';
-import { sendCommand } from './commands/send.ts';
-import { retryCommand } from './commands/retry.ts';
-import { eraseCommand } from './commands/erase.ts';
-import { auditCommand } from './commands/audit.ts';
-import { reviewCommand } from './commands/review.ts';
-import { unmergeCommand } from './commands/unmerge.ts';
-import { rulesCommand } from './commands/rules.ts';
-import { matchCommand } from './commands/match.ts';
-import { mergesCommand } from './commands/merges.ts';
-import { reconcileCommand } from './commands/reconcile.ts';
-
 export interface GlobalOptions {
   json?: boolean;
   dataDir?: string;
@@ -47,7 +30,47 @@ export function withTarget(ctx: CommandContext, action: (target: Target) => Prom
   })();
 }
 
-export function buildProgram(): Command {
+type Register = (program: Command, context: () => CommandContext) => void;
+
+/**
+ * The commands, each loaded only when it runs: a command's module brings the SDK clients and the
+ * cleaning engine it needs, and loading all of them would cost every call (and `--help`) half a
+ * second. The one-line descriptions live here so that the command list needs no module.
+ */
+const COMMANDS: Array<{ name: string; description: string; load: () => Promise<Register> }> = [
+  { name: 'up', description: 'run the local cloud (what `npm start` runs) until interrupted', load: async () => (await import('./commands/up.ts')).upCommand },
+  { name: 'import', description: 'upload files to incoming/<source>/ and wait for their import reports', load: async () => (await import('./commands/import.ts')).importCommand },
+  { name: 'export', description: 'every unified profile as NDJSON, one a line (SPEC §5): phones, members, metrics.totalSpend/orderCount, tags, summary and the whole view', load: async () => (await import('./commands/export.ts')).exportCommand },
+  { name: 'profile', description: 'one whole profile (basic, consumption, behaviour, demand, tags, summary), found by any of its numbers in any written form', load: async () => (await import('./commands/profile.ts')).profileCommand },
+  { name: 'segment', description: 'phones of the profiles matching a query, with marketing consent for the channel (e.g. "tag:high_spending_power city:上海 spend>=1000 consent:sms")', load: async () => (await import('./commands/segment.ts')).segmentCommand },
+  { name: 'source', description: 'source and channel configs (SPEC §3)', load: async () => (await import('./commands/source.ts')).sourcePutCommand },
+  { name: 'send', description: 'post NDJSON events to /webhooks/<channel>, signed with the channel secret, in batches', load: async () => (await import('./commands/send.ts')).sendCommand },
+  { name: 'retry', description: 'list failed imports (dead letters) and failed nightly runs, and re-drive them', load: async () => (await import('./commands/retry.ts')).retryCommand },
+  { name: 'erase', description: 'erase a person: profile, numbers, records, events, review items; keeps a suppression hash so re-imports and webhooks cannot bring them back; audited', load: async () => (await import('./commands/erase.ts')).eraseCommand },
+  { name: 'audit', description: 'the audit log of one day (UTC): merges, unmerges, review decisions, erasures — ids only, never a phone, e-mail or name', load: async () => (await import('./commands/audit.ts')).auditCommand },
+  { name: 'review', description: 'the manual-review queue: pairs that may be one person', load: async () => (await import('./commands/review.ts')).reviewCommand },
+  { name: 'unmerge', description: 'take a member (and the numbers only it brought) back out of a merged profile, exactly as before; the pair is never merged again automatically', load: async () => (await import('./commands/unmerge.ts')).unmergeCommand },
+  { name: 'rules', description: 'the rules in force (match, tags, profile)', load: async () => (await import('./commands/rules.ts')).rulesCommand },
+  { name: 'match', description: 'which stored profiles a person may be (check on entry), with scores and reasons', load: async () => (await import('./commands/match.ts')).matchCommand },
+  { name: 'merges', description: 'why a profile is what it is: every merge into it (rule, per-field scores, reasons, what moved)', load: async () => (await import('./commands/merges.ts')).mergesCommand },
+  { name: 'reconcile', description: 'run the nightly reconciliation now (re-match, merge, queue reviews, recompute profiles and tags, reports), wait, and print the run report', load: async () => (await import('./commands/reconcile.ts')).reconcileCommand },
+  { name: 'report', description: 'write an import or nightly report (HTML, JSON, rejects.csv) to a local folder and print its path', load: async () => (await import('./commands/report.ts')).reportCommand },
+];
+
+/** Global options that take a value, so the command's name is not mistaken for one. */
+const VALUED_OPTIONS = new Set(['--data-dir', '--target', '--stack']);
+
+/** The command a command line names, if any: its first word that is not a global option. */
+function invokedCommand(argv: string[]): string | undefined {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    if (VALUED_OPTIONS.has(args[i])) i++;
+    else if (!args[i].startsWith('-')) return args[i];
+  }
+  return undefined;
+}
+
+export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('phonekey')
     .description('One trustworthy customer profile per real customer, keyed by phone number')
     .option('--json', 'machine-readable output')
@@ -65,28 +88,20 @@ export function buildProgram(): Command {
     };
   };
 
-  upCommand(program, context);
-  importCommand(program, context);
-  exportCommand(program, context);
-  profileCommand(program, context);
-  segmentCommand(program, context);
-  sourcePutCommand(program, context);
-  sendCommand(program, context);
-  retryCommand(program, context);
-  eraseCommand(program, context);
-  auditCommand(program, context);
-  reviewCommand(program, context);
-  unmergeCommand(program, context);
-  rulesCommand(program, context);
-  matchCommand(program, context);
-  mergesCommand(program, context);
-  reconcileCommand(program, context);
+  const invoked = COMMANDS.find((c) => c.name === invokedCommand(argv));
+  if (invoked) {
+    (await invoked.load())(program, context);
+    program.commands.find((c) => c.name() === invoked.name)!.description(invoked.description);
+  } else {
+    // The list (help, or an unknown command): names and descriptions only.
+    for (const c of COMMANDS) program.command(c.name).description(c.description);
+  }
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return Number(process.exitCode ?? 0);
   } catch (error) {
     const json = argv.includes('--json');

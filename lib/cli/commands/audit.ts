@@ -6,7 +6,6 @@ import { UserError, withTarget, type CommandContext } from '../main.ts';
 export function auditCommand(program: Command, context: () => CommandContext): void {
   program
     .command('audit')
-    .description('the audit log of one day (UTC): merges, unmerges, review decisions, erasures — ids only, never a phone, e-mail or name')
     .option('--day <YYYY-MM-DD>', 'the day (UTC)', new Date().toISOString().slice(0, 10))
     .action(async (options: { day: string }) => {
       const ctx = context();

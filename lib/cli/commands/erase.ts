@@ -7,7 +7,6 @@ import { UserError, withTarget, type CommandContext } from '../main.ts';
 export function eraseCommand(program: Command, context: () => CommandContext): void {
   program
     .command('erase')
-    .description("erase a person: profile, numbers, records, events, review items; keeps a suppression hash so re-imports and webhooks cannot bring them back; audited")
     .argument('<phone>', 'any of the person\'s numbers, in any written form')
     .option('--country <code>', 'country for a number written without one', 'CN')
     .action(async (phone: string, options: { country: string }) => {

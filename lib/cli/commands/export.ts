@@ -8,7 +8,6 @@ import { viewsFor } from '../profile-view.ts';
 export function exportCommand(program: Command, context: () => CommandContext): void {
   program
     .command('export')
-    .description('every unified profile as NDJSON, one a line (SPEC §5): phones, members, metrics.totalSpend/orderCount, tags, summary and the whole view')
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (options: { out?: string }) => {
       const ctx = context();

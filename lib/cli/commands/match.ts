@@ -7,7 +7,6 @@ import { identityStoreFor } from './review.ts';
 export function matchCommand(program: Command, context: () => CommandContext): void {
   program
     .command('match')
-    .description('which stored profiles a person may be (check on entry), with scores and reasons')
     .option('--phone <phone>')
     .option('--name <name>')
     .option('--email <email>')

@@ -7,7 +7,6 @@ import { profileIdOf } from './unmerge.ts';
 export function mergesCommand(program: Command, context: () => CommandContext): void {
   program
     .command('merges')
-    .description('why a profile is what it is: every merge into it (rule, per-field scores, reasons, what moved)')
     .argument('<profile>', 'a phone number of the profile, or its profile id')
     .option('--country <code>', 'country for a number written without one', 'CN')
     .action(async (profile: string, options: { country: string }) => {

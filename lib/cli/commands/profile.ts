@@ -7,7 +7,6 @@ import { renderProfile, viewsFor } from '../profile-view.ts';
 export function profileCommand(program: Command, context: () => CommandContext): void {
   program
     .command('profile')
-    .description('one whole profile (basic, consumption, behaviour, demand, tags, summary), found by any of its numbers in any written form')
     .argument('<phone>')
     .option('--country <code>', 'country for a number written without one', 'CN')
     .action(async (phone: string, options: { country: string }) => {

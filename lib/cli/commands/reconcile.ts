@@ -9,6 +9,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, type Descri
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { nightlySummary, type NightlyReport } from '../../../functions/core/report/nightly-report.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
+import { downloadReport, reportsDirOf } from '../report-files.ts';
 
 const POLL_MS = 500;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
@@ -36,7 +37,6 @@ const positive = (name: string, value?: string) => {
 export function reconcileCommand(program: Command, context: () => CommandContext): void {
   program
     .command('reconcile')
-    .description('run the nightly reconciliation now (re-match, merge, queue reviews, recompute profiles and tags, reports), wait, and print the run report')
     .option('--resume <runId>', 'continue a run that failed or stopped half-way (work already done is skipped)')
     .option('--run-id <runId>', 'name the run (default manual-<time>-<random>); running an existing run id again changes nothing')
     .option('--segments <n>', 'parallel scan segments of the snapshot (default: from the table size, at least 4)')
@@ -72,7 +72,8 @@ export function reconcileCommand(program: Command, context: () => CommandContext
         }
         const report = (await readJson(target.outputs.ReportsBucketName, `nightly/${runId}/report.json`)) as NightlyReport | undefined;
         if (!report) throw new UserError(`nightly run ${runId} succeeded but nightly/${runId}/report.json is missing`);
-        ctx.print(report, () => `${nightlySummary(report)}\n  report: s3://${target.outputs.ReportsBucketName}/nightly/${runId}/report.html (and report.json)`);
+        const files = await downloadReport(new S3Client({}), target.outputs.ReportsBucketName, `nightly/${runId}`, reportsDirOf(ctx.dataDir));
+        ctx.print(report, () => `${nightlySummary(report)}\n  report: ${files.html ?? files.folder} (report.json beside it)`);
       });
     });
 }

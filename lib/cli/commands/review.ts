@@ -42,7 +42,7 @@ async function decide(ctx: CommandContext, id: string, action: 'approve' | 'reje
 }
 
 export function reviewCommand(program: Command, context: () => CommandContext): void {
-  const review = program.command('review').description('the manual-review queue: pairs that may be one person');
+  const review = program.command('review');
   review
     .command('list')
     .description('pending reviews, oldest first, with both sides and the scores')

@@ -11,7 +11,7 @@ import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { cliActor, identityStoreFor } from './review.ts';
 
 export function rulesCommand(program: Command, context: () => CommandContext): void {
-  const rules = program.command('rules').description(`the rules in force (${Object.keys(RULE_KINDS).join(', ')})`);
+  const rules = program.command('rules');
   rules
     .command('show')
     .description('print the rules in force (stored, else the shipped defaults)')

@@ -10,7 +10,6 @@ import { viewsFor } from '../profile-view.ts';
 export function segmentCommand(program: Command, context: () => CommandContext): void {
   program
     .command('segment')
-    .description('phones of the profiles matching a query, with marketing consent for the channel (e.g. "tag:high_spending_power city:上海 spend>=1000 consent:sms")')
     .argument('<query...>', 'terms: tag:, city:, province:, gender:, stage:, spending:, activity:, prefers:, channel:, consent: (required), spend>=, orders>=, aov>=, age>=, recency<=, interactions>=')
     .option('--out <file>', 'write to a file instead of standard output')
     .addOption(new Option('--format <format>', 'csv or ndjson').choices(['csv', 'ndjson']).default('csv'))

@@ -53,7 +53,6 @@ async function channelSecret(target: Target, channel: string): Promise<string> {
 export function sendCommand(program: Command, context: () => CommandContext): void {
   program
     .command('send')
-    .description('post NDJSON events to /webhooks/<channel>, signed with the channel secret, in batches')
     .argument('<file>', 'NDJSON file (one event a line), or - for standard input')
     .requiredOption('--channel <name>', 'the channel the events come from')
     .option('--secret <secret>', "signing secret (default: the channel's key in the webhook secrets, else their default key)")

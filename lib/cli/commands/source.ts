@@ -5,7 +5,7 @@ import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { storeFor } from '../services.ts';
 
 export function sourcePutCommand(program: Command, context: () => CommandContext): void {
-  const source = program.command('source').description('source and channel configs (SPEC §3)');
+  const source = program.command('source');
   source
     .command('put')
     .description('validate and register a source or channel config')

@@ -23,7 +23,6 @@ export async function profileIdOf(store: DynamoIdentityStore, profile: string, c
 export function unmergeCommand(program: Command, context: () => CommandContext): void {
   program
     .command('unmerge')
-    .description('take a member (and the numbers only it brought) back out of a merged profile, exactly as before; the pair is never merged again automatically')
     .argument('<profile>', 'a phone number of the profile, or its profile id')
     .argument('<member>', 'source#recordId, as in exports')
     .option('--country <code>', 'country for a number written without one', 'CN')
