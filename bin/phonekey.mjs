@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // The `phonekey` command, built ahead of time into dist/cli by `npm install` (scripts/build-cli.mjs).
-// The SDK warns on every start that a future release will need node 22; the CLI's output is not the place.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = (warning, ...rest) => (String(warning).includes('NodeVersionSupportWarning') ? undefined : emitWarning(warning, ...rest));
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  process.stderr.write(`phonekey: needs Node.js 22 or newer (the Lambda runtime it deploys to); this is ${process.version}. ` +
+    'Install Node 22, or run `. scripts/use-node.sh` in the checkout to put one from the npm registry on PATH.\n');
+  process.exit(1);
+}
 let main;
 try {
   ({ main } = await import('../dist/cli/main.js'));

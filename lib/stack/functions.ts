@@ -31,8 +31,8 @@ export interface ServiceFunctionProps {
 
 /**
  * A Lambda function the way every PhoneKey function is built: Node.js 22 on arm64, one
- * self-contained CJS bundle (SDK included, so the bundle in cdk.out also runs on node 20 from
- * any folder), its own KMS-encrypted log group and its own role that may write only there
+ * self-contained CJS bundle (SDK included, so the bundle in cdk.out also runs locally from any
+ * folder), its own KMS-encrypted log group and its own role that may write only there
  * (no AWS-managed policy). Its logical id is pinned to `id`.
  */
 export class ServiceFunction extends Construct {
@@ -77,7 +77,7 @@ export class ServiceFunction extends Construct {
         externalModules: [],
         minify: true,
         sourceMap: true,
-        target: 'node20',
+        target: 'node22',
         // The bundles are big on purpose (SDK included): esbuild's size warnings are noise.
         logLevel: LogLevel.ERROR,
         // Google's geocoding and carrier tables are data files, not modules: ship the two
@@ -93,7 +93,7 @@ export class ServiceFunction extends Construct {
     pinLogicalId(this.fn, id);
     acknowledge(this.fn, {
       'AwsSolutions-L1':
-        'Node.js 22 is the runtime chosen on purpose: the same bundle (target node20) must also run on the node 20 local cloud, and 22 is a supported Lambda LTS runtime.',
+        'Node.js 22 is the runtime chosen on purpose: it is the Node.js the local cloud runs the same bundles on, and a supported Lambda LTS runtime.',
     });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Strict JSON parsing that says *where* malformed input goes wrong.
  *
- * `JSON.parse` does the work on the happy path (it is fast and iterative). Node 20's V8 error
+ * `JSON.parse` does the work on the happy path (it is fast and iterative). V8's error
  * messages do not reliably carry a position ("Unexpected token '}', "..." is not valid JSON"), so
  * on failure a small iterative scanner re-reads the text to find the first offending character
  * and reports it as a 1-based line and column. Columns count Unicode code points; lines are
