@@ -1,4 +1,5 @@
 /** The ProfileStore port on one DynamoDB table (layout: docs/architecture.md). */
+import { freeFormText, storableAttributes } from './free-form.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -181,7 +182,7 @@ export class DynamoProfileStore implements ProfileStore {
           source: w.record.source,
           recordId: w.record.recordId,
           record: w.record,
-          raw: w.raw,
+          raw: freeFormText(w.raw),
           hash: w.hash,
           storedAt: now,
         };
@@ -447,7 +448,7 @@ export class DynamoProfileStore implements ProfileStore {
               tag: w.tag,
               nativeName: w.nativeName,
               unmapped: w.unmapped || undefined,
-              attributes: w.attributes,
+              attributes: storableAttributes(w.attributes),
               occurredAt: w.occurredAt,
               record: w.record,
               receivedAt: now,

@@ -3,6 +3,7 @@
  * so that every row ends stored, rejected (with its reason) or redelivered, and a retry after a
  * crash resumes after the last checkpoint without counting anything twice.
  */
+import { idTooLong } from '../core/id-limits.ts';
 import { readRows, type RowResult } from '../core/ingest/read-rows.ts';
 import { withDetectedMapping } from '../core/ingest/headers.ts';
 import { mapRow } from '../core/ingest/map-row.ts';
@@ -175,6 +176,11 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
         reject(row.rowNumber, mapped.problem, row.fields);
         continue;
       }
+      const longId = mapped.event ? undefined : idTooLong(mapped.recordId, 'row');
+      if (longId) {
+        reject(row.rowNumber, longId, row.fields);
+        continue;
+      }
       const cleaned = cleanIdentity(mapped.identity, {
         source: job.source,
         recordId: mapped.recordId,
@@ -240,6 +246,8 @@ function eventOf(source: string, mapped: MappedEvent, record: CleanRecord): Even
   const eventId = mapped.eventId
     ? mapped.eventId
     : (derived ?? eventIdFor(source, { tag: valid.event.tag, attributes, occurredAt: valid.event.occurredAt ?? null, phone: record.phones[0] }));
+  const longId = idTooLong(eventId, 'event');
+  if (longId) return { problem: longId };
   const write: EventWrite = { channel: source, eventId, record: { ...record, recordId: eventId }, tag: valid.event.tag, attributes };
   if (mapped.nativeName) write.nativeName = mapped.nativeName;
   if (valid.event.occurredAt) write.occurredAt = valid.event.occurredAt;

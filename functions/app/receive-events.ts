@@ -13,6 +13,7 @@
  * `redelivered` (that id is already stored: nothing changes), `rejected` with `{code, message}`.
  * Status 202 when at least one event was accepted or redelivered, 400 when all were rejected.
  */
+import { idTooLong } from '../core/id-limits.ts';
 import { cleanIdentity } from '../core/clean/index.ts';
 import { eventIdFor, parseWebhookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, validateEvent, verifySignature } from '../core/events/index.ts';
 import { mapRow } from '../core/ingest/map-row.ts';
@@ -200,6 +201,8 @@ export async function receiveEvents(
       return reject(index, { code: 'event.not_configured', message: `the config of ${channel} has no "events" section: nothing says what this event is` });
     }
     const eventId = eventIdFor(channel, raw, mapped.event.eventId);
+    const longId = idTooLong(eventId, 'event');
+    if (longId) return reject(index, longId);
     const cleaned = cleanIdentity(mapped.identity, {
       source: channel,
       recordId: eventId,

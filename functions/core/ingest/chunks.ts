@@ -20,9 +20,7 @@ function withDates(value: unknown): unknown {
   if (value instanceof Date) return { $date: Number.isNaN(value.getTime()) ? null : value.toISOString() };
   if (Array.isArray(value)) return value.map(withDates);
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = withDates(v);
-    return out;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDates(v)]));
   }
   return value;
 }

@@ -91,11 +91,12 @@ export async function* tableRows(items: AsyncIterable<TableItem>, hooks: TableHo
     const { cells } = item;
     if (cells.every(isEmptyCell)) continue;
     rowNumber++;
-    const fields: Record<string, unknown> = {};
-    for (let i = 0; i < headers.length; i++) fields[headers[i]!] = cells[i] ?? '';
+    // Object.fromEntries defines own properties, so a header named `__proto__` is a column like any other.
+    const entries: Array<[string, unknown]> = headers.map((h, i) => [h, cells[i] ?? '']);
     for (let i = headers.length; i < cells.length; i++) {
-      if (!isEmptyCell(cells[i])) fields[`column_${i + 1}`] = cells[i];
+      if (!isEmptyCell(cells[i])) entries.push([`column_${i + 1}`, cells[i]]);
     }
+    const fields: Record<string, unknown> = Object.fromEntries(entries);
     yield { rowNumber, fields, line: item.line };
   }
   if (!headers) yield fileProblem('file.empty', `the ${hooks.describe} has no rows`);

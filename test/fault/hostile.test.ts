@@ -1,0 +1,162 @@
+/**
+ * Hostile input through the real entry points of one local cloud: keys that are names of
+ * JavaScript's own properties (`constructor`, `__proto__`), ids longer than any store key,
+ * malformed URLs. Each bad item is rejected alone with a code, or stored safely; the good items
+ * around it are stored exactly once; read = stored + rejected + redelivered; the cloud stays up.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { signedHeaders } from '../../functions/core/events/index.ts';
+import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
+import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
+import type { LocalCloud } from '../../lib/local/cloud.ts';
+import { phoneOf } from '../support/files.ts';
+import { currentSecret, localDb, REPO_ROOT, runCli, startTestCloud } from '../support/local-cloud.ts';
+
+let cloud: LocalCloud;
+let dataDir: string;
+let cleanup: () => Promise<void>;
+let db: DynamoDBDocumentClient;
+let secret: string;
+let apiToken: string;
+const work = mkdtempSync(join(tmpdir(), 'phonekey-hostile-'));
+
+beforeAll(async () => {
+  ({ cloud, dataDir, cleanup } = await startTestCloud());
+  db = localDb(cloud);
+  secret = JSON.parse(currentSecret(cloud, 'webhooksecrets')).default;
+  apiToken = currentSecret(cloud, 'apitoken');
+  const store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
+  await store.putSourceConfig('app', parseSourceConfig(readFileSync(join(REPO_ROOT, 'examples/sources/app-channel.json'), 'utf8')));
+  // Like a channel's default config: the event's free-form `properties` kept whole.
+  await store.putSourceConfig('web', parseSourceConfig({ name: 'web', kind: 'channel', fields: { phone: 'phone' }, events: { eventId: 'event_id', eventName: 'event', timestamp: 'timestamp', attributes: { properties: 'properties' } } }));
+}, 180_000);
+
+afterAll(async () => {
+  await cleanup?.();
+});
+
+/** Every REC item of a source, by record id: the check reads the table, not the import's counts. */
+async function recordIds(source: string): Promise<string[]> {
+  const ids: string[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(
+      new ScanCommand({
+        TableName: cloud.info.outputs.TableName,
+        FilterExpression: 'begins_with(pk, :p) AND sk = :rec',
+        ExpressionAttributeValues: { ':p': `REC#${source}#`, ':rec': 'REC' },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of out.Items ?? []) ids.push(item.recordId as string);
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return ids.sort();
+}
+
+/** `phonekey import` as a user runs it; the import state it ends with. */
+async function importFile(source: string, name: string, body: string) {
+  const file = join(work, name);
+  writeFileSync(file, body);
+  const result = await runCli(['import', file, '--source', source, '--json', '--timeout', '120'], { dataDir });
+  expect(result.stderr).not.toMatch(/dead-letter/i);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout)[0] as { status: string; counts: { read: number; stored: number; rejected: number; redelivered: number; byReason: Record<string, number> } };
+}
+
+async function postEvents(body: string, channel = 'app') {
+  const response = await fetch(`${cloud.info.endpoints.api}/webhooks/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json', ...signedHeaders(secret, body) }, body });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+const view = (id: string, i: number, extra: Record<string, unknown> = {}) => ({
+  event: 'item_detail_view',
+  event_id: id,
+  ts: '2026-11-20 10:00:00',
+  user: { phone: phoneOf(91_000 + i) },
+  device: { os: 'ios', id: 'd' },
+  props: { item_id: 'sku-1', category: 'tea', ...extra },
+});
+
+describe('keys named after JavaScript’s own properties', () => {
+  it('a CSV with a `constructor` and a `__proto__` column imports every row', async () => {
+    const lines = ['id,name,phone,constructor,__proto__'];
+    for (let i = 0; i < 40; i++) lines.push(`k${i},客户${i},${phoneOf(90_000 + i)},x${i},{"polluted":true}`);
+    const state = await importFile('protokeys', 'proto-keys.csv', lines.join('\n') + '\n');
+    expect(state.status).toBe('done');
+    expect(state.counts).toMatchObject({ read: 40, stored: 40, rejected: 0 });
+    expect(await recordIds('protokeys')).toHaveLength(40);
+    expect(({} as any).polluted).toBeUndefined();
+  });
+
+  it('NDJSON rows with `constructor` and `__proto__` inside nested objects import every row', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const meta = i % 3 === 0 ? '{"constructor":"x"}' : i % 3 === 1 ? '{"__proto__":{"polluted":true}}' : '{"prototype":1,"hasOwnProperty":2}';
+      lines.push(`{"id":"n${i}","name":"客户${i}","phone":"${phoneOf(92_000 + i)}","meta":${meta}}`);
+    }
+    const state = await importFile('protonest', 'proto-nested.ndjson', lines.join('\n') + '\n');
+    expect(state.counts).toMatchObject({ read: 30, stored: 30, rejected: 0 });
+    expect(await recordIds('protonest')).toHaveLength(30);
+  });
+
+  it('a webhook batch whose events carry such keys stores every event', async () => {
+    const events = [
+      view('proto-1', 1, { constructor: 'x' }),
+      view('proto-2', 2),
+      { ...view('proto-3', 3), constructor: { name: 'y' } },
+      JSON.parse(`{"event":"item_detail_view","event_id":"proto-4","ts":"2026-11-20 10:00:00","user":{"phone":"${phoneOf(91_004)}","__proto__":{"x":1}},"props":{"item_id":"sku-1","category":"tea","__proto__":{"polluted":true}}}`),
+    ];
+    const { status, body } = await postEvents(JSON.stringify(events));
+    expect(status).toBe(202);
+    expect(body.results.map((r: any) => r.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+    expect(({} as any).polluted).toBeUndefined();
+  });
+  it('free-form event properties with such keys are stored with every key kept', async () => {
+    const properties = ['{"constructor":"x","screen":"home"}', '{"__proto__":{"polluted":true},"screen":"cart"}', '{"constructor":{"prototype":{}}}'];
+    const body = `[${properties.map((p, i) => `{"event":"tap","event_id":"web-${i}","timestamp":"2026-11-20 10:00:00","phone":"${phoneOf(91_100 + i)}","properties":${p}}`).join(',')}]`;
+    const { status, body: answer } = await postEvents(body, 'web');
+    expect(status).toBe(202);
+    expect(answer.results.map((r: any) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    const out = await db.send(new ScanCommand({ TableName: cloud.info.outputs.TableName, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': 'EVT#web#' } }));
+    const stored = Object.fromEntries((out.Items ?? []).map((i) => [i.eventId, JSON.parse(i.attributes.properties)]));
+    expect(Object.keys(stored['web-1'])).toEqual(['__proto__', 'screen']);
+    expect(stored['web-0']).toEqual(JSON.parse(properties[0]!));
+    expect(({} as any).polluted).toBeUndefined();
+  });
+});
+
+describe('ids longer than a store key', () => {
+  it('an event_id of 2,100 characters is rejected alone with event.id_too_long; the rest of the batch is stored', async () => {
+    const long = 'e'.repeat(2_100);
+    const { status, body } = await postEvents(JSON.stringify([view('long-before', 10), view(long, 11), view('long-after', 12)]));
+    expect(status).toBe(202);
+    expect(body.results.map((r: any) => r.status)).toEqual(['accepted', 'rejected', 'accepted']);
+    expect(body.results[1].code).toBe('event.id_too_long');
+  });
+
+  it('a CSV id of 3,000 characters at row 50 is rejected alone with row.id_too_long', async () => {
+    const lines = ['id,name,phone'];
+    for (let i = 1; i <= 99; i++) lines.push(`${i === 50 ? 'x'.repeat(3_000) : `l${i}`},客户${i},${phoneOf(93_000 + i)}`);
+    const state = await importFile('longids', 'long-ids.csv', lines.join('\n') + '\n');
+    expect(state.status).toBe('done');
+    expect(state.counts).toMatchObject({ read: 99, stored: 98, rejected: 1 });
+    expect(state.counts.byReason).toEqual({ 'row.id_too_long': 1 });
+    const ids = await recordIds('longids');
+    expect(ids).toHaveLength(98);
+    expect(ids.every((id) => id.length < 100)).toBe(true);
+  });
+});
+
+describe('malformed requests to the HTTP API', () => {
+  it('a malformed percent-escape is a 400 with a code', async () => {
+    const response = await fetch(`${cloud.info.endpoints.api}/v1/profiles/139%`, { headers: { authorization: `Bearer ${apiToken}` } });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as any;
+    expect(body.code).toBe('request.bad_path');
+  });
+});
