@@ -124,7 +124,7 @@ export async function startLocalCloud(opts: {
   );
   const secrets = new LocalSecrets(template, dataDir);
   control.server.on('request', controlPlane(workflows, secrets));
-  api.server.on('request', httpApi(template, functions));
+  api.server.on('request', httpApi(template, functions, log));
 
   // Asynchronous invocations behave like Lambda's: retried, then sent to the dead-letter file.
   const deadLetterFile = join(dataDir, 'dead-letters.ndjson');

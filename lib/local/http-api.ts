@@ -97,7 +97,20 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 type Verdict = { isAuthorized?: boolean; context?: Record<string, unknown> } | null;
 
-export function httpApi(template: Template, functions: LocalFunctions): RequestListener {
+/** Like API Gateway's: a path that is not valid percent-encoding names no resource. */
+function decodePathParameter(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `log` hears what went wrong inside (the operator's console); the caller, like API Gateway's, is
+ * told only that it did.
+ */
+export function httpApi(template: Template, functions: LocalFunctions, log: (message: string) => void = () => {}): RequestListener {
   const routes = httpRoutes(template);
   /** Authorizer verdicts by authorizer and identity-source values, until their TTL ends. */
   const verdicts = new Map<string, { until: number; verdict: Verdict }>();
@@ -123,7 +136,9 @@ export function httpApi(template: Template, functions: LocalFunctions): RequestL
       const headers = Object.fromEntries(
         Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : String(v)]),
       );
-      const pathParameters = Object.fromEntries(route.paramNames.map((n, i) => [n, decodeURIComponent(match![i + 1])]));
+      const decoded = route.paramNames.map((_, i) => decodePathParameter(match![i + 1]!));
+      if (decoded.some((v) => v === undefined)) return send(res, 400, { message: 'Bad Request', code: 'request.bad_path' });
+      const pathParameters = Object.fromEntries(route.paramNames.map((n, i) => [n, decoded[i]!]));
       const query = Object.fromEntries(url.searchParams.entries());
       const now = Date.now();
       const event: Record<string, any> = {
@@ -181,7 +196,8 @@ export function httpApi(template: Template, functions: LocalFunctions): RequestL
       }
       send(res, 200, result ?? '');
     } catch (error) {
-      send(res, 500, { message: 'Internal Server Error', detail: (error as Error).message });
+      log(`http ${req.method} ${req.url?.split('?')[0]}: ${(error as Error).message}`);
+      send(res, 500, { message: 'Internal Server Error' });
     }
   };
 }

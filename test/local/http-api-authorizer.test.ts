@@ -69,3 +69,22 @@ describe('authorizer results in the local HTTP API', () => {
     }
   });
 });
+
+describe('errors in the local HTTP API', () => {
+  it('a function that throws is a bare 500 to the caller; what went wrong goes to the operator log', async () => {
+    const logged: string[] = [];
+    const functions = {
+      invoke: async (id: string) => {
+        if (id === 'AuthFn') return { isAuthorized: true };
+        throw new Error('ENOENT: /var/task/internal/secret-path.js');
+      },
+    } as unknown as LocalFunctions;
+    server = createServer(httpApi(template(0), functions, (m) => logged.push(m)));
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const response = await fetch(`http://127.0.0.1:${port}/v1/things`, { headers: { authorization: 'Bearer good' } });
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe(JSON.stringify({ message: 'Internal Server Error' }));
+    expect(logged.join('\n')).toContain('secret-path');
+  });
+});
