@@ -214,8 +214,14 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
     await flush({ wait: true });
     Object.assign(counts, written);
   } catch (error) {
-    await inFlight?.catch(() => {}); // never leave a write running behind a failed import
-    if (!(error instanceof FileProblem)) throw error; // storage trouble: let the platform retry and resume
+    if (!(error instanceof FileProblem)) {
+      await inFlight?.catch(() => {}); // never leave a write running behind a failed import
+      throw error; // storage trouble: let the platform retry and resume
+    }
+    // Rows read whole before the file went wrong (cut short, unclosed) are good rows: they are
+    // written, so read = stored + rejected + redelivered holds for a failed import too. Storage
+    // trouble here is thrown like any other, and the retry resumes after the last checkpoint.
+    await flush({ wait: true });
     Object.assign(counts, written);
     deps.log?.('import failed', { importId: job.importId, code: error.problem.code });
     const reportKey = await writeReports(job, deps, { ...state, counts, rowsDone, bytesRead, status: 'failed', error: error.message }, rejects);

@@ -59,13 +59,15 @@ async function recordIds(source: string): Promise<string[]> {
 }
 
 /** `phonekey import` as a user runs it; the import state it ends with. */
-async function importFile(source: string, name: string, body: string) {
+async function importFile(source: string, name: string, body: string, exitCode = 0) {
   const file = join(work, name);
   writeFileSync(file, body);
   const result = await runCli(['import', file, '--source', source, '--json', '--timeout', '120'], { dataDir });
   expect(result.stderr).not.toMatch(/dead-letter/i);
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout)[0] as { status: string; counts: { read: number; stored: number; rejected: number; redelivered: number; byReason: Record<string, number> } };
+  expect(result.code, result.stderr).toBe(exitCode);
+  const state = JSON.parse(result.stdout)[0] as { status: string; error?: string; counts: { read: number; stored: number; rejected: number; redelivered: number; byReason: Record<string, number> } };
+  expect(state.counts.read, 'read = stored + rejected + redelivered').toBe(state.counts.stored + state.counts.rejected + state.counts.redelivered);
+  return state;
 }
 
 async function postEvents(body: string, channel = 'app') {
@@ -149,6 +151,17 @@ describe('ids longer than a store key', () => {
     const ids = await recordIds('longids');
     expect(ids).toHaveLength(98);
     expect(ids.every((id) => id.length < 100)).toBe(true);
+  });
+});
+
+describe('a file that goes wrong half-way', () => {
+  it('an unclosed JSON array of 1,200 rows: the import fails with the reason, and every row read is stored', async () => {
+    const rows = Array.from({ length: 1_200 }, (_, i) => JSON.stringify({ id: `t${i}`, name: `客户${i}`, phone: phoneOf(94_000 + i) }));
+    const state = await importFile('truncated', 'unclosed.json', `[\n${rows.join(',\n')}\n`, 1);
+    expect(state.status).toBe('failed');
+    expect(state.error).toMatch(/\S/);
+    expect(state.counts).toMatchObject({ read: 1_200, stored: 1_200, rejected: 0 });
+    expect(await recordIds('truncated')).toHaveLength(1_200);
   });
 });
 

@@ -232,7 +232,8 @@ export class JsonRecordScanner {
   end(): JsonItem[] {
     const out: JsonItem[] = [];
     if (this.inElement) {
-      if (this.mode === 'values' && this.depth === 0 && !this.inString) {
+      // An element whose brackets all closed is whole even when the array's `]` never came.
+      if (this.depth === 0 && !this.inString) {
         this.finish('', 0, out);
       } else {
         out.push({

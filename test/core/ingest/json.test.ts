@@ -104,6 +104,9 @@ describe('JSON arrays', () => {
     const open = await read('[{"id":1},', { fileName: 'x.json' });
     expect(open.fields).toEqual([{ id: 1 }]);
     expect(open.problems).toMatchObject([{ rowNumber: 0, code: 'file.malformed', message: 'the JSON array is never closed (truncated file?)' }]);
+    const unclosed = await read('[{"id":1},\n{"id":2}\n', { fileName: 'x.json' });
+    expect(unclosed.fields).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(unclosed.problems).toMatchObject([{ rowNumber: 0, code: 'file.malformed', message: 'the JSON array is never closed (truncated file?)' }]);
     const trailing = await read('[{"id":1}] oops', { fileName: 'x.json' });
     expect(trailing.fields).toEqual([{ id: 1 }]);
     expect(trailing.problems).toMatchObject([{ rowNumber: 0, code: 'file.malformed' }]);
