@@ -18,7 +18,7 @@ import { decodeChunk, encodeChunkHeader, encodeChunkRow } from '../core/ingest/c
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
 import { renderImportReport, type Reject } from '../core/report/import-report.ts';
 import type { ImportCounts, ImportState, ProfileStore } from '../ports/profile-store.ts';
-import { columnsOf, FileProblem, importFile, requirePhoneColumn, writeReports, type ImportDeps, type ImportJob } from './import-file.ts';
+import { columnsOf, FileProblem, importBeginning, importFile, requirePhoneColumn, writeReports, type ImportDeps, type ImportJob } from './import-file.ts';
 
 export interface ChunkRef {
   chunk: number;
@@ -41,7 +41,7 @@ export interface SplitDeps {
 
 /** Split step. A file-level problem fails the import here, before any row is stored. */
 export async function splitImport(job: ImportJob, deps: SplitDeps): Promise<{ status: ImportState['status']; chunks: ChunkRef[] }> {
-  const state = await deps.store.beginImport({ importId: job.importId, bucket: job.bucket, key: job.key, source: job.source, size: job.size });
+  const state = await deps.store.beginImport(importBeginning(job));
   if (state.status !== 'running') return { status: state.status, chunks: [] };
   const chunks: ChunkRef[] = [];
   let config: SourceConfig | undefined;

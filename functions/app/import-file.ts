@@ -29,7 +29,12 @@ export interface ImportJob {
   size?: number;
   /** The object version the S3 event named; every read of the file (and of its chunks' source) uses it. */
   versionId?: string;
+  /** The object's ETag, kept on the import: a retry resumes it only for the same content. */
+  etag?: string;
 }
+
+/** What an import's state records of its job when it begins. */
+export const importBeginning = (job: ImportJob) => ({ importId: job.importId, bucket: job.bucket, key: job.key, source: job.source, size: job.size, etag: job.etag });
 
 export interface ImportDeps {
   store: ProfileStore;
@@ -67,7 +72,7 @@ function countingStream(source: AsyncIterable<Uint8Array>, onBytes: (n: number) 
 
 export async function importFile(job: ImportJob, deps: ImportDeps): Promise<ImportState> {
   const { store } = deps;
-  const state = await store.beginImport({ importId: job.importId, bucket: job.bucket, key: job.key, source: job.source, size: job.size });
+  const state = await store.beginImport(importBeginning(job));
   if (state.status !== 'running') return state; // a redelivered notification for a finished import
 
   // `counts` moves as rows are read (read, rejected, byReason); `written` as batches reach the table

@@ -9,12 +9,12 @@ import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { S3Event } from 'aws-lambda';
-import { importFile, type ImportJob } from '../app/import-file.ts';
+import { importBeginning, importFile, type ImportJob } from '../app/import-file.ts';
 import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-store.ts';
 import { S3Files } from '../adapters/s3-files.ts';
 import { DynamoIdentityStore } from '../adapters/dynamo-identity-store.ts';
 import { matchOnArrival } from '../app/identity/match-on-arrival.ts';
-import { importIdFor, parseIncomingKey } from '../core/incoming-key.ts';
+import { parseIncomingKey, RESUME_IMPORT_METADATA, resumedImport } from '../core/incoming-key.ts';
 import { configurePhoneCache } from '../core/clean/phone.ts';
 
 const logger = createLogger();
@@ -34,7 +34,7 @@ export function fanoutThreshold(env: Record<string, string | undefined> = proces
 }
 
 async function startFanout(job: ImportJob): Promise<void> {
-  const state = await store.beginImport({ importId: job.importId, bucket: job.bucket, key: job.key, source: job.source, size: job.size });
+  const state = await store.beginImport(importBeginning(job));
   if (state.status !== 'running') return;
   sfn ??= new SFNClient({});
   try {
@@ -55,8 +55,9 @@ async function handleRecord(bucket: string, encodedKey: string, versionId?: stri
   }
   // The version the event names: a later upload of the same key is its own event and import.
   const head = await files.head(bucket, key, versionId);
-  const importId = importIdFor(bucket, key, head);
-  const job: ImportJob = { importId, bucket, key, source: incoming.source, fileName: incoming.fileName, size: head.size, versionId: head.versionId };
+  const asked = head.metadata[RESUME_IMPORT_METADATA];
+  const importId = resumedImport(bucket, key, head, asked ? await store.getImport(asked) : undefined);
+  const job: ImportJob = { importId, bucket, key, source: incoming.source, fileName: incoming.fileName, size: head.size, versionId: head.versionId, etag: head.etag };
   const threshold = fanoutThreshold();
   if (threshold !== undefined && head.size > threshold) return startFanout(job);
   const sourceConfig = await store.getSourceConfig(incoming.source);

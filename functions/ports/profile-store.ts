@@ -45,6 +45,8 @@ export interface ImportState {
   bucket: string;
   key: string;
   source: string;
+  /** The uploaded object's ETag: what a retry must match to resume this import. */
+  etag?: string;
   status: 'running' | 'done' | 'failed';
   /** Rows already handled and counted: a retry resumes after them. */
   rowsDone: number;

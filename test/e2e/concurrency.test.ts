@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
+import { importOfObject } from '../../lib/cli/upload-import.ts';
 import { signedHeaders } from '../../functions/core/events/index.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
@@ -92,14 +93,18 @@ describe('two imports and a webhook stream on the same customers at once', () =>
     };
     const bucket = cloud.info.outputs.RawBucketName;
     let next = 0;
-    await Promise.all([
-      s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'incoming/crm/same-people.csv', Body: crm, Metadata: { 'import-id': 'cc-crm' } })),
-      s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'incoming/pos/same-people.csv', Body: pos, Metadata: { 'import-id': 'cc-pos' } })),
+    const upload = async (key: string, body: string) => {
+      const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      return (await importOfObject(s3, store, bucket, key, put.VersionId)).importId;
+    };
+    const [crmImport, posImport] = await Promise.all([
+      upload('incoming/crm/same-people.csv', crm),
+      upload('incoming/pos/same-people.csv', pos),
       ...Array.from({ length: 8 }, async () => {
         while (next < batches.length) await post(batches[next++]!);
       }),
     ]);
-    for (const id of ['cc-crm', 'cc-pos']) {
+    for (const id of [crmImport!, posImport!]) {
       for (let t = 0; (await store.getImport(id))?.status !== 'done'; t++) {
         if (t > 900) throw new Error(`import ${id} did not finish`);
         await new Promise((r) => setTimeout(r, 200));
@@ -107,8 +112,8 @@ describe('two imports and a webhook stream on the same customers at once', () =>
     }
     await cloud.idle();
 
-    const crmState = (await store.getImport('cc-crm'))!;
-    const posState = (await store.getImport('cc-pos'))!;
+    const crmState = (await store.getImport(crmImport!))!;
+    const posState = (await store.getImport(posImport!))!;
     let lost = 0;
     let doubled = 0;
     let split = 0;

@@ -15,6 +15,7 @@ import { startTestCloud, localS3, localDb } from '../support/local-cloud.ts';
 import { customers, delimited, e164Of, phoneOf, gbk, gzip, jsonArray, nestedNdjson, utf16le, utf8Bom, xlsx, type Customer } from '../support/files.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
+import { importOfObject } from '../../lib/cli/upload-import.ts';
 import { importFile } from '../../functions/app/import-file.ts';
 import type { ImportCounts, ProfileStore } from '../../functions/ports/profile-store.ts';
 
@@ -30,8 +31,8 @@ interface Report extends ImportReportBase {
 
 const getText = (bucket: string, key: string) => s3Text(s3, bucket, key);
 
-async function drop(source: string, name: string, body: string | Buffer, metadata?: Record<string, string>): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: `incoming/${source}/${name}`, Body: body, Metadata: metadata }));
+async function drop(source: string, name: string, body: string | Buffer) {
+  return s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: `incoming/${source}/${name}`, Body: body }));
 }
 
 /** All reports for a file key, oldest first. */
@@ -181,12 +182,13 @@ describe('a re-upload of the same file', () => {
   it('changes nothing and counts every row as redelivered', async () => {
     const before = await snapshot();
     const c = CASES[0];
-    // A new upload of the same bytes: a client that marks its upload (as `phonekey import` does).
-    await drop(c.source, c.name, await c.body(), { 'import-id': 'reupload-1' });
+    // A new upload of the same bytes, whose import is named from the new object (as `phonekey import` finds it).
+    const put = await drop(c.source, c.name, await c.body());
+    const { importId } = await importOfObject(s3, store, cloud.info.outputs.RawBucketName, `incoming/${c.source}/${c.name}`, put.VersionId);
     await cloud.idle();
     const reports = await reportsFor(`incoming/${c.source}/${c.name}`);
     expect(reports).toHaveLength(2);
-    const again = reports.find((r) => r.importId === 'reupload-1')!;
+    const again = reports.find((r) => r.importId === importId)!;
     expect(again.counts).toMatchObject({ read: N, stored: 0, rejected: 0, redelivered: N, newProfiles: 0, updatedProfiles: 0 });
     expectAddsUp(again.counts);
     expect(await snapshot()).toEqual(before);

@@ -9,12 +9,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { signedHeaders } from '../../functions/core/events/index.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
 import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { phoneOf } from '../support/files.ts';
-import { currentSecret, localDb, REPO_ROOT, runCli, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, localDb, localS3, REPO_ROOT, runCli, startTestCloud } from '../support/local-cloud.ts';
+import { importOfObject } from '../../lib/cli/upload-import.ts';
 
 let cloud: LocalCloud;
 let dataDir: string;
@@ -162,6 +164,25 @@ describe('a file that goes wrong half-way', () => {
     expect(state.error).toMatch(/\S/);
     expect(state.counts).toMatchObject({ read: 1_200, stored: 1_200, rejected: 0 });
     expect(await recordIds('truncated')).toHaveLength(1_200);
+  });
+});
+
+describe('metadata an uploader sets', () => {
+  it('a new file that carries a finished import’s id in its metadata is imported on its own, with its own report', async () => {
+    const first = await importFile('meta', 'first.csv', `id,name,phone\nm1,周一,${phoneOf(95_001)}\n`);
+    expect(first.status).toBe('done');
+    const firstId = (first as unknown as { importId: string }).importId;
+    const s3 = localS3(cloud);
+    const bucket = cloud.info.outputs.RawBucketName;
+    const key = 'incoming/meta/second.csv';
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `id,name,phone\nm2,周二,${phoneOf(95_002)}\nm3,周三,${phoneOf(95_003)}\n`, Metadata: { 'import-id': firstId, 'resume-import': firstId } }));
+    const store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
+    const { importId } = await importOfObject(s3, store, bucket, key, put.VersionId);
+    expect(importId).not.toBe(firstId);
+    await cloud.idle();
+    expect((await store.getImport(importId))?.counts).toMatchObject({ read: 2, stored: 2 });
+    expect((await store.getImport(firstId))?.counts).toMatchObject({ read: 1, stored: 1 });
+    expect(await recordIds('meta')).toEqual(['m1', 'm2', 'm3']);
   });
 });
 

@@ -23,6 +23,7 @@ import type { ImportState } from '../../functions/ports/profile-store.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { customers, delimited, type Customer } from '../support/files.ts';
 import { runCli, startTestCloud, localS3, localDb } from '../support/local-cloud.ts';
+import { importOfObject } from '../../lib/cli/upload-import.ts';
 
 let cloud: LocalCloud;
 let dataDir: string;
@@ -62,9 +63,14 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
   }
 }
 
-async function drop(source: string, name: string, body: string, importId?: string): Promise<string> {
+/** Import ids by the label a test gave its drop: named from the uploaded object, as the function names them. */
+const importIds = new Map<string, string>();
+const idOf = (label: string) => importIds.get(label)!;
+
+async function drop(source: string, name: string, body: string, label?: string): Promise<string> {
   const key = `incoming/${source}/${name}`;
-  await s3.send(new PutObjectCommand({ Bucket: RAW(), Key: key, Body: body, Metadata: importId ? { 'import-id': importId } : undefined }));
+  const put = await s3.send(new PutObjectCommand({ Bucket: RAW(), Key: key, Body: body }));
+  if (label) importIds.set(label, (await importOfObject(s3, store, RAW(), key, put.VersionId)).importId);
   return key;
 }
 
@@ -154,7 +160,7 @@ describe('storage unavailable: dead letter, retry by command', () => {
     expect(JSON.parse(retried.stdout)).toMatchObject({ retried: 1, failed: 0 });
     await cloud.idle();
 
-    const state = (await store.getImport('fault-dead-letter'))!;
+    const state = (await store.getImport(idOf('fault-dead-letter')))!;
     await expectExact('storage unavailable → dead letter → phonekey retry', 'crm', rows, state);
     expect(deadLettersFor(key), 'removed from the dead-letter file after the retry succeeded').toHaveLength(0);
     const after = JSON.parse((await runCli(['retry', '--list', '--json'], { dataDir })).stdout);
@@ -168,7 +174,7 @@ describe('the import function killed mid-file', () => {
     await drop('kill', 'killed.csv', delimited(rows), 'fault-killed');
     // Kill once the first batches are checkpointed and the rest is still to come.
     const mid = await waitFor('the import to be half-way', async () => {
-      const s = await store.getImport('fault-killed');
+      const s = await store.getImport(idOf('fault-killed'));
       return s && s.status === 'running' && s.rowsDone >= 500 ? s : undefined;
     });
     const t0 = Date.now();
@@ -176,7 +182,7 @@ describe('the import function killed mid-file', () => {
     expect(mid.rowsDone, 'killed mid-file').toBeLessThan(rows.length);
     await cloud.idle();
     console.log(`killed at row ${mid.rowsDone}; the retry finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const state = (await store.getImport('fault-killed'))!;
+    const state = (await store.getImport(idOf('fault-killed')))!;
     await expectExact(`killed at row ${mid.rowsDone} → platform retry`, 'kill', rows, state);
   }, 240_000);
 });
@@ -188,20 +194,20 @@ describe('DynamoDB dropped mid-write and brought back', () => {
     // Drop it while the first batch is being written: its first record is there, its checkpoint not.
     const mid = await waitFor('the first records to be written', async () => {
       const first = await db.send(new GetCommand({ TableName: cloud.info.outputs.TableName, Key: { pk: `REC#pos#${rows[0]!.id}`, sk: 'REC' } }));
-      const s = first.Item && (await store.getImport('fault-dropped'));
+      const s = first.Item && (await store.getImport(idOf('fault-dropped')));
       return s && s.status === 'running' ? s : undefined;
     });
     cloud.faults.setDynamoDown(true);
     await waitFor('the dead letter', () => deadLettersFor(key)[0], 60_000, 100);
     cloud.faults.setDynamoDown(false);
-    const half = (await store.getImport('fault-dropped'))!;
+    const half = (await store.getImport(idOf('fault-dropped')))!;
     expect(half.status, 'left unfinished by the drop').toBe('running');
     expect(half.rowsDone).toBeLessThan(rows.length);
 
     const retried = await runCli(['retry', '--json'], { dataDir });
     expect(retried.code, retried.stdout + retried.stderr).toBe(0);
     await cloud.idle();
-    const state = (await store.getImport('fault-dropped'))!;
+    const state = (await store.getImport(idOf('fault-dropped')))!;
     await expectExact(`DynamoDB dropped mid-batch (checkpoint at row ${mid.rowsDone}) → dead letter → phonekey retry`, 'pos', rows, state);
     expect(deadLettersFor(key)).toHaveLength(0);
   }, 240_000);
@@ -236,9 +242,9 @@ describe('S3 events delivered twice and out of order', () => {
     const v2 = all.slice(20).map((r, k) => (k < 10 ? { ...r, name: `${r.name}二` } : r));
     const key = await drop('shop', 'versions.csv', delimited(v1), 'fault-v1');
     const v1Event = await notificationFor(key);
-    await waitFor('v1 imported', async () => ((await store.getImport('fault-v1'))?.status === 'done' ? true : undefined));
+    await waitFor('v1 imported', async () => ((await store.getImport(idOf('fault-v1')))?.status === 'done' ? true : undefined));
     await drop('shop', 'versions.csv', delimited(v2), 'fault-v2');
-    await waitFor('v2 imported', async () => ((await store.getImport('fault-v2'))?.status === 'done' ? true : undefined));
+    await waitFor('v2 imported', async () => ((await store.getImport(idOf('fault-v2')))?.status === 'done' ? true : undefined));
     // v1's notification again, after v2 (S3 does not promise order), and v2's twice more.
     cloud.faults.redeliverS3Event(v1Event);
     const v2Event = await notificationFor(key);
@@ -249,8 +255,8 @@ describe('S3 events delivered twice and out of order', () => {
     const records = await recordsOf('shop');
     const lost = all.filter((r) => !records.has(r.id)).length;
     const doubled = [...records.values()].filter((v) => v.length > 1).length;
-    const s1 = (await store.getImport('fault-v1'))!;
-    const s2 = (await store.getImport('fault-v2'))!;
+    const s1 = (await store.getImport(idOf('fault-v1')))!;
+    const s2 = (await store.getImport(idOf('fault-v2')))!;
     figures.push({
       fault: 'two versions of a key, v1 event late, v2 event 3×',
       rows: all.length,
@@ -277,12 +283,12 @@ describe('a field too big for one stored item', () => {
     const lines = rows.map((r, k) => [r.id, r.name, r.phone, r.email, r.gender, r.birthday, `"${r.address}"`, k === 10 ? 'x'.repeat(600_000) : 'ok'].join(','));
     await drop('bulk', 'huge-field.csv', [header, ...lines].join('\n') + '\n', 'fault-huge-field');
     await waitFor('the import to end', async () => {
-      const s = await store.getImport('fault-huge-field');
+      const s = await store.getImport(idOf('fault-huge-field'));
       return (s && s.status !== 'running') || deadLetters().some((d) => d.event.Records[0].s3.object.key.endsWith('huge-field.csv')) ? true : undefined;
     }, 60_000, 100);
     await cloud.idle();
     expect(deadLetters().filter((d) => d.event.Records[0].s3.object.key.endsWith('huge-field.csv')), 'no dead letter: one bad row must not fail the file').toHaveLength(0);
-    const state = (await store.getImport('fault-huge-field'))!;
+    const state = (await store.getImport(idOf('fault-huge-field')))!;
     const kept = rows.filter((_, k) => k !== 10);
     await expectExact('a 600 KB field in row 11', 'bulk', kept, state, 1);
     expect(state.counts.byReason).toEqual({ 'row.too_large': 1 });

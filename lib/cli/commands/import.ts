@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { incomingKey, IMPORT_ID_METADATA } from '../../../functions/core/incoming-key.ts';
+import { incomingKey } from '../../../functions/core/incoming-key.ts';
 import { parseSourceConfig } from '../../../functions/core/ingest/source-config.ts';
 import type { ImportState } from '../../../functions/ports/profile-store.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { storeFor } from '../services.ts';
 import { waitForImport } from '../import-wait.ts';
+import { importOfObject } from '../upload-import.ts';
 import { downloadReport, reportsDirOf } from '../report-files.ts';
 
 function summary(file: string, s: ImportState, reportHtml?: string): string {
@@ -43,19 +43,11 @@ export function importCommand(program: Command, context: () => CommandContext): 
         const results: Array<{ file: string; reportFile?: string } & ImportState> = [];
         let failed = false;
         for (const file of files) {
-          const importId = randomUUID();
           const size = statSync(file).size;
           const key = incomingKey(options.source, basename(file));
           const since = new Date().toISOString();
-          await s3.send(
-            new PutObjectCommand({
-              Bucket: target.outputs.RawBucketName,
-              Key: key,
-              Body: createReadStream(file),
-              ContentLength: size,
-              Metadata: { [IMPORT_ID_METADATA]: importId },
-            }),
-          );
+          const put = await s3.send(new PutObjectCommand({ Bucket: target.outputs.RawBucketName, Key: key, Body: createReadStream(file), ContentLength: size }));
+          const { importId } = await importOfObject(s3, store, target.outputs.RawBucketName, key, put.VersionId);
           const state = await waitForImport({
             target,
             dataDir: ctx.dataDir,

@@ -3,24 +3,26 @@
  * up on (locally the cloud's dead-letter file, on AWS the import dead-letter queue) and nightly runs
  * that ended FAILED / TIMED_OUT / ABORTED — with the reason, and re-drives them:
  *
- * - an import is re-driven by copying the dropped object onto itself with its import id in the
- *   metadata, so the real S3 notification starts the real function again, which resumes the import
- *   after its last checkpoint (nothing counted twice);
+ * - an import is re-driven by copying the dropped object onto itself, asking in its metadata for
+ *   that import to be resumed, so the real S3 notification starts the real function again, which
+ *   resumes the import after its last checkpoint when the copy has the same content (ETag), and
+ *   else imports it afresh: rows already stored are redelivered, never counted twice;
  * - a nightly run is started again (same input, name `<run>-retry-<t>`).
  *
  * An entry leaves the list only when its retry succeeded (import `done`, run `SUCCEEDED`); a retry
  * that fails again keeps it there with the new reason, and the command exits 1.
  */
 import type { Command } from 'commander';
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, type ExecutionStatus } from '@aws-sdk/client-sfn';
-import { IMPORT_ID_METADATA, importIdFor } from '../../../functions/core/incoming-key.ts';
+import { RESUME_IMPORT_METADATA } from '../../../functions/core/incoming-key.ts';
 import type { ImportState } from '../../../functions/ports/profile-store.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { storeFor } from '../services.ts';
 import type { Target } from '../target.ts';
 import { deadLetterSource, type DeadImport } from '../dead-letters.ts';
 import { waitForImport } from '../import-wait.ts';
+import { importOfObject } from '../upload-import.ts';
 
 
 export interface FailedRun {
@@ -49,30 +51,32 @@ async function retryImport(target: Target, dataDir: string, entry: DeadImport, t
   const s3 = new S3Client({});
   const store = storeFor(target);
   const fail = (detail: string): RetryResult => ({ id: entry.id, kind: 'import', ok: false, detail });
-  let head;
+  let object;
   try {
-    head = await s3.send(new HeadObjectCommand({ Bucket: entry.bucket, Key: entry.key, VersionId: entry.versionId }));
+    object = await importOfObject(s3, store, entry.bucket, entry.key, entry.versionId);
   } catch (error) {
     return fail(`the object s3://${entry.bucket}/${entry.key} cannot be read any more: ${(error as Error).name}`);
   }
-  const metadata = head.Metadata ?? {};
-  const importId = importIdFor(entry.bucket, entry.key, { etag: (head.ETag ?? '').replace(/"/g, ''), versionId: head.VersionId, lastModified: head.LastModified?.toISOString(), metadata });
+  const { head } = object;
+  let { importId } = object;
   const before = await store.getImport(importId);
   if (before?.status !== 'done') {
     const started = new Date().toISOString();
     const source = encodeURIComponent(entry.key).replace(/%2F/g, '/');
     // Copying the object onto itself is a new ObjectCreated event for the same content; the
-    // import id in the metadata makes the function resume that import instead of starting over.
-    await s3.send(
+    // metadata asks the function to resume that import instead of starting over.
+    const copy = await s3.send(
       new CopyObjectCommand({
         Bucket: entry.bucket,
         Key: entry.key,
-        CopySource: `${entry.bucket}/${source}${head.VersionId ? `?versionId=${encodeURIComponent(head.VersionId)}` : ''}`,
+        CopySource: `${entry.bucket}/${source}${head.versionId ? `?versionId=${encodeURIComponent(head.versionId)}` : ''}`,
         MetadataDirective: 'REPLACE',
-        Metadata: { ...metadata, [IMPORT_ID_METADATA]: importId },
-        ContentType: head.ContentType,
+        Metadata: { ...head.metadata, [RESUME_IMPORT_METADATA]: importId },
+        ContentType: object.contentType,
       }),
     );
+    // The copy's own import: the resumed one, or a fresh one where the copy's ETag differs.
+    ({ importId } = await importOfObject(s3, store, entry.bucket, entry.key, copy.VersionId));
     const state = await waitForImport({ target, dataDir, bucket: entry.bucket, key: entry.key, importId, since: started, timeoutMs });
     if (typeof state === 'string') return fail(state);
     if (state.status !== 'done') return { ...fail(`import ${importId} ${state.status}: ${state.error ?? 'no reason given'}`), import: state };
