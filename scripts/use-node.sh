@@ -15,4 +15,9 @@ if [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -l
     rm -rf "$phonekey_node_tmp"
   fi
   export PATH="$phonekey_node_dir/bin:$PATH"
+  # Debian's node trusts the system's certificate store; the official binary only its own list,
+  # so a registry reached through a proxy with a local CA would fail TLS under it.
+  if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  fi
 fi
