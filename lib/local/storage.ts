@@ -13,6 +13,7 @@ import { DynamoDBClient, CreateTableCommand, ResourceInUseException, waitUntilTa
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { resolve, resourcesOfType, physicalName, type Template } from './template.ts';
 import { LOCAL_CREDENTIALS } from './cloud-info.ts';
+import { s3Guard } from './s3-guard.ts';
 
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver');
@@ -79,6 +80,8 @@ export async function startStorage(dataDir: string, ports: { dynamodb: number; s
     silent: true,
     allowMismatchedSignatures: true,
   });
+  // First in s3rver's (Koa) chain, composed when run() starts the server.
+  s3.middleware.unshift(s3Guard);
   const { port: s3Port } = (await s3.run()) as AddressInfo;
 
   const listeners: Array<(r: S3EventRecord) => void> = [];
