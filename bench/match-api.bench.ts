@@ -36,6 +36,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../functions/adapters/dynamo-profile-store.ts';
+import { installSalt } from '../functions/adapters/install-salt.ts';
 import { blockEntryItems, DynamoIdentityStore } from '../functions/adapters/dynamo-identity-store.ts';
 import { checkOnEntry } from '../functions/app/identity/check-on-entry.ts';
 import { loadavg } from 'node:os';
@@ -232,6 +233,7 @@ console.log(`local cloud up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 try {
   const db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 10 }));
   const table = cloud.info.outputs.TableName;
+  const salt = await installSalt(db, table);
 
   // 1. one profile per distinct primary number, with every record that has it as primary
   const { records } = generateCleanRecords({ records: Math.ceil(PROFILES * 1.8), seed: 6 });
@@ -250,7 +252,7 @@ try {
   const now = new Date().toISOString();
   const owner = new Map<string, string>();
   for (const [primary, recs] of byPrimary) {
-    const id = profileIdFor(primary);
+    const id = profileIdFor(salt, primary);
     owner.set(primary, id);
     for (const r of recs) for (const p of r.phones.slice(1)) if (!owner.has(p)) owner.set(p, id);
   }
@@ -258,7 +260,7 @@ try {
   for (const [phone, id] of owner) (phonesOf.get(id) ?? phonesOf.set(id, []).get(id)!).push(phone);
   const items: Array<Record<string, unknown>> = [];
   for (const [primary] of byPrimary) {
-    const id = profileIdFor(primary);
+    const id = profileIdFor(salt, primary);
     const phones = phonesOf.get(id)!;
     items.push({ pk: `PROF#${id}`, sk: 'PROFILE', profileId: id, pshard: profileShard(id), phone: primary, phones: [primary, ...phones.filter((p) => p !== primary)], createdAt: now, updatedAt: now });
   }

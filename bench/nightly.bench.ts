@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { documentClient } from '../functions/adapters/dynamo-profile-store.ts';
+import { installSalt } from '../functions/adapters/install-salt.ts';
 import { batchPut } from '../functions/adapters/dynamo-batch.ts';
 import { eventPk, phonePk, profilePk, recordPk } from '../functions/adapters/dynamo-keys.ts';
 import { contentHash, profileIdFor, profileShard } from '../functions/core/identity-keys.ts';
@@ -36,7 +37,7 @@ const segments = arg('segments', '');
 const eventsPerProfile = Number(arg('events', '0'));
 
 /** Table items for `profiles` profiles: records in generator order until that many profiles exist. */
-function seedItems(profiles: number): { items: Record<string, unknown>[]; records: number; profiles: number } {
+function seedItems(profiles: number, salt: string): { items: Record<string, unknown>[]; records: number; profiles: number } {
   const { records } = generateCleanRecords({ records: Math.ceil(profiles * 1.6), seed: 20261123 });
   const owner = new Map<string, string>();
   const phonesOf = new Map<string, string[]>();
@@ -49,7 +50,7 @@ function seedItems(profiles: number): { items: Record<string, unknown>[]; record
     let profileId = owner.get(primary);
     if (!profileId) {
       if (phonesOf.size >= profiles) continue;
-      profileId = profileIdFor(primary);
+      profileId = profileIdFor(salt, primary);
       owner.set(primary, profileId);
       phonesOf.set(profileId, [primary]);
     }
@@ -101,7 +102,7 @@ async function runOnce(size: number): Promise<Result> {
   try {
     const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
     const db = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials }));
-    const seed = seedItems(size);
+    const seed = seedItems(size, await installSalt(db, cloud.info.outputs.TableName));
     const seedStart = Date.now();
     for (let i = 0; i < seed.items.length; i += 2500) await batchPut(db, cloud.info.outputs.TableName, seed.items.slice(i, i + 2500));
     const seedMs = Date.now() - seedStart;

@@ -23,7 +23,7 @@ import type {
 } from '../ports/identity-store.ts';
 import { appendAudit } from './dynamo-audit.ts';
 import { batchGet, batchPut, queryAll } from './dynamo-batch.ts';
-import { addCounts, addToMerge, repoint } from './dynamo-merged.ts';
+import { addCounts, addToMerge, dropZeroCounts, repoint } from './dynamo-merged.ts';
 import { fromItem, leanReads, type DynamoJsonClient, type RawItem } from './dynamo-json.ts';
 import {
   blockKeyPk,
@@ -462,7 +462,10 @@ export class DynamoIdentityStore implements IdentityStore {
     const intoPhones = (intoState?.phones ?? []).filter((p) => !movedPhones.has(p));
     const intoBefore = item.intoBefore as { phone: string } | undefined;
     await this.writeIdentity(into, remaining, intoPhones, rules, now, intoBefore?.phone);
-    if (item.movedCounters) await addCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' }, 'counters', item.movedCounters as Record<string, number>, -1, at);
+    if (item.movedCounters) {
+      await addCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' }, 'counters', item.movedCounters as Record<string, number>, -1, at);
+      await dropZeroCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' });
+    }
 
     // the retired profile comes back as it was
     await this.db.send(

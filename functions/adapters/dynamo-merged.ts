@@ -109,6 +109,40 @@ export async function addCounts(
   await db.send(new UpdateCommand({ TableName: table, Key, UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
 }
 
+/**
+ * After counts were taken back (an unmerge), the tags left at zero are removed, and the map when
+ * nothing is left, so the survivor's item is as it was before the merge: a zero count and a
+ * missing one say the same. Conditional on each still being zero: a count that moved meanwhile stays.
+ */
+export async function dropZeroCounts(db: DynamoDBDocumentClient, table: string, Key: ItemKey): Promise<void> {
+  const found = await db.send(new GetCommand({ TableName: table, Key, ConsistentRead: true, ProjectionExpression: 'counters' }));
+  const counts = (found.Item?.counters ?? {}) as Record<string, number>;
+  const zero = Object.keys(counts).filter((tag) => counts[tag] === 0);
+  if (!zero.length) return;
+  const names: Record<string, string> = Object.fromEntries(zero.map((tag, i) => [`#t${i}`, tag]));
+  const values: Record<string, unknown> = { ':z': 0 };
+  const conditions = zero.map((_, i) => `counters.#t${i} = :z`);
+  const all = zero.length === Object.keys(counts).length;
+  if (all) {
+    conditions.push('size(counters) = :n');
+    values[':n'] = zero.length;
+  }
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key,
+        UpdateExpression: all ? 'REMOVE counters' : `REMOVE ${zero.map((_, i) => `counters.#t${i}`).join(', ')}`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
 /** The SET clauses (and their names and values) that add `sign × n` to each tag's count in a map attribute that exists. */
 export function countIncrements(attribute: 'counters' | 'movedCounters', counts: Iterable<[string, number]>, sign: 1 | -1 = 1) {
   const names: Record<string, string> = {};

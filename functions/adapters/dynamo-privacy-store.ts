@@ -2,25 +2,21 @@
  * The PrivacyStore port on the one table: the suppression list (`SUPPRESS#<hmac>`), a person's
  * footprint for erasure, deletes, and the audit log.
  *
- * Suppression keys are HMAC-SHA256(salt, E.164) with a random salt made once per installation and
- * kept in the table (`PRIVACY#SALT`), so no number is stored and the same number hashes
- * differently in another installation. (Anyone who can read the table can also read the salt and
- * try every number of a range: the hash keeps the number out of sight, it is not a vault.)
+ * Suppression keys are HMAC-SHA256(salt, E.164) under the installation's salt (install-salt.ts),
+ * so no number is stored and the same number hashes differently in another installation.
  */
-import { randomBytes } from 'node:crypto';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { profileIdFor } from '../core/identity-keys.ts';
 import { suppressionHash } from '../core/privacy/suppression.ts';
 import type { AuditRecord, Footprint, FootprintKind, PrivacyStore, StoredKey } from '../ports/privacy-store.ts';
 import { appendAudit, auditPk, type AuditAction } from './dynamo-audit.ts';
 import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
-import { isConditionFailure, phonePk, PRIVACY_SALT_PK, profilePk, suppressPk } from './dynamo-keys.ts';
+import { phonePk, profilePk, suppressPk } from './dynamo-keys.ts';
+import { installSalt } from './install-salt.ts';
 
 /** Sort key of the blocking-key index's marker item (dynamo-identity-store.ts). */
 const BLOCK_MARKER = '#';
 const MAX_MERGE_HOPS = 16;
-
-const salts = new Map<string, Promise<string>>();
 
 export class DynamoPrivacyStore implements PrivacyStore {
   constructor(
@@ -28,32 +24,9 @@ export class DynamoPrivacyStore implements PrivacyStore {
     private readonly table: string,
   ) {}
 
-  /** The installation's salt: read once per process, created on first use (conditional put). */
+  /** The installation's salt (install-salt.ts). */
   salt(): Promise<string> {
-    let salt = salts.get(this.table);
-    if (!salt) {
-      salt = this.loadSalt();
-      salts.set(this.table, salt);
-      salt.catch(() => salts.delete(this.table));
-    }
-    return salt;
-  }
-
-  private async loadSalt(): Promise<string> {
-    const Key = { pk: PRIVACY_SALT_PK, sk: 'SALT' };
-    const found = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
-    if (found.Item?.salt) return found.Item.salt as string;
-    const salt = randomBytes(32).toString('hex');
-    try {
-      await this.db.send(
-        new PutCommand({ TableName: this.table, Item: { ...Key, salt, createdAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-      return salt;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const again = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
-      return again.Item!.salt as string;
-    }
+    return installSalt(this.db, this.table);
   }
 
   async isSuppressed(phones: string[]): Promise<Set<string>> {
@@ -91,7 +64,7 @@ export class DynamoPrivacyStore implements PrivacyStore {
     // The profile: the number's alias, else the profile the number would have founded; then
     // through `mergedInto` to the profile that holds the person now.
     const alias = await this.get(phonePk(e164), 'ALIAS');
-    let profileId = (alias?.profileId as string | undefined) ?? profileIdFor(e164);
+    let profileId = (alias?.profileId as string | undefined) ?? profileIdFor(await this.salt(), e164);
     let profile = await this.get(profilePk(profileId), 'PROFILE');
     const chain = new Set([profileId]);
     for (let hop = 0; profile?.mergedInto && hop < MAX_MERGE_HOPS; hop++) {

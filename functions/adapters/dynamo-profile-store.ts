@@ -10,6 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
+import { installSalt } from './install-salt.ts';
 import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
@@ -100,7 +101,14 @@ export class DynamoProfileStore implements ProfileStore {
     );
   }
 
+  /** Profile ids under the installation's salt (identity-keys.ts). */
+  private async profileIds(): Promise<(e164: string) => string> {
+    const salt = await installSalt(this.db, this.table);
+    return (e164) => profileIdFor(salt, e164);
+  }
+
   async writeRecords(writes: RecordWrite[]): Promise<WriteOutcome[]> {
+    const idOf = await this.profileIds();
     const now = new Date().toISOString();
     const keyOf = (w: RecordWrite) => recordPk(w.record.source, w.record.recordId);
     // Numbers first: a record stored before with the same content hash has the same phones, and
@@ -134,15 +142,15 @@ export class DynamoProfileStore implements ProfileStore {
       }
     }
     const founded = new Set<string>();
-    for (const primary of await this.foundProfiles(founders, now)) {
-      const profileId = profileIdFor(primary);
+    for (const primary of await this.foundProfiles(founders, now, idOf)) {
+      const profileId = idOf(primary);
       founded.add(profileId);
       created.add(profileId);
       for (const p of [primary, ...founders.get(primary)!]) owners.set(p, profileId);
     }
     // Whoever a cancelled transaction held back goes one conditional write at a time.
     await mapLimit(unownedPrimaries.filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (primary) => {
-      const { owner, claimed } = await this.claimPhone(primary, profileIdFor(primary));
+      const { owner, claimed } = await this.claimPhone(primary, idOf(primary));
       owners.set(primary, owner);
       if (claimed) created.add(owner);
     });
@@ -165,7 +173,7 @@ export class DynamoProfileStore implements ProfileStore {
     const ownersOfChanged = [...new Set(changed.map((w) => owners.get(w.record.phones[0])!))].filter((id) => !created.has(id));
     const present = new Set((await batchGet(this.db, this.table, ownersOfChanged.map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })), ['pk'])).map((i) => i.pk as string));
     const toCreate = [...[...created].filter((id) => !founded.has(id)), ...ownersOfChanged.filter((id) => !present.has(profilePk(id)))];
-    await mapLimit(toCreate, CONDITIONAL_CONCURRENCY, (profileId) => this.createProfile(profileId, [...phonesByProfile.get(profileId)!], now));
+    await mapLimit(toCreate, CONDITIONAL_CONCURRENCY, (profileId) => this.createProfile(profileId, [...phonesByProfile.get(profileId)!], now, idOf));
     await mapLimit([...gained], CONDITIONAL_CONCURRENCY, ([profileId, phones]) => this.addPhones(profileId, phones, now));
 
     await batchPut(
@@ -236,7 +244,7 @@ export class DynamoProfileStore implements ProfileStore {
    * existing, up to 100 items per TransactWriteItems. Returns the primaries founded. A transaction
    * another writer got in the way of is cancelled whole; its people are left for the one-by-one path.
    */
-  private async foundProfiles(founders: Map<string, string[]>, now: string): Promise<string[]> {
+  private async foundProfiles(founders: Map<string, string[]>, now: string, idOf: (e164: string) => string): Promise<string[]> {
     const groups: [string, string[]][][] = [];
     let items = Infinity;
     for (const person of founders) {
@@ -250,7 +258,7 @@ export class DynamoProfileStore implements ProfileStore {
     const absent = 'attribute_not_exists(pk)';
     await mapLimit(groups, TRANSACTION_CONCURRENCY, async (group) => {
       const puts = group.flatMap(([primary, extras]) => {
-        const profileId = profileIdFor(primary);
+        const profileId = idOf(primary);
         const phones = [primary, ...extras];
         return [
           ...phones.map((phone) => ({ pk: phonePk(phone), sk: 'ALIAS', phone, profileId })),
@@ -290,8 +298,8 @@ export class DynamoProfileStore implements ProfileStore {
    * profile, or its counters' repair): then its numbers are added to that item and the founder set.
    * Never overwrites an item, so counters and numbers other writers put there stay.
    */
-  private async createProfile(profileId: string, phonesOfProfile: string[], now: string): Promise<void> {
-    const founder = phonesOfProfile.find((p) => profileIdFor(p) === profileId);
+  private async createProfile(profileId: string, phonesOfProfile: string[], now: string, idOf: (e164: string) => string): Promise<void> {
+    const founder = phonesOfProfile.find((p) => idOf(p) === profileId);
     const phones = founder ? [founder, ...phonesOfProfile.filter((p) => p !== founder)] : phonesOfProfile;
     try {
       await this.db.send(
@@ -353,6 +361,7 @@ export class DynamoProfileStore implements ProfileStore {
 
   private async storeEvents(all: EventWrite[], checkSuppression: boolean): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
     const now = new Date().toISOString();
+    const idOf = await this.profileIds();
     const primaryOf = (w: EventWrite) => {
       const phone = w.record.phones[0];
       if (!phone) throw new Error(`event ${w.channel}/${w.eventId} has no valid phone`);
@@ -413,7 +422,7 @@ export class DynamoProfileStore implements ProfileStore {
       [...new Set(fresh.map((i) => primaryOf(writes[i]!)))].filter((p) => !owners.has(p)),
       CONDITIONAL_CONCURRENCY,
       async (phone) => {
-        const { owner, claimed } = await this.claimPhone(phone, profileIdFor(phone));
+        const { owner, claimed } = await this.claimPhone(phone, idOf(phone));
         owners.set(phone, owner);
         if (claimed) {
           created.add(owner);

@@ -1,12 +1,17 @@
 /** Deterministic identifiers, so that writers racing on the same person converge on one item. */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { canonicalJson } from './events/body.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** A profile's id comes from the E.164 number that founded it and never changes after. */
-export function profileIdFor(e164: string): string {
-  return `p_${sha256(e164).slice(0, 16)}`;
+/**
+ * A profile's id comes from the E.164 number that founded it and never changes after. It is an
+ * HMAC under the installation's secret salt: ids outlive an erasure (in audit entries, reports,
+ * logs), and a plain hash of a number is reversed by trying every number of its range.
+ */
+export function profileIdFor(salt: string, e164: string): string {
+  if (!salt) throw new Error('profileIdFor needs the installation salt');
+  return `p_${createHmac('sha256', salt).update(e164).digest('hex').slice(0, 16)}`;
 }
 
 /** Profiles spread over 16 shards of the `profiles` index, so listing them parallelizes. */

@@ -16,6 +16,7 @@ import { checkOnEntry } from '../../functions/app/identity/check-on-entry.ts';
 import { cleanIdentity } from '../../functions/core/clean/index.ts';
 import type { BlockEntry } from '../../functions/ports/identity-store.ts';
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
+import { installSalt } from '../../functions/adapters/install-salt.ts';
 import type { CleanRecord } from '../../functions/core/model.ts';
 import { startTestCloud, localDb } from '../support/local-cloud.ts';
 
@@ -50,7 +51,12 @@ beforeAll(async () => {
   table = started.cloud.info.outputs.TableName;
   profiles = new DynamoProfileStore(db, table);
   identity = new DynamoIdentityStore(db, table);
+  salt = await installSalt(db, table);
 }, 300_000);
+
+/** The id a number founds, under this table's installation salt. */
+let salt: string;
+const idOf = (e164: string) => profileIdFor(salt, e164);
 
 afterAll(async () => {
   await cleanup?.();
@@ -59,8 +65,12 @@ afterAll(async () => {
 describe('identity over the DynamoDB adapters', () => {
   const a = zhang('crm', 'a1', [P1]);
   const b = zhang('pos', 'b1', [P2, P3]);
-  const A = profileIdFor(P1);
-  const B = profileIdFor(P2);
+  let A: string;
+  let B: string;
+  beforeAll(() => {
+    A = idOf(P1);
+    B = idOf(P2);
+  });
   let before: Record<string, Record<string, unknown> | undefined> = {};
 
   it('matches a batch on arrival: the same person under two numbers becomes one profile, counters and all', async () => {
@@ -140,14 +150,14 @@ describe('identity over the DynamoDB adapters', () => {
 
     const approved = await approveReview(identity, xy!.reviewId, 'tester');
     expect(approved.review.status).toBe('approved');
-    expect(await identity.profileIdForPhone('+8615811110002')).toBe(await identity.currentProfileId(profileIdFor('+8613611110001')));
+    expect(await identity.profileIdForPhone('+8615811110002')).toBe(await identity.currentProfileId(idOf('+8613611110001')));
     await expect(rejectReview(identity, xy!.reviewId, 'tester')).rejects.toThrow(/already approved/);
     expect((await identity.pendingReviews()).some((r) => r.reviewId === xy!.reviewId)).toBe(false);
   });
 
   it('reads several profiles\' numbers in one call (check on entry), a merged one with its mergedInto', async () => {
-    const x = profileIdFor('+8613611110001');
-    const y = profileIdFor('+8615811110002');
+    const x = idOf('+8613611110001');
+    const y = idOf('+8615811110002');
     const states = await identity.profileStates([A, B, x, y, A, 'p_0000000000000000']);
     expect([...states.keys()].sort()).toEqual([A, B, x, y].sort());
     for (const id of [A, B, x, y]) {
@@ -182,7 +192,7 @@ describe('check on entry scores from the index entries, and answers as the store
     const entries = await identity.blockEntries(blockingKeys(wang, rules)[0]!, 50);
     expect(entries).not.toBe('oversized');
     const mine = (entries as BlockEntry[]).find((e) => e.member === 'shop#w1')!;
-    expect(mine.profileId).toBe(profileIdFor(P5));
+    expect(mine.profileId).toBe(idOf(P5));
     expect(mine.record).toEqual(wang);
   });
 
@@ -194,7 +204,7 @@ describe('check on entry scores from the index entries, and answers as the store
       profileStates: (p: string[]) => (reads.push('profileStates'), identity.profileStates(p)),
     });
     const out = await checkOnEntry(spy, { name: '李娜', birthDate: '1988-05-06' }, { rules });
-    expect(out.candidates[0]).toMatchObject({ profileId: profileIdFor(P4), phone: P4, phones: [P4], member: 'shop#l1', decision: 'merge' });
+    expect(out.candidates[0]).toMatchObject({ profileId: idOf(P4), phone: P4, phones: [P4], member: 'shop#l1', decision: 'merge' });
     expect(reads).toEqual(['recordsAndProfiles']);
   });
 
@@ -210,8 +220,8 @@ describe('check on entry scores from the index entries, and answers as the store
   });
 
   it('shows a record that moved (merged) under its current profile', async () => {
-    const into = profileIdFor(P4);
-    await identity.merge(into, profileIdFor(P5), { a: 'shop#l1', b: 'shop#w1', rule: 'approved', score: 0, fieldScores: {}, reasons: [] }, 'test');
+    const into = idOf(P4);
+    await identity.merge(into, idOf(P5), { a: 'shop#l1', b: 'shop#w1', rule: 'approved', score: 0, fieldScores: {}, reasons: [] }, 'test');
     const out = await checkOnEntry(identity, { name: '王芳', birthDate: '1979-12-01' }, { rules });
     const survivor = await identity.profileState(into);
     expect(out.candidates[0]).toMatchObject({ profileId: into, member: 'shop#w1', phone: survivor!.phone });
@@ -224,7 +234,7 @@ describe('check on entry scores from the index entries, and answers as the store
     try {
       for (const key of [...blockingKeys(wang, rules), ...blockingKeys(old, rules)]) expect(await viaSdk.blockEntries(key, 50)).toEqual(await identity.blockEntries(key, 50));
       const members = ['shop#l1', 'shop#w1', 'old#o1', 'nobody#1'];
-      const ids = [profileIdFor(P4), profileIdFor(P5), 'p_0000000000000000'];
+      const ids = [idOf(P4), idOf(P5), 'p_0000000000000000'];
       expect(await viaSdk.recordsAndProfiles(members, ids)).toEqual(await identity.recordsAndProfiles(members, ids));
       expect((await viaSdk.recordsAndProfiles(members, ids)).records.size).toBe(3);
     } finally {
@@ -234,12 +244,12 @@ describe('check on entry scores from the index entries, and answers as the store
 
   it('still finds records under entries indexed without fields', async () => {
     const out = await checkOnEntry(identity, { name: '赵敏', birthDate: '1990-07-07' }, { rules });
-    expect(out.candidates[0]).toMatchObject({ profileId: profileIdFor(P6), phone: P6, member: 'old#o1', decision: 'merge' });
+    expect(out.candidates[0]).toMatchObject({ profileId: idOf(P6), phone: P6, member: 'old#o1', decision: 'merge' });
   });
 
   it('leaves out a record erased since it was indexed', async () => {
     await db.send(new DeleteCommand({ TableName: table, Key: { pk: 'REC#old#o1', sk: 'REC' } }));
-    await identity.indexBlockingKeys([{ member: 'old#o1', keys: blockingKeys(old, rules), profileId: profileIdFor(P6), record: old }]); // an entry with fields left behind
+    await identity.indexBlockingKeys([{ member: 'old#o1', keys: blockingKeys(old, rules), profileId: idOf(P6), record: old }]); // an entry with fields left behind
     const out = await checkOnEntry(identity, { name: '赵敏', birthDate: '1990-07-07' }, { rules });
     expect(out.candidates.map((c) => c.member)).not.toContain('old#o1');
   });
@@ -303,7 +313,7 @@ describe('a merge and a write to the merged-away profile at the same time', () =
   it('a record written after the merge marked the profile is moved by its writer', async () => {
     const [Q1, Q2] = ['+8613812340021', '+8613912340022'];
     await profiles.writeRecords([person('crm', 'x1', Q1, '周杰'), person('pos', 'y1', Q2, '吴敏')].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
-    const [A, B] = [profileIdFor(Q1), profileIdFor(Q2)];
+    const [A, B] = [idOf(Q1), idOf(Q2)];
     let release!: () => void;
     // the writer reads Q2's owner (B), then waits with its record until the merge is over
     const { client, held } = holding((c) => c instanceof BatchWriteCommand, new Promise<void>((r) => (release = r)));
@@ -319,7 +329,7 @@ describe('a merge and a write to the merged-away profile at the same time', () =
   it('a record written before the mark, after the merge read the members, is moved by the merge', async () => {
     const [Q1, Q2] = ['+8613812340031', '+8613912340032'];
     await profiles.writeRecords([person('crm', 'x3', Q1, '郑洁'), person('pos', 'y3', Q2, '冯涛')].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
-    const [A, B] = [profileIdFor(Q1), profileIdFor(Q2)];
+    const [A, B] = [idOf(Q1), idOf(Q2)];
     let release!: () => void;
     // the merge has read B's members and holds its mark while a writer stores another record on B
     const marks = (c: unknown) => c instanceof UpdateCommand && String(c.input.UpdateExpression).includes('mergedInto');
@@ -354,7 +364,7 @@ describe('a merge and a write to the merged-away profile at the same time', () =
     const [Q1, Q2] = [`+86138123400${n}1`, `+86139123400${n}2`];
     await profiles.writeRecords([person('crm', `x${n}`, Q1, '何静'), person('pos', `y${n}`, Q2, '罗军')].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
     await profiles.writeEvents([purchase(`b${n}`, Q2)]);
-    const [A, B] = [profileIdFor(Q1), profileIdFor(Q2)];
+    const [A, B] = [idOf(Q1), idOf(Q2)];
     let release!: () => void;
     const { client, held } = holding(holds, new Promise<void>((r) => (release = r)));
     const writing = new DynamoProfileStore(client, table).writeEvents([purchase(`late${n}`, Q2)]);

@@ -7,6 +7,7 @@
  * needs the API token.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -14,9 +15,8 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import { signedHeaders } from '../../functions/core/events/index.ts';
-import { profileIdFor } from '../../functions/core/identity-keys.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { currentSecret, runCli, startTestCloud, localS3, localDb } from '../support/local-cloud.ts';
+import { currentSecret, runCli, startTestCloud, localS3, localDb, profileIds } from '../support/local-cloud.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 
 let cloud: LocalCloud;
@@ -31,7 +31,7 @@ let apiToken: string;
 const ERASED = { phone: '13812345678', second: '13912345678', e164: '+8613812345678', e164b: '+8613912345678', name: '张三丰', email: 'zhang.sanfeng@example.com' };
 const STAYS = { phone: '13700001111', e164: '+8613700001111' };
 const CLEAR = [ERASED.phone, ERASED.second, ERASED.name, ERASED.email, 'zhang.sanfeng'];
-const erasedProfile = profileIdFor(ERASED.e164);
+let erasedProfile: string;
 
 const CSV = [
   'id,name,mobile,mobile2,email',
@@ -72,8 +72,13 @@ let s3: S3Client;
 const getText = async (bucket: string, key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
 let configFile: string;
 
+/** The profile id a number founds in this cloud. */
+let idOf: (e164: string) => string;
+
 beforeAll(async () => {
   ({ cloud, dataDir, cleanup } = await startTestCloud());
+  idOf = await profileIds(cloud);
+  erasedProfile = idOf(ERASED.e164);
   db = localDb(cloud);
   store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
   s3 = localS3(cloud);
@@ -99,7 +104,7 @@ describe('phonekey erase', { timeout: 240_000 }, () => {
     expect((await webhook([{ id: 'w-1', event: 'search', phone: ERASED.phone, q: 'tea' }])).status).toBe(202);
 
     const identity = new DynamoIdentityStore(db, cloud.info.outputs.TableName);
-    const stays = profileIdFor(STAYS.e164);
+    const stays = idOf(STAYS.e164);
     await identity.queueReviews([
       { reviewId: 'rv-1', a: { key: 'crm#c-1', profileId: erasedProfile }, b: { key: 'crm#c-2', profileId: stays }, score: 0.7, fieldScores: { name: 0.4 }, reasons: ['test'], reason: 'between thresholds' },
     ]);
@@ -187,6 +192,11 @@ describe('phonekey erase', { timeout: 240_000 }, () => {
     expect(erasures).toHaveLength(1);
     expect(erasures[0]).toMatchObject({ actor: 'cli', subjects: [erasedProfile], detail: { erased: true } });
     for (const clear of CLEAR) expect(r.stdout).not.toContain(clear);
+    // Nothing in the entry is a plain hash of an erased number (found by trying every number): ids are keyed by the install's salt.
+    for (const e164 of [ERASED.e164, ERASED.e164b]) {
+      const plain = createHash('sha256').update(e164).digest('hex');
+      expect(r.stdout).not.toContain(plain.slice(0, 16));
+    }
   });
 });
 
@@ -200,7 +210,7 @@ describe('DELETE /v1/profiles/{phone}', () => {
   it('erases with the token, audited as api; 404 for a number with no profile; 400 for a bad number', async () => {
     const r = await api('DELETE', `+86 ${STAYS.phone}`, apiToken);
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ erased: true, profileId: profileIdFor(STAYS.e164), deleted: { profile: 1, record: 1, event: 1 } });
+    expect(r.json).toMatchObject({ erased: true, profileId: idOf(STAYS.e164), deleted: { profile: 1, record: 1, event: 1 } });
     expect((await api('GET', STAYS.phone, apiToken)).status).toBe(404);
     expect((await api('DELETE', STAYS.phone, apiToken)).status).toBe(404);
     expect((await api('DELETE', '12345', apiToken)).status).toBe(400);

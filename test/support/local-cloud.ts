@@ -11,6 +11,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud, type LocalCloud } from '../../lib/local/cloud.ts';
 import { LOCAL_CREDENTIALS } from '../../lib/local/cloud-info.ts';
 import { documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
+import { installSalt } from '../../functions/adapters/install-salt.ts';
+import { profileIdFor } from '../../functions/core/identity-keys.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(REPO_ROOT, 'bin', 'phonekey.mjs');
@@ -77,4 +79,10 @@ export function localS3(cloud: LocalCloud): S3Client {
 /** A DynamoDB document client for a local cloud, as the adapters use it. */
 export function localDb(cloud: LocalCloud): DynamoDBDocumentClient {
   return documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.dynamodb, credentials: LOCAL_CREDENTIALS }));
+}
+
+/** The profile id a number founds in this cloud (under its installation salt), for expectations. */
+export async function profileIds(cloud: LocalCloud): Promise<(e164: string) => string> {
+  const salt = await installSalt(localDb(cloud), cloud.info.outputs.TableName);
+  return (e164) => profileIdFor(salt, e164);
 }
