@@ -148,12 +148,18 @@ export async function receiveEvents(
   const unknown = (message: string): ReceiveResult => ({ status: 404, body: { error: 'channel.unknown', message } });
   if (!CHANNEL_NAME.test(channel)) return unknown(`${JSON.stringify(channel)} is not a channel name`);
 
-  const [stored, values] = await Promise.all([
+  const [stored, cachedValues] = await Promise.all([
     deps.channelConfig ? deps.channelConfig(channel) : deps.store.getSourceConfig(channel),
     deps.secretValues(),
   ]);
-  const { secrets, own } = channelSecrets(values, channel);
+  let values = cachedValues;
+  let { secrets, own } = channelSecrets(values, channel);
   let config = asChannelConfig(stored);
+  if (!config && !own) {
+    // A key given to the channel since the values were cached makes it known at once.
+    values = await deps.secretValues(true);
+    ({ secrets, own } = channelSecrets(values, channel));
+  }
   if (!config) {
     if (!own) {
       return unknown(

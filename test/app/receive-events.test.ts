@@ -104,6 +104,16 @@ describe('receiveEvents channels', () => {
     expect(written[0]).toMatchObject({ eventId: 'x1', tag: 'unmapped:tap', unmapped: true, attributes: { properties: { screen: 'home' } } });
   });
 
+  it('knows a channel at once when its own key was added after the secrets were cached', async () => {
+    const { d, written } = deps([JSON.stringify({ default: 'd1' })], {});
+    const asked: boolean[] = [];
+    d.secretValues = async (refresh) => (asked.push(Boolean(refresh)), refresh ? [JSON.stringify({ default: 'd1', shop: 's1' })] : [JSON.stringify({ default: 'd1' })]);
+    const text = JSON.stringify({ event_id: 'x1', event: 'tap', phone: '13800138000' });
+    expect((await call('shop', 's1', d, text)).status).toBe(202);
+    expect(asked).toEqual([false, true]);
+    expect(written[0]).toMatchObject({ channel: 'shop', tag: 'unmapped:tap' });
+  });
+
   it('404s an unregistered channel, a file source and a bad name before looking at the signature; stores nothing', async () => {
     const { d, written } = deps([JSON.stringify({ default: 'd1' })], { app: APP, pos: { name: 'pos', kind: 'file' } });
     expect((await call('web', 'd1', d)).status).toBe(404);
