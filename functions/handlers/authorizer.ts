@@ -7,7 +7,13 @@ import { timingSafeEqual } from 'node:crypto';
 import { SecretReader } from '../adapters/secrets.ts';
 
 const logger = createLogger();
-const secrets = new SecretReader();
+/**
+ * A token is revoked by writing a new one: only the current value is valid, read again every
+ * 20 s, and API Gateway keeps a verdict 30 s (lib/stack/api.ts), so a revoked token stops working
+ * within 50 s.
+ */
+const TOKEN_TTL_MS = 20_000;
+const secrets = new SecretReader(undefined, { ttlMs: TOKEN_TTL_MS, previous: false });
 
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -18,7 +24,9 @@ function sameText(a: string, b: string): boolean {
 export const handler = middy(async (event: APIGatewayRequestAuthorizerEventV2) => {
   const header = event.headers?.authorization ?? '';
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  const valid = token ? (await secrets.values(process.env.API_TOKEN_SECRET_ARN!)).some((t) => sameText(t, token)) : false;
+  const matches = async (refresh: boolean) => (await secrets.values(process.env.API_TOKEN_SECRET_ARN!, { refresh })).some((t) => sameText(t, token!));
+  // A token written since the values were read works at once (re-read at most once per 5 s).
+  const valid = token ? (await matches(false)) || (await matches(true)) : false;
   if (!valid) logger.warn('rejected API request', { route: event.routeKey });
   return { isAuthorized: valid, context: { principal: valid ? 'api-token' : 'none' } };
 }).use(injectLambdaContext(logger));

@@ -9,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { grantKeyUse } from './security.ts';
-import type { Storage } from './storage.ts';
+import { TABLE_EVENT_WRITER_ACTIONS, type Storage } from './storage.ts';
 import { acknowledge, pinLogicalId, REPO_ROOT } from './util.ts';
 
 export const SERVICE_NAME = 'phonekey';
@@ -27,6 +27,8 @@ export interface ServiceFunctionProps {
   readonly memorySize?: number;
   readonly deadLetterQueue?: sqs.IQueue;
   readonly retryAttempts?: number;
+  /** Concurrency set aside for (and capping) this function. */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export class ServiceFunction extends Construct {
       },
       deadLetterQueue: props.deadLetterQueue,
       retryAttempts: props.retryAttempts,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       bundling: {
         format: OutputFormat.CJS,
         externalModules: [],
@@ -105,6 +108,9 @@ export interface FunctionsProps {
   /** JSON `{ "<channel>": "<secret>", "default": "<secret>" }` of the webhook signing secrets. */
   readonly webhookSecrets: secretsmanager.ISecret;
 }
+
+/** Concurrent webhook invocations at most (and always available to it). */
+export const WEBHOOK_RESERVED_CONCURRENCY = 100;
 
 /** The PhoneKey functions, each with only the environment and grants it needs. */
 export class Functions extends Construct {
@@ -162,8 +168,10 @@ export class Functions extends Construct {
       timeout: Duration.seconds(29),
       memorySize: 1024,
       environment: { TABLE_NAME: storage.table.tableName, WEBHOOK_SECRETS_ARN: props.webhookSecrets.secretArn },
+      // Anyone can reach it without a token: a flood of it never takes the concurrency imports and the API need.
+      reservedConcurrency: WEBHOOK_RESERVED_CONCURRENCY,
     });
-    storage.grantTableReadWrite(this.webhookFn.role);
+    storage.grantTableReadWrite(this.webhookFn.role, TABLE_EVENT_WRITER_ACTIONS);
     props.webhookSecrets.grantRead(this.webhookFn.role);
 
     this.authorizerFn = new ServiceFunction(this, 'AuthorizerFunction', {
@@ -202,8 +210,9 @@ export class Functions extends Construct {
     const reportsObjects =
       'Object-level S3 actions can only be scoped by key; the reports bucket exists only for PhoneKey reports and the role may only put (and abort multipart uploads of) objects there, not read, list or delete.';
     acknowledge(this.importFn.role, {
-      'AwsSolutions-IAM5[Resource::<RawBucket.Arn>/*]':
-        'Object-level S3 actions can only be scoped by key; the import function must read (GetObject/GetObjectVersion, read-only) whatever file an S3 notification names in the raw bucket, whose source folders are not known in advance.',
+      'AwsSolutions-IAM5[Resource::<RawBucket.Arn>/incoming/*]':
+        'Object-level S3 actions can only be scoped by key; the import function must read (GetObject/GetObjectVersion, read-only) whatever file an S3 notification names under incoming/, whose source folders are not known in advance.',
+      'AwsSolutions-IAM5[Resource::<RawBucket.Arn>/fanout/*]': 'The import function reads (read-only) the chunks the fan-out wrote under fanout/<importId>/.',
       'AwsSolutions-IAM5[Resource::<ReportsBucket.Arn>/*]': reportsObjects,
     });
     acknowledge(this.nightlyFn.role, {

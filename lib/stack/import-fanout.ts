@@ -73,9 +73,9 @@ export class ImportFanout extends Construct {
     iam.Grant.addToPrincipal({ grantee: role, actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resourceArns: [storage.rawBucket.arnForObjects('fanout/*')] });
     grantKeyUse(key, role, 'encryptDecrypt');
     acknowledge(role, {
-      'AwsSolutions-IAM5[Resource::<RawBucket.Arn>/*]':
-        'Object-level S3 actions can only be scoped by key; the fan-out reads (GetObject/GetObjectVersion, read-only) the big file an import names, anywhere under incoming/, and its own chunks under fanout/.',
-      'AwsSolutions-IAM5[Resource::<RawBucket.Arn>/fanout/*]': 'The fan-out writes its chunk objects and their reports under fanout/<importId>/ only.',
+      'AwsSolutions-IAM5[Resource::<RawBucket.Arn>/incoming/*]':
+        'Object-level S3 actions can only be scoped by key; the fan-out reads (GetObject/GetObjectVersion, read-only) the big file an import names, anywhere under incoming/.',
+      'AwsSolutions-IAM5[Resource::<RawBucket.Arn>/fanout/*]': 'The fan-out reads and writes its chunk objects and their reports under fanout/<importId>/ only.',
       'AwsSolutions-IAM5[Resource::<ReportsBucket.Arn>/*]':
         'Object-level S3 actions can only be scoped by key; the reports bucket exists only for PhoneKey reports and the role may only put objects there.',
     });

@@ -1,4 +1,5 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -100,9 +101,13 @@ export class PhoneKeyStack extends Stack {
       new s3n.LambdaDestination(this.functions.importFn.fn),
       { prefix: INCOMING_PREFIX },
     );
-    // CDK's singleton custom resource that writes the bucket's notification configuration.
+    // CDK's singleton custom resource that writes the bucket's notification configuration: its
+    // logs go to a log group of ours, encrypted with the data key and kept a year like the others.
     for (const child of this.node.children) {
       if (child.node.id.startsWith('BucketNotificationsHandler')) {
+        const logGroup = new logs.LogGroup(this, 'BucketNotificationsHandlerLogs', { encryptionKey: key, retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+        (child.node.defaultChild as CfnResource).addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
+        child.node.addDependency(logGroup);
         acknowledge(child, {
           'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
             "CDK's internal BucketNotificationsHandler (a deploy-time custom resource, not application code) ships with this role; it only lets the handler write its own CloudWatch logs, and its other permission is s3:PutBucketNotification on the raw bucket alone.",

@@ -27,6 +27,15 @@ const TABLE_READ_WRITE_ACTIONS = [
   'dynamodb:BatchWriteItem',
 ];
 
+/**
+ * What storing behaviour events needs (the webhook function): reads, conditional puts, counter
+ * updates. No Scan, DeleteItem or BatchWriteItem for a function anyone can call.
+ */
+export const TABLE_EVENT_WRITER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/** The raw bucket's prefixes that imports read: dropped files and the fan-out's chunks. */
+export const RAW_IMPORT_PREFIXES = ['incoming/', 'fanout/'];
+
 export interface StorageProps {
   readonly key: kms.IKey;
 }
@@ -70,6 +79,7 @@ export class Storage extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: props.key,
+      deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const [indexName, keys] of Object.entries(TABLE_INDEXES)) {
@@ -84,24 +94,29 @@ export class Storage extends Construct {
   }
 
   /** Item read/write on the table and its named indexes (no `dynamodb:*`, no index wildcard). */
-  grantTableReadWrite(grantee: iam.IGrantable): void {
+  grantTableReadWrite(grantee: iam.IGrantable, actions: string[] = TABLE_READ_WRITE_ACTIONS): void {
     const arn = this.table.tableArn;
     iam.Grant.addToPrincipal({
       grantee,
-      actions: TABLE_READ_WRITE_ACTIONS,
+      actions,
       resourceArns: [arn, ...Object.keys(TABLE_INDEXES).map((name) => `${arn}/index/${name}`)],
     });
     grantKeyUse(this.key, grantee, 'encryptDecrypt');
   }
 
-  /** Reading objects (any version) of the raw bucket, and listing it so a missing key is a 404. */
+  /** Reading objects (any version) under the raw bucket's import prefixes, and listing them so a missing key is a 404. */
   grantRawRead(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['s3:GetObject', 's3:GetObjectVersion'],
-      resourceArns: [this.rawBucket.arnForObjects('*')],
+      resourceArns: RAW_IMPORT_PREFIXES.map((prefix) => this.rawBucket.arnForObjects(`${prefix}*`)),
     });
-    iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.rawBucket.bucketArn] });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.rawBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': RAW_IMPORT_PREFIXES.map((prefix) => `${prefix}*`) } },
+    });
     grantKeyUse(this.key, grantee, 'decrypt');
   }
 

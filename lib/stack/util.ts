@@ -20,7 +20,7 @@ export function pinLogicalId(construct: IConstruct, logicalId: string): void {
 
 /**
  * Acknowledges cdk-nag findings on one construct (and its children), each with its reason.
- * cdk-nag 3 matches exact finding ids, e.g. `AwsSolutions-IAM5[Resource::<RawBucket.Arn>/*]`.
+ * cdk-nag 3 matches exact finding ids, e.g. `AwsSolutions-IAM5[Resource::<RawBucket.Arn>/incoming/*]`.
  */
 export function acknowledge(construct: IConstruct, findings: Record<string, string>): void {
   for (const [id, reason] of Object.entries(findings)) {

@@ -194,3 +194,23 @@ describe('malformed requests to the HTTP API', () => {
     expect(body.code).toBe('request.bad_path');
   });
 });
+
+describe('a revoked API token', () => {
+  it('stops working within a minute of a new token being written; the new one works at once', async () => {
+    const status = async (token: string) => (await fetch(`${cloud.info.endpoints.api}/v1/reviews`, { headers: { authorization: `Bearer ${token}` } })).status;
+    expect(await status(apiToken)).toBe(200); // the verdict and the token are now cached
+    const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    const sm = new SecretsManagerClient({ region: 'us-east-1', endpoint: cloud.info.endpoints.control, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const name = (Object.values(JSON.parse(readFileSync(cloud.info.secretsFile, 'utf8'))) as Array<{ name: string }>).find((x) => x.name.includes('apitoken'))!.name;
+    const fresh = 'a-new-token-for-the-test-0123456789';
+    await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: fresh }));
+    const revokedAt = Date.now();
+    while ((await status(apiToken)) === 200) {
+      expect(Date.now() - revokedAt, 'the revoked token still works').toBeLessThan(60_000);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(await status(apiToken)).toBe(403);
+    expect(Date.now() - revokedAt).toBeLessThanOrEqual(60_000);
+    expect(await status(fresh)).toBe(200);
+  }, 120_000);
+});

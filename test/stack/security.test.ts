@@ -10,6 +10,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, LOGICAL_IDS } from '../../lib/stack/app.ts';
+import { API_BURST_LIMIT, API_RATE_LIMIT } from '../../lib/stack/api.ts';
+import { WEBHOOK_RESERVED_CONCURRENCY } from '../../lib/stack/functions.ts';
+import { TABLE_EVENT_WRITER_ACTIONS } from '../../lib/stack/storage.ts';
 
 type Resource = { Type: string; Properties?: Record<string, any> };
 type Template = { Resources: Record<string, Resource> };
@@ -151,5 +154,55 @@ describe('the token variant', () => {
     const authorizers = of(variants.token!.template, 'AWS::ApiGatewayV2::Authorizer').map(([, r]) => r.Properties!);
     expect(authorizers).toHaveLength(1);
     expect(authorizers[0]).toMatchObject({ AuthorizerType: 'REQUEST', IdentitySource: ['$request.header.Authorization'], EnableSimpleResponses: true });
+  });
+});
+
+describe('hardening', () => {
+  const t = () => variants.token!.template;
+  /** Every IAM statement attached to the role of the function with this logical id. */
+  const statementsOf = (functionId: string) => {
+    const role = JSON.stringify(t().Resources[functionId]!.Properties!.Role).match(/"Fn::GetAtt":\["([^"]+)"/)![1]!;
+    return of(t(), 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties!.Roles).includes(`"${role}"`))
+      .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
+  };
+  const actions = (s: { Action: string | string[] }) => [s.Action].flat();
+
+  it('throttles the API stage', () => {
+    const [[, stage]] = of(t(), 'AWS::ApiGatewayV2::Stage');
+    expect(stage!.Properties!.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: API_RATE_LIMIT, ThrottlingBurstLimit: API_BURST_LIMIT });
+  });
+
+  it('caps the unauthenticated webhook function with reserved concurrency, and grants it only the table actions it uses', () => {
+    expect(t().Resources[LOGICAL_IDS.webhookFunction]!.Properties!.ReservedConcurrentExecutions).toBe(WEBHOOK_RESERVED_CONCURRENCY);
+    const table = statementsOf(LOGICAL_IDS.webhookFunction).flatMap(actions).filter((a) => a.startsWith('dynamodb:'));
+    expect(new Set(table)).toEqual(new Set(TABLE_EVENT_WRITER_ACTIONS));
+    for (const never of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) expect(table).not.toContain(never);
+  });
+
+  it('lets imports read the raw bucket only under incoming/ and fanout/', () => {
+    const fanoutFunction = of(t(), 'AWS::Lambda::Function').find(([id]) => id.includes('Fanout'))![0];
+    for (const fn of [LOGICAL_IDS.importFunction, fanoutFunction]) {
+      const reads = statementsOf(fn).filter((s) => actions(s).includes('s3:GetObject'));
+      const resources = JSON.stringify(reads.map((s) => s.Resource));
+      expect(resources).toContain('/incoming/*');
+      expect(resources, fn).not.toMatch(/RawBucket[^\]]*?"\/\*"/);
+      for (const s of reads) expect(JSON.stringify(s.Resource)).not.toMatch(/"\/\*"/);
+    }
+  });
+
+  it('keeps the table from being deleted, and gives the bucket notification handler an encrypted log group with retention', () => {
+    expect(t().Resources[LOGICAL_IDS.table]!.Properties!.DeletionProtectionEnabled).toBe(true);
+    const [[, handler]] = of(t(), 'AWS::Lambda::Function').filter(([id]) => id.startsWith('BucketNotificationsHandler'));
+    const logGroupId = JSON.stringify(handler!.Properties!.LoggingConfig).match(/"Ref":"([^"]+)"/)![1]!;
+    const logGroup = t().Resources[logGroupId]!;
+    expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+    expect(logGroup.Properties!.RetentionInDays).toBe(365);
+    expect(refersToKey(logGroup.Properties!.KmsKeyId)).toBe(true);
+  });
+
+  it('keeps an API token verdict at most 30 s, so a revoked token stops working within a minute', () => {
+    const [[, authorizer]] = of(t(), 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizer!.Properties!.AuthorizerResultTtlInSeconds).toBeLessThanOrEqual(30);
   });
 });
