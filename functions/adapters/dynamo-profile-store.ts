@@ -12,7 +12,7 @@ import {
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import { installSalt } from './install-salt.ts';
 import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
-import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
+import { batchGet, mapLimit, queryAll } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
 import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, sourcePk, suppressPk } from './dynamo-keys.ts';
@@ -21,9 +21,32 @@ import { suppressionHash } from '../core/privacy/suppression.ts';
 const SHARDS = '0123456789abcdef'.split('');
 /** How many conditional writes run at once when new people arrive. */
 const CONDITIONAL_CONCURRENCY = 16;
+/** Rounds of record transactions before a batch gives up (the platform's retry resumes it). */
+const MAX_RECORD_ROUNDS = 10;
+/** What one TransactWriteItems may carry, under DynamoDB's 4 MB. */
+const TRANSACTION_BYTES = 3_500_000;
+
 /** DynamoDB's limit of items in one TransactWriteItems, and how many such calls run at once. */
 const TRANSACTION_ITEMS = 100;
 const TRANSACTION_CONCURRENCY = 4;
+
+/** Items in groups one TransactWriteItems can take: at most 100, at most TRANSACTION_BYTES of JSON. */
+function transactionGroups<T>(items: T[]): T[][] {
+  const groups: T[][] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = Buffer.byteLength(JSON.stringify(item));
+    const last = groups.at(-1);
+    if (!last || last.length === TRANSACTION_ITEMS || bytes + size > TRANSACTION_BYTES) {
+      groups.push([item]);
+      bytes = size;
+    } else {
+      last.push(item);
+      bytes += size;
+    }
+  }
+  return groups;
+}
 
 export function documentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -176,9 +199,7 @@ export class DynamoProfileStore implements ProfileStore {
     await mapLimit(toCreate, CONDITIONAL_CONCURRENCY, (profileId) => this.createProfile(profileId, [...phonesByProfile.get(profileId)!], now, idOf));
     await mapLimit([...gained], CONDITIONAL_CONCURRENCY, ([profileId, phones]) => this.addPhones(profileId, phones, now));
 
-    await batchPut(
-      this.db,
-      this.table,
+    const written = await this.putRecordsOnce(
       changed.map((w) => {
         const profileId = owners.get(w.record.phones[0])!;
         return {
@@ -206,8 +227,45 @@ export class DynamoProfileStore implements ProfileStore {
       const before = existing.get(keyOf(w));
       if (before?.hash === w.hash) return { kind: 'redelivered', profileId: before.profileId };
       const profileId = owners.get(w.record.phones[0])!;
+      // Another import stored the same content first (the same file uploaded twice at once).
+      if (!written.has(keyOf(w))) return { kind: 'redelivered', profileId: current.get(profileId) ?? profileId };
       return { kind: 'stored', profileId: current.get(profileId) ?? profileId, newProfile: created.has(profileId) };
     });
+  }
+
+  /**
+   * Writes record items unless the same content is stored already: every Put conditional on the
+   * item being absent or holding another `hash`, in transactions of at most 100 items and ~3.5 MB
+   * (BatchWriteItem takes no conditions). Two imports writing the same row at once thus count it
+   * once. A cancelled transaction names the items whose content was there; the others go again.
+   * Returns the keys this call wrote.
+   */
+  private async putRecordsOnce(items: Array<Record<string, unknown> & { pk: string; hash: string }>): Promise<Set<string>> {
+    const written = new Set<string>();
+    // One Put per key in a transaction: a later row with the same id replaces an earlier one, as it would in sequence.
+    let pending = [...new Map(items.map((item) => [item.pk, item])).values()];
+    for (let round = 0; pending.length; round++) {
+      if (round === MAX_RECORD_ROUNDS) throw new Error(`record writes still conflicting after ${MAX_RECORD_ROUNDS} rounds`);
+      const again: typeof pending = [];
+      await mapLimit(transactionGroups(pending), TRANSACTION_CONCURRENCY, async (group) => {
+        try {
+          await this.db.send(
+            new TransactWriteCommand({
+              TransactItems: group.map((Item) => ({
+                Put: { TableName: this.table, Item, ConditionExpression: 'attribute_not_exists(pk) OR #hash <> :hash', ExpressionAttributeNames: { '#hash': 'hash' }, ExpressionAttributeValues: { ':hash': Item.hash } },
+              })),
+            }),
+          );
+          for (const item of group) written.add(item.pk);
+        } catch (error) {
+          if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
+          const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+          group.forEach((item, i) => reasons[i]?.Code !== 'ConditionalCheckFailed' && again.push(item));
+        }
+      });
+      pending = again;
+    }
+    return written;
   }
 
   /**

@@ -5,7 +5,7 @@
  * idempotent and a decision is final.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import { matchOnArrival } from '../../functions/app/identity/match-on-arrival.ts';
@@ -15,7 +15,7 @@ import { blockingKeys, defaultMatchRules, matchCandidates, pairId, resolve } fro
 import { checkOnEntry } from '../../functions/app/identity/check-on-entry.ts';
 import { cleanIdentity } from '../../functions/core/clean/index.ts';
 import type { BlockEntry } from '../../functions/ports/identity-store.ts';
-import { profileIdFor } from '../../functions/core/identity-keys.ts';
+import { contentHash, profileIdFor } from '../../functions/core/identity-keys.ts';
 import { installSalt } from '../../functions/adapters/install-salt.ts';
 import type { CleanRecord } from '../../functions/core/model.ts';
 import { startTestCloud, localDb } from '../support/local-cloud.ts';
@@ -312,11 +312,12 @@ describe('a merge and a write to the merged-away profile at the same time', () =
 
   it('a record written after the merge marked the profile is moved by its writer', async () => {
     const [Q1, Q2] = ['+8613812340021', '+8613912340022'];
-    await profiles.writeRecords([person('crm', 'x1', Q1, '周杰'), person('pos', 'y1', Q2, '吴敏')].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
+    await profiles.writeRecords([person('crm', 'x1', Q1, '周杰'), person('pos', 'y1', Q2, '吴敏')].map((record) => ({ record, raw: {}, hash: contentHash(record) })));
     const [A, B] = [idOf(Q1), idOf(Q2)];
     let release!: () => void;
     // the writer reads Q2's owner (B), then waits with its record until the merge is over
-    const { client, held } = holding((c) => c instanceof BatchWriteCommand, new Promise<void>((r) => (release = r)));
+    const writesRecord = (c: unknown) => c instanceof TransactWriteCommand && c.input.TransactItems?.[0]?.Put?.Item?.sk === 'REC';
+    const { client, held } = holding(writesRecord, new Promise<void>((r) => (release = r)));
     const writing = new DynamoProfileStore(client, table).writeRecords([{ record: person('pos', 'y2', Q2, '吴敏'), raw: {}, hash: 'h-y2' }]);
     await held;
     await identity.merge(A, B, approved('crm#x1', 'pos#y1'), 'test');
@@ -328,7 +329,7 @@ describe('a merge and a write to the merged-away profile at the same time', () =
 
   it('a record written before the mark, after the merge read the members, is moved by the merge', async () => {
     const [Q1, Q2] = ['+8613812340031', '+8613912340032'];
-    await profiles.writeRecords([person('crm', 'x3', Q1, '郑洁'), person('pos', 'y3', Q2, '冯涛')].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
+    await profiles.writeRecords([person('crm', 'x3', Q1, '郑洁'), person('pos', 'y3', Q2, '冯涛')].map((record) => ({ record, raw: {}, hash: contentHash(record) })));
     const [A, B] = [idOf(Q1), idOf(Q2)];
     let release!: () => void;
     // the merge has read B's members and holds its mark while a writer stores another record on B
@@ -362,7 +363,7 @@ describe('a merge and a write to the merged-away profile at the same time', () =
   /** B has one purchase; a writer stores a second one on B, held at the first command `holds` picks while A and B merge. */
   async function purchaseDuringMerge(n: number, holds: (command: unknown) => boolean) {
     const [Q1, Q2] = [`+86138123400${n}1`, `+86139123400${n}2`];
-    await profiles.writeRecords([person('crm', `x${n}`, Q1, '何静'), person('pos', `y${n}`, Q2, '罗军')].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
+    await profiles.writeRecords([person('crm', `x${n}`, Q1, '何静'), person('pos', `y${n}`, Q2, '罗军')].map((record) => ({ record, raw: {}, hash: contentHash(record) })));
     await profiles.writeEvents([purchase(`b${n}`, Q2)]);
     const [A, B] = [idOf(Q1), idOf(Q2)];
     let release!: () => void;

@@ -167,6 +167,17 @@ describe('a file that goes wrong half-way', () => {
   });
 });
 
+describe('the same rows uploaded twice at once', () => {
+  it('are stored once: the two imports’ stored counts add up to the rows, the rest redelivered', async () => {
+    const rows = ['id,name,phone', ...Array.from({ length: 600 }, (_, i) => `d${i},客户${i},${phoneOf(96_000 + i)}`)].join('\n') + '\n';
+    const [a, b] = await Promise.all([importFile('twice', 'twice-a.csv', rows), importFile('twice', 'twice-b.csv', rows)]);
+    for (const state of [a, b]) expect(state.counts).toMatchObject({ read: 600, rejected: 0 });
+    expect(a.counts.stored + b.counts.stored).toBe(600);
+    expect(a.counts.redelivered + b.counts.redelivered).toBe(600);
+    expect(await recordIds('twice')).toHaveLength(600);
+  });
+});
+
 describe('metadata an uploader sets', () => {
   it('a new file that carries a finished import’s id in its metadata is imported on its own, with its own report', async () => {
     const first = await importFile('meta', 'first.csv', `id,name,phone\nm1,周一,${phoneOf(95_001)}\n`);
