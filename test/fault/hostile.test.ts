@@ -5,6 +5,7 @@
  * around it are stored exactly once; read = stored + rejected + redelivered; the cloud stays up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,6 +204,85 @@ describe('malformed requests to the HTTP API', () => {
     expect(response.status).toBe(400);
     const body = (await response.json()) as any;
     expect(body.code).toBe('request.bad_path');
+  });
+});
+
+/** Key names that are JavaScript's own properties, next to ordinary ones. */
+const trickyKey = fc.constantFrom('constructor', '__proto__', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', 'note', '备注');
+const text = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom('=SUM(A1)', '<script>x</script>', '\u0000\u202e', '八块'));
+/** One row or event: good (stored once), an id too long for a key, or a value that is no phone. */
+const item = fc.record({ kind: fc.constantFrom('good', 'good', 'good', 'longId', 'noPhone'), key: trickyKey, value: text, idLength: fc.integer({ min: 520, max: 3_000 }) });
+let fuzzRun = 0;
+const fuzzFigures = { runs: 0, items: 0, stored: 0, rejected: 0, lost: 0, doubled: 0 };
+afterAll(() => console.log(`hostile property runs (imports): ${JSON.stringify(fuzzFigures)}`));
+
+describe('property: hostile items mixed into good files and batches', () => {
+  it('imports: read = stored + rejected + redelivered; every good row stored once, every bad one rejected with its code; the cloud stays up', async () => {
+    const s3 = localS3(cloud);
+    const store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
+    const bucket = cloud.info.outputs.RawBucketName;
+    await fc.assert(
+      fc.asyncProperty(fc.array(item, { minLength: 10, maxLength: 60 }), async (items) => {
+        const run = fuzzRun++;
+        const source = `fz${run}`;
+        const lines = items.map((x, i) => {
+          const id = x.kind === 'longId' ? 'L'.repeat(x.idLength) : `r${i}`;
+          const phone = x.kind === 'noPhone' ? 'n/a' : phoneOf(97_000 + run * 50 + i);
+          return `{"id":${JSON.stringify(id)},"phone":"${phone}","name":${JSON.stringify(x.value)},"meta":{${JSON.stringify(x.key)}:${JSON.stringify(x.value)}}}`;
+        });
+        const key = `incoming/${source}/rows.ndjson`;
+        const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: lines.join('\n') + '\n' }));
+        const { importId } = await importOfObject(s3, store, bucket, key, put.VersionId);
+        let state = await store.getImport(importId);
+        for (const deadline = Date.now() + 90_000; state?.status !== 'done' && state?.status !== 'failed'; state = await store.getImport(importId)) {
+          expect(Date.now(), `import ${importId} still ${state?.status}`).toBeLessThan(deadline);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const good = items.flatMap((x, i) => (x.kind === 'good' ? [`r${i}`] : []));
+        const ids = await recordIds(source);
+        const c = state.counts;
+        fuzzFigures.runs++;
+        fuzzFigures.items += items.length;
+        fuzzFigures.stored += c.stored;
+        fuzzFigures.rejected += c.rejected;
+        fuzzFigures.lost += good.filter((id) => !ids.includes(id)).length;
+        fuzzFigures.doubled += Math.max(0, c.stored - good.length);
+        expect(state.status).toBe('done');
+        expect(c.read).toBe(items.length);
+        expect(c.stored + c.rejected + c.redelivered).toBe(c.read);
+        expect(c.stored).toBe(good.length);
+        expect(ids).toEqual([...good].sort());
+        expect(c.byReason['row.id_too_long'] ?? 0).toBe(items.filter((x) => x.kind === 'longId').length);
+        for (const code of Object.keys(c.byReason)) expect(code).toMatch(/^(row\.id_too_long|phone\.)/);
+      }),
+      { numRuns: 6 },
+    );
+    expect((await postEvents('[]')).status).toBe(400); // still serving
+  });
+
+  it('webhooks: every good event accepted once, every bad one rejected with its code, whatever keys it carries', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(item, { minLength: 5, maxLength: 40 }), async (items) => {
+        const run = fuzzRun++;
+        const body = `[${items
+          .map((x, i) => {
+            const id = x.kind === 'longId' ? 'L'.repeat(x.idLength) : `w${run}-${i}`;
+            const phone = x.kind === 'noPhone' ? 'n/a' : phoneOf(98_000 + run * 40 + i);
+            return `{"event":"tap","event_id":${JSON.stringify(id)},"timestamp":"2026-11-20 10:00:00","phone":"${phone}","properties":{${JSON.stringify(x.key)}:${JSON.stringify(x.value)}}}`;
+          })
+          .join(',')}]`;
+        const { status, body: answer } = await postEvents(body, 'web');
+        const goods = items.filter((x) => x.kind === 'good').length;
+        expect(status).toBe(goods ? 202 : 400);
+        items.forEach((x, i) => {
+          const r = answer.results[i];
+          if (x.kind === 'good') expect(r.status).toBe('accepted');
+          else expect(r).toMatchObject({ status: 'rejected', code: x.kind === 'longId' ? 'event.id_too_long' : expect.stringMatching(/^phone\./) });
+        });
+        expect(answer.accepted).toBe(goods);
+      }),
+      { numRuns: 15 },
+    );
   });
 });
 
