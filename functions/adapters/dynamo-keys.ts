@@ -6,6 +6,8 @@ export const recordPk = (source: string, recordId: string) => `REC#${source}#${r
 export const phonePk = (e164: string) => `PHONE#${e164}`;
 export const profilePk = (profileId: string) => `PROF#${profileId}`;
 export const importPk = (importId: string) => `IMPORT#${importId}`;
+/** `byProfile` partition of the imports that have begun and not finished. */
+export const RUNNING_IMPORTS = 'IMPORTS#running';
 export const eventPk = (channel: string, eventId: string) => `EVT#${channel}#${eventId}`;
 export const sourcePk = (name: string) => `SOURCE#${name}`;
 

@@ -15,7 +15,7 @@ import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileSto
 import { batchGet, mapLimit, queryAll } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
-import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, sourcePk, suppressPk } from './dynamo-keys.ts';
+import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, RUNNING_IMPORTS, sourcePk, suppressPk } from './dynamo-keys.ts';
 import { suppressionHash } from '../core/privacy/suppression.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
@@ -90,7 +90,8 @@ export class DynamoProfileStore implements ProfileStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: importPk(init.importId), sk: 'IMPORT', state },
+          // Listed among the running imports until it finishes (finishImport writes the item without these).
+          Item: { pk: importPk(init.importId), sk: 'IMPORT', state, gsi1pk: RUNNING_IMPORTS, gsi1sk: `${now}#${init.importId}` },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -99,6 +100,15 @@ export class DynamoProfileStore implements ProfileStore {
       if (!isConditionFailure(error)) throw error;
       return (await this.getImport(init.importId))!;
     }
+  }
+
+  async runningImports(): Promise<ImportState[]> {
+    const out: ImportState[] = [];
+    for await (const item of queryAll(this.db, this.table, { IndexName: 'byProfile', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': RUNNING_IMPORTS } })) {
+      const state = item.state as ImportState | undefined;
+      if (state?.status === 'running') out.push(state);
+    }
+    return out;
   }
 
   async checkpointImport(importId: string, progress: Pick<ImportState, 'rowsDone' | 'bytesRead' | 'counts'>): Promise<void> {

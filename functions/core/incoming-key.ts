@@ -2,6 +2,9 @@
 import { createHash } from 'node:crypto';
 
 export const INCOMING_PREFIX = 'incoming/';
+
+/** The import function's timeout (lib/stack/functions.ts): no worker of an import outlives it. */
+export const IMPORT_TIMEOUT_SECONDS = 15 * 60;
 const SOURCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export function isSourceName(name: string): boolean {

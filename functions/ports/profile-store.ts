@@ -47,6 +47,8 @@ export interface ImportState {
   source: string;
   /** The uploaded object's ETag: what a retry must match to resume this import. */
   etag?: string;
+  /** The object version imported, where the bucket keeps versions. */
+  versionId?: string;
   status: 'running' | 'done' | 'failed';
   /** Rows already handled and counted: a retry resumes after them. */
   rowsDone: number;
@@ -91,6 +93,8 @@ export type EventOutcome =
 
 export interface ProfileStore {
   getImport(importId: string): Promise<ImportState | undefined>;
+  /** Imports begun and not finished: in progress, or left behind by a worker that died. */
+  runningImports(): Promise<ImportState[]>;
   /** Starts or resumes an import; returns the state to resume from. */
   beginImport(state: Omit<ImportState, 'status' | 'rowsDone' | 'bytesRead' | 'counts' | 'startedAt' | 'updatedAt'>): Promise<ImportState>;
   checkpointImport(importId: string, progress: Pick<ImportState, 'rowsDone' | 'bytesRead' | 'counts'>): Promise<void>;

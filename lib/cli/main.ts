@@ -45,7 +45,7 @@ const COMMANDS: Array<{ name: string; description: string; load: () => Promise<R
   { name: 'segment', description: 'phones of the profiles matching a query, with marketing consent for the channel (e.g. "tag:high_spending_power city:上海 spend>=1000 consent:sms")', load: async () => (await import('./commands/segment.ts')).segmentCommand },
   { name: 'source', description: 'source and channel configs (SPEC §3)', load: async () => (await import('./commands/source.ts')).sourcePutCommand },
   { name: 'send', description: 'post NDJSON events to /webhooks/<channel>, signed with the channel secret, in batches', load: async () => (await import('./commands/send.ts')).sendCommand },
-  { name: 'retry', description: 'list failed imports (dead letters) and failed nightly runs, and re-drive them', load: async () => (await import('./commands/retry.ts')).retryCommand },
+  { name: 'retry', description: 'list failed imports (dead letters), stalled imports and failed nightly runs, and re-drive them', load: async () => (await import('./commands/retry.ts')).retryCommand },
   { name: 'erase', description: 'erase a person: profile, numbers, records, events, review items; keeps a suppression hash so re-imports and webhooks cannot bring them back; audited', load: async () => (await import('./commands/erase.ts')).eraseCommand },
   { name: 'audit', description: 'the audit log of one day (UTC): merges, unmerges, review decisions, erasures — ids only, never a phone, e-mail or name', load: async () => (await import('./commands/audit.ts')).auditCommand },
   { name: 'review', description: 'the manual-review queue: pairs that may be one person', load: async () => (await import('./commands/review.ts')).reviewCommand },

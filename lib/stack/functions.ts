@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { grantKeyUse } from './security.ts';
 import { TABLE_EVENT_WRITER_ACTIONS, type Storage } from './storage.ts';
+import { IMPORT_TIMEOUT_SECONDS } from '../../functions/core/incoming-key.ts';
 import { acknowledge, pinLogicalId, REPO_ROOT } from './util.ts';
 
 export const SERVICE_NAME = 'phonekey';
@@ -137,7 +138,7 @@ export class Functions extends Construct {
       entry: 'functions/handlers/import-file.ts',
       description: 'Imports a file dropped under incoming/ in the raw bucket',
       key,
-      timeout: Duration.minutes(15),
+      timeout: Duration.seconds(IMPORT_TIMEOUT_SECONDS),
       memorySize: 1024,
       environment: {
         TABLE_NAME: storage.table.tableName,

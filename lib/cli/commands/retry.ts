@@ -1,7 +1,9 @@
 /**
  * `phonekey retry [--list] [ID…]`: what failed and was set aside — imports the import function gave
- * up on (locally the cloud's dead-letter file, on AWS the import dead-letter queue) and nightly runs
- * that ended FAILED / TIMED_OUT / ABORTED — with the reason, and re-drives them:
+ * up on (locally the cloud's dead-letter file, on AWS the import dead-letter queue), imports left
+ * running by a worker that died with its machine (no progress for longer than the function's
+ * timeout, `--stalled-after`), and nightly runs that ended FAILED / TIMED_OUT / ABORTED — with the
+ * reason, and re-drives them:
  *
  * - an import is re-driven by copying the dropped object onto itself, asking in its metadata for
  *   that import to be resumed, so the real S3 notification starts the real function again, which
@@ -15,7 +17,7 @@
 import type { Command } from 'commander';
 import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, type ExecutionStatus } from '@aws-sdk/client-sfn';
-import { RESUME_IMPORT_METADATA } from '../../../functions/core/incoming-key.ts';
+import { IMPORT_TIMEOUT_SECONDS, RESUME_IMPORT_METADATA } from '../../../functions/core/incoming-key.ts';
 import type { ImportState } from '../../../functions/ports/profile-store.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { storeFor } from '../services.ts';
@@ -162,11 +164,34 @@ async function retryRun(target: Target, run: FailedRun, timeoutMs: number): Prom
   }
 }
 
+/**
+ * Imports begun and never finished whose last progress is older than a worker can live (the
+ * import function's timeout): the machine or container died with them, and no retry is coming.
+ * One already in the dead-letter list is left to that entry.
+ */
+async function stalledImports(target: Target, deadLetters: DeadImport[], stalledAfterMs: number): Promise<DeadImport[]> {
+  const cutoff = Date.now() - stalledAfterMs;
+  const dead = new Set(deadLetters.map((d) => `${d.bucket}/${d.key}`));
+  return (await storeFor(target).runningImports())
+    .filter((s) => Date.parse(s.updatedAt) <= cutoff && !dead.has(`${s.bucket}/${s.key}`))
+    .map((s) => ({
+      kind: 'import',
+      id: `stalled-${s.importId}`,
+      bucket: s.bucket,
+      key: s.key,
+      versionId: s.versionId,
+      failedAt: s.updatedAt,
+      attempts: 0,
+      reason: `running with no progress since ${s.updatedAt} (${s.rowsDone} rows done): its worker is gone`,
+      handles: [],
+    }));
+}
+
 // ---- the command ----
 
 function describe(d: DeadLetter): string {
   return d.kind === 'import'
-    ? `  ${d.id}  s3://${d.bucket}/${d.key}${d.versionId ? ` (version ${d.versionId})` : ''}\n      failed ${d.failedAt}, ${d.attempts} dead letter(s): ${d.reason}`
+    ? `  ${d.id}  s3://${d.bucket}/${d.key}${d.versionId ? ` (version ${d.versionId})` : ''}\n      ${d.attempts ? `failed ${d.failedAt}, ${d.attempts} dead letter(s): ` : 'stalled: '}${d.reason}`
     : `  ${d.id}  ${d.status} ${d.failedAt}\n      ${d.reason}`;
 }
 
@@ -176,11 +201,13 @@ export function retryCommand(program: Command, context: () => CommandContext): v
     .argument('[ids...]', 'only these entries (ids from --list); default all')
     .option('--list', 'only list them, with the reason')
     .option('--timeout <seconds>', 'how long to wait for each retry', '900')
-    .action(async (ids: string[], options: { list?: boolean; timeout: string }) => {
+    .option('--stalled-after <seconds>', 'list a running import with no progress for this long as stalled (default: the import function timeout and a minute)', String(IMPORT_TIMEOUT_SECONDS + 60))
+    .action(async (ids: string[], options: { list?: boolean; timeout: string; stalledAfter: string }) => {
       const ctx = context();
       await withTarget(ctx, async (target) => {
         const deadLetters = deadLetterSource(target, ctx.dataDir);
-        const imports = await deadLetters.list();
+        const dead = await deadLetters.list();
+        const imports = [...dead, ...(await stalledImports(target, dead, Number(options.stalledAfter) * 1000))];
         const runs = await failedRuns(target);
         const all: DeadLetter[] = [...imports, ...runs];
         const unknown = ids.filter((id) => !all.some((d) => d.id === id));
@@ -189,7 +216,7 @@ export function retryCommand(program: Command, context: () => CommandContext): v
 
         if (options.list) {
           ctx.print({ imports, nightlyRuns: runs }, () =>
-            [`dead-lettered imports: ${imports.length}`, ...imports.map(describe), `failed nightly runs: ${runs.length}`, ...runs.map(describe)].join('\n'),
+            [`dead-lettered or stalled imports: ${imports.length}`, ...imports.map(describe), `failed nightly runs: ${runs.length}`, ...runs.map(describe)].join('\n'),
           );
           return;
         }
