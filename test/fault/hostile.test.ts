@@ -16,7 +16,7 @@ import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts'
 import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { phoneOf } from '../support/files.ts';
-import { currentSecret, localDb, localS3, REPO_ROOT, runCli, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, localDb, localS3, REPO_ROOT, runCli, sourceRecords, startTestCloud } from '../support/local-cloud.ts';
 import { importOfObject } from '../../lib/cli/upload-import.ts';
 
 let cloud: LocalCloud;
@@ -42,24 +42,7 @@ afterAll(async () => {
   await cleanup?.();
 });
 
-/** Every REC item of a source, by record id: the check reads the table, not the import's counts. */
-async function recordIds(source: string): Promise<string[]> {
-  const ids: string[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out = await db.send(
-      new ScanCommand({
-        TableName: cloud.info.outputs.TableName,
-        FilterExpression: 'begins_with(pk, :p) AND sk = :rec',
-        ExpressionAttributeValues: { ':p': `REC#${source}#`, ':rec': 'REC' },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of out.Items ?? []) ids.push(item.recordId as string);
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return ids.sort();
-}
+const recordIds = async (source: string) => (await sourceRecords(db, cloud.info.outputs.TableName, source)).map((item) => item.recordId as string).sort();
 
 /** `phonekey import` as a user runs it; the import state it ends with. */
 async function importFile(source: string, name: string, body: string, exitCode = 0) {

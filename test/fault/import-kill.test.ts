@@ -11,12 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { runningCloud, LOCAL_CREDENTIALS, type CloudInfo } from '../../lib/local/cloud-info.ts';
 import { importOfObject } from '../../lib/cli/upload-import.ts';
 import { delimited, distinctCustomer } from '../support/files.ts';
-import { REPO_ROOT, runCli } from '../support/local-cloud.ts';
+import { REPO_ROOT, runCli, sourceRecords } from '../support/local-cloud.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'phonekey-kill-'));
 const ROWS = 3_000;
@@ -82,14 +81,9 @@ describe('the cloud killed in the middle of an import', () => {
 
     const done = (await after.store.getImport(importId))!;
     const c = done.counts;
-    const records = new Set<string>();
-    let stored = 0;
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await after.db.send(new ScanCommand({ TableName: second.outputs.TableName, FilterExpression: 'begins_with(pk, :p) AND sk = :rec', ExpressionAttributeValues: { ':p': 'REC#killed#', ':rec': 'REC' }, ExclusiveStartKey }));
-      for (const item of out.Items ?? []) (records.add(item.recordId as string), stored++);
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const items = await sourceRecords(after.db, second.outputs.TableName, 'killed');
+    const records = new Set(items.map((item) => item.recordId as string));
+    const stored = items.length;
     const lost = rows.filter((r) => !records.has(r.id)).length;
     console.log(`import kill test: killed after row ${killAfter} (checkpoint at ${left.rowsDone}); read ${c.read} = stored ${c.stored} + rejected ${c.rejected} + redelivered ${c.redelivered}; records ${stored}, lost ${lost}, counted twice ${Math.max(0, c.stored - ROWS)}`);
     expect(done.status).toBe('done');

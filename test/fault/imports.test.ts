@@ -22,7 +22,7 @@ import { DynamoProfileStore, documentClient } from '../../functions/adapters/dyn
 import type { ImportState } from '../../functions/ports/profile-store.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { customers, delimited, type Customer } from '../support/files.ts';
-import { runCli, startTestCloud, localS3, localDb } from '../support/local-cloud.ts';
+import { runCli, startTestCloud, localS3, localDb, sourceRecords } from '../support/local-cloud.ts';
 import { importOfObject } from '../../lib/cli/upload-import.ts';
 
 let cloud: LocalCloud;
@@ -86,25 +86,13 @@ function deadLetters(): Array<{ time: string; error: string; event: any }> {
 }
 const deadLettersFor = (key: string) => deadLetters().filter((d) => decodeURIComponent(d.event.Records[0].s3.object.key.replace(/\+/g, ' ')) === key);
 
-/** Every REC item of a source, by record id (a Scan: the check must not trust the import's own counts). */
+/** Every REC item of a source, by record id. */
 async function recordsOf(source: string): Promise<Map<string, Array<{ profileId: string; hash: string; record: any }>>> {
   const found = new Map<string, Array<{ profileId: string; hash: string; record: any }>>();
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out = await db.send(
-      new ScanCommand({
-        TableName: cloud.info.outputs.TableName,
-        FilterExpression: 'begins_with(pk, :p) AND sk = :rec',
-        ExpressionAttributeValues: { ':p': `REC#${source}#`, ':rec': 'REC' },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of out.Items ?? []) {
-      const id = item.recordId as string;
-      found.set(id, [...(found.get(id) ?? []), { profileId: item.profileId, hash: item.hash, record: item.record }]);
-    }
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  for (const item of await sourceRecords(db, cloud.info.outputs.TableName, source)) {
+    const id = item.recordId as string;
+    found.set(id, [...(found.get(id) ?? []), { profileId: item.profileId, hash: item.hash, record: item.record }]);
+  }
   return found;
 }
 

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud, type LocalCloud } from '../../lib/local/cloud.ts';
 import { LOCAL_CREDENTIALS } from '../../lib/local/cloud-info.ts';
@@ -85,4 +85,18 @@ export function localDb(cloud: LocalCloud): DynamoDBDocumentClient {
 export async function profileIds(cloud: LocalCloud): Promise<(e164: string) => string> {
   const salt = await installSalt(localDb(cloud), cloud.info.outputs.TableName);
   return (e164) => profileIdFor(salt, e164);
+}
+
+/** Every record item (`REC#<source>#…`) of a source, by a Scan: checks read the table, never an import's own counts. */
+export async function sourceRecords(db: DynamoDBDocumentClient, table: string, source: string): Promise<Array<Record<string, any>>> {
+  const items: Array<Record<string, any>> = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(
+      new ScanCommand({ TableName: table, FilterExpression: 'begins_with(pk, :p) AND sk = :rec', ExpressionAttributeValues: { ':p': `REC#${source}#`, ':rec': 'REC' }, ExclusiveStartKey }),
+    );
+    items.push(...(out.Items ?? []));
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
 }
