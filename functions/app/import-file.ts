@@ -31,10 +31,12 @@ export interface ImportJob {
   versionId?: string;
   /** The object's ETag, kept on the import: a retry resumes it only for the same content. */
   etag?: string;
+  /** Imported in chunks by the fan-out state machine, which re-runs a failed chunk itself. */
+  fanout?: boolean;
 }
 
 /** What an import's state records of its job when it begins. */
-export const importBeginning = (job: ImportJob) => ({ importId: job.importId, bucket: job.bucket, key: job.key, source: job.source, size: job.size, etag: job.etag, versionId: job.versionId });
+export const importBeginning = (job: ImportJob) => ({ importId: job.importId, bucket: job.bucket, key: job.key, source: job.source, size: job.size, etag: job.etag, versionId: job.versionId, ...(job.fanout ? { fanout: true } : {}) });
 
 export interface ImportDeps {
   store: ProfileStore;

@@ -59,7 +59,7 @@ async function handleRecord(bucket: string, encodedKey: string, versionId?: stri
   const importId = resumedImport(bucket, key, head, asked ? await store.getImport(asked) : undefined);
   const job: ImportJob = { importId, bucket, key, source: incoming.source, fileName: incoming.fileName, size: head.size, versionId: head.versionId, etag: head.etag };
   const threshold = fanoutThreshold();
-  if (threshold !== undefined && head.size > threshold) return startFanout(job);
+  if (threshold !== undefined && head.size > threshold) return startFanout({ ...job, fanout: true });
   const sourceConfig = await store.getSourceConfig(incoming.source);
   const state = await importFile(job, {
     store,

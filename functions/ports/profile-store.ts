@@ -49,6 +49,8 @@ export interface ImportState {
   etag?: string;
   /** The object version imported, where the bucket keeps versions. */
   versionId?: string;
+  /** Run by the fan-out state machine (the file or one of its chunks): its progress is the execution's. */
+  fanout?: boolean;
   status: 'running' | 'done' | 'failed';
   /** Rows already handled and counted: a retry resumes after them. */
   rowsDone: number;

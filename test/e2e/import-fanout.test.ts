@@ -92,6 +92,9 @@ describe('a file above the fan-out threshold', () => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(`${CORRUPT_ROW},row.malformed`);
     expect(await store.getImport(report.importId)).toMatchObject({ status: 'done', counts: report.counts });
+    // The file and its chunks are the state machine's to re-run: never listed as stalled by `phonekey retry`.
+    expect(await store.getImport(report.importId)).toMatchObject({ fanout: true });
+    expect(await store.getImport(`${report.importId}-c1`)).toMatchObject({ fanout: true });
     expect(executions().filter((e) => e.name === report.importId).map((e) => e.status)).toEqual(['SUCCEEDED']);
 
     const rows = bigRows();

@@ -173,7 +173,8 @@ async function stalledImports(target: Target, deadLetters: DeadImport[], stalled
   const cutoff = Date.now() - stalledAfterMs;
   const dead = new Set(deadLetters.map((d) => `${d.bucket}/${d.key}`));
   return (await storeFor(target).runningImports())
-    .filter((s) => Date.parse(s.updatedAt) <= cutoff && !dead.has(`${s.bucket}/${s.key}`))
+    // A fanned-out file's progress is its state machine's, which re-runs failed chunks itself.
+    .filter((s) => !s.fanout && Date.parse(s.updatedAt) <= cutoff && !dead.has(`${s.bucket}/${s.key}`))
     .map((s) => ({
       kind: 'import',
       id: `stalled-${s.importId}`,
