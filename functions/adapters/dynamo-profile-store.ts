@@ -1,5 +1,4 @@
 /** The ProfileStore port on one DynamoDB table (layout: docs/architecture.md). */
-import { freeFormText, storableAttributes } from './free-form.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -11,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import { installSalt } from './install-salt.ts';
+import { freeFormText, storableAttributes } from './free-form.ts';
 import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { batchGet, mapLimit, queryAll } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
@@ -30,18 +30,25 @@ const TRANSACTION_BYTES = 3_500_000;
 const TRANSACTION_ITEMS = 100;
 const TRANSACTION_CONCURRENCY = 4;
 
-/** Items in groups one TransactWriteItems can take: at most 100, at most TRANSACTION_BYTES of JSON. */
-function transactionGroups<T>(items: T[]): T[][] {
+/**
+ * Entries in groups one TransactWriteItems can take: at most TRANSACTION_ITEMS items (an entry may
+ * stand for several, `itemsOf`) and at most TRANSACTION_BYTES of JSON.
+ */
+function transactionGroups<T>(entries: T[], itemsOf: (entry: T) => number = () => 1): T[][] {
   const groups: T[][] = [];
+  let items = 0;
   let bytes = 0;
-  for (const item of items) {
-    const size = Buffer.byteLength(JSON.stringify(item));
+  for (const entry of entries) {
+    const n = itemsOf(entry);
+    const size = Buffer.byteLength(JSON.stringify(entry));
     const last = groups.at(-1);
-    if (!last || last.length === TRANSACTION_ITEMS || bytes + size > TRANSACTION_BYTES) {
-      groups.push([item]);
+    if (!last || items + n > TRANSACTION_ITEMS || bytes + size > TRANSACTION_BYTES) {
+      groups.push([entry]);
+      items = n;
       bytes = size;
     } else {
-      last.push(item);
+      last.push(entry);
+      items += n;
       bytes += size;
     }
   }
@@ -313,15 +320,9 @@ export class DynamoProfileStore implements ProfileStore {
    * another writer got in the way of is cancelled whole; its people are left for the one-by-one path.
    */
   private async foundProfiles(founders: Map<string, string[]>, now: string, idOf: (e164: string) => string): Promise<string[]> {
-    const groups: [string, string[]][][] = [];
-    let items = Infinity;
-    for (const person of founders) {
-      const size = person[1].length + 2;
-      if (size > TRANSACTION_ITEMS) continue;
-      if (items + size > TRANSACTION_ITEMS) (groups.push([]), (items = 0));
-      groups.at(-1)!.push(person);
-      items += size;
-    }
+    // A person is their aliases and their profile item; one with more numbers than a transaction holds takes the one-by-one path.
+    const itemsOf = ([, extras]: [string, string[]]) => extras.length + 2;
+    const groups = transactionGroups([...founders].filter((person) => itemsOf(person) <= TRANSACTION_ITEMS), itemsOf);
     const founded: string[] = [];
     const absent = 'attribute_not_exists(pk)';
     await mapLimit(groups, TRANSACTION_CONCURRENCY, async (group) => {
