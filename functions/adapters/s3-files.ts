@@ -6,7 +6,7 @@ export class S3Files {
   constructor(private readonly s3: S3Client = new S3Client({})) {}
 
   /** The object's metadata: the named version's, else the latest's. */
-  async head(bucket: string, key: string, versionId?: string): Promise<{ size: number; etag: string; metadata: Record<string, string>; versionId?: string; lastModified?: string }> {
+  async head(bucket: string, key: string, versionId?: string): Promise<{ size: number; etag: string; metadata: Record<string, string>; versionId?: string; lastModified?: string; contentType?: string }> {
     const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
     return {
       size: out.ContentLength ?? 0,
@@ -14,6 +14,7 @@ export class S3Files {
       metadata: out.Metadata ?? {},
       versionId: out.VersionId,
       lastModified: out.LastModified?.toISOString(),
+      contentType: out.ContentType,
     };
   }
 

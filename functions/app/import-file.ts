@@ -36,7 +36,7 @@ export interface ImportJob {
 }
 
 /** What an import's state records of its job when it begins. */
-export const importBeginning = (job: ImportJob) => ({ importId: job.importId, bucket: job.bucket, key: job.key, source: job.source, size: job.size, etag: job.etag, versionId: job.versionId, ...(job.fanout ? { fanout: true } : {}) });
+export const importBeginning = (job: ImportJob) => ({ importId: job.importId, bucket: job.bucket, key: job.key, source: job.source, size: job.size, etag: job.etag, versionId: job.versionId, fanout: job.fanout });
 
 export interface ImportDeps {
   store: ProfileStore;

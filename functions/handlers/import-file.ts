@@ -14,7 +14,8 @@ import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-s
 import { S3Files } from '../adapters/s3-files.ts';
 import { DynamoIdentityStore } from '../adapters/dynamo-identity-store.ts';
 import { matchOnArrival } from '../app/identity/match-on-arrival.ts';
-import { parseIncomingKey, RESUME_IMPORT_METADATA, resumedImport } from '../core/incoming-key.ts';
+import { parseIncomingKey } from '../core/incoming-key.ts';
+import { importIdOf } from '../app/import-identity.ts';
 import { configurePhoneCache } from '../core/clean/phone.ts';
 
 const logger = createLogger();
@@ -55,8 +56,7 @@ async function handleRecord(bucket: string, encodedKey: string, versionId?: stri
   }
   // The version the event names: a later upload of the same key is its own event and import.
   const head = await files.head(bucket, key, versionId);
-  const asked = head.metadata[RESUME_IMPORT_METADATA];
-  const importId = resumedImport(bucket, key, head, asked ? await store.getImport(asked) : undefined);
+  const importId = await importIdOf(store, bucket, key, head);
   const job: ImportJob = { importId, bucket, key, source: incoming.source, fileName: incoming.fileName, size: head.size, versionId: head.versionId, etag: head.etag };
   const threshold = fanoutThreshold();
   if (threshold !== undefined && head.size > threshold) return startFanout({ ...job, fanout: true });

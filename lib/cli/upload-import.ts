@@ -1,6 +1,7 @@
 /** Which import an object in the raw bucket is, named exactly as the import function names it. */
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { RESUME_IMPORT_METADATA, resumedImport } from '../../functions/core/incoming-key.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { S3Files } from '../../functions/adapters/s3-files.ts';
+import { importIdOf } from '../../functions/app/import-identity.ts';
 import type { ProfileStore } from '../../functions/ports/profile-store.ts';
 
 /**
@@ -9,8 +10,7 @@ import type { ProfileStore } from '../../functions/ports/profile-store.ts';
  * import is of this very file. The function heads the same version, so both name the same import.
  */
 export async function importOfObject(s3: S3Client, store: Pick<ProfileStore, 'getImport'>, bucket: string, key: string, versionId?: string) {
-  const out = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-  const head = { etag: (out.ETag ?? '').replace(/"/g, ''), versionId: out.VersionId, lastModified: out.LastModified?.toISOString(), metadata: out.Metadata ?? {} };
-  const asked = head.metadata[RESUME_IMPORT_METADATA];
-  return { importId: resumedImport(bucket, key, head, asked ? await store.getImport(asked) : undefined), head, contentType: out.ContentType };
+  // The very head the import function reads (S3Files.head), so both derive the same id.
+  const head = await new S3Files(s3).head(bucket, key, versionId);
+  return { importId: await importIdOf(store, bucket, key, head), head };
 }

@@ -74,7 +74,7 @@ async function retryImport(target: Target, dataDir: string, entry: DeadImport, t
         CopySource: `${entry.bucket}/${source}${head.versionId ? `?versionId=${encodeURIComponent(head.versionId)}` : ''}`,
         MetadataDirective: 'REPLACE',
         Metadata: { ...head.metadata, [RESUME_IMPORT_METADATA]: importId },
-        ContentType: object.contentType,
+        ContentType: head.contentType,
       }),
     );
     // The copy's own import: the resumed one, or a fresh one where the copy's ETag differs.
