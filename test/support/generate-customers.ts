@@ -155,6 +155,10 @@ export interface GeneratedRecord {
   personId: string;
   /** When the source saw it (ISO 8601). */
   observedAt: string;
+  /** Where the record's main number came from: the person's own, a partner's, a store's, a former holder's, or noise. */
+  phoneKind?: 'own' | 'partner' | 'store' | 'invalid' | 'typo' | 'recycled';
+  /** With `orders`: what the row's order paid, in cents (pos and ecommerce rows). */
+  amountCents?: number;
 }
 
 export interface GenerateOptions {
@@ -164,6 +168,16 @@ export interface GenerateOptions {
   recordsPerPerson?: number;
   /** Scales every kind of noise (typos, variants, invalid and store numbers); default 1, 0 = clean. */
   noise?: number;
+  /**
+   * Share of people whose mobile a carrier gave them after someone else had it: that former
+   * holder (another name, gender, birth date) appears in older records (2021–2022) with the
+   * number. Default 0.
+   */
+  recycled?: number;
+  /** Store numbers to spread over the pos sheet (default: one per 2,000 people, at least 2). */
+  stores?: number;
+  /** Give pos and ecommerce rows an order with an amount (`amountCents`). Default false. */
+  orders?: boolean;
 }
 
 function mobile(rng: Rng, used: Set<string>): string {
@@ -359,13 +373,14 @@ export function generateCustomers(opts: GenerateOptions): { records: GeneratedRe
     if (a.gender !== b.gender && rng.chance(0.04)) b.partnerOf = a.personId;
   }
   const byId = new Map(people.map((p) => [p.personId, p]));
-  const stores = Array.from({ length: Math.max(2, Math.ceil(opts.people / 2000)) }, () => {
+  const stores = Array.from({ length: opts.stores ?? Math.max(2, Math.ceil(opts.people / 2000)) }, () => {
     const [, , area] = rng.pick(CITIES);
     return rng.chance(0.5) ? `+86${mobile(rng, used)}` : `+86${area}${landline(rng, area).local}`;
   });
   const extra = Math.max(0, (opts.recordsPerPerson ?? 1.8) - 1);
   const records: GeneratedRecord[] = [];
   const counters = new Map<string, number>();
+  const phoneKinds = new Map<number, GeneratedRecord['phoneKind']>();
   for (const p of people) {
     let n = 1;
     while (rng.chance(extra / (extra + 1))) n++;
@@ -380,11 +395,13 @@ export function generateCustomers(opts: GenerateOptions): { records: GeneratedRe
         else if (p.phones.length > 2 && r < 0.4) phone = p.phones[2]!;
         const partner = p.partnerOf ? byId.get(p.partnerOf) : undefined;
         const q = rng.next();
-        if (partner && rng.chance(0.5)) raw.phone = formatPhone(rng, partner.phones[0]!);
-        else if (source === 'pos' && q < 0.06 * noise) raw.phone = formatPhone(rng, rng.pick(stores));
-        else if (q < 0.09 * noise) raw.phone = invalidPhone(rng, phone);
-        else if (q < 0.1 * noise) raw.phone = formatPhone(rng, typoDigit(rng, phone));
+        let kind: GeneratedRecord['phoneKind'] = 'own';
+        if (partner && rng.chance(0.5)) [raw.phone, kind] = [formatPhone(rng, partner.phones[0]!), 'partner'];
+        else if (source === 'pos' && q < 0.06 * noise) [raw.phone, kind] = [formatPhone(rng, rng.pick(stores)), 'store'];
+        else if (q < 0.09 * noise) [raw.phone, kind] = [invalidPhone(rng, phone), 'invalid'];
+        else if (q < 0.1 * noise) [raw.phone, kind] = [formatPhone(rng, typoDigit(rng, phone)), 'typo'];
         else raw.phone = formatPhone(rng, phone);
+        phoneKinds.set(records.length, kind);
         if (source === 'crm' && p.phones.length > 1 && rng.chance(0.5)) raw.phones = p.phones.filter((x) => x !== phone).map((x) => formatPhone(rng, x));
       }
       if (rng.chance(h.name)) raw.name = variantName(rng, p.name, noise);
@@ -397,15 +414,55 @@ export function generateCustomers(opts: GenerateOptions): { records: GeneratedRe
       if (source === 'miniprogram') raw.externalIds = { openid: p.openid! };
       const c = (counters.get(source) ?? 0) + 1;
       counters.set(source, c);
-      records.push({ source, recordId: `${source}-${c}`, raw, personId: p.personId, observedAt: observed(rng) });
+      const record: GeneratedRecord = { source, recordId: `${source}-${c}`, raw, personId: p.personId, observedAt: observed(rng) };
+      const kind = phoneKinds.get(records.length);
+      if (kind) record.phoneKind = kind;
+      if (opts.orders && (source === 'pos' || source === 'ecommerce')) record.amountCents = rng.int(990, 99_900);
+      records.push(record);
     }
   }
+  if (opts.recycled) records.push(...formerHolders(rng, people, opts.recycled, counters, used, opts.orders));
   // sources export in their own order, not person by person
   for (let i = records.length - 1; i > 0; i--) {
     const j = Math.floor(rng.next() * (i + 1));
     [records[i], records[j]] = [records[j]!, records[i]!];
   }
   return { records, people };
+}
+
+/**
+ * Former holders of recycled numbers: for a share of people, another person (other name, gender
+ * and birth date) who had the mobile before, seen by the crm or pos in 2021–2022.
+ */
+function formerHolders(rng: Rng, people: GeneratedPerson[], share: number, counters: Map<string, number>, used: Set<string>, orders?: boolean): GeneratedRecord[] {
+  const out: GeneratedRecord[] = [];
+  people.forEach((p, i) => {
+    if (!rng.chance(share)) return;
+    const [former] = makePeople(rng, 1, used);
+    const [name, gender] = ((): [string, Gender] => {
+      for (;;) {
+        const [n, g] = makeName(rng);
+        if (g !== p.gender && n !== p.name) return [n, g];
+      }
+    })();
+    const personId = `R${String(i).padStart(7, '0')}`;
+    for (let k = rng.int(1, 2); k > 0; k--) {
+      const source = rng.chance(0.5) ? 'crm' : 'pos';
+      const c = (counters.get(source) ?? 0) + 1;
+      counters.set(source, c);
+      const at = new Date(Date.UTC(2021, 0, 1) + Math.floor(rng.next() * 2 * 365 * 86_400_000)).toISOString();
+      out.push({
+        source,
+        recordId: `${source}-${c}`,
+        raw: { phone: formatPhone(rng, p.phones[0]!), name, gender: formatGender(rng, gender), birthDate: formatDate(rng, former!.birthDate, 0) },
+        personId,
+        observedAt: at,
+        phoneKind: 'recycled',
+        ...(orders && source === 'pos' ? { amountCents: rng.int(990, 99_900) } : {}),
+      });
+    }
+  });
+  return out;
 }
 
 // ── already-clean records, fast, for benchmarks ─────────────────────────────────────────────
