@@ -36,7 +36,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud } from '../lib/local/cloud.ts';
 import { importFile } from '../functions/app/import-file.ts';
 import { DynamoProfileStore } from '../functions/adapters/dynamo-profile-store.ts';
-import type { ProfileStore, RecordWrite, WriteOutcome } from '../functions/ports/profile-store.ts';
+import type { Arrival, ProfileStore, RecordWrite, WriteOutcome } from '../functions/ports/profile-store.ts';
 import { customer, distinctCustomer, writeCustomerCsv } from '../test/support/files.ts';
 
 function arg(name: string, def: number): number {
@@ -211,6 +211,7 @@ try {
     get: (_, prop) => {
       if (prop === 'beginImport') return async (init: object) => ({ ...init, status: 'running', rowsDone: 0, bytesRead: 0, counts: { read: 0, stored: 0, rejected: 0, redelivered: 0, byReason: {}, newProfiles: 0, updatedProfiles: 0 } });
       if (prop === 'writeRecords') return async (w: RecordWrite[]): Promise<WriteOutcome[]> => w.map(() => ({ kind: 'stored', profileId: 'p', newProfile: false }));
+      if (prop === 'numbers') return async () => new Map();
       return async () => undefined;
     },
   });
@@ -241,10 +242,10 @@ try {
     get: (target, prop) => {
       const value = Reflect.get(target, prop);
       if (prop !== 'writeRecords') return typeof value === 'function' ? value.bind(target) : value;
-      return async (w: RecordWrite[]) => {
+      return async (w: RecordWrite[], arrival: Arrival) => {
         const started = performance.now();
         try {
-          return await target.writeRecords(w);
+          return await target.writeRecords(w, arrival);
         } finally {
           writeMs += performance.now() - started;
         }

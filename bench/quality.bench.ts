@@ -122,7 +122,8 @@ try {
   db.destroy();
 } finally {
   await cloud.stop();
-  rmSync(dir, { recursive: true, force: true });
+  if (process.env.KEEP_DATA) console.log(`data kept in ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
 
 if (PUBLIC) {
@@ -151,6 +152,24 @@ interface Measured {
   spendExact: number;
   peopleWithSpend: number;
   biggest: number;
+  /** Records on a profile whose majority is someone else, by where their number came from. */
+  intruders: Record<string, number>;
+}
+
+function intrudersByKind(clusters: string[][], recordOf: Map<string, GeneratedRecord>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of clusters) {
+    const count = new Map<string, number>();
+    for (const k of c) count.set(truth.get(k)!, (count.get(truth.get(k)!) ?? 0) + 1);
+    const major = [...count].sort((a, b) => b[1] - a[1])[0]![0];
+    for (const k of c) {
+      if (truth.get(k) === major) continue;
+      const r = recordOf.get(k)!;
+      const kind = r.phoneKind ?? (r.raw.phone ? 'own' : 'no number');
+      out[kind] = (out[kind] ?? 0) + 1;
+    }
+  }
+  return out;
 }
 
 async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measured> {
@@ -185,7 +204,9 @@ async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measu
   const e = evaluate([...clusters.values()], storedTruth);
 
   const recordOf = new Map(g.records.map((r) => [`${r.source}#${r.recordId}`, r]));
-  const lostWithNumber = g.records.filter((r) => r.phoneKind === 'own' && !profileOf.has(`${r.source}#${r.recordId}`)).length;
+  const lost = g.records.filter((r) => r.phoneKind === 'own' && !profileOf.has(`${r.source}#${r.recordId}`));
+  if (process.env.DEBUG_LOST) console.log(lost.slice(0, 5).map((r) => JSON.stringify(r)).join('\n'));
+  const lostWithNumber = lost.length;
   // spend: each person's orders against the orders on the profiles holding them
   const spendOfProfile = new Map<string, Map<string, number>>();
   for (const [member, p] of profileOf) {
@@ -213,6 +234,7 @@ async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measu
     spendExact: spendExact / spendOfPerson.size,
     peopleWithSpend: spendOfPerson.size,
     biggest: Math.max(0, ...[...clusters.values()].map((c) => c.length)),
+    intruders: intrudersByKind([...clusters.values()], recordOf),
   };
 }
 
@@ -221,6 +243,7 @@ function report(when: string, m: Measured): void {
   console.log(
     `  ${m.stored} of ${g.records.length} records stored, ${m.lostWithNumber} records with the person's own valid number in no profile; ${m.profiles} profiles, biggest ${m.biggest} records` +
       `\n  profiles holding an invalid number that cleaning let through: ${m.invalidInProfiles} (such numbers: ${invalidButValid.size}); keyed by a store number: ${m.storeNumbersKeying}, holding one: ${m.storeNumbersHeld}` +
+      `\n  records on someone else's profile, by their number: ${Object.entries(m.intruders).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}` +
       `\n  spend exact to the cent: ${(m.spendExact * 100).toFixed(1)}% of ${m.peopleWithSpend} people with orders`,
   );
 }

@@ -223,9 +223,10 @@ export class DynamoIdentityStore implements IdentityStore {
     throw new Error(`profile ${profileId}: mergedInto chain too long`);
   }
 
+  /** The profile a number keys; none for a generic number (it keys nobody). */
   async profileIdForPhone(e164: string): Promise<string | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: phonePk(e164), sk: 'ALIAS' } }));
-    return out.Item?.profileId as string | undefined;
+    return out.Item?.generic ? undefined : (out.Item?.profileId as string | undefined);
   }
 
   // ---- blocking-key index ----

@@ -11,7 +11,8 @@ import {
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import { installSalt } from './install-salt.ts';
 import { freeFormText, storableAttributes } from './free-form.ts';
-import type { EventOutcome, EventWrite, ImportState, Member, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
+import type { Arrival, EventOutcome, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
+import { emptyEvidence, type Home, type NumberEvidence } from '../core/identity/index.ts';
 import { batchGet, mapLimit, queryAll } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
@@ -59,8 +60,21 @@ export function documentClient(client = new DynamoDBClient({})): DynamoDBDocumen
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-/** A profile item as an import founds it: its numbers, no counters yet. */
-const foundedProfileItem = (profileId: string, phone: string, phones: string[], now: string): Record<string, unknown> => ({
+/** What an outcome says of a record that stood apart. */
+const apartOutcome = (home: Home) => (home.kind === 'apart' ? { apart: { reason: home.reason, why: home.why, ...(home.number ? { number: home.number } : {}) } } : {});
+
+/** A number's item: the profile that claimed it, and what has been seen with it. */
+const aliasItem = (phone: string, profileId: string, evidence?: NumberEvidence): Record<string, unknown> => ({
+  pk: phonePk(phone),
+  sk: 'ALIAS',
+  phone,
+  profileId,
+  ...(evidence ? { evidence } : {}),
+  ...(evidence?.genericSince ? { generic: true } : {}),
+});
+
+/** A profile item as an import founds it: its numbers (none for a record standing apart), no counters yet. */
+const foundedProfileItem = (profileId: string, phone: string | undefined, phones: string[], now: string): Record<string, unknown> => ({
   pk: profilePk(profileId),
   sk: 'PROFILE',
   profileId,
@@ -147,60 +161,82 @@ export class DynamoProfileStore implements ProfileStore {
     return (e164) => profileIdFor(salt, e164);
   }
 
-  async writeRecords(writes: RecordWrite[]): Promise<WriteOutcome[]> {
+  async numbers(phones: string[]): Promise<Map<string, NumberState>> {
+    const items = await batchGet(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId', 'evidence']);
+    // A number claimed before evidence was kept has a holder nobody described yet.
+    return new Map(items.map((i) => [(i.pk as string).slice('PHONE#'.length), { owner: i.profileId as string, evidence: (i.evidence as NumberEvidence) ?? emptyEvidence('') }]));
+  }
+
+  async writeRecords(writes: RecordWrite[], arrival: Arrival): Promise<WriteOutcome[]> {
     const idOf = await this.profileIds();
     const now = new Date().toISOString();
     const keyOf = (w: RecordWrite) => recordPk(w.record.source, w.record.recordId);
-    // Numbers first: a record stored before with the same content hash has the same phones, and
-    // its primary number got an owner before the record was written. So only records whose primary
-    // number has an owner can be redeliveries, and only those are looked up: a file of new people
-    // costs one BatchGet per 100 rows instead of two.
-    const owners = await this.phoneOwners([...new Set(writes.flatMap((w) => w.record.phones))]);
-    const maybeStored = writes.filter((w) => owners.has(w.record.phones[0]));
+    const homes = arrival.plan.homes;
+    const owners = new Map([...arrival.numbers].map(([phone, n]) => [phone, n.owner]));
+    // A record stored before with the same content hash had the same home, which had a holder or
+    // its own profile then: only those records can be redeliveries, and only those are looked up,
+    // so a file of new people costs one BatchGet per 100 rows instead of two.
+    const maybeStored = writes.filter((_, i) => {
+      const home = homes[i]!;
+      return home.kind === 'apart' || owners.has(home.number);
+    });
     const existing = new Map(
       (await batchGet(this.db, this.table, [...new Set(maybeStored.map(keyOf))].map((pk) => ({ pk, sk: 'REC' })), ['pk', 'hash', 'profileId'])).map(
         (item) => [item.pk as string, item as { hash: string; profileId: string }],
       ),
     );
 
-    const changed = writes.filter((w) => existing.get(keyOf(w))?.hash !== w.hash);
+    const changed = writes.map((w, i) => ({ w, home: homes[i]! })).filter(({ w }) => existing.get(keyOf(w))?.hash !== w.hash);
     const created = new Set<string>();
 
-    // A record joins the profile that owns its primary phone, or founds one; its other numbers
-    // become aliases of that profile unless another profile already owns them (matching decides).
-    const unownedPrimaries = [...new Set(changed.map((w) => w.record.phones[0]))].filter((p) => !owners.has(p));
+    // A record joins the profile its number keys, or founds one; its other free numbers become
+    // aliases of that profile unless another profile already owns them (matching decides). A
+    // record standing apart claims no number.
+    const numberOf = (home: Home) => (home.kind === 'number' ? home.number : undefined);
+    const unownedHomes = [...new Set(changed.map(({ home }) => numberOf(home)).filter((n): n is string => n !== undefined))].filter((p) => !owners.has(p));
     // A new person's other numbers that nobody owns go with it (each number to one person only).
-    const founders = new Map(unownedPrimaries.map((p) => [p, [] as string[]]));
-    const spoken = new Set(unownedPrimaries);
-    for (const w of changed) {
-      const extras = founders.get(w.record.phones[0]);
+    const founders = new Map(unownedHomes.map((p) => [p, [] as string[]]));
+    const spoken = new Set(unownedHomes);
+    for (const { w, home } of changed) {
+      const extras = founders.get(numberOf(home)!);
       if (!extras) continue;
-      for (const phone of w.record.phones.slice(1)) {
-        if (owners.has(phone) || spoken.has(phone)) continue;
+      for (const phone of w.record.phones) {
+        if (phone === numberOf(home) || owners.has(phone) || spoken.has(phone)) continue;
         spoken.add(phone);
         extras.push(phone);
       }
     }
+    const evidence = arrival.plan.evidence;
     const founded = new Set<string>();
-    for (const primary of await this.foundProfiles(founders, now, idOf)) {
+    for (const primary of await this.foundProfiles(founders, now, idOf, evidence)) {
       const profileId = idOf(primary);
       founded.add(profileId);
       created.add(profileId);
       for (const p of [primary, ...founders.get(primary)!]) owners.set(p, profileId);
     }
     // Whoever a cancelled transaction held back goes one conditional write at a time.
-    await mapLimit(unownedPrimaries.filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (primary) => {
-      const { owner, claimed } = await this.claimPhone(primary, idOf(primary));
+    await mapLimit(unownedHomes.filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (primary) => {
+      const { owner, claimed } = await this.claimPhone(primary, idOf(primary), evidence.get(primary));
       owners.set(primary, owner);
       if (claimed) created.add(owner);
     });
-    const extraAliases = changed.flatMap((w) => w.record.phones.slice(1).filter((p) => !owners.has(p)).map((p) => [p, owners.get(w.record.phones[0])!] as const));
+    const profileOf = (home: Home) => (home.kind === 'number' ? owners.get(home.number)! : idOf(home.key));
+    const extraAliases = changed.flatMap(({ w, home }) =>
+      home.kind === 'number' ? w.record.phones.filter((p) => p !== home.number && !owners.has(p)).map((p) => [p, owners.get(home.number)!] as const) : [],
+    );
     /** Numbers newly pointed at a profile that existed before this call: its item must list them. */
     const gained = new Map<string, string[]>();
     await mapLimit(extraAliases, CONDITIONAL_CONCURRENCY, async ([phone, profileId]) => {
-      const { owner, claimed } = await this.claimPhone(phone, profileId);
+      const { owner, claimed } = await this.claimPhone(phone, profileId, evidence.get(phone));
       owners.set(phone, owner);
       if (claimed && !created.has(owner)) gained.set(owner, [...(gained.get(owner) ?? []), phone]);
+    });
+    // Profiles of records standing apart: made once, whoever comes first.
+    const apartIds = [...new Set(changed.filter(({ home }) => home.kind === 'apart').map(({ home }) => profileOf(home)))];
+    await mapLimit(apartIds, CONDITIONAL_CONCURRENCY, async (profileId) => {
+      if (!(await this.foundApart(profileId, now))) return;
+      founded.add(profileId);
+      created.add(profileId);
     });
 
     const phonesByProfile = new Map<string, Set<string>>();
@@ -210,15 +246,15 @@ export class DynamoProfileStore implements ProfileStore {
     }
     // Profile items: those founded now, and any owner whose item is missing (an attempt that
     // crashed between claiming a number and writing its profile; the retry finds the number owned).
-    const ownersOfChanged = [...new Set(changed.map((w) => owners.get(w.record.phones[0])!))].filter((id) => !created.has(id));
+    const ownersOfChanged = [...new Set(changed.filter(({ home }) => home.kind === 'number').map(({ home }) => profileOf(home)))].filter((id) => !created.has(id));
     const present = new Set((await batchGet(this.db, this.table, ownersOfChanged.map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })), ['pk'])).map((i) => i.pk as string));
     const toCreate = [...[...created].filter((id) => !founded.has(id)), ...ownersOfChanged.filter((id) => !present.has(profilePk(id)))];
     await mapLimit(toCreate, CONDITIONAL_CONCURRENCY, (profileId) => this.createProfile(profileId, [...phonesByProfile.get(profileId)!], now, idOf));
     await mapLimit([...gained], CONDITIONAL_CONCURRENCY, ([profileId, phones]) => this.addPhones(profileId, phones, now));
 
     const written = await this.putRecordsOnce(
-      changed.map((w) => {
-        const profileId = owners.get(w.record.phones[0])!;
+      changed.map(({ w, home }) => {
+        const profileId = profileOf(home);
         return {
           pk: keyOf(w),
           sk: 'REC',
@@ -235,18 +271,21 @@ export class DynamoProfileStore implements ProfileStore {
       }),
     );
 
+    // after the profile items: a number that turned generic comes off an item that exists
+    await this.storeEvidence(arrival, owners, now);
     const current = await this.followMerges(
-      changed.map((w) => ({ pk: keyOf(w), profileId: owners.get(w.record.phones[0])! })).filter((w) => !created.has(w.profileId)),
+      changed.map(({ w, home }) => ({ pk: keyOf(w), profileId: profileOf(home) })).filter((w) => !created.has(w.profileId)),
       gained,
       now,
     );
-    return writes.map((w) => {
+    return writes.map((w, i) => {
       const before = existing.get(keyOf(w));
       if (before?.hash === w.hash) return { kind: 'redelivered', profileId: before.profileId };
-      const profileId = owners.get(w.record.phones[0])!;
+      const home = homes[i]!;
+      const profileId = profileOf(home);
       // Another import stored the same content first (the same file uploaded twice at once).
       if (!written.has(keyOf(w))) return { kind: 'redelivered', profileId: current.get(profileId) ?? profileId };
-      return { kind: 'stored', profileId: current.get(profileId) ?? profileId, newProfile: created.has(profileId) };
+      return { kind: 'stored', profileId: current.get(profileId) ?? profileId, newProfile: created.has(profileId), ...apartOutcome(home) };
     });
   }
 
@@ -308,18 +347,13 @@ export class DynamoProfileStore implements ProfileStore {
     return current;
   }
 
-  private async phoneOwners(phones: string[]): Promise<Map<string, string>> {
-    const items = await batchGet(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId']);
-    return new Map(items.map((i) => [(i.pk as string).slice('PHONE#'.length), i.profileId as string]));
-  }
-
   /**
    * Founds a profile for each new person (primary number → its other numbers nobody owns): the
    * claims on its numbers and its profile item go in together, conditioned on none of them
    * existing, up to 100 items per TransactWriteItems. Returns the primaries founded. A transaction
    * another writer got in the way of is cancelled whole; its people are left for the one-by-one path.
    */
-  private async foundProfiles(founders: Map<string, string[]>, now: string, idOf: (e164: string) => string): Promise<string[]> {
+  private async foundProfiles(founders: Map<string, string[]>, now: string, idOf: (e164: string) => string, evidence: ReadonlyMap<string, NumberEvidence>): Promise<string[]> {
     // A person is their aliases and their profile item; one with more numbers than a transaction holds takes the one-by-one path.
     const itemsOf = ([, extras]: [string, string[]]) => extras.length + 2;
     const groups = transactionGroups([...founders].filter((person) => itemsOf(person) <= TRANSACTION_ITEMS), itemsOf);
@@ -330,7 +364,7 @@ export class DynamoProfileStore implements ProfileStore {
         const profileId = idOf(primary);
         const phones = [primary, ...extras];
         return [
-          ...phones.map((phone) => ({ pk: phonePk(phone), sk: 'ALIAS', phone, profileId })),
+          ...phones.map((phone) => aliasItem(phone, profileId, evidence.get(phone))),
           foundedProfileItem(profileId, primary, phones, now),
         ];
       });
@@ -345,12 +379,12 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   /** Points a number at a profile unless it already points somewhere; returns its owner. */
-  private async claimPhone(phone: string, profileId: string): Promise<{ owner: string; claimed: boolean }> {
+  private async claimPhone(phone: string, profileId: string, evidence?: NumberEvidence): Promise<{ owner: string; claimed: boolean }> {
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: phonePk(phone), sk: 'ALIAS', phone, profileId },
+          Item: aliasItem(phone, profileId, evidence),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -360,6 +394,54 @@ export class DynamoProfileStore implements ProfileStore {
       const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: phonePk(phone), sk: 'ALIAS' }, ConsistentRead: true }));
       return { owner: out.Item!.profileId as string, claimed: false };
     }
+  }
+
+  /** Makes the profile of records standing apart (no number) unless it exists; says whether this call made it. */
+  private async foundApart(profileId: string, now: string): Promise<boolean> {
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: newProfileItem(profileId, undefined, now), ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
+  /**
+   * What the batch taught about numbers that were stored before (new ones got theirs with their
+   * claim): their evidence, and a generic number's `generic` mark; a number that became generic
+   * is taken off the profile it was claimed by, which it no longer keys.
+   */
+  private async storeEvidence(arrival: Arrival, owners: ReadonlyMap<string, string>, now: string): Promise<void> {
+    const generic = new Set(arrival.plan.becameGeneric);
+    const known = [...arrival.plan.evidence].filter(([phone]) => arrival.numbers.has(phone));
+    await mapLimit(known, CONDITIONAL_CONCURRENCY, ([phone, evidence]) =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: phonePk(phone), sk: 'ALIAS' },
+          UpdateExpression: `SET evidence = :e${evidence.genericSince ? ', generic = :g' : ''}`,
+          ExpressionAttributeValues: { ':e': evidence, ...(evidence.genericSince ? { ':g': true } : {}) },
+        }),
+      ),
+    );
+    await mapLimit([...generic].filter((phone) => owners.has(phone)), CONDITIONAL_CONCURRENCY, (phone) => this.dropNumber(owners.get(phone)!, phone, now));
+  }
+
+  /** Takes a number off a profile's numbers (its primary passes to the next one, or to none). */
+  private async dropNumber(profileId: string, phone: string, now: string): Promise<void> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: profilePk(profileId), sk: 'PROFILE' }, ConsistentRead: true, ProjectionExpression: 'phone, phones' }));
+    if (!out.Item) return;
+    const phones = ((out.Item.phones as string[] | undefined) ?? []).filter((p) => p !== phone);
+    const primary = out.Item.phone === phone ? phones[0] : (out.Item.phone as string | undefined);
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: profilePk(profileId), sk: 'PROFILE' },
+        UpdateExpression: `SET phones = :ps, updatedAt = :u${primary ? ', phone = :p' : ' REMOVE phone'}`,
+        ExpressionAttributeValues: { ':ps': phones, ':u': now, ...(primary ? { ':p': primary } : {}) },
+      }),
+    );
   }
 
   /**
@@ -420,50 +502,38 @@ export class DynamoProfileStore implements ProfileStore {
    * concurrent deliveries of the same event, which one counts it); per profile, one write moving
    * its counters — for a profile founded in this call, the conditional put that creates it.
    */
-  async writeEvents(writes: EventWrite[]): Promise<EventOutcome[]> {
-    return (await this.storeEvents(writes, false)) as EventOutcome[];
+  async writeEvents(writes: EventWrite[], arrival: Arrival): Promise<EventOutcome[]> {
+    return (await this.storeEvents(writes, arrival, false)) as EventOutcome[];
   }
 
-  writeEventsUnlessSuppressed(writes: EventWrite[]): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
-    return this.storeEvents(writes, true);
+  writeEventsUnlessSuppressed(writes: EventWrite[], arrival: Arrival): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
+    return this.storeEvents(writes, arrival, true);
   }
 
-  private async storeEvents(all: EventWrite[], checkSuppression: boolean): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
+  private async storeEvents(all: EventWrite[], arrival: Arrival, checkSuppression: boolean): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
     const now = new Date().toISOString();
     const idOf = await this.profileIds();
-    const primaryOf = (w: EventWrite) => {
-      const phone = w.record.phones[0];
-      if (!phone) throw new Error(`event ${w.channel}/${w.eventId} has no valid phone`);
-      return phone;
-    };
     const keyOf = (w: EventWrite) => eventPk(w.channel, w.eventId);
 
-    // One read: the owners of the primary phones, the events already stored, and (if asked) the
-    // suppression entries of every number.
+    // One read: the events already stored, and (if asked) the suppression entries of every number.
     const suppressionKeys = new Map<string, string>();
     if (checkSuppression) {
       const salt = await new DynamoPrivacyStore(this.db, this.table).salt();
       for (const phone of new Set(all.flatMap((w) => w.record.phones))) suppressionKeys.set(suppressPk(suppressionHash(salt, phone)), phone);
     }
-    const primaries = [...new Set(all.map(primaryOf))];
     const eventKeys = [...new Set(all.map(keyOf))];
     const found = await batchGet(
       this.db,
       this.table,
-      [
-        ...primaries.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })),
-        ...eventKeys.map((pk) => ({ pk, sk: 'EVT' })),
-        ...[...suppressionKeys.keys()].map((pk) => ({ pk, sk: 'SUPPRESS' })),
-      ],
+      [...eventKeys.map((pk) => ({ pk, sk: 'EVT' })), ...[...suppressionKeys.keys()].map((pk) => ({ pk, sk: 'SUPPRESS' }))],
       ['pk', 'profileId'],
     );
-    const owners = new Map<string, string>();
+    const owners = new Map([...arrival.numbers].map(([phone, n]) => [phone, n.owner]));
     const stored = new Map<string, string>();
     const suppressed = new Set<string>();
     for (const item of found) {
       const pk = item.pk as string;
-      if (pk.startsWith('PHONE#')) owners.set(pk.slice('PHONE#'.length), item.profileId as string);
-      else if (suppressionKeys.has(pk)) suppressed.add(suppressionKeys.get(pk)!);
+      if (suppressionKeys.has(pk)) suppressed.add(suppressionKeys.get(pk)!);
       else stored.set(pk, item.profileId as string);
     }
 
@@ -475,6 +545,7 @@ export class DynamoProfileStore implements ProfileStore {
       else kept.push(i);
     });
     const writes = kept.map((i) => all[i]!);
+    const homes = kept.map((i) => arrival.plan.homes[i]!);
 
     // The first write of each distinct event id; later copies in the same call are redeliveries.
     const firstIndex = new Map<string, number>();
@@ -483,28 +554,28 @@ export class DynamoProfileStore implements ProfileStore {
     });
     const fresh = [...firstIndex].filter(([pk]) => !stored.has(pk)).map(([, i]) => i);
 
-    // The profile of each primary phone of a fresh event: its owner, or a new profile founded by
-    // the number (whoever claims the alias first founds it).
+    // The profile of each fresh event: the holder of its number, or a new profile founded by the
+    // number (whoever claims it first founds it), or the profile of those standing apart.
     const created = new Set<string>();
     const founders = new Map<string, string>();
-    await mapLimit(
-      [...new Set(fresh.map((i) => primaryOf(writes[i]!)))].filter((p) => !owners.has(p)),
-      CONDITIONAL_CONCURRENCY,
-      async (phone) => {
-        const { owner, claimed } = await this.claimPhone(phone, idOf(phone));
-        owners.set(phone, owner);
-        if (claimed) {
-          created.add(owner);
-          founders.set(owner, phone);
-        }
-      },
-    );
+    const numberHomes = fresh.map((i) => homes[i]!).flatMap((h) => (h.kind === 'number' ? [h.number] : []));
+    await mapLimit([...new Set(numberHomes)].filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (phone) => {
+      const { owner, claimed } = await this.claimPhone(phone, idOf(phone), arrival.plan.evidence.get(phone));
+      owners.set(phone, owner);
+      if (claimed) {
+        created.add(owner);
+        founders.set(owner, phone);
+      }
+    });
+    const profileOf = (home: Home) => (home.kind === 'number' ? owners.get(home.number)! : idOf(home.key));
+    const apartIds = [...new Set(fresh.map((i) => homes[i]!).filter((h) => h.kind === 'apart').map(profileOf))];
+    await mapLimit(apartIds, CONDITIONAL_CONCURRENCY, async (profileId) => (await this.foundApart(profileId, now)) && created.add(profileId));
 
     const outcomes: EventOutcome[] = new Array(writes.length);
     await mapLimit(fresh, CONDITIONAL_CONCURRENCY, async (i) => {
       const w = writes[i]!;
-      const phone = primaryOf(w);
-      const profileId = owners.get(phone)!;
+      const phone = w.record.phones[0];
+      const profileId = profileOf(homes[i]!);
       const pk = keyOf(w);
       try {
         await this.db.send(
@@ -534,7 +605,7 @@ export class DynamoProfileStore implements ProfileStore {
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
-        outcomes[i] = { kind: 'stored', profileId, newProfile: created.has(profileId) };
+        outcomes[i] = { kind: 'stored', profileId, newProfile: created.has(profileId), ...apartOutcome(homes[i]!) };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         // A concurrent delivery of the same event stored it first: that one counts it.
@@ -554,15 +625,16 @@ export class DynamoProfileStore implements ProfileStore {
       if (outcome.kind !== 'stored') return;
       const seenAt = w.occurredAt && w.occurredAt < now ? w.occurredAt : now;
       let move = moves.get(outcome.profileId);
-      if (!move) moves.set(outcome.profileId, (move = { phone: primaryOf(w), tags: new Map(), seenAt, events: [] }));
+      const home = homes[i]!;
+      if (!move) moves.set(outcome.profileId, (move = { phone: home.kind === 'number' ? home.number : undefined, tags: new Map(), seenAt, events: [] }));
       move.events.push({ key: { pk: keyOf(w), sk: 'EVT' }, member: `${w.channel}#${w.eventId}` });
       move.tags.set(w.tag, (move.tags.get(w.tag) ?? 0) + 1);
       if (seenAt > move.seenAt) move.seenAt = seenAt;
     });
-    // A profile founded here is created with its counters in the same write (even with none, when
-    // a concurrent delivery stored its only event first); if a concurrent writer created it in
-    // between, the counters move on the item that writer made.
-    await mapLimit([...created], CONDITIONAL_CONCURRENCY, async (profileId) => {
+    // A profile a number founded here is created with its counters in the same write (even with
+    // none, when a concurrent delivery stored its only event first); if a concurrent writer created
+    // it in between, the counters move on the item that writer made.
+    await mapLimit([...founders.keys()], CONDITIONAL_CONCURRENCY, async (profileId) => {
       const move = moves.get(profileId);
       const item = newProfileItem(profileId, founders.get(profileId)!, now, move);
       try {
@@ -574,6 +646,7 @@ export class DynamoProfileStore implements ProfileStore {
         await this.addPhones(profileId, [founders.get(profileId)!], now, founders.get(profileId));
       }
     });
+    await this.storeEvidence(arrival, owners, now);
     // A profile merged away since its events were stored: they and their counts went to `current`.
     const current = new Map<string, string>();
     await mapLimit([...moves], CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {
@@ -662,9 +735,10 @@ export class DynamoProfileStore implements ProfileStore {
     return new DynamoPrivacyStore(this.db, this.table).isSuppressed(phones);
   }
 
+  /** The profile a number keys; none for a generic number (it keys nobody). */
   async profileIdForPhone(e164: string): Promise<string | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: phonePk(e164), sk: 'ALIAS' } }));
-    return out.Item?.profileId as string | undefined;
+    return out.Item?.generic ? undefined : (out.Item?.profileId as string | undefined);
   }
 
   async getProfile(profileId: string): Promise<Profile | undefined> {
@@ -706,15 +780,16 @@ function toProfile(item: Record<string, any>): Profile {
 
 /** What one writeEvents call adds to a profile: events per tag, the latest time seen, and the events. */
 interface CounterMove {
-  phone: string;
+  /** The number the events came by (none for a profile standing apart). */
+  phone?: string;
   tags: Map<string, number>;
   seenAt: string;
   events: Array<{ key: { pk: string; sk: string }; member: string }>;
 }
 
-/** A profile founded by `phone` (events path): its counters start empty, or at `move`. */
-function newProfileItem(profileId: string, phone: string, now: string, move?: CounterMove): Record<string, unknown> {
-  const item: Record<string, unknown> = { ...foundedProfileItem(profileId, phone, [phone], now), counters: {} };
+/** A profile founded by `phone`, or standing apart (events path): its counters start empty, or at `move`. */
+function newProfileItem(profileId: string, phone: string | undefined, now: string, move?: CounterMove): Record<string, unknown> {
+  const item: Record<string, unknown> = { ...foundedProfileItem(profileId, phone, phone ? [phone] : [], now), counters: {} };
   if (move) {
     item.counters = Object.fromEntries(move.tags);
     item.lastSeenAt = move.seenAt;

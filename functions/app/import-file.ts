@@ -13,7 +13,8 @@ import { contentHash } from '../core/identity-keys.ts';
 import { eventIdFor, parseDateTime, validateEvent } from '../core/events/index.ts';
 import type { CleanRecord, Consent, Problem } from '../core/model.ts';
 import type { MappedEvent } from '../core/ingest/map-row.ts';
-import type { EventWrite, ImportCounts, ImportState, ProfileStore, RecordWrite } from '../ports/profile-store.ts';
+import type { EventWrite, ImportCounts, ImportState, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
+import { storeEvents, storeRecords } from './identity/arrive.ts';
 import { renderImportReport, rejectsCsv, type Reject } from '../core/report/import-report.ts';
 import { suppressedProblem } from '../core/privacy/suppression.ts';
 
@@ -105,9 +106,9 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   // work at the same time); writes and checkpoints stay in row order, one batch in flight at most.
   let inFlight: Promise<void> | undefined;
   const writeBatch = async (batch: Array<{ rowNumber: number; write: RecordWrite }>, events: EventWrite[], progress: { rowsDone: number; bytesRead: number; counts: ImportCounts }) => {
-    const outcomes = batch.length ? await store.writeRecords(batch.map((b) => b.write)) : [];
+    const outcomes = batch.length ? await storeRecords(store, batch.map((b) => b.write)) : [];
     if (batch.length && deps.onRecordsStored) await deps.onRecordsStored(batch.map((b) => b.write.record), outcomes.slice()); // identity: match on arrival
-    if (events.length) outcomes.push(...(await store.writeEvents(events)));
+    if (events.length) outcomes.push(...((await storeEvents(store, events)) as WriteOutcome[]));
     const touched = new Set<string>();
     for (const outcome of outcomes) {
       if (outcome.kind === 'redelivered') written.redelivered++;

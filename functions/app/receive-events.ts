@@ -21,6 +21,7 @@ import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-conf
 import type { Problem } from '../core/model.ts';
 import { suppressedProblem } from '../core/privacy/suppression.ts';
 import type { EventWrite, ProfileStore } from '../ports/profile-store.ts';
+import { storeEvents } from './identity/arrive.ts';
 
 /** The key of the webhook secrets used by channels that have no key of their own. */
 export const DEFAULT_SECRET_KEY = 'default';
@@ -236,7 +237,7 @@ export async function receiveEvents(
 
   // Erased people stay erased (docs/security.md): one batched suppression check for the request —
   // inside the store's own read when it can (writeEventsUnlessSuppressed), else a read of its own.
-  const inline = deps.store.writeEventsUnlessSuppressed?.bind(deps.store);
+  const inline = Boolean(deps.store.writeEventsUnlessSuppressed);
   const suppressed = writes.length && !inline && deps.store.isSuppressed ? await deps.store.isSuppressed([...new Set(writes.flatMap((w) => w.record.phones))]) : undefined;
   if (suppressed?.size) {
     for (let k = writes.length - 1; k >= 0; k--) {
@@ -247,7 +248,7 @@ export async function receiveEvents(
     }
   }
   const summary: ReceiveSummary = { channel, accepted: 0, redelivered: 0, rejected: 0, unmapped: 0, results };
-  const outcomes = !writes.length ? [] : inline ? await inline(writes) : await deps.store.writeEvents(writes);
+  const outcomes = !writes.length ? [] : await storeEvents(deps.store, writes, { unlessSuppressed: inline });
   outcomes.forEach((outcome, k) => {
     const index = writeIndex[k]!;
     const w = writes[k]!;

@@ -3,6 +3,22 @@
  * the layout behind it is in docs/architecture.md.
  */
 import type { CleanRecord } from '../core/model.ts';
+import type { ArrivalPlan, NumberEvidence } from '../core/identity/index.ts';
+
+/** A number as stored: the profile it was claimed by, and what has been seen with it (its standing). */
+export interface NumberState {
+  owner: string;
+  evidence: NumberEvidence;
+}
+
+/**
+ * Where a batch's records go, as the identity policy decided it (planArrivals, one home per write
+ * in order) from the numbers' state read for it (`numbers`). Built by functions/app/identity/arrive.ts.
+ */
+export interface Arrival {
+  plan: ArrivalPlan;
+  numbers: ReadonlyMap<string, NumberState>;
+}
 
 export interface StoredRecord {
   profileId: string;
@@ -69,7 +85,10 @@ export interface RecordWrite {
   hash: string;
 }
 
-export type WriteOutcome = { kind: 'stored'; profileId: string; newProfile: boolean } | { kind: 'redelivered'; profileId: string };
+/** `apart`: the record joined no number's holder (its own profile; see core/identity/arrival.ts). */
+export type WriteOutcome =
+  | { kind: 'stored'; profileId: string; newProfile: boolean; apart?: { reason: string; why: string; number?: string } }
+  | { kind: 'redelivered'; profileId: string };
 
 // ---- events (webhooks) ----
 
@@ -89,9 +108,7 @@ export interface EventWrite {
   unmapped?: boolean;
 }
 
-export type EventOutcome =
-  | { kind: 'stored'; profileId: string; newProfile: boolean }
-  | { kind: 'redelivered'; profileId: string };
+export type EventOutcome = WriteOutcome;
 
 export interface ProfileStore {
   getImport(importId: string): Promise<ImportState | undefined>;
@@ -102,19 +119,24 @@ export interface ProfileStore {
   checkpointImport(importId: string, progress: Pick<ImportState, 'rowsDone' | 'bytesRead' | 'counts'>): Promise<void>;
   finishImport(importId: string, outcome: Pick<ImportState, 'status' | 'counts' | 'reportKey' | 'error' | 'rowsDone' | 'bytesRead'>): Promise<void>;
 
-  /**
-   * Stores records under the profile of their primary phone, creating profiles and phone aliases
-   * as needed. A record whose content hash is already stored is a redelivery and changes nothing.
-   */
-  writeRecords(writes: RecordWrite[]): Promise<WriteOutcome[]>;
+  /** The stored state of the numbers that have one (one batched read). */
+  numbers(phones: string[]): Promise<Map<string, NumberState>>;
 
   /**
-   * Stores events (`EVT#<channel>#<eventId>`) on the profile of their primary phone, creating
-   * profiles and aliases as needed. An event id already stored (or repeated earlier in the same
-   * call) is a redelivery and changes nothing; a newly stored event moves its profile's
-   * `counters.<tag>` by one and `lastSeenAt` forward.
+   * Stores records where `arrival` puts them: on the profile their number keys (founding it and
+   * claiming the record's other free numbers when nobody has the number yet), or on a profile of
+   * their own; stores the numbers' new evidence, and takes numbers that became generic off their
+   * profiles. A record whose content hash is already stored is a redelivery and changes nothing.
    */
-  writeEvents(writes: EventWrite[]): Promise<EventOutcome[]>;
+  writeRecords(writes: RecordWrite[], arrival: Arrival): Promise<WriteOutcome[]>;
+
+  /**
+   * Stores events (`EVT#<channel>#<eventId>`) where `arrival` puts them, as writeRecords does. An
+   * event id already stored (or repeated earlier in the same call) is a redelivery and changes
+   * nothing; a newly stored event moves its profile's `counters.<tag>` by one and `lastSeenAt`
+   * forward.
+   */
+  writeEvents(writes: EventWrite[], arrival: Arrival): Promise<EventOutcome[]>;
 
   /** A source's or channel's config as registered (validated by the caller). */
   getSourceConfig(name: string): Promise<unknown | undefined>;
@@ -133,5 +155,5 @@ export interface ProfileStore {
    * nothing stored), checked in the same batched read as the phones' owners and the stored
    * events, so the webhook path makes one read per request instead of two.
    */
-  writeEventsUnlessSuppressed?(writes: EventWrite[]): Promise<Array<EventOutcome | { kind: 'suppressed' }>>;
+  writeEventsUnlessSuppressed?(writes: EventWrite[], arrival: Arrival): Promise<Array<EventOutcome | { kind: 'suppressed' }>>;
 }

@@ -9,6 +9,7 @@ import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateComm
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
 import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import { matchOnArrival } from '../../functions/app/identity/match-on-arrival.ts';
+import { storeEvents, storeRecords } from '../../functions/app/identity/arrive.ts';
 import { applyResolution } from '../../functions/app/identity/apply-resolution.ts';
 import { approveReview, rejectReview } from '../../functions/app/identity/reviews.ts';
 import { blockingKeys, defaultMatchRules, matchCandidates, pairId, resolve } from '../../functions/core/match/index.ts';
@@ -74,8 +75,8 @@ describe('identity over the DynamoDB adapters', () => {
   let before: Record<string, Record<string, unknown> | undefined> = {};
 
   it('matches a batch on arrival: the same person under two numbers becomes one profile, counters and all', async () => {
-    const outcomes = await profiles.writeRecords([a, b].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
-    await profiles.writeEvents([{ channel: 'app', eventId: 'e1', record: { source: 'app', recordId: 'e1', phones: [P2] }, tag: 'login', attributes: {} }]);
+    const outcomes = await storeRecords(profiles, [a, b].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
+    await storeEvents(profiles, [{ channel: 'app', eventId: 'e1', record: { source: 'app', recordId: 'e1', phones: [P2] }, tag: 'login', attributes: {} }]);
     before = { A: await item(`PROF#${A}`, 'PROFILE'), B: await item(`PROF#${B}`, 'PROFILE') };
     expect(before.B!.counters).toEqual({ login: 1 });
 
@@ -137,7 +138,7 @@ describe('identity over the DynamoDB adapters', () => {
     const x = li('crm', 'x1', '+8613611110001');
     const y = li('pos', 'y1', '+8615811110002');
     const z = li('web', 'z1', '+8615911110003');
-    const outcomes = await profiles.writeRecords([x, y, z].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
+    const outcomes = await storeRecords(profiles, [x, y, z].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
     const first = await matchOnArrival(identity, [x, y, z], outcomes, { rules: defaultMatchRules });
     expect(first.merged ?? 0).toBe(0);
     expect(first.reviewsQueued).toBeGreaterThanOrEqual(1);
@@ -177,7 +178,7 @@ describe('check on entry scores from the index entries, and answers as the store
   const wang: CleanRecord = { source: 'shop', recordId: 'w1', phones: [P5], name: '王芳', nameKey: '王芳', namePinyin: 'wang fang', birthDate: '1979-12-01', city: '苏州' };
   const old: CleanRecord = { source: 'old', recordId: 'o1', phones: [P6], name: '赵敏', nameKey: '赵敏', namePinyin: 'zhao min', birthDate: '1990-07-07' };
   const rules = defaultMatchRules;
-  const storedAs = async (r: CleanRecord) => (await profiles.writeRecords([{ record: r, raw: {}, hash: `h-${r.recordId}-${r.birthDate}` }]))!;
+  const storedAs = async (r: CleanRecord) => (await storeRecords(profiles, [{ record: r, raw: {}, hash: `h-${r.recordId}-${r.birthDate}` }]))!;
 
   beforeAll(async () => {
     const outcomes = await storedAs(li('1988-05-06'));
@@ -312,13 +313,13 @@ describe('a merge and a write to the merged-away profile at the same time', () =
 
   it('a record written after the merge marked the profile is moved by its writer', async () => {
     const [Q1, Q2] = ['+8613812340021', '+8613912340022'];
-    await profiles.writeRecords([person('crm', 'x1', Q1, '周杰'), person('pos', 'y1', Q2, '吴敏')].map((record) => ({ record, raw: {}, hash: contentHash(record) })));
+    await storeRecords(profiles, [person('crm', 'x1', Q1, '周杰'), person('pos', 'y1', Q2, '吴敏')].map((record) => ({ record, raw: {}, hash: contentHash(record) })));
     const [A, B] = [idOf(Q1), idOf(Q2)];
     let release!: () => void;
     // the writer reads Q2's owner (B), then waits with its record until the merge is over
     const writesRecord = (c: unknown) => c instanceof TransactWriteCommand && c.input.TransactItems?.[0]?.Put?.Item?.sk === 'REC';
     const { client, held } = holding(writesRecord, new Promise<void>((r) => (release = r)));
-    const writing = new DynamoProfileStore(client, table).writeRecords([{ record: person('pos', 'y2', Q2, '吴敏'), raw: {}, hash: 'h-y2' }]);
+    const writing = storeRecords(new DynamoProfileStore(client, table), [{ record: person('pos', 'y2', Q2, '吴敏'), raw: {}, hash: 'h-y2' }]);
     await held;
     await identity.merge(A, B, approved('crm#x1', 'pos#y1'), 'test');
     release();
@@ -329,7 +330,7 @@ describe('a merge and a write to the merged-away profile at the same time', () =
 
   it('a record written before the mark, after the merge read the members, is moved by the merge', async () => {
     const [Q1, Q2] = ['+8613812340031', '+8613912340032'];
-    await profiles.writeRecords([person('crm', 'x3', Q1, '郑洁'), person('pos', 'y3', Q2, '冯涛')].map((record) => ({ record, raw: {}, hash: contentHash(record) })));
+    await storeRecords(profiles, [person('crm', 'x3', Q1, '郑洁'), person('pos', 'y3', Q2, '冯涛')].map((record) => ({ record, raw: {}, hash: contentHash(record) })));
     const [A, B] = [idOf(Q1), idOf(Q2)];
     let release!: () => void;
     // the merge has read B's members and holds its mark while a writer stores another record on B
@@ -337,7 +338,7 @@ describe('a merge and a write to the merged-away profile at the same time', () =
     const { client, held } = holding(marks, new Promise<void>((r) => (release = r)));
     const merging = new DynamoIdentityStore(client, table).merge(A, B, approved('crm#x3', 'pos#y3'), 'test');
     await held;
-    const [outcome] = await profiles.writeRecords([{ record: person('pos', 'y4', Q2, '冯涛'), raw: {}, hash: 'h-y4' }]);
+    const [outcome] = await storeRecords(profiles, [{ record: person('pos', 'y4', Q2, '冯涛'), raw: {}, hash: 'h-y4' }]);
     expect(outcome).toMatchObject({ kind: 'stored', profileId: B });
     release();
     await merging;
@@ -363,12 +364,12 @@ describe('a merge and a write to the merged-away profile at the same time', () =
   /** B has one purchase; a writer stores a second one on B, held at the first command `holds` picks while A and B merge. */
   async function purchaseDuringMerge(n: number, holds: (command: unknown) => boolean) {
     const [Q1, Q2] = [`+86138123400${n}1`, `+86139123400${n}2`];
-    await profiles.writeRecords([person('crm', `x${n}`, Q1, '何静'), person('pos', `y${n}`, Q2, '罗军')].map((record) => ({ record, raw: {}, hash: contentHash(record) })));
-    await profiles.writeEvents([purchase(`b${n}`, Q2)]);
+    await storeRecords(profiles, [person('crm', `x${n}`, Q1, '何静'), person('pos', `y${n}`, Q2, '罗军')].map((record) => ({ record, raw: {}, hash: contentHash(record) })));
+    await storeEvents(profiles, [purchase(`b${n}`, Q2)]);
     const [A, B] = [idOf(Q1), idOf(Q2)];
     let release!: () => void;
     const { client, held } = holding(holds, new Promise<void>((r) => (release = r)));
-    const writing = new DynamoProfileStore(client, table).writeEvents([purchase(`late${n}`, Q2)]);
+    const writing = storeEvents(new DynamoProfileStore(client, table), [purchase(`late${n}`, Q2)]);
     await held;
     await identity.merge(A, B, approved(`crm#x${n}`, `pos#y${n}`), 'test');
     release();

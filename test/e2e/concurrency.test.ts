@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
+import { storeRecords } from '../../functions/app/identity/arrive.ts';
 import { importOfObject } from '../../lib/cli/upload-import.ts';
 import { signedHeaders } from '../../functions/core/events/index.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
@@ -164,9 +165,9 @@ describe('new people founded together (one transaction per group of people)', ()
   it('stores each person once with all their numbers, even when another writer took one of them first', async () => {
     // Person 3's number is claimed first, as a webhook would: that group's transaction is cancelled
     // whole, and its people go one conditional write at a time. Everyone else is founded once.
-    await store.writeRecords([person(1003, [number(3)])]);
+    await storeRecords(store, [person(1003, [number(3)])]);
     const writes = Array.from({ length: 60 }, (_, i) => person(i, [number(i), number(100 + i)]));
-    const [first, second] = await Promise.all([store.writeRecords(writes), store.writeRecords([...writes].reverse().map((w) => ({ ...w, hash: w.hash + 'b' })))]);
+    const [first, second] = await Promise.all([storeRecords(store, writes), storeRecords(store, [...writes].reverse().map((w) => ({ ...w, hash: w.hash + 'b' })))]);
     const newProfiles = [...first, ...second].filter((o) => o.kind === 'stored' && o.newProfile).length;
     expect(newProfiles).toBe(59);
     for (let i = 0; i < 60; i++) {

@@ -229,10 +229,10 @@ describe('an import killed half-way and retried', () => {
           const value = Reflect.get(target, prop, receiver);
           return typeof value === 'function' ? value.bind(target) : value;
         }
-        return async (writes: Parameters<ProfileStore['writeRecords']>[0]) => {
+        return async (writes: Parameters<ProfileStore['writeRecords']>[0], arrival: Parameters<ProfileStore['writeRecords']>[1]) => {
           calls++;
           if (calls === n && when === 'before') throw new Error('killed');
-          const outcomes = await target.writeRecords(writes);
+          const outcomes = await target.writeRecords(writes, arrival);
           if (calls === n) throw new Error('killed');
           return outcomes;
         };

@@ -20,7 +20,8 @@
  *   `store.listPairDecisions()`).
  * - Review pairs not yet queued and not yet decided are queued (ids per pair: re-queueing is a
  *   no-op), with both sides' records.
- * - Stored profiles are never split here; only unmerge splits (`splitsIgnored` counts them).
+ * - Stored profiles are never split here; only unmerge splits (`splitsIgnored` counts them), and a
+ *   profile resolve() would split is merged with nothing (`heldBySplit`).
  */
 import type { CleanRecord } from '../../core/model.ts';
 import { orderedPair, planResolution, scorePair, type MatchRules, type ResolveResult } from '../../core/match/index.ts';
@@ -36,6 +37,8 @@ export interface ApplySummary {
   /** Review pairs already queued or already decided. */
   reviewsSkipped: number;
   splitsIgnored: number;
+  /** Merges left out because a profile in them holds several people by the rules (planResolution). */
+  heldBySplit: number;
   mergeIds: string[];
 }
 
@@ -48,7 +51,7 @@ export async function applyResolution(
   const actor = opts.actor ?? 'nightly';
   const assigned = assignment instanceof Map ? (assignment as ReadonlyMap<string, string>) : new Map(Object.entries(assignment));
   const plan = planResolution(assigned, result);
-  const summary: ApplySummary = { merged: 0, alreadyMerged: 0, forbidden: 0, reviewsQueued: 0, reviewsSkipped: 0, splitsIgnored: plan.splitsIgnored, mergeIds: [] };
+  const summary: ApplySummary = { merged: 0, alreadyMerged: 0, forbidden: 0, reviewsQueued: 0, reviewsSkipped: 0, splitsIgnored: plan.splitsIgnored, heldBySplit: plan.heldBySplit, mergeIds: [] };
   if (!plan.merges.length && !plan.reviews.length) return summary;
 
   const rules = opts.rules ?? (await store.matchRules());

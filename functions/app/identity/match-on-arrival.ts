@@ -13,8 +13,9 @@
  *    candidate are loaded whole, with the decisions people made about their pairs;
  * 4. resolve() runs over those records and `applyResolution` stores the merges and reviews.
  *
- * A record's own primary number is not searched: the store already put it on that number's
- * profile. Concurrent batches in other functions may miss each other here; the nightly run
+ * A record's own primary number is not searched when the store put it on that number's profile;
+ * one that stood apart from the number's holder (core/identity/arrival.ts) is compared with the
+ * holder's records, so a contradiction reaches the review queue at once. Concurrent batches in other functions may miss each other here; the nightly run
  * catches that.
  */
 import type { CleanRecord } from '../../core/model.ts';
@@ -44,10 +45,10 @@ export async function matchOnArrival(
   outcomes: WriteOutcome[],
   opts: { actor?: string; rules?: MatchRules } = {},
 ): Promise<ArrivalSummary> {
-  const fresh: Array<{ record: CleanRecord; profileId: string; key: string }> = [];
+  const fresh: Array<{ record: CleanRecord; profileId: string; key: string; apart: boolean }> = [];
   records.forEach((record, i) => {
     const o = outcomes[i];
-    if (o?.kind === 'stored') fresh.push({ record, profileId: o.profileId, key: recordKey(record) });
+    if (o?.kind === 'stored') fresh.push({ record, profileId: o.profileId, key: recordKey(record), apart: Boolean(o.apart) });
   });
   const summary: ArrivalSummary = { records: fresh.length, keysLookedUp: 0, entriesIndexed: 0, blocksRead: 0, candidates: 0, profilesCompared: 0 };
   if (!fresh.length) return summary;
@@ -57,7 +58,8 @@ export async function matchOnArrival(
   const keysOf = new Map<string, string[]>();
   const batchByKey = new Map<string, Array<(typeof fresh)[number]>>();
   for (const f of fresh) {
-    const own = `phone:${f.record.phones[0]}`;
+    // a record standing apart is compared with its number's holder: a conflict goes to review
+    const own = f.apart ? undefined : `phone:${f.record.phones[0]}`;
     const keys = blockingKeys(f.record, rules);
     keysOf.set(f.key, keys);
     summary.entriesIndexed += keys.length;

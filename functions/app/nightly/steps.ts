@@ -38,7 +38,7 @@ export interface ApplySummary {
   /** Profiles split apart in this call. */
   split?: number;
   /** Reviews newly queued in this call. */
-  queued?: number;
+  reviewsQueued?: number;
   [key: string]: unknown;
 }
 
@@ -367,7 +367,8 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
     merges: changes.merges.length,
     profilesMerged: changes.merges.reduce((n, m) => n + m.profiles.length - 1, 0),
     splits: changes.splits.length,
-    reviewsQueued: result.reviews.length,
+    // what reached the queue (pairs already queued or decided are not queued again)
+    reviewsQueued: apply?.reviewsQueued ?? result.reviews.length,
     mergesByRule,
     mergeScores,
     applied: Boolean(deps.identity),

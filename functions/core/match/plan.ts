@@ -7,8 +7,9 @@
  *   profile holding most of the cluster's members (ties: the smallest id, so reruns agree). Each
  *   absorbed profile carries the resolve() merge edge that links it (to the survivor if one does).
  * - A stored profile whose members resolve() puts in different clusters is never split
- *   automatically (numbers founded it; only a person splits, by unmerge): it is counted in
- *   `splitsIgnored`.
+ *   automatically (only a person splits, by unmerge), and never merged either: it would be the
+ *   bridge of a chain, every person it holds pulling their other profiles into one. It is counted
+ *   in `splitsIgnored`, the merges it would have taken part in in `heldBySplit`.
  * - A review pair is planned when its two members will still live in different profiles after the
  *   planned merges; its id is derived from the pair, so queueing it again is a no-op.
  */
@@ -38,6 +39,8 @@ export interface ResolutionPlan {
   unchanged: number;
   /** Stored profiles that resolve() would split (left as they are). */
   splitsIgnored: number;
+  /** Profiles a cluster would have merged but that resolve() splits: never a bridge between people. */
+  heldBySplit: number;
   /** Members resolve() saw that have no profile in the assignment (skipped). */
   unassigned: number;
 }
@@ -57,12 +60,24 @@ export function planResolution(assignment: ReadonlyMap<string, string>, result: 
   const merges: PlannedMerge[] = [];
   let unchanged = 0;
   let unassigned = 0;
+  let heldBySplit = 0;
   /** profile → the profile it ends in after the planned merges */
   const finalOf = new Map<string, string>();
-  const clustersOfProfile = new Map<string, number>();
-  const seenInCluster = new Set<string>();
-
+  // A stored profile whose members fall in several clusters holds more than one person by the
+  // rules: merging it would chain each of those people's other profiles into one.
+  const clusterOfProfile = new Map<string, number>();
+  const split = new Set<string>();
   result.clusters.forEach((cluster, ci) => {
+    for (const m of cluster.members) {
+      const p = assignment.get(m);
+      if (p === undefined) continue;
+      const seen = clusterOfProfile.get(p);
+      if (seen === undefined) clusterOfProfile.set(p, ci);
+      else if (seen !== ci) split.add(p);
+    }
+  });
+
+  result.clusters.forEach((cluster) => {
     const count = new Map<string, number>();
     for (const m of cluster.members) {
       const p = assignment.get(m);
@@ -71,17 +86,15 @@ export function planResolution(assignment: ReadonlyMap<string, string>, result: 
         continue;
       }
       count.set(p, (count.get(p) ?? 0) + 1);
-      const key = `${p}\u0000${ci}`;
-      if (!seenInCluster.has(key)) {
-        seenInCluster.add(key);
-        clustersOfProfile.set(p, (clustersOfProfile.get(p) ?? 0) + 1);
-      }
     }
     if (count.size <= 1) {
       if (count.size === 1) unchanged++;
       return;
     }
-    const ranked = [...count].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    const whole = [...count].filter(([p]) => !split.has(p));
+    heldBySplit += count.size - whole.length;
+    if (whole.length <= 1) return;
+    const ranked = whole.sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
     const into = ranked[0]![0];
     for (const [from] of ranked.slice(1)) {
       const touches = (e: MergeExplanation, p: string) => assignment.get(e.a) === p || assignment.get(e.b) === p;
@@ -105,7 +118,5 @@ export function planResolution(assignment: ReadonlyMap<string, string>, result: 
     queued.add(id);
     reviews.push({ ...r, id, profileA: pa, profileB: pb });
   }
-  let splitsIgnored = 0;
-  for (const n of clustersOfProfile.values()) if (n > 1) splitsIgnored++;
-  return { merges, reviews, unchanged, splitsIgnored, unassigned };
+  return { merges, reviews, unchanged, splitsIgnored: split.size, heldBySplit, unassigned };
 }

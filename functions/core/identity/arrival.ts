@@ -1,0 +1,99 @@
+/**
+ * Which profile a newly arrived record (a file row or an event's identity) joins: the identity
+ * policy of arrival, pure. The store executes what it says.
+ *
+ * A record is tried on its valid numbers in order:
+ * - a generic number is skipped: it joins nobody and keys nothing;
+ * - a number nobody has yet founds a profile keyed by it, the record its holder;
+ * - a number with a holder is joined unless the record contradicts the holder: another name, or
+ *   the same name with both gender and birth date different (a spouse on the partner's phone, a
+ *   buyer on the store's number, the next owner of a recycled number);
+ * - a record that joins through none of its numbers stands apart: its own profile, keyed by the
+ *   first number it was refused and its name (the same other person on that number comes back to
+ *   the same profile), or by the record itself when it has no name. It claims no number. When it
+ *   was refused for contradicting a holder, a steward is asked (`conflict`).
+ *
+ * Every number the record carried learns from it (names seen, for its standing), in batch order,
+ * so two rows of one file are decided as they would be one after the other.
+ */
+import type { CleanRecord } from '../model.ts';
+import { dateSimilarity } from '../match/similarity.ts';
+import { emptyEvidence, nameOf, sameName, standing, withRecord, type Holder, type NumberEvidence, type StandingPolicy } from './number-evidence.ts';
+
+export type Home =
+  /** Joins (or founds) the profile its number keys. `founds`: nobody had the number before. */
+  | { kind: 'number'; number: string; founds: boolean }
+  /** Stands apart from every number's holder: its own profile, keyed by `key`. */
+  | { kind: 'apart'; key: string; reason: 'conflict' | 'generic' | 'no-number'; number?: string; why: string };
+
+export interface ArrivalPlan {
+  homes: Home[];
+  /** Numbers whose evidence is new or changed, with the new evidence (to store on the number). */
+  evidence: Map<string, NumberEvidence>;
+  /** Numbers that became generic in this batch: their holders stop being keyed by them. */
+  becameGeneric: string[];
+}
+
+/** Why a record contradicts the holder of a number, or undefined when it does not. */
+export function contradiction(record: Partial<CleanRecord>, holder: Holder): string | undefined {
+  const name = nameOf(record);
+  if (name && holder.name && !sameName(name, holder.name)) return `name ${record.nameKey ?? record.namePinyin} is not the holder's ${holder.name.key ?? holder.name.pinyin}`;
+  const genderDiffers = record.gender && holder.gender && record.gender !== holder.gender;
+  const birthDiffers = record.birthDate && holder.birthDate && dateSimilarity(record.birthDate, holder.birthDate) < 0.75;
+  if (genderDiffers && birthDiffers) return `gender and birth date differ from the holder's (${holder.gender}, ${holder.birthDate})`;
+  return undefined;
+}
+
+/**
+ * `known` has the evidence of every number of the batch that the table has seen (a number absent
+ * from it is new). `at` stamps first sightings.
+ */
+export function planArrivals(records: readonly Partial<CleanRecord>[], known: ReadonlyMap<string, NumberEvidence>, policy: StandingPolicy, at: string): ArrivalPlan {
+  const evidence = new Map<string, NumberEvidence>();
+  const current = (n: string) => evidence.get(n) ?? known.get(n);
+  const wasGeneric = (n: string) => {
+    const e = known.get(n);
+    return e !== undefined && standing(e, policy) === 'generic';
+  };
+  const learn = (number: string, before: NumberEvidence | undefined, record: Partial<CleanRecord>, joined: boolean) => {
+    const after = withRecord(before ?? emptyEvidence(at), record, joined, policy, at);
+    if (after !== before) evidence.set(number, after);
+    return after;
+  };
+  const homes: Home[] = [];
+  for (const record of records) {
+    let home: Home | undefined;
+    let refused: { number: string; reason: 'conflict' | 'generic'; why: string } | undefined;
+    for (const number of record.phones ?? []) {
+      const before = current(number);
+      if (before && standing(before, policy) === 'generic') {
+        learn(number, before, record, false);
+        refused ??= { number, reason: 'generic', why: `${number} is generic` };
+        continue;
+      }
+      if (home) {
+        // numbers after the one it joined by learn the name too, as the store will alias them
+        learn(number, before, record, !before);
+        continue;
+      }
+      if (!before) {
+        home = { kind: 'number', number, founds: true };
+        learn(number, undefined, record, true);
+        continue;
+      }
+      const why = contradiction(record, before.holder);
+      const after = learn(number, before, record, !why);
+      if (!why) home = { kind: 'number', number, founds: false };
+      else refused ??= { number, reason: standing(after, policy) === 'generic' ? 'generic' : 'conflict', why: `${number}: ${why}` };
+    }
+    if (!home && !refused) home = { kind: 'apart', key: `record:${record.source}#${record.recordId}`, reason: 'no-number', why: 'no usable number' };
+    else if (!home) {
+      const name = nameOf(record);
+      const key = name ? `${refused!.number}#${name.pinyin ?? name.key}` : `record:${record.source}#${record.recordId}`;
+      home = { kind: 'apart', key, ...refused! };
+    }
+    homes.push(home);
+  }
+  const becameGeneric = [...evidence].filter(([n, e]) => standing(e, policy) === 'generic' && !wasGeneric(n)).map(([n]) => n);
+  return { homes, evidence, becameGeneric };
+}

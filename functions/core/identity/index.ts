@@ -1,0 +1,15 @@
+/** Identity policy, pure: what a number may decide, and which profile an arriving record joins. */
+export { planArrivals, contradiction, type ArrivalPlan, type Home } from './arrival.ts';
+export {
+  emptyEvidence,
+  explainStanding,
+  nameOf,
+  sameName,
+  standing,
+  withRecord,
+  type Holder,
+  type NameSeen,
+  type NumberEvidence,
+  type Standing,
+  type StandingPolicy,
+} from './number-evidence.ts';

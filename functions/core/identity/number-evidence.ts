@@ -1,0 +1,105 @@
+/**
+ * What the table has seen on one phone number, and what that makes the number: a person's own,
+ * shared by a household, or generic (a store's own number typed for its buyers). A number is
+ * evidence about a person, never the person: its standing says how much it may decide.
+ *
+ * The evidence is small and bounded (at most `maxDistinctNames + 1` names are kept: past that the
+ * number is generic and more names change nothing), so it lives on the number's item and is read
+ * with it.
+ */
+import type { CleanRecord, Gender } from '../model.ts';
+import { nameSimilarity } from '../match/similarity.ts';
+
+export interface NameSeen {
+  key?: string;
+  pinyin?: string;
+}
+
+/** Who holds the number: the first name, gender and birth date of the records that joined through it. */
+export interface Holder {
+  name?: NameSeen;
+  gender?: Gender;
+  birthDate?: string;
+}
+
+export interface NumberEvidence {
+  holder: Holder;
+  /** Distinct people's names seen with the number, holder or not (variants of one name, by name similarity, once). */
+  names: NameSeen[];
+  genders: Gender[];
+  birthDates: string[];
+  /** When it was first seen (ISO 8601). */
+  since: string;
+  /** Set once the number is generic; generic is for good (a later re-derivation by the nightly run may clear it). */
+  genericSince?: string;
+}
+
+export type Standing = 'personal' | 'shared' | 'generic';
+
+export interface StandingPolicy {
+  /** More distinct names than this make a number generic (the match rules' `guards.genericValue.maxDistinctNames`). */
+  maxDistinctNames: number;
+}
+
+/** Names this similar are one person's variants (traditional/simplified, homophone typos, a dropped given name). */
+export const SAME_NAME = 0.85;
+
+export function sameName(a: NameSeen, b: NameSeen): boolean {
+  return (nameSimilarity(a.key, b.key, a.pinyin, b.pinyin) ?? 0) >= SAME_NAME;
+}
+
+export function nameOf(record: Partial<CleanRecord>): NameSeen | undefined {
+  if (!record.nameKey && !record.namePinyin) return undefined;
+  return { ...(record.nameKey ? { key: record.nameKey } : {}), ...(record.namePinyin ? { pinyin: record.namePinyin } : {}) };
+}
+
+export function emptyEvidence(at: string): NumberEvidence {
+  return { holder: {}, names: [], genders: [], birthDates: [], since: at };
+}
+
+/**
+ * Evidence with one more record on the number (`joined`: the record joined the number's holder,
+ * so it also fills what the holder's identity lacks); the input is not changed.
+ */
+export function withRecord(e: NumberEvidence, record: Partial<CleanRecord>, joined: boolean, policy: StandingPolicy, at: string): NumberEvidence {
+  const out: NumberEvidence = { ...e };
+  if (joined) {
+    const h = { ...e.holder };
+    const name = nameOf(record);
+    if (!h.name && name) h.name = name;
+    if (!h.gender && record.gender) h.gender = record.gender;
+    if (!h.birthDate && record.birthDate) h.birthDate = record.birthDate;
+    out.holder = h;
+  }
+  const name = nameOf(record);
+  if (name && out.names.length <= policy.maxDistinctNames && !out.names.some((n) => sameName(n, name))) out.names = [...out.names, name];
+  if (record.gender && !out.genders.includes(record.gender)) out.genders = [...out.genders, record.gender];
+  if (record.birthDate && out.birthDates.length < 4 && !out.birthDates.includes(record.birthDate)) out.birthDates = [...out.birthDates, record.birthDate];
+  if (!out.genericSince && standing(out, policy) === 'generic') out.genericSince = at;
+  return sameEvidence(out, e) ? e : out;
+}
+
+export function standing(e: NumberEvidence, policy: StandingPolicy): Standing {
+  if (e.genericSince || e.names.length > policy.maxDistinctNames) return 'generic';
+  return e.names.length > 1 ? 'shared' : 'personal';
+}
+
+/** One line a steward reads: why the number stands as it does. */
+export function explainStanding(e: NumberEvidence, policy: StandingPolicy): string {
+  const s = standing(e, policy);
+  const names = `${e.names.length}${e.names.length > policy.maxDistinctNames ? '+' : ''} distinct name${e.names.length === 1 ? '' : 's'}`;
+  const what = s === 'generic' ? `generic since ${e.genericSince ?? e.since}: joins nobody and keys no profile` : s === 'shared' ? 'shared: links nobody by itself' : 'personal';
+  return `${what} (${names}, ${e.genders.length} gender${e.genders.length === 1 ? '' : 's'}, ${e.birthDates.length} birth date${e.birthDates.length === 1 ? '' : 's'} since ${e.since})`;
+}
+
+function sameEvidence(a: NumberEvidence, b: NumberEvidence): boolean {
+  return (
+    a.names.length === b.names.length &&
+    a.genders.length === b.genders.length &&
+    a.birthDates.length === b.birthDates.length &&
+    a.genericSince === b.genericSince &&
+    a.holder.name === b.holder.name &&
+    a.holder.gender === b.holder.gender &&
+    a.holder.birthDate === b.holder.birthDate
+  );
+}

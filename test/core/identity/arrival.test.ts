@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { cleanIdentity } from '../../../functions/core/clean/index.ts';
+import type { RawIdentity } from '../../../functions/core/model.ts';
+import { emptyEvidence, explainStanding, planArrivals, standing, withRecord, type NumberEvidence } from '../../../functions/core/identity/index.ts';
+
+const policy = { maxDistinctNames: 4 };
+const AT = '2026-12-04T00:00:00.000Z';
+let n = 0;
+const rec = (raw: RawIdentity) => cleanIdentity(raw, { source: 'pos', recordId: `r${++n}` }).record;
+const STORE = '+862154372798';
+const ZHANG = '+8613812345678';
+const LI = '+8613911112222';
+
+describe('planArrivals', () => {
+  it('lets one person in under name variants, a missing name and a typo of the birth date', () => {
+    const plan = planArrivals(
+      [
+        rec({ phone: ZHANG, name: '张伟', gender: '男', birthDate: '1985-03-02' }),
+        rec({ phone: '138 1234 5678', name: '張偉' }),
+        rec({ phone: ZHANG, name: '张玮' }),
+        rec({ phone: ZHANG }),
+        rec({ phone: ZHANG, name: '张伟先生', gender: 'M', birthDate: '1985-03-03' }),
+      ],
+      new Map(),
+      policy,
+      AT,
+    );
+    expect(plan.homes).toEqual([
+      { kind: 'number', number: ZHANG, founds: true },
+      ...Array(4).fill({ kind: 'number', number: ZHANG, founds: false }),
+    ]);
+    expect(standing(plan.evidence.get(ZHANG)!, policy)).toBe('personal');
+    expect(plan.evidence.get(ZHANG)!.holder).toEqual({ name: { key: '张伟', pinyin: 'zhangwei' }, gender: 'M', birthDate: '1985-03-02' });
+  });
+
+  it('never joins buyers through a store number: each stands apart, and the number turns generic', () => {
+    const names = ['王芳', '李强', '赵敏', '孙磊', '周杰', '吴刚', '郑爽', '王芳'];
+    const plan = planArrivals(names.map((name) => rec({ phone: STORE, name })), new Map(), policy, AT);
+    expect(plan.homes[0]).toEqual({ kind: 'number', number: STORE, founds: true });
+    const apart = plan.homes.slice(1);
+    expect(apart.every((h) => h.kind === 'apart')).toBe(true);
+    expect(apart.map((h) => h.kind === 'apart' && h.reason)).toEqual(['conflict', 'conflict', 'conflict', 'generic', 'generic', 'generic', 'generic']);
+    // the same buyer again comes to the same profile
+    expect(plan.homes[7]).toMatchObject({ kind: 'apart', key: `${STORE}#wangfang` });
+    expect(plan.becameGeneric).toEqual([STORE]);
+    expect(explainStanding(plan.evidence.get(STORE)!, policy)).toMatch(/^generic since .*: joins nobody and keys no profile \(5\+ distinct names/);
+  });
+
+  it('keys a record by its next number when the first is generic or another person’s', () => {
+    let store: NumberEvidence = emptyEvidence(AT);
+    for (const name of ['甲一', '乙二', '丙三', '丁四', '戊五']) store = withRecord(store, rec({ name }), true, policy, AT);
+    expect(standing(store, policy)).toBe('generic');
+    const li = withRecord(emptyEvidence(AT), rec({ name: '李娜', gender: '女' }), true, policy, AT);
+    const plan = planArrivals(
+      [rec({ phone: STORE, phones: [ZHANG], name: '张伟' }), rec({ phone: LI, phones: ['+8613698765432'], name: '王强', gender: '男' })],
+      new Map([[STORE, store], [LI, li]]),
+      policy,
+      AT,
+    );
+    expect(plan.homes).toEqual([
+      { kind: 'number', number: ZHANG, founds: true },
+      { kind: 'number', number: '+8613698765432', founds: true },
+    ]);
+    expect(plan.becameGeneric).toEqual([]);
+    expect(plan.evidence.get(LI)!.names.length).toBe(2);
+    expect(plan.evidence.get(LI)!.holder.name?.key).toBe('李娜');
+  });
+
+  it('stands the next holder of a recycled number apart, with a reason for the steward', () => {
+    const former = withRecord(emptyEvidence('2021-05-01T00:00:00.000Z'), rec({ name: '刘洋', gender: '男', birthDate: '1960-01-01' }), true, policy, AT);
+    const plan = planArrivals([rec({ phone: ZHANG, name: '陈静', gender: '女', birthDate: '1998-07-07' })], new Map([[ZHANG, former]]), policy, AT);
+    expect(plan.homes[0]).toEqual({ kind: 'apart', key: `${ZHANG}#chenjing`, reason: 'conflict', number: ZHANG, why: `${ZHANG}: name 陈静 is not the holder's 刘洋` });
+  });
+
+  it('counts the same name with another gender and birth date as someone else, and a gender typo alone as the holder', () => {
+    const holder = withRecord(emptyEvidence(AT), rec({ name: '王伟', gender: '男', birthDate: '1960-01-01' }), true, policy, AT);
+    const plan = planArrivals(
+      [rec({ phone: ZHANG, name: '王伟', gender: '女', birthDate: '1999-09-09' }), rec({ phone: ZHANG, name: '王伟', gender: '女', birthDate: '1960-01-01' })],
+      new Map([[ZHANG, holder]]),
+      policy,
+      AT,
+    );
+    expect(plan.homes[0]).toMatchObject({ kind: 'apart', reason: 'conflict', why: expect.stringContaining('gender and birth date differ') });
+    expect(plan.homes[1]).toEqual({ kind: 'number', number: ZHANG, founds: false });
+  });
+
+  it('keys a nameless record refused by a generic number by the record itself', () => {
+    let store = emptyEvidence(AT);
+    for (const name of ['甲一', '乙二', '丙三', '丁四', '戊五']) store = withRecord(store, rec({ name }), false, policy, AT);
+    const r = rec({ phone: STORE });
+    expect(planArrivals([r], new Map([[STORE, store]]), policy, AT).homes[0]).toEqual({ kind: 'apart', key: `record:pos#${r.recordId}`, reason: 'generic', number: STORE, why: `${STORE} is generic` });
+  });
+});
