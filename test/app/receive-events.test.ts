@@ -19,6 +19,7 @@ function deps(secretValues: string[], configs: Record<string, unknown> = { app: 
   const written: EventWrite[] = [];
   const store = {
     getSourceConfig: async (name: string) => configs[name],
+    numbers: async () => new Map(),
     writeEvents: async (writes: EventWrite[]) => {
       written.push(...writes);
       return writes.map(() => ({ kind: 'stored' as const, profileId: 'p_x', newProfile: true }));

@@ -191,6 +191,9 @@ function memoryStore() {
     async writeEvents() {
       return [];
     },
+    async numbers() {
+      return new Map();
+    },
     async getSourceConfig() {
       return undefined;
     },

@@ -41,7 +41,7 @@ export function buildFromMembers(item: ProfileItem, members: ProfileMembers, set
     tagRules: settings.tagRules,
     config: settings.config,
     phones: item.phones,
-    golden: item.golden?.fields,
+    survivorship: settings.survivorship,
   });
 }
 
@@ -135,7 +135,7 @@ export interface ConditionalViewWriter {
 }
 
 function buildWith(p: Pick<ProfileWithMembers, 'phones' | 'golden' | 'records' | 'events'>, settings: ProfileSettings, now: Date): BuiltProfile {
-  return buildProfile(p.records, p.events, { now, baseQuantiles: settings.quantiles, tagRules: settings.tagRules, config: settings.config, phones: p.phones, golden: p.golden });
+  return buildProfile(p.records, p.events, { now, baseQuantiles: settings.quantiles, tagRules: settings.tagRules, config: settings.config, phones: p.phones, survivorship: settings.survivorship });
 }
 
 /**

@@ -15,9 +15,11 @@ import { DEFAULT_PROFILE_CONFIG, type ProfileConfig } from './config.ts';
 import { bandOf, cutAt, quantilesFit, quintileScore, type BaseQuantiles } from './quantiles.ts';
 import { detectLanguage, summarize } from './summary.ts';
 import { applyTagRules, DEFAULT_TAG_RULES, type TagRules } from './tag-rules.ts';
+import { defaultMatchRules, goldenRecord, type MatchRules } from '../match/index.ts';
 import type {
   BuiltProfile,
   CategoryBought,
+  FieldLineage,
   ConsentState,
   EventMember,
   Language,
@@ -44,8 +46,8 @@ export interface BuildOptions {
   lang?: Language;
   /** The profile item's numbers, primary first (merged in front of the members' numbers). */
   phones?: string[];
-  /** The identity room's golden record, if any: its fields win over the members' latest values. */
-  golden?: Partial<CleanRecord>;
+  /** The rules whose `survivorship` picks each golden field (default: the shipped match rules). */
+  survivorship?: MatchRules;
 }
 
 const DAY = 86_400_000;
@@ -87,30 +89,39 @@ interface Identity {
   fromEvent: boolean;
 }
 
+/**
+ * The golden fields by survivorship (core/match/golden.ts, the rules' `survivorship`) over every
+ * member: source records before the identities events carried, so a typed order never outranks
+ * the CRM in a tie. Each field says where it came from.
+ */
 function buildBasic(ids: Identity[], opts: BuildOptions, now: Date): ProfileBasic {
-  // Latest first; records before events at the same rank (a source record is the better identity).
   const ordered = [...ids].sort((a, b) => Number(a.fromEvent) - Number(b.fromEvent) || cmp(b.at, a.at));
-  const pick = <K extends keyof CleanRecord>(k: K): CleanRecord[K] | undefined => {
-    const g = opts.golden?.[k];
-    if (g !== undefined && g !== null && g !== '') return g as CleanRecord[K];
-    return ordered.find((i) => i.record[k] !== undefined && i.record[k] !== '')?.record[k];
-  };
+  const members = ordered.map((i) => (i.record.observedAt || !i.at ? i.record : { ...i.record, observedAt: i.at }));
+  const { golden, sources = {} } = goldenRecord(members, opts.survivorship ?? defaultMatchRules, new Set());
+  const byKey = new Map(members.map((r) => [`${r.source}#${r.recordId}`, r]));
   const phones = [...new Set([...(opts.phones ?? []), ...ordered.flatMap((i) => i.record.phones ?? [])])];
-  const emails = [...new Set([opts.golden?.email, ...ordered.map((i) => i.record.email)].filter((e): e is string => !!e))];
-  const memberIds = [...new Set([opts.golden?.memberId, ...ordered.map((i) => i.record.memberId)].filter((e): e is string => !!e))];
-  const birthDate = pick('birthDate');
+  const emails = [...new Set([golden.email, ...ordered.map((i) => i.record.email)].filter((e): e is string => !!e))];
+  const memberIds = [...new Set([golden.memberId, ...ordered.map((i) => i.record.memberId)].filter((e): e is string => !!e))];
   const basic: ProfileBasic = { contacts: { phones, emails }, location: {}, memberIds };
-  const name = pick('name');
-  if (name) basic.name = name;
-  const gender = pick('gender');
-  if (gender) basic.gender = gender;
-  if (birthDate) basic.birthDate = birthDate;
-  const age = ageAt(birthDate, now);
-  if (age !== undefined) basic.age = age;
-  for (const k of ['province', 'city', 'address'] as const) {
-    const v = pick(k);
-    if (v) basic.location[k] = v;
+  const lineage: Record<string, FieldLineage> = {};
+  const from = (field: string, value: string) => {
+    const r = byKey.get(sources[field] ?? '') ?? (members.length === 1 ? members[0] : undefined);
+    if (r) lineage[field] = { value, source: r.source, recordId: r.recordId, ...(r.observedAt ? { at: r.observedAt } : {}) };
+  };
+  if (golden.name) (basic.name = golden.name), from('name', golden.name);
+  if (golden.gender) (basic.gender = golden.gender), from('gender', golden.gender);
+  if (golden.birthDate) {
+    basic.birthDate = golden.birthDate;
+    from('birthDate', golden.birthDate);
+    const age = ageAt(golden.birthDate, now);
+    if (age !== undefined) basic.age = age;
   }
+  if (golden.email) from('email', golden.email);
+  for (const k of ['province', 'city', 'address'] as const) {
+    const v = golden[k];
+    if (v) (basic.location[k] = v), from(k, v);
+  }
+  if (Object.keys(lineage).length) basic.lineage = lineage;
   return basic;
 }
 

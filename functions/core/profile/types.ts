@@ -56,6 +56,16 @@ export interface ProfileBasic {
   contacts: { phones: string[]; emails: string[] };
   location: { province?: string; city?: string; address?: string };
   memberIds: string[];
+  /** Where each golden field came from (survivorship over every member, on every build). */
+  lineage?: Record<string, FieldLineage>;
+}
+
+/** One golden field's value, the member record it survived from, and when that record was observed. */
+export interface FieldLineage {
+  value: string;
+  source: string;
+  recordId: string;
+  at?: string;
 }
 
 export interface ProfileConsumption {

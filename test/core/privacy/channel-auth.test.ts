@@ -15,6 +15,7 @@ function deps(versions: Array<Record<string, string>>, suppressed: string[] = []
   const written: EventWrite[] = [];
   const store = {
     getSourceConfig: async (name: string) => CONFIGS[name],
+    numbers: async () => new Map(),
     writeEvents: async (writes: EventWrite[]) => {
       written.push(...writes);
       return writes.map(() => ({ kind: 'stored' as const, profileId: 'p_x', newProfile: true }));

@@ -19,6 +19,7 @@ function memoryStore(suppressed: string[]) {
       return state!;
     },
     checkpointImport: async () => {},
+    numbers: async () => new Map(),
     finishImport: async (_id: string, outcome: Partial<ImportState>) => {
       state = { ...state!, ...outcome };
     },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { defaultMatchRules } from '../../../functions/core/match/index.ts';
 import { baseQuantiles, buildProfile, hasConsent } from '../../../functions/core/profile/index.ts';
 import { NOW, ago, evt, purchase, rec } from './fixtures.ts';
 
@@ -30,10 +31,18 @@ describe('buildProfile: basic', () => {
     expect(day('bogus')).toBeUndefined();
   });
 
-  it('a golden record from the identity room wins over member values', () => {
-    const p = buildProfile([rec({ name: '王芳', city: '北京' })], [], { now: NOW, golden: { name: '王芳芳', city: '上海' } });
-    expect(p.view.basic.name).toBe('王芳芳');
-    expect(p.view.basic.location.city).toBe('上海');
+  it('picks each golden field by survivorship, not the latest record, and says where it came from', () => {
+    const crm = rec({ name: '张伟', nameKey: '张伟', gender: 'M', address: '上海市静安区南京西路1号', source: 'crm', recordId: 'c1', observedAt: '2024-01-01T00:00:00.000Z' });
+    const web = rec({ name: '張偉', nameKey: '张伟', address: '北京市朝阳区建国路88号', source: 'web', recordId: 'w1', observedAt: '2026-01-01T00:00:00.000Z' });
+    const p = buildProfile([crm, web], [], { now: NOW });
+    // one name key, the CRM outranks the website; the address is the most recent one
+    expect(p.view.basic.name).toBe('张伟');
+    expect(p.view.basic.lineage?.name).toEqual({ value: '张伟', source: 'crm', recordId: 'c1', at: '2024-01-01T00:00:00.000Z' });
+    expect(p.view.basic.location.address).toBe('北京市朝阳区建国路88号');
+    expect(p.view.basic.lineage?.address).toMatchObject({ source: 'web', recordId: 'w1' });
+    // the rules in force decide: the website first
+    const rules = { ...defaultMatchRules, survivorship: { ...defaultMatchRules.survivorship, sourcePriority: ['web', 'crm'] } };
+    expect(buildProfile([crm, web], [], { now: NOW, survivorship: rules }).view.basic.name).toBe('張偉');
   });
 });
 
