@@ -4,9 +4,11 @@
  * with UpdateCommand SET on identity attributes only (`phone`, `phones`, `golden`, `mergedInto`,
  * `pshard` for retiring): other areas keep their own attributes on the same profile item.
  */
+import { keyedProfile } from './dynamo-numbers.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { profileShard } from '../core/identity-keys.ts';
+import { planUnmerge } from '../core/identity/index.ts';
 import { defaultMatchRules, goldenRecord, orderedPair, parseMatchRules, type MatchRules } from '../core/match/index.ts';
 import type { CleanRecord } from '../core/model.ts';
 import type {
@@ -190,7 +192,16 @@ export class DynamoIdentityStore implements IdentityStore {
       ExpressionAttributeValues: { ':p': profilePk(profileId) },
     })) {
       if (item.sk !== 'REC' && item.sk !== 'EVT') continue;
-      out.push({ key: `${item.source}#${item.recordId}`, profileId: item.profileId, kind: item.sk === 'REC' ? 'record' : 'event', record: item.record });
+      const event = item.sk === 'EVT';
+      out.push({
+        key: `${item.source}#${item.recordId}`,
+        profileId: item.profileId,
+        kind: event ? 'event' : 'record',
+        record: item.record,
+        arrivedAt: event ? item.receivedAt : item.storedAt,
+        number: event ? item.phone : item.record?.phones?.[0],
+        ...(event ? { tag: item.tag } : {}),
+      });
     }
     return out;
   }
@@ -223,10 +234,8 @@ export class DynamoIdentityStore implements IdentityStore {
     throw new Error(`profile ${profileId}: mergedInto chain too long`);
   }
 
-  /** The profile a number keys; none for a generic number (it keys nobody). */
-  async profileIdForPhone(e164: string): Promise<string | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: phonePk(e164), sk: 'ALIAS' } }));
-    return out.Item?.generic ? undefined : (out.Item?.profileId as string | undefined);
+  profileIdForPhone(e164: string): Promise<string | undefined> {
+    return keyedProfile(this.db, this.table, e164);
   }
 
   // ---- blocking-key index ----
@@ -451,8 +460,10 @@ export class DynamoIdentityStore implements IdentityStore {
     const { into, from } = merge;
     const item = (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: mergePk(merge.mergeId), sk: 'MERGE' }, ConsistentRead: true }))).Item!;
 
-    const stillHere = new Set(members.map((m) => m.key));
-    const back = members.filter((m) => merge.moved.members.includes(m.key) && stillHere.has(m.key));
+    // what the merge moved, and what came since by the numbers it moved (core/identity/unmerge.ts)
+    const plan = planUnmerge(merge, members);
+    const goingBack = new Set(plan.back);
+    const back = members.filter((m) => goingBack.has(m.key));
     await repoint(this.db, this.table, merge.moved.phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), into, from, false);
     await repoint(this.db, this.table, back.map(memberItemKey), into, from, true);
     const rules = await this.matchRules();
@@ -463,10 +474,10 @@ export class DynamoIdentityStore implements IdentityStore {
     const intoPhones = (intoState?.phones ?? []).filter((p) => !movedPhones.has(p));
     const intoBefore = item.intoBefore as { phone: string } | undefined;
     await this.writeIdentity(into, remaining, intoPhones, rules, now, intoBefore?.phone);
-    if (item.movedCounters) {
-      await addCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' }, 'counters', item.movedCounters as Record<string, number>, -1, at);
-      await dropZeroCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' });
-    }
+    if (item.movedCounters) await addCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' }, 'counters', item.movedCounters as Record<string, number>, -1, at);
+    await addCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' }, 'counters', plan.countsSince, -1, at);
+    await dropZeroCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' });
+    await addCounts(this.db, this.table, { pk: profilePk(from), sk: 'PROFILE' }, 'counters', plan.countsSince, 1, at);
 
     // the retired profile comes back as it was
     await this.db.send(
@@ -492,7 +503,7 @@ export class DynamoIdentityStore implements IdentityStore {
     const otherSideOfLink = movedSet.has(member) ? (movedSet.has(merge.a) ? merge.b : merge.a) : movedSet.has(merge.a) ? merge.a : merge.b;
     const pairs = unique([pairKey(merge.a, merge.b), pairKey(member, otherSideOfLink)]).map((k) => k.split('\u0000') as [string, string]);
     for (const [x, y] of pairs) if (x !== y) await this.putPairDecision(x, y, 'noMerge', actor, `unmerge of ${merge.mergeId}`);
-    await appendAudit(this.db, this.table, { action: 'unmerge', actor, subjects: [into, from, merge.mergeId, member], detail: { members: back.length, phones: merge.moved.phones.length } }, now);
+    await appendAudit(this.db, this.table, { action: 'unmerge', actor, subjects: [into, from, merge.mergeId, member], detail: { members: back.length, arrivedSince: plan.arrivedSince.length, phones: merge.moved.phones.length } }, now);
     return { profileId: into, restored: from, mergeId: merge.mergeId, phones: merge.moved.phones, members: back.map((m) => m.key) };
   }
 

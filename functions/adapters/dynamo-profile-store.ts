@@ -1,4 +1,5 @@
 /** The ProfileStore port on one DynamoDB table (layout: docs/architecture.md). */
+import { keyedProfile, numberOf } from './dynamo-numbers.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -12,7 +13,7 @@ import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import { installSalt } from './install-salt.ts';
 import { freeFormText, storableAttributes } from './free-form.ts';
 import type { Arrival, EventOutcome, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
-import { emptyEvidence, type Home, type NumberEvidence } from '../core/identity/index.ts';
+import type { Home, NumberEvidence } from '../core/identity/index.ts';
 import { batchGet, mapLimit, queryAll } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
@@ -162,9 +163,8 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   async numbers(phones: string[]): Promise<Map<string, NumberState>> {
-    const items = await batchGet(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId', 'evidence']);
-    // A number claimed before evidence was kept has a holder nobody described yet.
-    return new Map(items.map((i) => [(i.pk as string).slice('PHONE#'.length), { owner: i.profileId as string, evidence: (i.evidence as NumberEvidence) ?? emptyEvidence('') }]));
+    const items = await batchGet(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId', 'evidence', 'generic']);
+    return new Map(items.map((i) => [(i.pk as string).slice('PHONE#'.length), numberOf(i)]));
   }
 
   async writeRecords(writes: RecordWrite[], arrival: Arrival): Promise<WriteOutcome[]> {
@@ -735,10 +735,8 @@ export class DynamoProfileStore implements ProfileStore {
     return new DynamoPrivacyStore(this.db, this.table).isSuppressed(phones);
   }
 
-  /** The profile a number keys; none for a generic number (it keys nobody). */
-  async profileIdForPhone(e164: string): Promise<string | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: phonePk(e164), sk: 'ALIAS' } }));
-    return out.Item?.generic ? undefined : (out.Item?.profileId as string | undefined);
+  profileIdForPhone(e164: string): Promise<string | undefined> {
+    return keyedProfile(this.db, this.table, e164);
   }
 
   async getProfile(profileId: string): Promise<Profile | undefined> {

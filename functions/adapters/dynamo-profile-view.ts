@@ -7,11 +7,12 @@
  *   listProfileItems()           Query the `profiles` index shard by shard
  *   getQuantiles / putQuantiles  item STATS#quantiles / STATS
  */
+import { keyedProfile, readNumber, type StoredNumber } from './dynamo-numbers.ts';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { BaseQuantiles, BuiltProfile, EventMember, ProfileMetrics, RecordMember } from '../core/profile/index.ts';
 import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../app/profiles/view-store.ts';
 import type { Member } from '../ports/profile-store.ts';
-import { isConditionFailure, phonePk, profilePk, rulesPk } from './dynamo-keys.ts';
+import { isConditionFailure, profilePk, rulesPk } from './dynamo-keys.ts';
 import { queryAll } from './dynamo-batch.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
@@ -53,9 +54,12 @@ export class DynamoProfileViews implements ProfileViewStore {
     private readonly table: string,
   ) {}
 
-  async profileIdForPhone(e164: string): Promise<string | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: phonePk(e164), sk: 'ALIAS' } }));
-    return out.Item?.profileId as string | undefined;
+  profileIdForPhone(e164: string): Promise<string | undefined> {
+    return keyedProfile(this.db, this.table, e164);
+  }
+
+  number(e164: string): Promise<StoredNumber | undefined> {
+    return readNumber(this.db, this.table, e164);
   }
 
   async getProfileItem(profileId: string): Promise<ProfileItem | undefined> {

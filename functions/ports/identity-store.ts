@@ -17,6 +17,12 @@ export interface MemberRecord {
   profileId: string;
   kind: 'record' | 'event';
   record: CleanRecord;
+  /** When it was stored on a profile. */
+  arrivedAt?: string;
+  /** The number it came by (an event's number, a record's first). */
+  number?: string;
+  /** An event's tag. */
+  tag?: string;
 }
 
 /** Why two profiles were merged: the pair of members that linked them and how it scored. */

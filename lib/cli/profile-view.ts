@@ -23,7 +23,7 @@ export function renderProfile(doc: ProfileDocument): string {
   const list = (xs: string[]) => (xs.length ? xs.join(', ') : '—');
   const consent = Object.entries(v.consent).map(([ch, s]) => `${ch} ${s.granted ? 'yes' : 'no'}${s.at ? ` (${s.at}${s.source ? `, ${s.source}` : ''})` : ''}`);
   return [
-    `profile ${doc.profileId}  ${doc.phone}   [${doc.viewSource} view, ${doc.computedAt}]`,
+    `profile ${doc.profileId}  ${doc.phone ?? '(keyed by no number)'}   [${doc.viewSource} view, ${doc.computedAt}]`,
     `  ${doc.summary}`,
     `  tags:        ${list(v.tags.map((t) => `${t.tag} (${t.rule})`))}`,
     `basic`,
@@ -32,6 +32,7 @@ export function renderProfile(doc: ProfileDocument): string {
     `  emails:      ${list(b.contacts.emails)}`,
     `  location:    ${list([b.location.province, b.location.city, b.location.address].filter((x): x is string => !!x))}`,
     `  consent:     ${list(consent)}`,
+    `  from:        ${list(Object.entries(b.lineage ?? {}).map(([field, l]) => `${field} ← ${l.source}/${l.recordId}${l.at ? ` (${l.at.slice(0, 10)})` : ''}`))}`,
     `consumption`,
     `  spend:       ${c.totalSpend} ${c.currency} over ${c.orderCount} order(s), average ${c.averageOrderValue}${c.refundCents ? `, refunds ${centsText(c.refundCents)}` : ''}${c.ordersReportedTwice ? `, ${c.ordersReportedTwice} order(s) reported by two channels counted once` : ''}`,
     `  purchases:   ${c.purchasesPerMonth}/month, first ${c.firstPurchaseAt ?? '—'}, last ${c.lastPurchaseAt ?? '—'}`,

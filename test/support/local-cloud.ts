@@ -87,13 +87,16 @@ export async function profileIds(cloud: LocalCloud): Promise<(e164: string) => s
   return (e164) => profileIdFor(salt, e164);
 }
 
-/** Every record item (`REC#<source>#…`) of a source, by a Scan: checks read the table, never an import's own counts. */
-export async function sourceRecords(db: DynamoDBDocumentClient, table: string, source: string): Promise<Array<Record<string, any>>> {
+/**
+ * Every record item (`REC#<source>#…`) of a source, or with `kind: 'EVT'` every event item of a
+ * channel, by a Scan: checks read the table, never an import's own counts.
+ */
+export async function sourceRecords(db: DynamoDBDocumentClient, table: string, source: string, kind: 'REC' | 'EVT' = 'REC'): Promise<Array<Record<string, any>>> {
   const items: Array<Record<string, any>> = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const out = await db.send(
-      new ScanCommand({ TableName: table, FilterExpression: 'begins_with(pk, :p) AND sk = :rec', ExpressionAttributeValues: { ':p': `REC#${source}#`, ':rec': 'REC' }, ExclusiveStartKey }),
+      new ScanCommand({ TableName: table, FilterExpression: 'begins_with(pk, :p) AND sk = :k', ExpressionAttributeValues: { ':p': `${kind}#${source}#`, ':k': kind }, ExclusiveStartKey }),
     );
     items.push(...(out.Items ?? []));
     ExclusiveStartKey = out.LastEvaluatedKey;

@@ -3,6 +3,7 @@
  * members (so an import or a webhook shows at once; nothing is written on a read).
  *
  *   readProfile(store, profileId, settings, now?) → ProfileDocument | undefined
+ *   profileByNumber(store, e164, settings)         → { profile } | { error, message } (a generic number says why it keys nobody)
  *   streamProfiles(store, settings, opts?)         → AsyncIterable<ProfileDocument>  (profile by profile, 16 in flight, in index order)
  *   isCurrent(item, members)                       → whether the stored view still describes the members
  *   profileDocument(item, members, built)          → the document of SPEC §5 (export line, API body)
@@ -13,10 +14,13 @@ import { buildFromMembers } from './recompute.ts';
 import type { ProfileSettings } from './settings.ts';
 import { mapLimit } from '../../core/map-limit.ts';
 import type { ProfileItem, ProfileMembers, ProfileViewStore } from './view-store.ts';
+import { explainStanding } from '../../core/identity/index.ts';
+import { DEFAULT_STANDING } from '../identity/arrive.ts';
 
 export interface ProfileDocument {
   profileId: string;
-  phone: string;
+  /** The primary number; none on a profile of records that joined no number's holder. */
+  phone?: string;
   phones: string[];
   /** Every source record and event that formed the profile (lineage). */
   members: Member[];
@@ -90,4 +94,21 @@ export async function* streamProfiles(store: ProfileViewStore, settings: Profile
     }
   }
   if (batch.length) yield* await run();
+}
+
+/**
+ * The profile a number keys, or why there is none: a generic number keys nobody, and says so with
+ * the evidence (how many distinct names since when).
+ */
+export async function profileByNumber(
+  store: ProfileViewStore,
+  e164: string,
+  settings: ProfileSettings,
+): Promise<{ profile: ProfileDocument } | { error: 'number.generic' | 'profile.not_found'; message: string }> {
+  const profileId = await store.profileIdForPhone(e164);
+  const profile = profileId && (await readProfile(store, profileId, settings));
+  if (profile) return { profile };
+  const n = await store.number(e164);
+  if (n?.generic) return { error: 'number.generic', message: `${e164} is ${explainStanding(n.evidence, DEFAULT_STANDING)}` };
+  return { error: 'profile.not_found', message: `no profile has the number ${e164}` };
 }

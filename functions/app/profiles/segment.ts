@@ -19,7 +19,8 @@ export interface SegmentRow {
 
 export async function* segmentRows(store: ProfileViewStore, query: SegmentQuery, settings: ProfileSettings, opts: { now?: Date } = {}): AsyncIterable<SegmentRow> {
   for await (const doc of streamProfiles(store, settings, opts)) {
-    if (matchesSegment(query, { profileId: doc.profileId, phone: doc.phone, tags: doc.tags, metrics: doc.metrics, view: doc.view }))
+    // a segment of phones leaves out the people no number keys
+    if (doc.phone && matchesSegment(query, { profileId: doc.profileId, phone: doc.phone, tags: doc.tags, metrics: doc.metrics, view: doc.view }))
       yield { phone: doc.phone, profileId: doc.profileId, channels: query.channels };
   }
 }

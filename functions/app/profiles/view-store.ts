@@ -5,7 +5,7 @@
  */
 import type { CleanRecord } from '../../core/model.ts';
 import type { BaseQuantiles, BuiltProfile, EventMember, ProfileMetrics, ProfileView, RecordMember } from '../../core/profile/index.ts';
-import type { Member } from '../../ports/profile-store.ts';
+import type { Member, NumberState } from '../../ports/profile-store.ts';
 
 /** A profile item as stored, with the attributes other rooms write (read-only here). */
 export interface ProfileItem {
@@ -36,6 +36,8 @@ export interface ProfileMembers {
 
 export interface ProfileViewStore {
   profileIdForPhone(e164: string): Promise<string | undefined>;
+  /** A number's stored state (for saying why it keys no profile). */
+  number(e164: string): Promise<(NumberState & { generic: boolean }) | undefined>;
   getProfileItem(profileId: string): Promise<ProfileItem | undefined>;
   /** Every record and event pointing at the profile (byProfile index), without raw rows. */
   loadMembers(profileId: string): Promise<ProfileMembers>;

@@ -13,3 +13,4 @@ export {
   type Standing,
   type StandingPolicy,
 } from './number-evidence.ts';
+export { planUnmerge, type MergeMoved, type SurvivorMember, type UnmergePlan } from './unmerge.ts';

@@ -8,7 +8,6 @@
  * with it.
  */
 import type { CleanRecord, Gender } from '../model.ts';
-import { nameSimilarity } from '../match/similarity.ts';
 
 export interface NameSeen {
   key?: string;
@@ -41,11 +40,14 @@ export interface StandingPolicy {
   maxDistinctNames: number;
 }
 
-/** Names this similar are one person's variants (traditional/simplified, homophone typos, a dropped given name). */
-export const SAME_NAME = 0.85;
-
+/**
+ * One person's name as two records write it: the same comparison key (traditional and simplified,
+ * honorifics and spaces folded by cleaning) or the same pinyin (a homophone an input method
+ * chose). Closer looks are for the matcher: 周海波 and 朱海波 are as alike as strings go and are
+ * two people, so a number's holder is not decided by string similarity.
+ */
 export function sameName(a: NameSeen, b: NameSeen): boolean {
-  return (nameSimilarity(a.key, b.key, a.pinyin, b.pinyin) ?? 0) >= SAME_NAME;
+  return (a.key !== undefined && a.key === b.key) || (a.pinyin !== undefined && a.pinyin === b.pinyin);
 }
 
 export function nameOf(record: Partial<CleanRecord>): NameSeen | undefined {

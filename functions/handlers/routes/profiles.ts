@@ -6,7 +6,7 @@
 import { parsePhone } from '../../core/clean/index.ts';
 import { documentClient } from '../../adapters/dynamo-profile-store.ts';
 import { DynamoProfileViews } from '../../adapters/dynamo-profile-view.ts';
-import { loadSettings, readProfile } from '../../app/profiles/index.ts';
+import { loadSettings, profileByNumber } from '../../app/profiles/index.ts';
 import { json, type Routes } from './http.ts';
 
 const views = new DynamoProfileViews(documentClient(), process.env.TABLE_NAME!);
@@ -16,9 +16,7 @@ export const profileRoutes: Routes = {
     const phone = event.pathParameters?.phone ?? '';
     const parsed = parsePhone(phone);
     if (!parsed.valid || !parsed.e164) return json(400, { error: parsed.problem?.code ?? 'phone.invalid', message: parsed.problem?.message ?? `${phone} is not a valid phone number` });
-    const profileId = await views.profileIdForPhone(parsed.e164);
-    const profile = profileId && (await readProfile(views, profileId, await loadSettings(views)));
-    if (!profile) return json(404, { error: 'profile.not_found', message: `no profile has the number ${parsed.e164}` });
-    return json(200, profile);
+    const found = await profileByNumber(views, parsed.e164, await loadSettings(views));
+    return 'profile' in found ? json(200, found.profile) : json(404, found);
   },
 };

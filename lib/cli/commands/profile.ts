@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parsePhone } from '../../../functions/core/clean/index.ts';
-import { loadSettings, readProfile } from '../../../functions/app/profiles/index.ts';
+import { loadSettings, profileByNumber } from '../../../functions/app/profiles/index.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { renderProfile, viewsFor } from '../profile-view.ts';
 
@@ -15,10 +15,9 @@ export function profileCommand(program: Command, context: () => CommandContext):
       if (!parsed.valid || !parsed.e164) throw new UserError(`${phone} is not a valid phone number: ${parsed.problem?.message ?? 'invalid'}`);
       await withTarget(ctx, async (target) => {
         const views = viewsFor(target);
-        const profileId = await views.profileIdForPhone(parsed.e164!);
-        const doc = profileId && (await readProfile(views, profileId, await loadSettings(views)));
-        if (!doc) throw new UserError(`no profile has the number ${parsed.e164}`);
-        ctx.print(doc, () => renderProfile(doc));
+        const found = await profileByNumber(views, parsed.e164!, await loadSettings(views));
+        if (!('profile' in found)) throw new UserError(found.message);
+        ctx.print(found.profile, () => renderProfile(found.profile));
       });
     });
 }

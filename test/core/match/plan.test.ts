@@ -58,6 +58,24 @@ describe('planResolution', () => {
     expect(planResolution(new Map([['crm#1', 'pA']]), result).unassigned).toBe(3);
   });
 
+  it('never merges through a profile the rules split: its people do not chain their other profiles together', () => {
+    // pS holds a record of 张伟 and 李娜's record (a store number glued them once); each has a profile of their own too
+    const li = (id: string, phone: string) => rec(id, { phones: [phone], name: '李娜', nameKey: '李娜', namePinyin: 'li na', email: 'ln@example.com' });
+    const people = [zhang('1', '+8613812345678'), zhang('2', '+8613698765432', 'pos'), li('8', '+8615000000001'), li('9', '+8615000000002')];
+    const plan = planResolution(
+      new Map([
+        ['crm#1', 'pZ'],
+        ['pos#2', 'pS'],
+        ['crm#8', 'pS'],
+        ['crm#9', 'pL'],
+      ]),
+      resolve(people, defaultMatchRules),
+    );
+    expect(plan.merges).toEqual([]);
+    expect(plan.splitsIgnored).toBe(1);
+    expect(plan.heldBySplit).toBe(2);
+  });
+
   it('breaks ties by the smallest profile id, so reruns agree', () => {
     const two = resolve([zhang('1', '+8613812345678'), zhang('2', '+8613698765432', 'pos')], defaultMatchRules);
     const plan = planResolution(

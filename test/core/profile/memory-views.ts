@@ -15,6 +15,10 @@ export class MemoryViews implements ProfileViewStore {
   async profileIdForPhone(e164: string) {
     return [...this.items.values()].find((i) => i.phones.includes(e164))?.profileId;
   }
+  /** Numbers' evidence is not kept here: a number keys the profile that lists it. */
+  async number() {
+    return undefined;
+  }
   async getProfileItem(id: string) {
     const item = this.items.get(id);
     return item && structuredClone(item);

@@ -1,0 +1,177 @@
+/**
+ * A phone number is evidence, not a person — end to end through the CLI and signed webhooks of one
+ * local cloud: a store's own number typed for thirty buyers joins none of them and keys nothing;
+ * another person on a known number neither rewrites the profile nor joins it, and the conflict is
+ * in the review queue; golden fields survive by source, with their lineage; an unmerge gives back
+ * what arrived through the restored number after the merge, counts and all.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
+import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
+import type { LocalCloud } from '../../lib/local/cloud.ts';
+import { currentSecret, localDb, runCli, sourceRecords, startTestCloud } from '../support/local-cloud.ts';
+
+let cloud: LocalCloud;
+let dataDir: string;
+let cleanup: () => Promise<void>;
+let apiToken: string;
+let store: DynamoProfileStore;
+
+async function cli(args: string[]) {
+  const result = await runCli([...args, '--json'], { dataDir });
+  expect(result.code, result.stderr + result.stdout).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+async function api(method: string, path: string) {
+  const response = await fetch(`${cloud.info.endpoints.api}${path}`, { method, headers: { authorization: `Bearer ${apiToken}` } });
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+async function importCsv(name: string, source: string, lines: string[]) {
+  const file = join(dataDir, name);
+  writeFileSync(file, lines.join('\n') + '\n');
+  return cli(['import', file, '--source', source]);
+}
+
+/** `phonekey send` of NDJSON events to a channel. */
+async function send(channel: string, events: unknown[], tag: string) {
+  const file = join(dataDir, `${tag}.ndjson`);
+  writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  return cli(['send', file, '--channel', channel]);
+}
+
+/** The till's channel: a purchase with the buyer's name and the number the cashier typed. */
+const TILL = {
+  name: 'till',
+  kind: 'channel',
+  defaultCountry: 'CN',
+  fields: { phone: 'phone', name: 'name' },
+  events: { eventId: 'id', eventName: 'event', mapping: { sale: { tag: 'purchase', attributes: { order_id: 'order', amount: 'amount', currency: 'currency' } } } },
+};
+
+/** `phonekey export`: every profile, those no number keys included. */
+async function exportProfiles(): Promise<Map<string, any>> {
+  const out = join(dataDir, 'profiles.ndjson');
+  const result = await runCli(['export', '--out', out], { dataDir });
+  expect(result.code, result.stderr).toBe(0);
+  const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+  return new Map(lines.map((l) => JSON.parse(l)).map((d) => [d.profileId, d]));
+}
+
+const profileOf = async (phone: string) => api('GET', `/v1/profiles/${encodeURIComponent(phone)}`);
+
+beforeAll(async () => {
+  ({ cloud, dataDir, cleanup } = await startTestCloud());
+  apiToken = currentSecret(cloud, 'apitoken');
+  store = new DynamoProfileStore(localDb(cloud), cloud.info.outputs.TableName);
+  await store.putSourceConfig('till', parseSourceConfig(JSON.stringify(TILL)));
+}, 300_000);
+
+afterAll(async () => {
+  await cleanup?.();
+});
+
+describe('a store number typed for thirty buyers', () => {
+  const STORE = '+862154372798';
+  // thirty surnames, no two alike in pinyin (卫 and 魏 would be one name typed two ways)
+  const SURNAMES = '赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金戚';
+  const GIVEN = ['志强', '秀英', '建国', '丽娟', '海波', '晓梅'];
+  const buyers = Array.from({ length: 30 }, (_, i) => `${SURNAMES[i]}${GIVEN[i % GIVEN.length]}`);
+
+  it('joins none of them, keys no profile, carries nobody’s spend to anybody, and says why', { timeout: 180_000 }, async () => {
+    const sales = buyers.flatMap((name, i) => [
+      { id: `s${i}a`, event: 'sale', phone: '021-54372798', name, order: `o${i}a`, amount: '100.00', currency: 'CNY' },
+      { id: `s${i}b`, event: 'sale', phone: '(021)54372798', name, order: `o${i}b`, amount: '55.00', currency: 'CNY' },
+    ]);
+    const sent = await send('till', sales, 'till');
+    expect(sent).toMatchObject({ accepted: 60, rejected: 0 });
+
+    // every profile holding a sale holds one buyer's sales, both of them: 155.00
+    const byProfile = new Map<string, Set<string>>();
+    for (const item of await sourceRecords(localDb(cloud), cloud.info.outputs.TableName, 'till', 'EVT')) {
+      const names = byProfile.get(item.profileId) ?? new Set<string>();
+      names.add(item.record.name);
+      byProfile.set(item.profileId, names);
+    }
+    expect(byProfile.size).toBe(30);
+    for (const names of byProfile.values()) expect(names.size).toBe(1);
+    const exported = await exportProfiles();
+    for (const profileId of byProfile.keys()) {
+      const doc = exported.get(profileId)!;
+      expect(doc.view.consumption.totalSpend).toBe('155.00');
+      expect(doc.phones).not.toContain(STORE);
+    }
+
+    const lookup = await profileOf(STORE);
+    expect(lookup.status).toBe(404);
+    expect(lookup.json.error).toBe('number.generic');
+    expect(lookup.json.message).toMatch(/generic since .*: joins nobody and keys no profile \(5\+ distinct names/);
+    const shown = await runCli(['profile', '021-54372798'], { dataDir });
+    expect(shown.code).not.toBe(0);
+    expect(shown.stderr).toContain('joins nobody and keys no profile');
+  });
+});
+
+describe('another person on a known number', () => {
+  it('neither joins the holder nor rewrites the profile; the conflict waits in the review queue', { timeout: 180_000 }, async () => {
+    await importCsv('crm.csv', 'crm', ['id,姓名,手机号码,性别,生日', 'c1,张伟,138-1234-5678,男,1985-03-02']);
+    const [report] = await importCsv('web.csv', 'web', ['id,姓名,手机,性别,生日', 'w1,李娜,13812345678,女,1990-01-01']);
+    expect(report.counts).toMatchObject({ read: 1, stored: 1, rejected: 0 });
+
+    const profile = await profileOf('13812345678');
+    expect(profile.status).toBe(200);
+    expect(profile.json.view.basic).toMatchObject({ name: '张伟', gender: 'M', birthDate: '1985-03-02' });
+    expect(profile.json.members).toEqual([{ source: 'crm', recordId: 'c1' }]);
+    // the other person is kept, on a profile of their own
+    const [w1] = await sourceRecords(localDb(cloud), cloud.info.outputs.TableName, 'web');
+    expect(w1.profileId).not.toBe(profile.json.profileId);
+
+    const { reviews } = (await api('GET', '/v1/reviews')).json;
+    const review = reviews.find((r: any) => [r.a.key, r.b.key].sort().join(' ') === 'crm#c1 web#w1');
+    expect(review, JSON.stringify(reviews)).toBeDefined();
+    expect(review.reasons.join('\n')).toContain('guard same-phone-different-person');
+  });
+});
+
+describe('golden fields', () => {
+  it('survive by source priority, not by arrival, and name the record they came from', { timeout: 180_000 }, async () => {
+    await importCsv('crm2.csv', 'crm', ['id,姓名,手机号码', 'c2,陈静,13911112222']);
+    await importCsv('web2.csv', 'web', ['id,姓名,手机', 'w2,陳靜,139 1111 2222']);
+    const profile = (await profileOf('13911112222')).json;
+    expect(profile.members.map((m: any) => `${m.source}#${m.recordId}`).sort()).toEqual(['crm#c2', 'web#w2']);
+    expect(profile.view.basic.name).toBe('陈静');
+    expect(profile.view.basic.lineage.name).toMatchObject({ value: '陈静', source: 'crm', recordId: 'c2' });
+    const shown = await runCli(['profile', '13911112222'], { dataDir });
+    expect(shown.stdout).toContain('name ← crm/c2');
+  });
+});
+
+describe('unmerge, exact in time', () => {
+  it('gives back what arrived through the restored number after the merge, and its spend', { timeout: 180_000 }, async () => {
+    await importCsv('crm3.csv', 'crm', ['id,姓名,手机号码,邮箱', 'c3,刘洋,13722223333,liuyang@example.com']);
+    await importCsv('pos3.csv', 'pos', ['id,姓名,手机,邮箱', 'p3,刘洋,13566667777,liuyang@example.com']);
+    const { merges } = await cli(['merges', '13722223333']);
+    expect(merges).toHaveLength(1);
+    const [merge] = merges;
+    const [moved] = merge.moved.phones as string[];
+    const brought = merge.moved.members[0] as string;
+
+    // after the merge, a sale to the number the merge moved lands on the survivor
+    expect(await send('till', [{ id: 'late-1', event: 'sale', phone: moved, name: '刘洋', order: 'o-late', amount: '199.00', currency: 'CNY' }], 'late')).toMatchObject({ accepted: 1 });
+    expect((await profileOf(moved)).json.view.consumption.totalSpend).toBe('199.00');
+
+    await cli(['unmerge', moved, brought]);
+    const restored = (await profileOf(moved)).json;
+    const survivor = (await profileOf(moved === '+8613722223333' ? '13566667777' : '13722223333')).json;
+    expect(restored.profileId).toBe(merge.from);
+    expect(survivor.profileId).toBe(merge.into);
+    expect(restored.members.map((m: any) => `${m.source}#${m.recordId}`).sort()).toEqual([brought, 'till#late-1'].sort());
+    expect(restored.view.consumption.totalSpend).toBe('199.00');
+    expect(restored.counters).toEqual({ purchase: 1 });
+    expect(survivor.view.consumption.totalSpend).toBe('0.00');
+    expect(survivor.counters ?? {}).toEqual({});
+  });
+});
