@@ -81,6 +81,7 @@ export const PHONE_PROBLEMS = {
   'phone.sequential_digits': 'The number is a run of consecutive digits (e.g. 12345678901) outside any assigned range, a stand-in rather than a real number.',
   'phone.unassigned_range': 'The number has a plausible length but falls in a range that is not assigned.',
   'phone.no_area_code': 'A local landline number without an area code, and the source gives no default area code.',
+  'phone.missing_trunk_prefix': 'A Chinese landline written without its leading 0 and without +86: as likely a mobile number with a digit lost, so it is not used as a key.',
   'phone.invalid': 'The text cannot be read as a phone number.',
 } as const;
 export type PhoneProblemCode = keyof typeof PHONE_PROBLEMS;
@@ -434,6 +435,10 @@ function computeCore(compact: string, ctx: PhoneContext | undefined): Core {
     }
     return fail(code, base);
   }
+  // Written in China, a landline starts with its trunk 0 (021…); ten digits without it and without
+  // +86 read as one only by chance, and are as often a mobile number missing a digit.
+  if (!plus && text === compact && country === 'CN' && p.countryCallingCode === '86' && libType === 'FIXED_LINE' && digits.charCodeAt(0) !== 48 && !digits.startsWith('86'))
+    return fail('phone.missing_trunk_prefix', base);
   const type: PhoneType = TYPE_MAP[libType] ?? 'unknown';
   return { valid: true, e164, type, ...(region ? { region } : {}), ...locate(p.countryCallingCode as string, national, type) };
 }
