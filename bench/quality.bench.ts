@@ -154,6 +154,27 @@ interface Measured {
   biggest: number;
   /** Records on a profile whose majority is someone else, by where their number came from. */
   intruders: Record<string, number>;
+  /** Records of a person kept apart from the profile holding most of that person's records, by where their number came from. */
+  strays: Record<string, number>;
+}
+
+function straysByKind(clusters: string[][], recordOf: Map<string, GeneratedRecord>): Record<string, number> {
+  const home = new Map<string, { cluster: number; count: number }>();
+  clusters.forEach((c, i) => {
+    const count = new Map<string, number>();
+    for (const k of c) count.set(truth.get(k)!, (count.get(truth.get(k)!) ?? 0) + 1);
+    for (const [person, n] of count) if ((home.get(person)?.count ?? 0) < n) home.set(person, { cluster: i, count: n });
+  });
+  const out: Record<string, number> = {};
+  clusters.forEach((c, i) => {
+    for (const k of c) {
+      if (home.get(truth.get(k)!)!.cluster === i) continue;
+      const r = recordOf.get(k)!;
+      const kind = `${r.phoneKind ?? (r.raw.phone ? 'own' : 'no number')}${r.raw.phones?.length ? '+2nd' : ''}`;
+      out[kind] = (out[kind] ?? 0) + 1;
+    }
+  });
+  return out;
 }
 
 function intrudersByKind(clusters: string[][], recordOf: Map<string, GeneratedRecord>): Record<string, number> {
@@ -235,6 +256,7 @@ async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measu
     peopleWithSpend: spendOfPerson.size,
     biggest: Math.max(0, ...[...clusters.values()].map((c) => c.length)),
     intruders: intrudersByKind([...clusters.values()], recordOf),
+    strays: straysByKind([...clusters.values()], recordOf),
   };
 }
 
@@ -244,6 +266,7 @@ function report(when: string, m: Measured): void {
     `  ${m.stored} of ${g.records.length} records stored, ${m.lostWithNumber} records with the person's own valid number in no profile; ${m.profiles} profiles, biggest ${m.biggest} records` +
       `\n  profiles holding an invalid number that cleaning let through: ${m.invalidInProfiles} (such numbers: ${invalidButValid.size}); keyed by a store number: ${m.storeNumbersKeying}, holding one: ${m.storeNumbersHeld}` +
       `\n  records on someone else's profile, by their number: ${Object.entries(m.intruders).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}` +
+      `\n  records apart from the rest of their person, by their number: ${Object.entries(m.strays).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}` +
       `\n  spend exact to the cent: ${(m.spendExact * 100).toFixed(1)}% of ${m.peopleWithSpend} people with orders`,
   );
 }

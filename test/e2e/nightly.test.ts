@@ -182,6 +182,7 @@ describe('phonekey reconcile', () => {
     // Each merge's deciding pairs join records of one person (the generator knows who).
     const pairs = found.flatMap((m) => m.reasons);
     const right = pairs.filter((r) => personOf.get(r.a) === personOf.get(r.b));
+    if (process.env.DEBUG_WRONG) for (const r of pairs.filter((x) => personOf.get(x.a) !== personOf.get(x.b))) console.log('WRONG', JSON.stringify(r), personOf.get(r.a), personOf.get(r.b));
     expect(right.length / pairs.length).toBeGreaterThanOrEqual(0.9);
     // And the table now holds them as one profile each.
     const after = await profilesNow();

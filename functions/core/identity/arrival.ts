@@ -7,7 +7,8 @@
  * - a number nobody has yet founds a profile keyed by it, the record its holder;
  * - a number with a holder is joined unless the record contradicts the holder: another name, or
  *   the same name with both gender and birth date different (a spouse on the partner's phone, a
- *   buyer on the store's number, the next owner of a recycled number);
+ *   buyer on the store's number, the next owner of a recycled number); on a shared number (seen
+ *   with several names) a record without a name joins nobody: the number alone cannot say whose;
  * - a record that joins through none of its numbers stands apart: its own profile, keyed by the
  *   first number it was refused and its name (the same other person on that number comes back to
  *   the same profile), or by the record itself when it has no name. It claims no number. When it
@@ -81,7 +82,8 @@ export function planArrivals(records: readonly Partial<CleanRecord>[], known: Re
         learn(number, undefined, record, true);
         continue;
       }
-      const why = contradiction(record, before.holder);
+      // a number several people use links nobody by itself: only the holder's name lets a record in
+      const why = contradiction(record, before.holder) ?? (standing(before, policy) === 'shared' && !nameOf(record) ? 'no name to tell which of its people this is' : undefined);
       const after = learn(number, before, record, !why);
       if (!why) home = { kind: 'number', number, founds: false };
       else refused ??= { number, reason: standing(after, policy) === 'generic' ? 'generic' : 'conflict', why: `${number}: ${why}` };

@@ -3,7 +3,7 @@ import type { CleanRecord } from '../model.ts';
 import { distinctNamesExceed } from './generic.ts';
 import { recordKey } from './keys.ts';
 import type { MatchRules } from './rules.ts';
-import { compileRules, decide, type Decision, emptyGeneric, fieldScores, type GenericValues, reasons, round, scoreBuffers, scoreInto } from './score.ts';
+import { compileRules, decide, type Decision, emptyGeneric, type GenericField, fieldScores, type GenericValues, reasons, round, scoreBuffers, scoreInto } from './score.ts';
 
 export interface Candidate {
   /** `${source}#${recordId}` of the candidate record. */
@@ -55,7 +55,7 @@ export function queryGenericValues(query: Partial<CleanRecord>, candidates: Clea
     externalIds: new Set(known?.externalIds ?? base.externalIds),
   };
   const max = rules.guards.genericValue.maxDistinctNames;
-  const check = (field: keyof GenericValues, value: string, has: (r: CleanRecord) => boolean): void => {
+  const check = (field: GenericField, value: string, has: (r: CleanRecord) => boolean): void => {
     const sharing: number[] = [];
     candidates.forEach((r, i) => has(r) && sharing.push(i));
     if (distinctNamesExceed(candidates, sharing, max)) generic[field].add(value);

@@ -39,10 +39,10 @@ import {
   compileRules,
   decide,
   emptyGeneric,
+  type GenericField,
   fieldScores,
   FLAG_CONFLICT_REJECT,
   FLAG_CONFLICT_REVIEW,
-  type GenericValues,
   isStrong,
   reasons,
   round,
@@ -127,7 +127,7 @@ class PairBuffer {
   }
 }
 
-function genericField(def: BlockingKey): keyof GenericValues | undefined {
+function genericField(def: BlockingKey): GenericField | undefined {
   if (def.parts.length !== 1) return undefined;
   const p = def.parts[0]!;
   if (p === 'phone') return 'phones';
@@ -212,6 +212,7 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
           if (gField) generic[gField].add(value);
           continue;
         }
+        if (gField === 'phones' && distinctNamesExceed(records, members, 1)) (generic.sharedPhones ??= new Set()).add(blockValue(records[members[0]!]!, def, h, hashScale, hashBuf));
       }
       if (members.length <= maxBlock) {
         for (let x = 0; x < members.length; x++) {

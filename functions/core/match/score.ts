@@ -15,7 +15,15 @@ export interface GenericValues {
   memberId: Set<string>;
   /** `name=value` */
   externalIds: Set<string>;
+  /**
+   * Numbers several people use (a household): agreeing on one links two records only when both
+   * carry a name, which then decides; by itself it links nobody.
+   */
+  sharedPhones?: Set<string>;
 }
+
+/** The identifier kinds a value can be generic in. */
+export type GenericField = 'phones' | 'email' | 'memberId' | 'externalIds';
 
 export function emptyGeneric(): GenericValues {
   return { phones: new Set(), email: new Set(), memberId: new Set(), externalIds: new Set() };
@@ -42,10 +50,11 @@ function similarityFor(c: Comparator): Sim {
         const pb = b.phones;
         if (!pa || !pb || pa.length === 0 || pb.length === 0) return undefined;
         let best = -1;
+        const unnamed = (!a.nameKey && !a.namePinyin) || (!b.nameKey && !b.namePinyin);
         for (const x of pa) {
-          if (g.phones.has(x)) continue;
+          if (g.phones.has(x) || (unnamed && g.sharedPhones?.has(x))) continue;
           for (const y of pb) {
-            if (g.phones.has(y)) continue;
+            if (g.phones.has(y) || (unnamed && g.sharedPhones?.has(y))) continue;
             const s = x === y ? 1 : fn(x, y);
             if (s > best) best = s;
           }
