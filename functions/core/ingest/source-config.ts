@@ -10,6 +10,7 @@
  */
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import { issuePath, parseRulesDoc } from '../rules-doc.ts';
 
 export const CANONICAL_FIELDS = ['phone', 'phones', 'name', 'email', 'gender', 'birthDate', 'address', 'province', 'city', 'memberId'] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
@@ -179,55 +180,29 @@ export type SourceConfigInput = z.input<typeof SourceConfigSchema>;
 export type FieldsConfig = NonNullable<SourceConfig['fields']>;
 export type EventsConfig = NonNullable<SourceConfig['events']>;
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else {
-      const s = String(p);
-      out += /^[A-Za-z_$][\w$]*$/.test(s) ? (out ? `.${s}` : s) : `[${JSON.stringify(s)}]`;
-    }
-  }
-  return out || '(config)';
-}
-
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': Object.keys(SourceConfigSchema.shape),
   fields: CANONICAL_FIELDS,
   events: ['eventId', 'eventName', 'timestamp', 'tag', 'mapping', 'attributes'],
 };
 
-function issueText(issue: z.core.$ZodIssue): string {
-  const where = formatPath(issue.path);
+/** Unknown keys name the keys expected there; the rest say `path: message` (core/rules-doc.ts). */
+function issueText(issue: z.core.$ZodIssue, root: unknown): string | undefined {
+  const where = issuePath(root, issue.path);
   if (issue.code === 'unrecognized_keys') {
     const parent = issue.path.filter((p) => typeof p !== 'number').join('.');
     const known = KNOWN_KEYS[parent] ?? (issue.path[0] === 'events' && issue.path[1] === 'mapping' ? ['tag', 'attributes'] : undefined);
     const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
     return `${where}: unknown ${issue.keys.length > 1 ? 'keys' : 'key'} ${keys}${known ? ` (expected one of ${known.join(', ')})` : ''}`;
   }
-  if (issue.code === 'invalid_key') {
-    const inner = issue.issues[0]?.message ?? issue.message;
-    return `${where}: invalid key: ${inner}`;
-  }
-  return `${where}: ${issue.message}`;
+  if (issue.code === 'invalid_key') return `${where}: invalid key: ${issue.issues[0]?.message ?? issue.message}`;
+  return undefined;
 }
 
 /**
- * Validates a config (an object, or JSON text) and applies defaults. Throws an Error whose
+ * Validates a config (an object, or JSON text) and applies defaults. Throws a RulesDocError whose
  * message lists every problem on its own line as `path: what is expected`.
  */
 export function parseSourceConfig(json: unknown): SourceConfig {
-  let value = json;
-  if (typeof json === 'string') {
-    try {
-      value = JSON.parse(json);
-    } catch (err) {
-      throw new Error(`Invalid source config: not valid JSON (${(err as Error).message})`);
-    }
-  }
-  const result = SourceConfigSchema.safeParse(value);
-  if (result.success) return result.data;
-  const name = value && typeof value === 'object' && typeof (value as { name?: unknown }).name === 'string' ? ` "${(value as { name: string }).name}"` : '';
-  const lines = result.error.issues.map((i) => `- ${issueText(i)}`);
-  throw new Error(`Invalid source config${name}:\n${lines.join('\n')}`);
+  return parseRulesDoc(SourceConfigSchema, json, { what: 'source config', describe: issueText });
 }

@@ -17,6 +17,7 @@
  * (see `guards.chaining`).
  */
 import { z } from 'zod';
+import { parseRulesDoc, RulesDocError } from '../rules-doc.ts';
 
 export const KEY_PARTS = [
   'phone',
@@ -209,41 +210,14 @@ export type Strategy = (typeof STRATEGIES)[number];
 export type GoldenField = (typeof GOLDEN_FIELDS)[number];
 
 /** Raised by parseMatchRules: `issues` are `path: message` lines, e.g. `fuzzy[1] (name).levels[0].min: …`. */
-export class MatchRulesError extends Error {
-  constructor(readonly issues: string[]) {
-    super(`invalid match rules:\n${issues.map((l) => `  - ${l}`).join('\n')}`);
+export class MatchRulesError extends RulesDocError {
+  constructor(issues: string[]) {
+    super('match rules', issues);
     this.name = 'MatchRulesError';
   }
 }
 
-function describePath(root: unknown, path: readonly PropertyKey[]): string {
-  let out = '';
-  let node: unknown = root;
-  for (const p of path) {
-    if (typeof p === 'number') {
-      out += `[${p}]`;
-      node = Array.isArray(node) ? node[p] : undefined;
-      const nid = node && typeof node === 'object' ? (node as { id?: unknown }).id : undefined;
-      if (typeof nid === 'string') out += ` (${nid})`;
-    } else {
-      out += out ? `.${String(p)}` : String(p);
-      node = node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[p] : undefined;
-    }
-  }
-  return out || '(root)';
-}
-
 /** Validates match rules given as a JSON string or an already parsed value; throws MatchRulesError. */
 export function parseMatchRules(json: unknown): MatchRules {
-  let value = json;
-  if (typeof json === 'string') {
-    try {
-      value = JSON.parse(json);
-    } catch (e) {
-      throw new MatchRulesError([`(root): not valid JSON: ${(e as Error).message}`]);
-    }
-  }
-  const r = MatchRulesSchema.safeParse(value);
-  if (!r.success) throw new MatchRulesError(r.error.issues.map((i) => `${describePath(value, i.path)}: ${i.message}`));
-  return r.data;
+  return parseRulesDoc(MatchRulesSchema, json, { what: 'match rules', error: (issues) => new MatchRulesError(issues) });
 }

@@ -4,6 +4,7 @@
  * windows and RFM fallback cuts. `parseProfileConfig(json)` validates with path-named errors.
  */
 import { z } from 'zod';
+import { parseRulesDoc, RulesDocError } from '../rules-doc.ts';
 
 const level = z.number().gt(0).lt(1);
 const ascending = (n: number) =>
@@ -64,30 +65,13 @@ export type ProfileConfigInput = z.input<typeof ProfileConfigSchema>;
 
 export const DEFAULT_PROFILE_CONFIG: ProfileConfig = ProfileConfigSchema.parse({});
 
-export class ProfileConfigError extends Error {
-  constructor(readonly issues: string[]) {
-    super(`invalid profile config:\n${issues.map((l) => `  - ${l}`).join('\n')}`);
+export class ProfileConfigError extends RulesDocError {
+  constructor(issues: string[]) {
+    super('profile config', issues);
     this.name = 'ProfileConfigError';
   }
 }
 
-/** `a.b[2].c` from a zod issue path. */
-export function issuePath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
-  return out || '(root)';
-}
-
 export function parseProfileConfig(json: unknown): ProfileConfig {
-  let value = json;
-  if (typeof json === 'string') {
-    try {
-      value = JSON.parse(json);
-    } catch (e) {
-      throw new ProfileConfigError([`(root): not valid JSON: ${(e as Error).message}`]);
-    }
-  }
-  const r = ProfileConfigSchema.safeParse(value);
-  if (!r.success) throw new ProfileConfigError(r.error.issues.map((i) => `${issuePath(i.path)}: ${i.message}`));
-  return r.data;
+  return parseRulesDoc(ProfileConfigSchema, json, { what: 'profile config', error: (issues) => new ProfileConfigError(issues) });
 }

@@ -17,8 +17,8 @@
  *   from the element: `"tag": "prefers:{category}"`.
  */
 import { z } from 'zod';
+import { parseRulesDoc, RulesDocError } from '../rules-doc.ts';
 import defaultRulesJson from './default-tag-rules.json' with { type: 'json' };
-import { issuePath } from './config.ts';
 import type { AppliedTag } from './types.ts';
 
 export type Condition =
@@ -98,36 +98,16 @@ export const TagRulesSchema = z
 export type TagRule = z.output<typeof TagRuleSchema>;
 export type TagRules = z.output<typeof TagRulesSchema>;
 
-export class TagRulesError extends Error {
-  constructor(readonly issues: string[]) {
-    super(`invalid tag rules:\n${issues.map((l) => `  - ${l}`).join('\n')}`);
+export class TagRulesError extends RulesDocError {
+  constructor(issues: string[]) {
+    super('tag rules', issues);
     this.name = 'TagRulesError';
   }
 }
 
-function describe(root: unknown, path: readonly PropertyKey[]): string {
-  // tags[2] (rule-id).when…
-  let out = issuePath(path);
-  if (path[0] === 'tags' && typeof path[1] === 'number') {
-    const id = (root as { tags?: Array<{ id?: unknown }> })?.tags?.[path[1]]?.id;
-    if (typeof id === 'string') out = out.replace(`tags[${path[1]}]`, `tags[${path[1]}] (${id})`);
-  }
-  return out;
-}
-
 /** Validates tag rules given as JSON text or a parsed value; throws TagRulesError. */
 export function parseTagRules(json: unknown): TagRules {
-  let value = json;
-  if (typeof json === 'string') {
-    try {
-      value = JSON.parse(json);
-    } catch (e) {
-      throw new TagRulesError([`(root): not valid JSON: ${(e as Error).message}`]);
-    }
-  }
-  const r = TagRulesSchema.safeParse(value);
-  if (!r.success) throw new TagRulesError(r.error.issues.map((i) => `${describe(value, i.path)}: ${i.message}`));
-  return r.data;
+  return parseRulesDoc(TagRulesSchema, json, { what: 'tag rules', error: (issues) => new TagRulesError(issues) });
 }
 
 export const DEFAULT_TAG_RULES: TagRules = parseTagRules(defaultRulesJson);

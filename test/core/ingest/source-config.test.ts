@@ -54,33 +54,33 @@ describe('source config', () => {
       events: { mapping: { pay_success: { tag: 'Purchase' } }, attributes: { orderId: 'order.id' } },
     });
     const lines = message.split('\n');
-    expect(lines[0]).toBe('Invalid source config "POS Shanghai":');
+    expect(lines[0]).toBe('invalid source config "POS Shanghai":');
     expect(lines.slice(1).sort()).toEqual(
       [
-        '- (config): unknown key "defualtCountry" (expected one of name, kind, description, defaultCountry, defaultAreaCode, dateOrder, timezone, encoding, format, sheet, delimiter, skipRows, recordId, fields, externalIds, consent, events)',
-        '- name: expected a slug: letters, digits, "-" and "_", starting with a letter or digit, at most 64 characters',
-        '- defaultCountry: expected a two-letter country code such as "CN"',
-        '- encoding: expected one of utf8, gb18030, gbk, utf16le, utf16be',
-        '- delimiter: expected one character (or "tab", "comma", "semicolon", "pipe")',
-        '- fields.phone: expected a column name or JSON path, or a list of them',
-        '- fields.email: expected a column name or JSON path',
-        '- fields: unknown key "mobile" (expected one of phone, phones, name, email, gender, birthDate, address, province, city, memberId)',
-        '- externalIds["open-id"]: invalid key: id names are letters, digits and "_", such as "openid"',
-        '- events.mapping.pay_success.tag: expected a snake_case tag such as "purchase"',
-        '- events.attributes.orderId: invalid key: attribute names are snake_case, such as "order_id"',
-        '- events: set "tag" (every row is that event) or "eventName" (where the native event name is), or both',
-        '- events.mapping: a mapping needs "eventName": the path of the native event name',
+        '  - (root): unknown key "defualtCountry" (expected one of name, kind, description, defaultCountry, defaultAreaCode, dateOrder, timezone, encoding, format, sheet, delimiter, skipRows, recordId, fields, externalIds, consent, events)',
+        '  - name: expected a slug: letters, digits, "-" and "_", starting with a letter or digit, at most 64 characters',
+        '  - defaultCountry: expected a two-letter country code such as "CN"',
+        '  - encoding: expected one of utf8, gb18030, gbk, utf16le, utf16be',
+        '  - delimiter: expected one character (or "tab", "comma", "semicolon", "pipe")',
+        '  - fields.phone: expected a column name or JSON path, or a list of them',
+        '  - fields.email: expected a column name or JSON path',
+        '  - fields: unknown key "mobile" (expected one of phone, phones, name, email, gender, birthDate, address, province, city, memberId)',
+        '  - externalIds["open-id"]: invalid key: id names are letters, digits and "_", such as "openid"',
+        '  - events.mapping.pay_success.tag: expected a snake_case tag such as "purchase"',
+        '  - events.attributes.orderId: invalid key: attribute names are snake_case, such as "order_id"',
+        '  - events: set "tag" (every row is that event) or "eventName" (where the native event name is), or both',
+        '  - events.mapping: a mapping needs "eventName": the path of the native event name',
       ].sort(),
     );
   });
 
   it('names the wrong type of a whole section', () => {
-    expect(errorOf(null)).toBe('Invalid source config:\n- (config): expected a JSON object');
-    expect(errorOf({ name: 'x', fields: 'phone' })).toBe('Invalid source config "x":\n- fields: expected an object of canonical field → column name or JSON path');
-    expect(errorOf({ name: 'x', skipRows: 1.5 })).toBe('Invalid source config "x":\n- skipRows: expected a whole number');
+    expect(errorOf(null)).toBe('invalid source config:\n  - (root): expected a JSON object');
+    expect(errorOf({ name: 'x', fields: 'phone' })).toBe('invalid source config "x":\n  - fields: expected an object of canonical field → column name or JSON path');
+    expect(errorOf({ name: 'x', skipRows: 1.5 })).toBe('invalid source config "x":\n  - skipRows: expected a whole number');
     expect(errorOf({ name: 'x', timezone: 'Mars/Base' })).toContain('timezone: expected an IANA time zone');
     expect(errorOf({ name: 'x', dateOrder: 'ymd' })).toContain('dateOrder: expected "YMD", "DMY" or "MDY"');
-    expect(errorOf('{"name":')).toMatch(/^Invalid source config: not valid JSON/);
+    expect(errorOf('{"name":')).toMatch(/^invalid source config:\n  - \(root\): not valid JSON/);
   });
 
   it('the schema object is exported for other validators', () => {
