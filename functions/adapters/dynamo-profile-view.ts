@@ -1,5 +1,5 @@
 /**
- * The profile room's storage on the one table (ProfileViewStore, functions/app/profiles/view-store.ts).
+ * The profile room's storage on the one table (ProfileViewStore, functions/ports/profile-views.ts).
  *
  *   loadMembers(profileId)       Query byProfile (gsi1pk = PROF#<id>): `REC` and `EVT` items, raw rows left out
  *   saveView(profileId, built)   UpdateCommand SET view, metrics, tags, summary, computedAt (only these;
@@ -10,7 +10,7 @@
 import { keyedProfile, readNumber, type StoredNumber } from './dynamo-numbers.ts';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { BaseQuantiles, BuiltProfile, EventMember, ProfileMetrics, RecordMember } from '../core/profile/index.ts';
-import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../app/profiles/view-store.ts';
+import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../ports/profile-views.ts';
 import type { Member } from '../ports/profile-store.ts';
 import { isConditionFailure, profilePk, rulesPk } from './dynamo-keys.ts';
 import { queryAll } from './dynamo-batch.ts';

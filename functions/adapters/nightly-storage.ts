@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { NightlyTable, RunFiles, SnapshotItem } from '../app/nightly/ports.ts';
+import type { NightlyTable, RunFiles, SnapshotItem } from '../ports/nightly.ts';
 import type { ConditionalViewWriter } from '../app/profiles/recompute.ts';
 import type { BuiltProfile } from '../core/profile/index.ts';
 import { mapLimit } from '../core/map-limit.ts';

@@ -1,10 +1,10 @@
 /** HTTP API Lambda authorizer for /v1/*: `Authorization: Bearer <API token>` (simple responses). */
+import { secretReader } from '../adapters/wiring.ts';
 import middy from '@middy/core';
 import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { timingSafeEqual } from 'node:crypto';
-import { SecretReader } from '../adapters/secrets.ts';
 
 const logger = createLogger();
 /**
@@ -13,7 +13,7 @@ const logger = createLogger();
  * within 50 s.
  */
 const TOKEN_TTL_MS = 20_000;
-const secrets = new SecretReader(undefined, { ttlMs: TOKEN_TTL_MS, previous: false });
+const secrets = secretReader(undefined, { ttlMs: TOKEN_TTL_MS, previous: false });
 
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);

@@ -7,14 +7,12 @@
  * Chunks and their own reports live in the raw bucket under `fanout/<importId>/` (outside
  * `incoming/`, so they start no import); the file's report goes to the reports bucket as usual.
  */
+import { identityStore, profileStore, rawFiles } from '../adapters/wiring.ts';
 import middy from '@middy/core';
 import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { ImportJob } from '../app/import-file.ts';
 import { finishFanout, importChunk, splitImport, type ChunkRef } from '../app/import-fanout.ts';
-import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-store.ts';
-import { S3Files } from '../adapters/s3-files.ts';
-import { DynamoIdentityStore } from '../adapters/dynamo-identity-store.ts';
 import { matchOnArrival } from '../app/identity/match-on-arrival.ts';
 import { configurePhoneCache } from '../core/clean/phone.ts';
 
@@ -22,9 +20,9 @@ const logger = createLogger();
 // A file of distinct customers seldom repeats a number, so the cleaner's phone memo (100,000
 // entries by default, ~45 MB when full) would mostly hold memory: an import keeps 20,000.
 configurePhoneCache({ maxEntries: 20_000 });
-const store = new DynamoProfileStore(documentClient(), process.env.TABLE_NAME!);
-const identity = new DynamoIdentityStore(documentClient(), process.env.TABLE_NAME!);
-const files = new S3Files();
+const store = profileStore(process.env.TABLE_NAME!);
+const identity = identityStore(process.env.TABLE_NAME!);
+const files = rawFiles();
 const RAW = () => process.env.RAW_BUCKET!;
 const REPORTS = () => process.env.REPORTS_BUCKET!;
 const chunkPrefix = (importId: string, chunk: number) => `fanout/${importId}/c${String(chunk).padStart(5, '0')}`;

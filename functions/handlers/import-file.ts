@@ -4,15 +4,13 @@
  * import is begun and the Step Functions fan-out (functions/handlers/import-fanout.ts) is
  * started, named after the import, so a redelivered notification starts nothing twice.
  */
+import { identityStore, profileStore, rawFiles } from '../adapters/wiring.ts';
 import middy from '@middy/core';
 import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { S3Event } from 'aws-lambda';
 import { importBeginning, importFile, type ImportJob } from '../app/import-file.ts';
-import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-store.ts';
-import { S3Files } from '../adapters/s3-files.ts';
-import { DynamoIdentityStore } from '../adapters/dynamo-identity-store.ts';
 import { matchOnArrival } from '../app/identity/match-on-arrival.ts';
 import { parseIncomingKey } from '../core/incoming-key.ts';
 import { importIdOf } from '../app/import-identity.ts';
@@ -22,9 +20,9 @@ const logger = createLogger();
 // A file of distinct customers seldom repeats a number, so the cleaner's phone memo (100,000
 // entries by default, ~45 MB when full) would mostly hold memory: an import keeps 20,000.
 configurePhoneCache({ maxEntries: 20_000 });
-const store = new DynamoProfileStore(documentClient(), process.env.TABLE_NAME!);
-const files = new S3Files();
-const identity = new DynamoIdentityStore(documentClient(), process.env.TABLE_NAME!);
+const store = profileStore(process.env.TABLE_NAME!);
+const files = rawFiles();
+const identity = identityStore(process.env.TABLE_NAME!);
 let sfn: SFNClient | undefined;
 
 /** Files above this many bytes go to the fan-out (when IMPORT_FANOUT_ARN is set). */

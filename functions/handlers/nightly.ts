@@ -4,15 +4,11 @@
  * the input is the item (`{ runId, segment | chunk, … }`). Each step is idempotent per run id:
  * what it did is kept under `nightly/<runId>/` in the reports bucket and a re-run returns it.
  */
+import { identityStore, nightlyTable, profileViews, runFiles, viewWriter } from '../adapters/wiring.ts';
 import middy from '@middy/core';
 import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { S3Client } from '@aws-sdk/client-s3';
-import { documentClient } from '../adapters/dynamo-profile-store.ts';
-import { DynamoNightlyTable, DynamoViewWriter, S3RunFiles } from '../adapters/nightly-storage.ts';
-import { DynamoIdentityStore } from '../adapters/dynamo-identity-store.ts';
 import { applyResolution } from '../app/identity/apply-resolution.ts';
-import { DynamoProfileViews } from '../adapters/dynamo-profile-view.ts';
 import { profilesPort } from '../app/profiles/recompute.ts';
 import {
   measureChunk,
@@ -33,21 +29,20 @@ import {
 } from '../app/nightly/steps.ts';
 
 const logger = createLogger();
-const db = documentClient();
-const s3 = new S3Client({});
-const table = new DynamoNightlyTable(db, process.env.TABLE_NAME!);
-const identityStore = new DynamoIdentityStore(db, process.env.TABLE_NAME!);
+const TABLE = process.env.TABLE_NAME!;
+const table = nightlyTable(TABLE);
+const identities = identityStore(TABLE);
 
-const profiles = profilesPort(new DynamoProfileViews(db, process.env.TABLE_NAME!), new DynamoViewWriter(db, process.env.TABLE_NAME!));
+const profiles = profilesPort(profileViews(TABLE), viewWriter(TABLE));
 
 const identity: IdentityPort = {
   decisions: async () => {
-    const all = await identityStore.listPairDecisions();
+    const all = await identities.listPairDecisions();
     const pairs = (d: string) => all.filter((x) => x.decision === d).map((x) => [x.a, x.b] as [string, string]);
     return { noMerge: pairs('noMerge'), approved: pairs('approved') };
   },
-  apply: (result, ctx) => applyResolution(identityStore, ctx.assignment, result, { actor: 'nightly', rules: ctx.rules, records: ctx.records }) as unknown as Promise<ApplySummary>,
-  pendingReviews: async () => (await identityStore.pendingReviews(Number.MAX_SAFE_INTEGER)).length,
+  apply: (result, ctx) => applyResolution(identities, ctx.assignment, result, { actor: 'nightly', rules: ctx.rules, records: ctx.records }) as unknown as Promise<ApplySummary>,
+  pendingReviews: async () => (await identities.pendingReviews(Number.MAX_SAFE_INTEGER)).length,
 };
 
 export type NightlyStep = 'plan' | 'snapshot' | 'rematch' | 'profile-plan' | 'measure' | 'quantiles' | 'recompute' | 'report' | 'failed';
@@ -63,8 +58,8 @@ export interface StepEvent {
 function deps(runId: string): NightlyDeps {
   return {
     table,
-    files: new S3RunFiles(s3, process.env.REPORTS_BUCKET!, runId),
-    rules: () => identityStore.matchRules(),
+    files: runFiles(process.env.REPORTS_BUCKET!, runId),
+    rules: () => identities.matchRules(),
     identity,
     profiles,
   };

@@ -1,15 +1,14 @@
 /** POST /webhooks/{channel}: signed behaviour events from a channel (the use case: app/receive-events.ts). */
+import { profileStore, secretReader } from '../adapters/wiring.ts';
 import middy from '@middy/core';
 import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { receiveEvents } from '../app/receive-events.ts';
-import { DynamoProfileStore, documentClient } from '../adapters/dynamo-profile-store.ts';
-import { SecretReader } from '../adapters/secrets.ts';
 
 const logger = createLogger();
-const store = new DynamoProfileStore(documentClient(), process.env.TABLE_NAME!);
-const secrets = new SecretReader();
+const store = profileStore(process.env.TABLE_NAME!);
+const secrets = secretReader();
 
 /** Registered channel configs are cached per container this long (a `source put` applies within it). */
 const CONFIG_TTL_MS = 10_000;

@@ -2,14 +2,13 @@
  * The profile room's adapter for CLI commands, and the human rendering of a whole profile. The
  * export shape (SPEC §5) is functions/app/profiles/read.ts `profileDocument`.
  */
-import { documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
-import { DynamoProfileViews } from '../../functions/adapters/dynamo-profile-view.ts';
+import { profileViews } from '../../functions/adapters/wiring.ts';
 import type { ProfileDocument } from '../../functions/app/profiles/index.ts';
 import { centsText } from '../../functions/core/profile/index.ts';
 import type { Target } from './target.ts';
 
-export function viewsFor(target: Target): DynamoProfileViews {
-  return new DynamoProfileViews(documentClient(), target.outputs.TableName);
+export function viewsFor(target: Target): ReturnType<typeof profileViews> {
+  return profileViews(target.outputs.TableName);
 }
 
 /** One line per fact, the four dimensions in order. */

@@ -1,7 +1,7 @@
 /** The adapters a CLI command uses, bound to the target's resources. */
-import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
+import { profileStore } from '../../functions/adapters/wiring.ts';
 import type { Target } from './target.ts';
 
-export function storeFor(target: Target): DynamoProfileStore {
-  return new DynamoProfileStore(documentClient(), target.outputs.TableName);
+export function storeFor(target: Target): ReturnType<typeof profileStore> {
+  return profileStore(target.outputs.TableName);
 }

@@ -1,6 +1,6 @@
 /** Which import an object in the raw bucket is, named exactly as the import function names it. */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { S3Files } from '../../functions/adapters/s3-files.ts';
+import { rawFiles } from '../../functions/adapters/wiring.ts';
 import { importIdOf } from '../../functions/app/import-identity.ts';
 import type { ProfileStore } from '../../functions/ports/profile-store.ts';
 
@@ -11,6 +11,6 @@ import type { ProfileStore } from '../../functions/ports/profile-store.ts';
  */
 export async function importOfObject(s3: S3Client, store: Pick<ProfileStore, 'getImport'>, bucket: string, key: string, versionId?: string) {
   // The very head the import function reads (S3Files.head), so both derive the same id.
-  const head = await new S3Files(s3).head(bucket, key, versionId);
+  const head = await rawFiles(s3).head(bucket, key, versionId);
   return { importId: await importIdOf(store, bucket, key, head), head };
 }

@@ -28,7 +28,7 @@ import type { ImportCounts } from '../../ports/profile-store.ts';
 import type { ProfileWithMembers } from '../profiles/recompute.ts';
 import { profileChanges } from './changes.ts';
 import { bucketedFile, bucketOf, chunkFiles, groupMembers, type ByteRange, type ChunkFile, type MemberLine } from './chunks.ts';
-import type { NightlyTable, RunFiles, SnapshotItem } from './ports.ts';
+import type { NightlyTable, RunFiles, SnapshotItem } from '../../ports/nightly.ts';
 import { mapLimit } from '../../core/map-limit.ts';
 
 /** What applying a re-match did (from the identity use case). */

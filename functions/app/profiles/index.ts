@@ -1,5 +1,5 @@
 /** Profile use cases: read (stored or live), recompute (nightly), base quantiles, segments. */
-export * from './view-store.ts';
+export * from '../../ports/profile-views.ts';
 export { loadSettings, type ProfileSettings } from './settings.ts';
 export { computeProfile, buildFromMembers, recomputeProfile, recomputeProfiles, computeBaseQuantiles, profilesPort } from './recompute.ts';
 export { readProfile, profileByNumber, streamProfiles, isCurrent, profileDocument, type ProfileDocument } from './read.ts';

@@ -13,7 +13,7 @@ import type { Member } from '../../ports/profile-store.ts';
 import { buildFromMembers } from './recompute.ts';
 import type { ProfileSettings } from './settings.ts';
 import { mapLimit } from '../../core/map-limit.ts';
-import type { ProfileItem, ProfileMembers, ProfileViewStore } from './view-store.ts';
+import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../../ports/profile-views.ts';
 import { explainStanding } from '../../core/identity/index.ts';
 import { DEFAULT_STANDING } from '../identity/arrive.ts';
 

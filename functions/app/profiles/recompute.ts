@@ -24,7 +24,7 @@ import { buildProfile, QuantileAccumulator, type BaseQuantiles, type BuiltProfil
 import type { CleanRecord } from '../../core/model.ts';
 import { loadSettings, type ProfileSettings } from './settings.ts';
 import { mapLimit } from '../../core/map-limit.ts';
-import type { ProfileItem, ProfileMembers, ProfileViewStore } from './view-store.ts';
+import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../../ports/profile-views.ts';
 
 const CONCURRENCY = 16;
 

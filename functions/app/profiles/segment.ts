@@ -8,7 +8,7 @@ import { matchesSegment, type SegmentQuery } from '../../core/profile/index.ts';
 import { csvCell } from '../../core/report/safe-text.ts';
 import { streamProfiles } from './read.ts';
 import type { ProfileSettings } from './settings.ts';
-import type { ProfileViewStore } from './view-store.ts';
+import type { ProfileViewStore } from '../../ports/profile-views.ts';
 
 export interface SegmentRow {
   phone: string;

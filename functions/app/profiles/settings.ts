@@ -7,7 +7,7 @@
  */
 import { DEFAULT_PROFILE_CONFIG, DEFAULT_TAG_RULES, parseProfileConfig, parseTagRules, type BaseQuantiles, type ProfileConfig, type TagRules } from '../../core/profile/index.ts';
 import { defaultMatchRules, parseMatchRules, type MatchRules } from '../../core/match/index.ts';
-import type { ProfileViewStore } from './view-store.ts';
+import type { ProfileViewStore } from '../../ports/profile-views.ts';
 
 export interface ProfileSettings {
   tagRules: TagRules;

@@ -6,16 +6,16 @@
  *   POST /v1/profiles/{phone}/unmerge      { member: "source#recordId" }
  *   GET  /v1/profiles/{phone}/merges       the merges that formed the profile, with their reasons
  */
+import { identityStore } from '../../adapters/wiring.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { cleanIdentity, parsePhone } from '../../core/clean/index.ts';
 import type { MatchRules } from '../../core/match/index.ts';
-import { documentClient } from '../../adapters/dynamo-profile-store.ts';
-import { DynamoIdentityStore, UnmergeError } from '../../adapters/dynamo-identity-store.ts';
+import { UnmergeError } from '../../adapters/dynamo-identity-store.ts';
 import { checkOnEntry, entryInput } from '../../app/identity/check-on-entry.ts';
 import { approveReview, rejectReview, ReviewError } from '../../app/identity/reviews.ts';
 import { json, jsonBody, type Routes } from './http.ts';
 
-const store = new DynamoIdentityStore(documentClient(), process.env.TABLE_NAME!);
+const store = identityStore(process.env.TABLE_NAME!);
 
 // At init, not on a customer's request: cleaning loads the number tables (region, carrier) and
 // the name dictionaries (simplified Chinese, pinyin) on first use, ~0.5 s of CPU per container.

@@ -1,10 +1,9 @@
 /** DELETE /v1/profiles/{phone}: erase a person (functions/app/erase.ts), behind the API authorizer. */
-import { DynamoPrivacyStore } from '../../adapters/dynamo-privacy-store.ts';
-import { documentClient } from '../../adapters/dynamo-profile-store.ts';
+import { privacyStore } from '../../adapters/wiring.ts';
 import { erasePerson, EraseInputError } from '../../app/erase.ts';
 import { json, type Routes } from './http.ts';
 
-const privacy = new DynamoPrivacyStore(documentClient(), process.env.TABLE_NAME!);
+const privacy = privacyStore(process.env.TABLE_NAME!);
 
 export const privacyRoutes: Routes = {
   'DELETE /v1/profiles/{phone}': async (event) => {

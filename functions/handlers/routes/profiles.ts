@@ -3,13 +3,12 @@
  * found by any written form of any of its numbers; the stored view when current, else computed
  * live from the members.
  */
+import { profileViews } from '../../adapters/wiring.ts';
 import { parsePhone } from '../../core/clean/index.ts';
-import { documentClient } from '../../adapters/dynamo-profile-store.ts';
-import { DynamoProfileViews } from '../../adapters/dynamo-profile-view.ts';
 import { loadSettings, profileByNumber } from '../../app/profiles/index.ts';
 import { json, type Routes } from './http.ts';
 
-const views = new DynamoProfileViews(documentClient(), process.env.TABLE_NAME!);
+const views = profileViews(process.env.TABLE_NAME!);
 
 export const profileRoutes: Routes = {
   'GET /v1/profiles/{phone}': async (event) => {

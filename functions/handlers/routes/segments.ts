@@ -4,13 +4,12 @@
  * The body is built in the function (API Gateway's 6 MB response limit: about 100k rows); for
  * bigger exports use `phonekey segment --out`.
  */
+import { profileViews } from '../../adapters/wiring.ts';
 import { parseSegmentQuery, SegmentQueryError } from '../../core/profile/index.ts';
-import { documentClient } from '../../adapters/dynamo-profile-store.ts';
-import { DynamoProfileViews } from '../../adapters/dynamo-profile-view.ts';
 import { loadSettings, segmentOutput, segmentRows } from '../../app/profiles/index.ts';
 import { json, type Routes } from './http.ts';
 
-const views = new DynamoProfileViews(documentClient(), process.env.TABLE_NAME!);
+const views = profileViews(process.env.TABLE_NAME!);
 
 export const segmentRoutes: Routes = {
   'GET /v1/segments': async (event) => {

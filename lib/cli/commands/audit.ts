@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { DynamoPrivacyStore } from '../../../functions/adapters/dynamo-privacy-store.ts';
-import { documentClient } from '../../../functions/adapters/dynamo-profile-store.ts';
+import { privacyStore } from '../../../functions/adapters/wiring.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 
 export function auditCommand(program: Command, context: () => CommandContext): void {
@@ -13,7 +12,7 @@ export function auditCommand(program: Command, context: () => CommandContext): v
         throw new UserError(`--day must be a date as YYYY-MM-DD, got ${JSON.stringify(options.day)}`);
       }
       await withTarget(ctx, async (target) => {
-        const entries = await new DynamoPrivacyStore(documentClient(), target.outputs.TableName).auditDay(options.day);
+        const entries = await privacyStore(target.outputs.TableName).auditDay(options.day);
         ctx.print({ day: options.day, entries }, () =>
           entries.length
             ? entries.map((e) => `${e.at}  ${e.action.padEnd(14)} ${e.actor.padEnd(8)} ${e.subjects.join(' ')}${e.detail ? `  ${JSON.stringify(e.detail)}` : ''}`).join('\n')

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { DynamoPrivacyStore } from '../../../functions/adapters/dynamo-privacy-store.ts';
-import { documentClient } from '../../../functions/adapters/dynamo-profile-store.ts';
+import { privacyStore } from '../../../functions/adapters/wiring.ts';
 import { erasePerson, EraseInputError } from '../../../functions/app/erase.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 
@@ -12,7 +11,7 @@ export function eraseCommand(program: Command, context: () => CommandContext): v
     .action(async (phone: string, options: { country: string }) => {
       const ctx = context();
       await withTarget(ctx, async (target) => {
-        const privacy = new DynamoPrivacyStore(documentClient(), target.outputs.TableName);
+        const privacy = privacyStore(target.outputs.TableName);
         let result;
         try {
           result = await erasePerson(phone, { privacy, actor: 'cli', defaultCountry: options.country as never });

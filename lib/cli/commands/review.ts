@@ -1,14 +1,13 @@
 /** `phonekey review list / approve ID / reject ID`: the manual-review queue (issue 6). */
+import { identityStore } from '../../../functions/adapters/wiring.ts';
 import type { Command } from 'commander';
-import { documentClient } from '../../../functions/adapters/dynamo-profile-store.ts';
-import { DynamoIdentityStore } from '../../../functions/adapters/dynamo-identity-store.ts';
 import { approveReview, rejectReview, ReviewError } from '../../../functions/app/identity/reviews.ts';
 import type { Review, ReviewSide } from '../../../functions/ports/identity-store.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import type { Target } from '../target.ts';
 
-export function identityStoreFor(target: Target): DynamoIdentityStore {
-  return new DynamoIdentityStore(documentClient(), target.outputs.TableName);
+export function identityStoreFor(target: Target): ReturnType<typeof identityStore> {
+  return identityStore(target.outputs.TableName);
 }
 
 /** Who a CLI decision is recorded as. */

@@ -3,9 +3,9 @@
  * functions/adapters/dynamo-profile-view.ts). The materialized view lives on the profile item in
  * the profile room's own attributes only: `view`, `metrics`, `tags`, `summary`, `computedAt`.
  */
-import type { CleanRecord } from '../../core/model.ts';
-import type { BaseQuantiles, BuiltProfile, EventMember, ProfileMetrics, ProfileView, RecordMember } from '../../core/profile/index.ts';
-import type { Member, NumberState } from '../../ports/profile-store.ts';
+import type { CleanRecord } from '../core/model.ts';
+import type { BaseQuantiles, BuiltProfile, EventMember, ProfileMetrics, ProfileView, RecordMember } from '../core/profile/index.ts';
+import type { Member, NumberState } from './profile-store.ts';
 
 /** A profile item as stored, with the attributes other rooms write (read-only here). */
 export interface ProfileItem {

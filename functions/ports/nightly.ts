@@ -2,9 +2,9 @@
  * What the nightly steps need from storage, in their own words. The DynamoDB/S3 adapter
  * (functions/adapters/nightly-storage.ts) implements both against the table and the reports bucket.
  */
-import type { CleanRecord } from '../../core/model.ts';
-import type { EventMember } from '../../core/profile/index.ts';
-import type { ImportCounts } from '../../ports/profile-store.ts';
+import type { CleanRecord } from '../core/model.ts';
+import type { EventMember } from '../core/profile/index.ts';
+import type { ImportCounts } from './profile-store.ts';
 
 /** One table item as the snapshot keeps it (only what the later steps read). */
 export type SnapshotItem =

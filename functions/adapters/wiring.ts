@@ -1,0 +1,32 @@
+/**
+ * The one place the storage adapters are built: every handler and CLI command gets its stores
+ * here, bound to a table (and, for the nightly files, a bucket). Each factory is its own export,
+ * so a function's bundle carries only the adapters it uses.
+ */
+
+import { S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoProfileStore, documentClient } from './dynamo-profile-store.ts';
+import { DynamoIdentityStore } from './dynamo-identity-store.ts';
+import { DynamoProfileViews } from './dynamo-profile-view.ts';
+import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
+import { DynamoNightlyTable, DynamoViewWriter, S3RunFiles } from './nightly-storage.ts';
+import { S3Files } from './s3-files.ts';
+import { SecretReader } from './secrets.ts';
+
+/** One DocumentClient per process: the SDK client and its connections are shared by every store. */
+let shared: DynamoDBDocumentClient | undefined;
+const db = () => (shared ??= documentClient());
+
+export const profileStore = (table: string) => new DynamoProfileStore(db(), table);
+export const identityStore = (table: string) => new DynamoIdentityStore(db(), table);
+export const profileViews = (table: string) => new DynamoProfileViews(db(), table);
+export const privacyStore = (table: string) => new DynamoPrivacyStore(db(), table);
+export const nightlyTable = (table: string) => new DynamoNightlyTable(db(), table);
+export const viewWriter = (table: string) => new DynamoViewWriter(db(), table);
+let s3: S3Client | undefined;
+/** The raw bucket's objects, read as an import reads them (through `s3` where the caller has its own client). */
+export const rawFiles = (s3?: S3Client) => new S3Files(s3);
+/** Secrets Manager values, cached (`options` as SecretReader takes them). */
+export const secretReader = (...args: ConstructorParameters<typeof SecretReader>) => new SecretReader(...args);
+export const runFiles = (bucket: string, runId: string) => new S3RunFiles((s3 ??= new S3Client({})), bucket, runId);
