@@ -255,7 +255,7 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
         seenIdentities.add(`${it.profileId}|${identity}`);
         stats.eventIdentities++;
         const [channel, ...rest] = it.key.split('#');
-        lines.push(JSON.stringify({ k: it.key, p: it.profileId, r: { ...it.record, source: channel, recordId: rest.join('#') } }));
+        lines.push(JSON.stringify({ k: it.key, p: it.profileId, e: 1, r: { ...it.record, source: channel, recordId: rest.join('#') } }));
         break;
       }
       case 'profile':
@@ -321,14 +321,17 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
   // The one step that holds all records: resolve() compares across the whole base.
   const records: CleanRecord[] = [];
   const profileOfRecord = new Map<string, string>();
+  /** Identities events carried: they do not count toward the cluster size cap. */
+  const eventKeys = new Set<string>();
   for (const segment of p.segments) {
     if (!(await deps.files.exists(segmentDoneKey(segment)))) throw new Error(`snapshot segment ${segment} of run ${p.runId} is missing: run the snapshot first`);
     for await (const line of deps.files.lines(segmentKey(segment))) {
       if (!line) continue;
-      const row = JSON.parse(line) as { k?: string; p: string; r?: CleanRecord };
+      const row = JSON.parse(line) as { k?: string; p: string; r?: CleanRecord; e?: 1 };
       if (!row.r || !row.k) continue;
       records.push(row.r);
       profileOfRecord.set(row.k, row.p);
+      if (row.e) eventKeys.add(`${row.r.source}#${row.r.recordId}`);
     }
   }
   // Records in a stable order, so the same snapshot always resolves the same way.
@@ -337,7 +340,7 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
 
   const decisions = deps.identity ? await deps.identity.decisions() : { noMerge: [], approved: [] };
   const rules = await deps.rules();
-  const result = resolve(records, rules, decisions);
+  const result = resolve(records, rules, { ...decisions, uncounted: eventKeys });
   const changes = profileChanges(result.clusters, profileOf);
 
   const mergesByRule: Record<string, number> = {};

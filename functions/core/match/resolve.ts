@@ -22,7 +22,8 @@
  *    - for a weak edge, any pair scoring below `conflictBelow` blocks it, and when both clusters
  *      already have several records the weak edge needs `minSupport` merge-level pairs across
  *      them: one weak link never chains two groups together;
- *    - the joined cluster may not exceed `maxClusterSize`.
+ *    - the joined cluster may not exceed `maxClusterSize` people-records (identities events
+ *      carried, `opts.uncounted`, do not count).
  *    A blocked edge goes to the review queue with the reason. So every member of an
  *    automatically formed cluster got there by a strong edge, or by a weak edge that nothing in
  *    the cluster contradicts (and that has support when it bridges two groups).
@@ -109,6 +110,11 @@ export interface ResolveOptions {
   noMerge?: Array<[string, string]>;
   /** Record-key pairs a person approved: merged regardless of score. */
   approved?: Array<[string, string]>;
+  /**
+   * Record keys that are not people's records (the identities events carried): they join
+   * clusters like any record but do not count toward `maxClusterSize`, which caps people-records.
+   */
+  uncounted?: ReadonlySet<string>;
 }
 
 const F_FORBIDDEN = 8;
@@ -320,6 +326,8 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
 
   const parent = new Int32Array(n);
   const size = new Int32Array(n).fill(1);
+  /** People-records per cluster, for the size cap. */
+  const counted = Int32Array.from(keys, (key) => (opts.uncounted?.has(key) ? 0 : 1));
   const nextMember = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = nextMember[i] = i;
   const find = (x: number): number => {
@@ -338,7 +346,7 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
     const rb = find(pairB[k]!);
     if (ra === rb) continue;
     const edgeRank = ranks[k]!;
-    if (edgeRank < 2 && size[ra]! + size[rb]! > guards.maxClusterSize) {
+    if (edgeRank < 2 && counted[ra]! + counted[rb]! > guards.maxClusterSize) {
       blocked.push({ k, reason: `joining would exceed maxClusterSize ${guards.maxClusterSize}` });
       continue;
     }
@@ -381,6 +389,7 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
     }
     parent[small] = big;
     size[big]! += size[small]!;
+    counted[big]! += counted[small]!;
     const tmp = nextMember[small]!;
     nextMember[small] = nextMember[big]!;
     nextMember[big] = tmp;

@@ -103,6 +103,9 @@ describe('resolve', () => {
     const res = resolve([rec('1', { phones: [P1], n: '王伟' }), rec('2', { phones: [P1], n: '王伟' }), rec('3', { phones: [P1], n: '王伟' })], rules);
     expect(Math.max(...res.clusters.map((c) => c.members.length))).toBe(2);
     expect(res.reviews[0]!.reason).toMatch(/maxClusterSize 2/);
+    // the identities events carried are not people-records: they do not count toward the cap
+    const withEvents = resolve([rec('1', { phones: [P1], n: '王伟' }), rec('2', { phones: [P1], n: '王伟' }), { ...rec('e1', { phones: [P1], n: '王伟' }), source: 'app' }], rules, { uncounted: new Set(['app#e1']) });
+    expect(withEvents.clusters.map((c) => c.members.length)).toEqual([3]);
   });
 
   it('builds the golden record by survivorship: most frequent name, most recent address, source priority', () => {
