@@ -125,8 +125,8 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   // rows end rejected as phone.suppressed, and the rejects file withholds the original row.
   const eventRows = new WeakMap<EventWrite, number>();
   const dropSuppressed = async () => {
-    const blocked = store.isSuppressed && (await store.isSuppressed([...batch, ...eventBatch].flatMap((b) => ('write' in b ? b.write.record : b.record).phones)));
-    if (!blocked?.size) return;
+    const blocked = await store.isSuppressed([...batch, ...eventBatch].flatMap((b) => ('write' in b ? b.write.record : b.record).phones));
+    if (!blocked.size) return;
     const hit = (phones: string[]) => phones.some((p) => blocked.has(p));
     batch = batch.filter((b) => !hit(b.write.record.phones) || (reject(b.rowNumber, suppressedProblem(), WITHHELD), false));
     eventBatch = eventBatch.filter((e) => !hit(e.record.phones) || (reject(eventRows.get(e) ?? 0, suppressedProblem(), WITHHELD), false));

@@ -235,20 +235,10 @@ export async function receiveEvents(
     writeIndex.push(index);
   });
 
-  // Erased people stay erased (docs/security.md): one batched suppression check for the request —
-  // inside the store's own read when it can (writeEventsUnlessSuppressed), else a read of its own.
-  const inline = Boolean(deps.store.writeEventsUnlessSuppressed);
-  const suppressed = writes.length && !inline && deps.store.isSuppressed ? await deps.store.isSuppressed([...new Set(writes.flatMap((w) => w.record.phones))]) : undefined;
-  if (suppressed?.size) {
-    for (let k = writes.length - 1; k >= 0; k--) {
-      if (!writes[k]!.record.phones.some((p) => suppressed.has(p))) continue;
-      reject(writeIndex[k]!, suppressedProblem(), writes[k]!.eventId);
-      writes.splice(k, 1);
-      writeIndex.splice(k, 1);
-    }
-  }
+  // Erased people stay erased (docs/security.md): checked inside the store's own read of the
+  // request's events (writeEventsUnlessSuppressed), not in a read of its own.
   const summary: ReceiveSummary = { channel, accepted: 0, redelivered: 0, rejected: 0, unmapped: 0, results };
-  const outcomes = !writes.length ? [] : await storeEvents(deps.store, writes, { unlessSuppressed: inline });
+  const outcomes = !writes.length ? [] : await storeEvents(deps.store, writes, { unlessSuppressed: true });
   outcomes.forEach((outcome, k) => {
     const index = writeIndex[k]!;
     const w = writes[k]!;

@@ -148,12 +148,12 @@ export interface ProfileStore {
   listProfiles(): AsyncIterable<Profile>;
 
   /** The numbers among `phones` that belong to erased people (ports/privacy-store.ts); one batched read. */
-  isSuppressed?(phones: string[]): Promise<Set<string>>;
+  isSuppressed(phones: string[]): Promise<Set<string>>;
 
   /**
    * writeEvents that first leaves out events with a suppressed number (outcome `suppressed`,
    * nothing stored), checked in the same batched read as the phones' owners and the stored
    * events, so the webhook path makes one read per request instead of two.
    */
-  writeEventsUnlessSuppressed?(writes: EventWrite[], arrival: Arrival): Promise<Array<EventOutcome | { kind: 'suppressed' }>>;
+  writeEventsUnlessSuppressed(writes: EventWrite[], arrival: Arrival): Promise<Array<EventOutcome | { kind: 'suppressed' }>>;
 }

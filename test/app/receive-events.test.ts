@@ -20,7 +20,7 @@ function deps(secretValues: string[], configs: Record<string, unknown> = { app: 
   const store = {
     getSourceConfig: async (name: string) => configs[name],
     numbers: async () => new Map(),
-    writeEvents: async (writes: EventWrite[]) => {
+    writeEventsUnlessSuppressed: async (writes: EventWrite[]) => {
       written.push(...writes);
       return writes.map(() => ({ kind: 'stored' as const, profileId: 'p_x', newProfile: true }));
     },

@@ -194,6 +194,9 @@ function memoryStore() {
     async numbers() {
       return new Map();
     },
+    async isSuppressed() {
+      return new Set<string>();
+    },
     async getSourceConfig() {
       return undefined;
     },

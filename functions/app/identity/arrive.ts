@@ -21,12 +21,12 @@ export async function storeRecords(store: Pick<ProfileStore, 'numbers' | 'writeR
   return store.writeRecords(writes, await arrivalFor(store, writes.map((w) => w.record), policy));
 }
 
-/** Events stored where the identity policy puts them (leaving out erased people's, when the store can check in the same read). */
+/** Events stored where the identity policy puts them (`unlessSuppressed`: leaving out erased people's, checked in the store's own read). */
 export async function storeEvents(
   store: Pick<ProfileStore, 'numbers' | 'writeEvents' | 'writeEventsUnlessSuppressed'>,
   writes: EventWrite[],
   opts: { unlessSuppressed?: boolean; policy?: StandingPolicy } = {},
 ): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
   const arrival = await arrivalFor(store, writes.map((w) => w.record), opts.policy);
-  return opts.unlessSuppressed && store.writeEventsUnlessSuppressed ? store.writeEventsUnlessSuppressed(writes, arrival) : store.writeEvents(writes, arrival);
+  return opts.unlessSuppressed ? store.writeEventsUnlessSuppressed(writes, arrival) : store.writeEvents(writes, arrival);
 }

@@ -42,7 +42,7 @@ export interface ApplySummary {
   [key: string]: unknown;
 }
 
-/** The identity use cases the re-match drives, when the identity module provides them. */
+/** The identity use cases the re-match drives (functions/app/identity/apply-resolution.ts). */
 export interface IdentityPort {
   /** Record-key pairs people decided on: never merge (unmerges, rejected reviews) and approved. */
   decisions(): Promise<{ noMerge: Array<[string, string]>; approved: Array<[string, string]> }>;
@@ -57,7 +57,7 @@ export interface IdentityPort {
 
 type Measured = { profileId: string; metrics: ProfileMetrics };
 
-/** The profile use cases the recompute drives, when the profiles module provides them (functions/app/profiles/recompute.ts). */
+/** The profile use cases the recompute drives (functions/app/profiles/recompute.ts). */
 export interface ProfilesPort {
   /** Base quantiles over stored metrics, and `measured` for profiles with none stored. */
   computeBaseQuantiles(measured?: AsyncIterable<Measured>): Promise<unknown>;
@@ -71,8 +71,8 @@ export interface NightlyDeps {
   table: NightlyTable;
   files: RunFiles;
   rules(): Promise<MatchRules>;
-  identity?: IdentityPort;
-  profiles?: ProfilesPort;
+  identity: IdentityPort;
+  profiles: ProfilesPort;
   now?: () => Date;
 }
 
@@ -338,7 +338,7 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
   records.sort((a, b) => (a.source === b.source ? cmp(a.recordId, b.recordId) : cmp(a.source, b.source)));
   const profileOf = (key: string) => profileOfRecord.get(key);
 
-  const decisions = deps.identity ? await deps.identity.decisions() : { noMerge: [], approved: [] };
+  const decisions = await deps.identity.decisions();
   const rules = await deps.rules();
   const result = resolve(records, rules, { ...decisions, uncounted: eventKeys });
   const changes = profileChanges(result.clusters, profileOf);
@@ -355,13 +355,8 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
   await deps.files.put('merges.ndjson', changes.merges.map((m) => JSON.stringify(m)).join('\n') + (changes.merges.length ? '\n' : ''), 'application/x-ndjson');
   await putJson(deps.files, 'splits.json', changes.splits);
 
-  let apply: ApplySummary | undefined;
-  let note: string | undefined;
-  if (deps.identity) {
-    const byKey = new Map(records.map((r) => [`${r.source}#${r.recordId}`, r]));
-    apply = await deps.identity.apply(result, { runId: p.runId, rules, assignment: profileOfRecord, records: byKey });
-  }
-  else note = 'merges and reviews were found but not applied: the identity module (functions/app/identity/apply-resolution.ts) is not available in this build';
+  const byKey = new Map(records.map((r) => [`${r.source}#${r.recordId}`, r]));
+  const apply = await deps.identity.apply(result, { runId: p.runId, rules, assignment: profileOfRecord, records: byKey });
 
   const { genericValues, ...stats } = result.stats;
   const out: RematchOutput = {
@@ -371,12 +366,11 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
     profilesMerged: changes.merges.reduce((n, m) => n + m.profiles.length - 1, 0),
     splits: changes.splits.length,
     // what reached the queue (pairs already queued or decided are not queued again)
-    reviewsQueued: apply?.reviewsQueued ?? result.reviews.length,
+    reviewsQueued: apply.reviewsQueued ?? result.reviews.length,
     mergesByRule,
     mergeScores,
-    applied: Boolean(deps.identity),
-    ...(apply ? { apply } : {}),
-    ...(note ? { note } : {}),
+    applied: true,
+    apply,
     stats: { ...stats, genericValues: genericValues.length },
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -441,9 +435,8 @@ export async function profilePlan(deps: NightlyDeps, p: PlanOutput): Promise<Pro
   const out: ProfilePlanOutput = {
     profiles: listed.length,
     chunks: files.map((f) => f.chunk),
-    measureChunks: deps.profiles ? files.filter((f) => f.profiles.some((x) => x.n)).map((f) => f.chunk) : [],
+    measureChunks: files.filter((f) => f.profiles.some((x) => x.n)).map((f) => f.chunk),
     unmeasured: notMeasured,
-    ...(deps.profiles ? {} : { note: 'profiles and tags were not recomputed: the profiles module (functions/app/profiles/recompute.ts) is not available in this build' }),
     startedAt,
     finishedAt: new Date().toISOString(),
   };
@@ -489,7 +482,6 @@ export async function measureChunk(deps: NightlyDeps, item: { runId: string; chu
   if (done) return { ...done, skipped: true };
   failIfAsked({ failAt: item.failAt ?? null }, 'measure');
   const startedAt = new Date().toISOString();
-  if (!deps.profiles) throw new Error('the profiles module is not available in this build');
   const chunk = await readChunk(deps.files, chunkKey(item.chunk), item.chunk, 'measure', item.runId).catch(async (error) => {
     // A run planned before chunks were hashed listed never-computed ids apart.
     const legacy = await getJson<string[]>(deps.files, `profiles/measure-${item.chunk}.json`);
@@ -534,8 +526,8 @@ export async function quantiles(deps: NightlyDeps, p: PlanOutput): Promise<Quant
       }
     }
   }
-  const q = deps.profiles ? await deps.profiles.computeBaseQuantiles(measured()) : null;
-  const out = { computed: Boolean(deps.profiles), startedAt, finishedAt: new Date().toISOString() };
+  const q = await deps.profiles.computeBaseQuantiles(measured());
+  const out = { computed: true, startedAt, finishedAt: new Date().toISOString() };
   await putJson(deps.files, 'profiles/quantiles.json', { quantiles: q, ...out });
   return out;
 }
@@ -559,32 +551,19 @@ export async function recomputeChunk(deps: NightlyDeps, item: { runId: string; c
   failIfAsked({ failAt: item.failAt ?? null }, 'recompute');
   const startedAt = new Date().toISOString();
   const chunk = await readChunk(deps.files, chunkKey(item.chunk), item.chunk, 'profile', item.runId);
-  let out: ChunkOutput;
-  if (deps.profiles) {
-    const q = await getJson<{ quantiles: unknown }>(deps.files, 'profiles/quantiles.json');
-    if (!q) throw new Error(`base quantiles of run ${item.runId} are missing: run the profile plan first`);
-    const { fromSnapshot, live } = await chunkMembers(deps.files, chunk, chunk.profiles);
-    const result = await deps.profiles.recomputeFromMembers(fromSnapshot, live, q.quantiles);
-    out = {
-      chunk: item.chunk,
-      profiles: chunk.profiles.length,
-      recomputed: typeof result?.updated === 'number' ? result.updated : chunk.profiles.length,
-      ...(typeof result?.fromMembers === 'number' ? { fromSnapshot: result.fromMembers } : {}),
-      status: 'done',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-    };
-  } else {
-    out = {
-      chunk: item.chunk,
-      profiles: chunk.profiles.length,
-      recomputed: 0,
-      status: 'unavailable',
-      note: 'not recomputed: the profiles module is not available in this build',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-    };
-  }
+  const q = await getJson<{ quantiles: unknown }>(deps.files, 'profiles/quantiles.json');
+  if (!q) throw new Error(`base quantiles of run ${item.runId} are missing: run the profile plan first`);
+  const { fromSnapshot, live } = await chunkMembers(deps.files, chunk, chunk.profiles);
+  const result = await deps.profiles.recomputeFromMembers(fromSnapshot, live, q.quantiles);
+  const out: ChunkOutput = {
+    chunk: item.chunk,
+    profiles: chunk.profiles.length,
+    recomputed: typeof result?.updated === 'number' ? result.updated : chunk.profiles.length,
+    ...(typeof result?.fromMembers === 'number' ? { fromSnapshot: result.fromMembers } : {}),
+    status: 'done',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  };
   await putJson(deps.files, chunkDoneKey(item.chunk), out);
   return { ...out };
 }
@@ -633,7 +612,7 @@ export async function report(deps: NightlyDeps, p: PlanOutput): Promise<{ report
   const quality = sourceQuality(segments);
   const since = new Date(now.getTime() - 24 * 3600_000).toISOString();
   const unmerges = await deps.table.countAudit('unmerge', since);
-  const reviewsPending = deps.identity ? await deps.identity.pendingReviews() : rematchOut.applied ? 0 : rematchOut.reviewsQueued;
+  const reviewsPending = await deps.identity.pendingReviews();
 
   const sum = <T>(xs: T[], f: (x: T) => number) => xs.reduce((n, x) => n + f(x), 0);
   const span = (xs: Array<{ startedAt: string; finishedAt: string }>): number | undefined =>

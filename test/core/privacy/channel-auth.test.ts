@@ -16,11 +16,12 @@ function deps(versions: Array<Record<string, string>>, suppressed: string[] = []
   const store = {
     getSourceConfig: async (name: string) => CONFIGS[name],
     numbers: async () => new Map(),
-    writeEvents: async (writes: EventWrite[]) => {
-      written.push(...writes);
-      return writes.map(() => ({ kind: 'stored' as const, profileId: 'p_x', newProfile: true }));
-    },
-    isSuppressed: async (phones: string[]) => new Set(phones.filter((p) => suppressed.includes(p))),
+    writeEventsUnlessSuppressed: async (writes: EventWrite[]) =>
+      writes.map((w) => {
+        if (w.record.phones.some((p) => suppressed.includes(p))) return { kind: 'suppressed' as const };
+        written.push(w);
+        return { kind: 'stored' as const, profileId: 'p_x', newProfile: true };
+      }),
   } as unknown as ProfileStore;
   const d: ReceiveDeps = { store, secretValues: async () => versions.map((v) => JSON.stringify(v)) };
   return { d, written };
