@@ -13,7 +13,7 @@ import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import { installSalt } from './install-salt.ts';
 import { freeFormText, storableAttributes } from './free-form.ts';
 import type { Arrival, EventOutcome, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
-import type { Home, NumberEvidence } from '../core/identity/index.ts';
+import { emptyEvidence, type Home, type NumberEvidence } from '../core/identity/index.ts';
 import { batchGet, mapLimit, queryAll } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
@@ -426,6 +426,44 @@ export class DynamoProfileStore implements ProfileStore {
       ),
     );
     await mapLimit([...generic].filter((phone) => owners.has(phone)), CONDITIONAL_CONCURRENCY, (phone) => this.dropNumber(owners.get(phone)!, phone, now));
+  }
+
+  async markGeneric(phones: string[]): Promise<string[]> {
+    const now = new Date().toISOString();
+    const marked: string[] = [];
+    await mapLimit(phones, CONDITIONAL_CONCURRENCY, async (phone) => {
+      try {
+        const out = await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: phonePk(phone), sk: 'ALIAS' },
+            UpdateExpression: 'SET generic = :t, evidence.genericSince = :now',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_exists(evidence) AND attribute_not_exists(generic)',
+            ExpressionAttributeValues: { ':t': true, ':now': now },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        await this.dropNumber(out.Attributes!.profileId as string, phone, now);
+        marked.push(phone);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        // already generic, or claimed before numbers kept evidence: mark it with a fresh record of what is known
+        const before = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: phonePk(phone), sk: 'ALIAS' }, ConsistentRead: true }));
+        if (!before.Item || before.Item.generic) return;
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: phonePk(phone), sk: 'ALIAS' },
+            UpdateExpression: 'SET generic = :t, evidence = :e',
+            ConditionExpression: 'attribute_not_exists(generic)',
+            ExpressionAttributeValues: { ':t': true, ':e': { ...emptyEvidence(now), genericSince: now } },
+          }),
+        );
+        await this.dropNumber(before.Item.profileId as string, phone, now);
+        marked.push(phone);
+      }
+    });
+    return marked.sort();
   }
 
   /** Takes a number off a profile's numbers (its primary passes to the next one, or to none). */

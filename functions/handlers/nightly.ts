@@ -4,7 +4,7 @@
  * the input is the item (`{ runId, segment | chunk, … }`). Each step is idempotent per run id:
  * what it did is kept under `nightly/<runId>/` in the reports bucket and a re-run returns it.
  */
-import { identityStore, nightlyTable, profileViews, runFiles, viewWriter } from '../adapters/wiring.ts';
+import { identityStore, nightlyTable, profileStore, profileViews, runFiles, viewWriter } from '../adapters/wiring.ts';
 import middy from '@middy/core';
 import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -32,6 +32,7 @@ const logger = createLogger();
 const TABLE = process.env.TABLE_NAME!;
 const table = nightlyTable(TABLE);
 const identities = identityStore(TABLE);
+const numbers = profileStore(TABLE);
 
 const profiles = profilesPort(profileViews(TABLE), viewWriter(TABLE));
 
@@ -43,6 +44,7 @@ const identity: IdentityPort = {
   },
   apply: (result, ctx) => applyResolution(identities, ctx.assignment, result, { actor: 'nightly', rules: ctx.rules, records: ctx.records }) as unknown as Promise<ApplySummary>,
   pendingReviews: async () => (await identities.pendingReviews(Number.MAX_SAFE_INTEGER)).length,
+  markGeneric: (phones) => numbers.markGeneric(phones),
 };
 
 export type NightlyStep = 'plan' | 'snapshot' | 'rematch' | 'profile-plan' | 'measure' | 'quantiles' | 'recompute' | 'report' | 'failed';

@@ -119,6 +119,13 @@ export interface ProfileStore {
   checkpointImport(importId: string, progress: Pick<ImportState, 'rowsDone' | 'bytesRead' | 'counts'>): Promise<void>;
   finishImport(importId: string, outcome: Pick<ImportState, 'status' | 'counts' | 'reportKey' | 'error' | 'rowsDone' | 'bytesRead'>): Promise<void>;
 
+  /**
+   * Marks numbers generic that the evidence across the whole table shows many people use (the
+   * nightly re-match finds them): each keys nobody from then on and comes off the profile that
+   * had it. Returns those newly marked.
+   */
+  markGeneric(phones: string[]): Promise<string[]>;
+
   /** The stored state of the numbers that have one (one batched read). */
   numbers(phones: string[]): Promise<Map<string, NumberState>>;
 

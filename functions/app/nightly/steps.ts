@@ -53,6 +53,8 @@ export interface IdentityPort {
   ): Promise<ApplySummary>;
   /** Reviews waiting for a person. */
   pendingReviews(): Promise<number>;
+  /** Marks numbers generic (they key nobody from then on); returns those newly marked. */
+  markGeneric(phones: string[]): Promise<string[]>;
 }
 
 type Measured = { profileId: string; metrics: ProfileMetrics };
@@ -304,6 +306,8 @@ export interface RematchOutput {
   mergesByRule: Record<string, number>;
   mergeScores: Record<string, number>;
   applied: boolean;
+  /** Numbers this run marked generic (seen with more distinct names than the rules allow). */
+  genericMarked?: number;
   apply?: ApplySummary;
   note?: string;
   stats: Omit<ResolveResult['stats'], 'genericValues'> & { genericValues: number };
@@ -357,6 +361,8 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
 
   const byKey = new Map(records.map((r) => [`${r.source}#${r.recordId}`, r]));
   const apply = await deps.identity.apply(result, { runId: p.runId, rules, assignment: profileOfRecord, records: byKey });
+  // Numbers the whole base shows many people use: generic from now on, on arrival too.
+  const genericMarked = await deps.identity.markGeneric(result.stats.genericValues.filter((v) => v.startsWith('phone:')).map((v) => v.slice('phone:'.length)));
 
   const { genericValues, ...stats } = result.stats;
   const out: RematchOutput = {
@@ -371,6 +377,7 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
     mergeScores,
     applied: true,
     apply,
+    genericMarked: genericMarked.length,
     stats: { ...stats, genericValues: genericValues.length },
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -621,7 +628,11 @@ export async function report(deps: NightlyDeps, p: PlanOutput): Promise<{ report
   const steps: Record<string, StepSummary> = {
     ...(run?.planMs !== undefined ? { plan: { status: 'done' as const, ms: run.planMs, note: `${run.profiles} profiles listed in ${run.buckets} chunks` } } : {}),
     snapshot: { status: 'done', ms: span(segments) },
-    rematch: { status: rematchOut.applied ? 'done' : 'partial', ms: span([rematchOut]), ...(rematchOut.note ? { note: rematchOut.note } : {}) },
+    rematch: {
+      status: rematchOut.applied ? 'done' : 'partial',
+      ms: span([rematchOut]),
+      ...(rematchOut.genericMarked ? { note: `${rematchOut.genericMarked} number(s) marked generic: seen with many people, they key nobody from now on` } : rematchOut.note ? { note: rematchOut.note } : {}),
+    },
     'profile-plan': { status: 'done', ms: span([profilesOut]), note: `${profilesOut.profiles} profiles in ${profilesOut.chunks.length} chunks, ${profilesOut.unmeasured} never computed` },
     measure: { status: 'done', ms: span(measured), note: `${sum(measured, (c) => c.recomputed)} new profiles measured in ${measured.length} chunks` },
     quantiles: { status: quantilesOut.computed ? 'done' : 'unavailable', ms: span([quantilesOut]), ...(profilesOut.note ? { note: profilesOut.note } : {}) },
