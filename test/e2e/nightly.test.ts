@@ -94,7 +94,7 @@ async function send(events: Array<Record<string, unknown>>, tag: string): Promis
   const file = join(dataDir, `${tag}.ndjson`);
   writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   const sent = await runCli(['send', file, '--channel', 'app', '--json'], { dataDir });
-  expect(sent.code, sent.stderr).toBe(0);
+  expect(sent.code, sent.stderr + sent.stdout).toBe(0);
   expect(JSON.parse(sent.stdout)).toMatchObject({ accepted: events.length });
 }
 
