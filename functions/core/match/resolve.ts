@@ -218,7 +218,9 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
           if (gField) generic[gField].add(value);
           continue;
         }
-        if (gField === 'phones' && distinctNamesExceed(records, members, 1)) (generic.sharedPhones ??= new Set()).add(blockValue(records[members[0]!]!, def, h, hashScale, hashBuf));
+        // shared: names that are not one name written two ways (the arrival policy's test, core/identity)
+        if (gField === 'phones' && new Set(members.map((i) => nameSignature(records[i]!)).filter(Boolean)).size > 1)
+          (generic.sharedPhones ??= new Set()).add(blockValue(records[members[0]!]!, def, h, hashScale, hashBuf));
       }
       if (members.length <= maxBlock) {
         for (let x = 0; x < members.length; x++) {
