@@ -466,20 +466,35 @@ export class DynamoProfileStore implements ProfileStore {
     return marked.sort();
   }
 
-  /** Takes a number off a profile's numbers (its primary passes to the next one, or to none). */
+  /**
+   * Takes a number off a profile's numbers (its primary passes to the next one, or to none): the
+   * element is removed by its index on the condition that it is still there, so another number
+   * dropped or added at the same moment is not lost (the condition fails, it reads and tries again).
+   */
   private async dropNumber(profileId: string, phone: string, now: string): Promise<void> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: profilePk(profileId), sk: 'PROFILE' }, ConsistentRead: true, ProjectionExpression: 'phone, phones' }));
-    if (!out.Item) return;
-    const phones = ((out.Item.phones as string[] | undefined) ?? []).filter((p) => p !== phone);
-    const primary = out.Item.phone === phone ? phones[0] : (out.Item.phone as string | undefined);
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: profilePk(profileId), sk: 'PROFILE' },
-        UpdateExpression: `SET phones = :ps, updatedAt = :u${primary ? ', phone = :p' : ' REMOVE phone'}`,
-        ExpressionAttributeValues: { ':ps': phones, ':u': now, ...(primary ? { ':p': primary } : {}) },
-      }),
-    );
+    const Key = { pk: profilePk(profileId), sk: 'PROFILE' };
+    for (let attempt = 0; ; attempt++) {
+      const out = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true, ProjectionExpression: 'phone, phones' }));
+      const before = (out.Item?.phones as string[] | undefined) ?? [];
+      if (!out.Item || !before.includes(phone)) return;
+      const index = before.indexOf(phone);
+      const wasPrimary = out.Item.phone === phone;
+      const next = before.find((p) => p !== phone);
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key,
+            UpdateExpression: `SET updatedAt = :u${wasPrimary && next ? ', phone = :p' : ''} REMOVE phones[${index}]${wasPrimary && !next ? ', phone' : ''}`,
+            ConditionExpression: `phones[${index}] = :n`,
+            ExpressionAttributeValues: { ':u': now, ':n': phone, ...(wasPrimary && next ? { ':p': next } : {}) },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= 9) throw error;
+      }
+    }
   }
 
   /**

@@ -174,20 +174,22 @@ describe('numbers the nightly run finds generic', () => {
   it('key nobody from then on and come off their profile, once; a number claimed before evidence was kept too', async () => {
     const Q1 = '+8613712349011';
     const Q2 = '+8613712349012';
-    const [stored] = await storeRecords(profiles, [{ record: { ...zhang('crm', 'g1', [Q1, Q2]) }, raw: {}, hash: 'h-g1' }]);
+    const Q3 = '+8613712349014';
+    const [stored] = await storeRecords(profiles, [{ record: { ...zhang('crm', 'g1', [Q1, Q2, Q3]) }, raw: {}, hash: 'h-g1' }]);
     const owner = (stored as { profileId: string }).profileId;
     expect(await profiles.profileIdForPhone(Q1)).toBe(owner);
     // an alias written the way older versions wrote it: no evidence
     const L = '+8613712349013';
     await db.send(new PutCommand({ TableName: table, Item: { pk: `PHONE#${L}`, sk: 'ALIAS', phone: L, profileId: owner } }));
 
-    expect(await profiles.markGeneric([Q1, L, '+8613712349099'])).toEqual([Q1, L]);
+    // two of the profile's numbers at once: neither removal is lost
+    expect(await profiles.markGeneric([Q1, L, Q3, '+8613712349099'])).toEqual([Q1, L, Q3]);
     expect(await profiles.profileIdForPhone(Q1)).toBeUndefined();
     expect(await profiles.profileIdForPhone(L)).toBeUndefined();
     const item = await db.send(new GetCommand({ TableName: table, Key: { pk: `PROF#${owner}`, sk: 'PROFILE' }, ConsistentRead: true }));
     expect(item.Item).toMatchObject({ phone: Q2, phones: [Q2] });
     expect((await profiles.numbers([Q1])).get(Q1)!.evidence.genericSince).toMatch(/^\d{4}-/);
-    expect(await profiles.markGeneric([Q1, L])).toEqual([]);
+    expect(await profiles.markGeneric([Q1, L, Q3])).toEqual([]);
   });
 });
 
