@@ -19,6 +19,7 @@ import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
 import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, RUNNING_IMPORTS, sourcePk, suppressPk } from './dynamo-keys.ts';
 import { suppressionHash } from '../core/privacy/suppression.ts';
+import { emptyCounts } from '../core/report/import-counts.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
 /** How many conditional writes run at once when new people arrive. */
@@ -104,7 +105,7 @@ export class DynamoProfileStore implements ProfileStore {
       status: 'running',
       rowsDone: 0,
       bytesRead: 0,
-      counts: { read: 0, stored: 0, rejected: 0, redelivered: 0, byReason: {}, newProfiles: 0, updatedProfiles: 0 },
+      counts: emptyCounts(),
       startedAt: now,
       updatedAt: now,
     };

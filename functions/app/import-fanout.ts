@@ -17,8 +17,9 @@ import { withDetectedMapping } from '../core/ingest/headers.ts';
 import { decodeChunk, encodeChunkHeader, encodeChunkRow } from '../core/ingest/chunks.ts';
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
 import { renderImportReport, type Reject } from '../core/report/import-report.ts';
+import { addCounts, emptyCounts } from '../core/report/import-counts.ts';
 import type { ImportCounts, ImportState, ProfileStore } from '../ports/profile-store.ts';
-import { columnsOf, FileProblem, importBeginning, importFile, requirePhoneColumn, writeReports, type ImportDeps, type ImportJob } from './import-file.ts';
+import { columnsOf, FileProblem, importBeginning, importFile, requireIdentityColumn, writeReports, type ImportDeps, type ImportJob } from './import-file.ts';
 
 export interface ChunkRef {
   chunk: number;
@@ -60,7 +61,7 @@ export async function splitImport(job: ImportJob, deps: SplitDeps): Promise<{ st
     const rows = readRows(await deps.open(), { fileName: job.fileName, format: base.format, encoding: base.encoding, sheet: base.sheet, delimiter: base.delimiter, skipRows: base.skipRows });
     for await (const row of rows) {
       if ('problem' in row && row.problem.code.startsWith('file.')) throw new FileProblem(row.problem);
-      if (!config && 'fields' in row) config = base = requirePhoneColumn(withDetectedMapping(base, columnsOf(row.fields)), Object.keys(row.fields));
+      if (!config && 'fields' in row) config = base = requireIdentityColumn(withDetectedMapping(base, columnsOf(row.fields)), Object.keys(row.fields));
       if (!lines.length) firstRow = row.rowNumber;
       lines.push(encodeChunkRow(row));
       read++;
@@ -107,8 +108,6 @@ export interface FinishDeps {
   putReport(name: string, body: string, contentType: string): Promise<string>;
 }
 
-const emptyCounts = (): ImportCounts => ({ read: 0, stored: 0, rejected: 0, redelivered: 0, byReason: {}, newProfiles: 0, updatedProfiles: 0 });
-
 /**
  * Finish step: the file's import from its chunks'. `failure` is the error of a failed Map (its
  * retries exhausted): the import is then failed, with the counts of what the chunks did.
@@ -127,9 +126,7 @@ export async function finishFanout(job: ImportJob, chunks: ChunkRef[], deps: Fin
     const chunkState = await deps.store.getImport(chunkImportId(job.importId, ref.chunk));
     if (chunkState?.status !== 'done') unfinished.push(ref.chunk);
     if (!chunkState) continue;
-    const c = chunkState.counts;
-    for (const k of ['read', 'stored', 'rejected', 'redelivered', 'newProfiles', 'updatedProfiles'] as const) counts[k] += c[k];
-    for (const [code, n] of Object.entries(c.byReason)) counts.byReason[code] = (counts.byReason[code] ?? 0) + n;
+    addCounts(counts, chunkState.counts);
     rowsDone = Math.max(rowsDone, chunkState.rowsDone);
     const report = await deps.chunkReport(ref.chunk, 'report.json');
     if (report) sample.push(...((JSON.parse(report) as { rejectsSample?: Reject[] }).rejectsSample ?? []));

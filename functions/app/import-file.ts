@@ -13,6 +13,7 @@ import { contentHash } from '../core/identity-keys.ts';
 import { eventIdFor, parseDateTime, validateEvent } from '../core/events/index.ts';
 import type { CleanRecord, Consent, Problem } from '../core/model.ts';
 import type { MappedEvent } from '../core/ingest/map-row.ts';
+import { emptyCounts } from '../core/report/import-counts.ts';
 import type { EventWrite, ImportCounts, ImportState, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { storeEvents, storeRecords } from './identity/arrive.ts';
 import { renderImportReport, rejectsCsv, type Reject } from '../core/report/import-report.ts';
@@ -80,8 +81,8 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
 
   // `counts` moves as rows are read (read, rejected, byReason); `written` as batches reach the table
   // (stored, redelivered, new/updated profiles). A checkpoint joins the two as of its last row.
-  const counts: ImportCounts = structuredClone(state.counts);
-  const written = { stored: counts.stored, redelivered: counts.redelivered, newProfiles: counts.newProfiles, updatedProfiles: counts.updatedProfiles };
+  const counts: ImportCounts = { ...emptyCounts(), ...structuredClone(state.counts) };
+  const written = { stored: counts.stored, withoutNumber: counts.withoutNumber, redelivered: counts.redelivered, newProfiles: counts.newProfiles, updatedProfiles: counts.updatedProfiles };
   const resumeAfter = state.rowsDone;
   const rejects: Reject[] = [];
   let bytesRead = 0;
@@ -114,6 +115,7 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
       if (outcome.kind === 'redelivered') written.redelivered++;
       else {
         written.stored++;
+        if (outcome.apart?.reason === 'no-number') written.withoutNumber++;
         if (outcome.newProfile) written.newProfiles += touched.has(outcome.profileId) ? 0 : 1;
         else if (!touched.has(outcome.profileId)) written.updatedProfiles++;
         touched.add(outcome.profileId);
@@ -134,7 +136,7 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   const flush = async (opts: { wait?: boolean } = {}) => {
     if (batch.length || eventBatch.length) {
       await dropSuppressed();
-      const progress = { rowsDone, bytesRead, counts: { ...counts, byReason: { ...counts.byReason } } };
+      const progress = { rowsDone, bytesRead, counts: { ...counts, byReason: { ...counts.byReason }, numberProblems: { ...counts.numberProblems } } };
       const records = batch;
       const events = eventBatch;
       batch = [];
@@ -162,7 +164,7 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
     for await (const row of rows) {
       if ('problem' in row && row.problem.code.startsWith('file.')) throw new FileProblem(row.problem);
       if (!mappingChecked && 'fields' in row) {
-        config = requirePhoneColumn(withDetectedMapping(config, columnsOf(row.fields)), Object.keys(row.fields));
+        config = requireIdentityColumn(withDetectedMapping(config, columnsOf(row.fields)), Object.keys(row.fields));
         mappingChecked = true;
       }
       replaying = row.rowNumber <= resumeAfter;
@@ -196,10 +198,17 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
         defaultAreaCode: config.defaultAreaCode,
         dateOrder: config.dateOrder,
       });
-      if (!cleaned.record.phones.length) {
+      // A record without a usable number is still a customer when something else says who it is;
+      // an event needs a number to find its person.
+      const numberless = !cleaned.record.phones.length;
+      if (numberless && (mapped.event || !identifiesSomeone(cleaned.record))) {
         const phoneProblem = cleaned.problems.find((p) => p.field === 'phone' || p.field === 'phones');
-        reject(row.rowNumber, phoneProblem ?? { code: 'phone.missing', message: 'the row has no phone number', field: 'phone' }, row.fields);
+        reject(row.rowNumber, mapped.event ? (phoneProblem ?? NO_NUMBER) : NO_IDENTITY, row.fields);
         continue;
+      }
+      if (numberless && !replaying) {
+        const code = cleaned.problems.find((p) => p.field === 'phone' || p.field === 'phones')?.code ?? 'phone.missing';
+        counts.numberProblems[code] = (counts.numberProblems[code] ?? 0) + 1;
       }
       if (mapped.consent) cleaned.record.consent = consentOf(mapped.consent, job.source);
       if (mapped.event) {
@@ -331,14 +340,25 @@ export function columnsOf(fields: Record<string, unknown>): string[] {
   });
 }
 
-/** Profiles are keyed by phone: a file with no phone column is refused before anything is written. */
-export function requirePhoneColumn(config: SourceConfig, headers: string[]): SourceConfig {
-  if (config.fields?.phone || config.fields?.phones) return config;
+/** The fields that say who a record is, when its number cannot. */
+const IDENTIFYING = ['phone', 'phones', 'name', 'email', 'memberId'] as const;
+
+/** A file with no column that says who its rows are is refused before anything is written. */
+export function requireIdentityColumn(config: SourceConfig, headers: string[]): SourceConfig {
+  if (IDENTIFYING.some((f) => config.fields?.[f]) || Object.keys(config.externalIds ?? {}).length) return config;
   throw new FileProblem({
-    code: 'file.no_phone_column',
-    message: `no phone column among the headers (${headers.join(', ')}): name one with "fields.phone" in the source config`,
+    code: 'file.no_identity_column',
+    message: `no phone, name, e-mail, member id or external id column among the headers (${headers.join(', ')}): name one with "fields.phone" (or "fields.name", …) in the source config`,
   });
 }
+
+/** Whether a record without a usable number still says who it is. */
+function identifiesSomeone(r: CleanRecord): boolean {
+  return Boolean(r.name || r.email || r.memberId || (r.externalIds && Object.keys(r.externalIds).length));
+}
+
+const NO_NUMBER = { code: 'phone.missing', message: 'the event has no phone number to find its person by', field: 'phone' };
+const NO_IDENTITY = { code: 'row.no_identity', message: 'the row has no usable phone, name, e-mail, member id or external id: nothing says who it is', field: 'phone' };
 
 export async function writeReports(job: ImportJob, deps: Pick<ImportDeps, 'putReport'>, state: Pick<ImportState, 'status' | 'error' | 'counts'> & Partial<ImportState>, rejects: Reject[]): Promise<string> {
   const report = { importId: job.importId, source: job.source, file: job.key, status: state.status, error: state.error, counts: state.counts, rejectsSample: rejects.slice(0, 20) };

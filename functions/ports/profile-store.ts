@@ -49,9 +49,13 @@ export interface Member {
 export interface ImportCounts {
   read: number;
   stored: number;
+  /** Of `stored`: records kept as people although no number of theirs was usable. */
+  withoutNumber: number;
   rejected: number;
   redelivered: number;
   byReason: Record<string, number>;
+  /** Why the numbers of the records stored without one were unusable, by problem code. */
+  numberProblems: Record<string, number>;
   newProfiles: number;
   updatedProfiles: number;
 }

@@ -29,7 +29,7 @@ function deps(secretValues: string[], configs: Record<string, unknown> = { app: 
   return { d, written };
 }
 
-const body = JSON.stringify({ id: 'e1', event: 'search', phone: '13800138000', q: 'shoes' });
+const body = JSON.stringify({ id: 'e1', event: 'search', phone: '13800138001', q: 'shoes' });
 const call = (channel: string, secret: string, d: ReceiveDeps, text = body) => receiveEvents(channel, signedHeaders(secret, text), text, d);
 
 describe('receiveEvents secrets', () => {
@@ -37,7 +37,7 @@ describe('receiveEvents secrets', () => {
     const { d, written } = deps([JSON.stringify({ default: 'd1' })]);
     expect((await call('app', 'd1', d)).status).toBe(202);
     expect(written).toHaveLength(1);
-    expect(written[0]).toMatchObject({ channel: 'app', eventId: 'e1', tag: 'search', attributes: { keyword: 'shoes' }, record: { phones: ['+8613800138000'] } });
+    expect(written[0]).toMatchObject({ channel: 'app', eventId: 'e1', tag: 'search', attributes: { keyword: 'shoes' }, record: { phones: ['+8613800138001'] } });
   });
 
   it("uses the channel's own key, and then the default key no longer signs for it", async () => {
@@ -74,9 +74,9 @@ describe('receiveEvents secrets', () => {
 
     current = [JSON.stringify({ default: 'd2' }), JSON.stringify({ default: 'd1' })]; // rotated: d1 stays valid as the previous
     asked.length = 0;
-    expect((await call('app', 'd2', d, JSON.stringify({ id: 'e2', event: 'search', phone: '13800138000', q: 'a' }))).status).toBe(202);
+    expect((await call('app', 'd2', d, JSON.stringify({ id: 'e2', event: 'search', phone: '13800138001', q: 'a' }))).status).toBe(202);
     expect(asked).toEqual([false, true]);
-    expect((await call('app', 'd1', d, JSON.stringify({ id: 'e3', event: 'search', phone: '13800138000', q: 'b' }))).status).toBe(202);
+    expect((await call('app', 'd1', d, JSON.stringify({ id: 'e3', event: 'search', phone: '13800138001', q: 'b' }))).status).toBe(202);
 
     asked.length = 0;
     expect((await call('app', 'never-valid', d)).status).toBe(401);
@@ -99,7 +99,7 @@ describe('receiveEvents secrets', () => {
 describe('receiveEvents channels', () => {
   it('knows a channel by its own secret alone, with the default config (unmapped:<event>)', async () => {
     const { d, written } = deps([JSON.stringify({ default: 'd1', kiosk: 'k1' })], {});
-    const text = JSON.stringify({ event_id: 'x1', event: 'tap', phone: '13800138000', properties: { screen: 'home' } });
+    const text = JSON.stringify({ event_id: 'x1', event: 'tap', phone: '13800138001', properties: { screen: 'home' } });
     const r = await call('kiosk', 'k1', d, text);
     expect(r).toMatchObject({ status: 202, body: { accepted: 1, unmapped: 1 } });
     expect(written[0]).toMatchObject({ eventId: 'x1', tag: 'unmapped:tap', unmapped: true, attributes: { properties: { screen: 'home' } } });
@@ -109,7 +109,7 @@ describe('receiveEvents channels', () => {
     const { d, written } = deps([JSON.stringify({ default: 'd1' })], {});
     const asked: boolean[] = [];
     d.secretValues = async (refresh) => (asked.push(Boolean(refresh)), refresh ? [JSON.stringify({ default: 'd1', shop: 's1' })] : [JSON.stringify({ default: 'd1' })]);
-    const text = JSON.stringify({ event_id: 'x1', event: 'tap', phone: '13800138000' });
+    const text = JSON.stringify({ event_id: 'x1', event: 'tap', phone: '13800138001' });
     expect((await call('shop', 's1', d, text)).status).toBe(202);
     expect(asked).toEqual([false, true]);
     expect(written[0]).toMatchObject({ channel: 'shop', tag: 'unmapped:tap' });
@@ -138,7 +138,7 @@ describe('receiveEvents with a store that checks suppression in its own read', (
     } as unknown as ProfileStore;
     const text = JSON.stringify([
       { id: 'a', event: 'search', phone: '13900139000', q: 'x' },
-      { id: 'b', event: 'search', phone: '13800138000', q: 'y' },
+      { id: 'b', event: 'search', phone: '13800138001', q: 'y' },
     ]);
     const r = await call('app', 'd1', d, text);
     expect(r).toMatchObject({

@@ -51,7 +51,7 @@ function appEvent(phone: string, event: string, props: Record<string, unknown>, 
 const pay = (phone: string, id: string, order: string, amount: string, category = 'beauty') =>
   appEvent(phone, 'pay_success', { order_no: order, items: [{ item_id: `sku-${category}`, category, qty: 1, price: amount }], pay_amount: amount, currency: 'cny' }, id);
 
-const A = '13800138000'; // 上海, consents to SMS
+const A = '13800138001'; // 上海, consents to SMS
 const B = '13900139000'; // 上海, refused SMS
 const C = '13700137000'; // 上海, consent column empty
 const D = '13600136000'; // 北京, consents, then withdraws through an event
@@ -105,7 +105,7 @@ afterAll(async () => {
 describe('a whole profile', () => {
   it('GET /v1/profiles/{phone}: spend once and exact to the cent, four dimensions, tags with their rules, a Chinese summary — live before any recompute', async () => {
     const p = await profile(A);
-    expect(p).toMatchObject({ profileId: idOf('+8613800138000'), phone: '+8613800138000', viewSource: 'live' });
+    expect(p).toMatchObject({ profileId: idOf('+8613800138001'), phone: '+8613800138001', viewSource: 'live' });
     expect(p.metrics).toMatchObject({ totalSpend: 299.3, totalSpendCents: 29930, orderCount: 3 });
     expect(p.view.consumption).toMatchObject({ totalSpend: '299.30', orderCount: 3, ordersReportedTwice: 1, categories: [{ category: 'beauty', orders: 3, spendCents: 29930 }] });
     expect(p.view.basic).toMatchObject({ name: '王芳', gender: 'F', birthDate: '1998-05-10', location: { city: '上海市' } });
@@ -121,9 +121,9 @@ describe('a whole profile', () => {
   it('the nightly recompute stores the view on the profile item (own attributes only); a later webhook shows at once', async () => {
     const q = await computeBaseQuantiles(views);
     expect(q).toMatchObject({ profiles: 4, buyers: 2 });
-    expect(await recomputeProfiles(views, [idOf('+8613800138000'), idOf('+8613900139000'), 'p_0000000000000000'], q)).toEqual({ updated: 2, missing: 1 });
-    const item = (await db.send(new GetCommand({ TableName: cloud.info.outputs.TableName, Key: { pk: `PROF#${idOf('+8613800138000')}`, sk: 'PROFILE' } }))).Item!;
-    expect(item).toMatchObject({ phone: '+8613800138000', metrics: { totalSpendCents: 29930 }, summary: expect.stringContaining('上海'), counters: { purchase: 4 } });
+    expect(await recomputeProfiles(views, [idOf('+8613800138001'), idOf('+8613900139000'), 'p_0000000000000000'], q)).toEqual({ updated: 2, missing: 1 });
+    const item = (await db.send(new GetCommand({ TableName: cloud.info.outputs.TableName, Key: { pk: `PROF#${idOf('+8613800138001')}`, sk: 'PROFILE' } }))).Item!;
+    expect(item).toMatchObject({ phone: '+8613800138001', metrics: { totalSpendCents: 29930 }, summary: expect.stringContaining('上海'), counters: { purchase: 4 } });
     expect(item.tags).toContain('prefers:beauty');
     const stored = await profile(A);
     expect(stored.viewSource).toBe('stored');
@@ -138,7 +138,7 @@ describe('a whole profile', () => {
   });
 
   it('phonekey profile prints the whole profile', async () => {
-    const r = await runCli(['profile', '138 0013 8000'], { dataDir });
+    const r = await runCli(['profile', '138 0013 8001'], { dataDir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('309.35 CNY over 4 order(s)');
     expect(r.stdout).toMatch(/岁女性，上海/);
@@ -170,9 +170,9 @@ describe('segments', () => {
     expect(r.status, r.text).toBe(200);
     expect(r.type).toMatch(/text\/csv/);
     // csvCell neutralizes a leading + (spreadsheets would read the cell as a formula).
-    expect(r.text).toBe(`phone,profileId,channels\n'+8613800138000,${idOf('+8613800138000')},sms\n`);
+    expect(r.text).toBe(`phone,profileId,channels\n'+8613800138001,${idOf('+8613800138001')},sms\n`);
     const all = await api(`/v1/segments?q=${encodeURIComponent('consent:sms')}`);
-    expect(all.text.trim().split('\n').map((l) => JSON.parse(l).phone)).toEqual(['+8613800138000']); // D withdrew, B refused, C never said
+    expect(all.text.trim().split('\n').map((l) => JSON.parse(l).phone)).toEqual(['+8613800138001']); // D withdrew, B refused, C never said
   });
 
   it('a bad query is a 400 that names the term', async () => {
@@ -186,15 +186,15 @@ describe('segments', () => {
     const out = join(dataDir, 'seg.ndjson');
     const seg = await runCli(['segment', 'tag:repeat_buyer', 'spend>=300', 'consent:sms', '--format', 'ndjson', '--out', out], { dataDir });
     expect(seg.code, seg.stderr).toBe(0);
-    expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ phone: '+8613800138000', profileId: idOf('+8613800138000'), channels: ['sms'] }]);
+    expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ phone: '+8613800138001', profileId: idOf('+8613800138001'), channels: ['sms'] }]);
 
     const file = join(dataDir, 'export.ndjson');
     const exp = await runCli(['export', '--out', file], { dataDir });
     expect(exp.code, exp.stderr).toBe(0);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(4);
-    const a = lines.find((l) => l.phone === '+8613800138000');
-    expect(a).toMatchObject({ profileId: idOf('+8613800138000'), phones: ['+8613800138000'], metrics: { totalSpend: 309.35, orderCount: 4 } });
+    const a = lines.find((l) => l.phone === '+8613800138001');
+    expect(a).toMatchObject({ profileId: idOf('+8613800138001'), phones: ['+8613800138001'], metrics: { totalSpend: 309.35, orderCount: 4 } });
     expect(a.tags).toContain('prefers:beauty');
     expect(a.members).toContainEqual({ source: 'mall', recordId: 'm-1' });
     expect(lines.find((l) => l.phone === '+8613700137000')).toMatchObject({ metrics: { totalSpend: 0, orderCount: 0 }, tags: expect.any(Array) });

@@ -70,18 +70,18 @@ afterAll(async () => {
 
 describe('POST /webhooks/{channel} with a good signature', () => {
   it('answers 202 and the event reaches its profile: counters, lastSeenAt, lineage, GET /v1/profiles', async () => {
-    const r = await send('app', view('138 0013 8000', 'v-1'));
+    const r = await send('app', view('138 0013 8001', 'v-1'));
     expect(r.status).toBe(202);
     expect(r.json).toMatchObject({ channel: 'app', accepted: 1, redelivered: 0, rejected: 0, results: [{ index: 0, status: 'accepted', eventId: 'v-1', tag: 'product_view' }] });
 
-    const shown = await apiProfile('13800138000');
+    const shown = await apiProfile('13800138001');
     expect(shown.status).toBe(200);
-    expect(shown.json).toMatchObject({ phone: '+8613800138000', counters: { product_view: 1 }, lastSeenAt: '2026-11-20T02:00:00.000Z' });
+    expect(shown.json).toMatchObject({ phone: '+8613800138001', counters: { product_view: 1 }, lastSeenAt: '2026-11-20T02:00:00.000Z' });
     expect(shown.json.members).toContainEqual({ source: 'app', recordId: 'v-1' });
 
     const item = await eventItem('app', 'v-1');
     expect(item).toMatchObject({
-      profileId: idOf('+8613800138000'),
+      profileId: idOf('+8613800138001'),
       tag: 'product_view',
       nativeName: 'item_detail_view',
       attributes: { product_id: 'sku-1', category: 'shoes', platform: 'ios' },

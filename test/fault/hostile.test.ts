@@ -194,7 +194,7 @@ describe('malformed requests to the HTTP API', () => {
 const trickyKey = fc.constantFrom('constructor', '__proto__', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', 'note', '备注');
 const text = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom('=SUM(A1)', '<script>x</script>', '\u0000\u202e', '八块'));
 /** One row or event: good (stored once), an id too long for a key, or a value that is no phone. */
-const item = fc.record({ kind: fc.constantFrom('good', 'good', 'good', 'longId', 'noPhone'), key: trickyKey, value: text, idLength: fc.integer({ min: 520, max: 3_000 }) });
+const item = fc.record({ kind: fc.constantFrom('good', 'good', 'good', 'longId', 'noPhone', 'nobody'), key: trickyKey, value: text, idLength: fc.integer({ min: 520, max: 3_000 }) });
 let fuzzRun = 0;
 const fuzzFigures = { runs: 0, items: 0, stored: 0, rejected: 0, lost: 0, doubled: 0 };
 afterAll(() => console.log(`hostile property runs (imports): ${JSON.stringify(fuzzFigures)}`));
@@ -210,8 +210,10 @@ describe('property: hostile items mixed into good files and batches', () => {
         const source = `fz${run}`;
         const lines = items.map((x, i) => {
           const id = x.kind === 'longId' ? 'L'.repeat(x.idLength) : `r${i}`;
-          const phone = x.kind === 'noPhone' ? 'n/a' : phoneOf(97_000 + run * 50 + i);
-          return `{"id":${JSON.stringify(id)},"phone":"${phone}","name":${JSON.stringify(x.value)},"meta":{${JSON.stringify(x.key)}:${JSON.stringify(x.value)}}}`;
+          // noPhone: a named customer without a usable number, kept; nobody: nothing says who, rejected
+          const phone = x.kind === 'noPhone' || x.kind === 'nobody' ? 'n/a' : phoneOf(97_000 + run * 50 + i);
+          const name = x.kind === 'nobody' ? '' : x.kind === 'noPhone' ? `无号客户${i}` : x.value;
+          return `{"id":${JSON.stringify(id)},"phone":"${phone}","name":${JSON.stringify(name)},"meta":{${JSON.stringify(x.key)}:${JSON.stringify(x.value)}}}`;
         });
         const key = `incoming/${source}/rows.ndjson`;
         const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: lines.join('\n') + '\n' }));
@@ -221,7 +223,7 @@ describe('property: hostile items mixed into good files and batches', () => {
           expect(Date.now(), `import ${importId} still ${state?.status}`).toBeLessThan(deadline);
           await new Promise((r) => setTimeout(r, 100));
         }
-        const good = items.flatMap((x, i) => (x.kind === 'good' ? [`r${i}`] : []));
+        const good = items.flatMap((x, i) => (x.kind === 'good' || x.kind === 'noPhone' ? [`r${i}`] : []));
         const ids = await recordIds(source);
         const c = state.counts;
         fuzzFigures.runs++;
@@ -236,7 +238,9 @@ describe('property: hostile items mixed into good files and batches', () => {
         expect(c.stored).toBe(good.length);
         expect(ids).toEqual([...good].sort());
         expect(c.byReason['row.id_too_long'] ?? 0).toBe(items.filter((x) => x.kind === 'longId').length);
-        for (const code of Object.keys(c.byReason)) expect(code).toMatch(/^(row\.id_too_long|phone\.)/);
+        expect(c.byReason['row.no_identity'] ?? 0).toBe(items.filter((x) => x.kind === 'nobody').length);
+        expect(c.withoutNumber).toBe(items.filter((x) => x.kind === 'noPhone').length);
+        for (const code of Object.keys(c.byReason)) expect(code).toMatch(/^row\.(id_too_long|no_identity)$/);
       }),
       { numRuns: 6 },
     );
@@ -250,7 +254,7 @@ describe('property: hostile items mixed into good files and batches', () => {
         const body = `[${items
           .map((x, i) => {
             const id = x.kind === 'longId' ? 'L'.repeat(x.idLength) : `w${run}-${i}`;
-            const phone = x.kind === 'noPhone' ? 'n/a' : phoneOf(98_000 + run * 40 + i);
+            const phone = x.kind === 'noPhone' || x.kind === 'nobody' ? 'n/a' : phoneOf(98_000 + run * 40 + i); // an event needs its number
             return `{"event":"tap","event_id":${JSON.stringify(id)},"timestamp":"2026-11-20 10:00:00","phone":"${phone}","properties":{${JSON.stringify(x.key)}:${JSON.stringify(x.value)}}}`;
           })
           .join(',')}]`;

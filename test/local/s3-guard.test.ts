@@ -59,18 +59,18 @@ describe('the local S3 server', () => {
 
   it('refuses a browser form POST, a CORS preflight and an unsigned write', async () => {
     const boundary = 'XyZ';
-    const form = [`--${boundary}`, 'Content-Disposition: form-data; name="key"', '', 'incoming/web/dropped.csv', `--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="a.csv"', 'Content-Type: text/csv', '', 'phone\n13800138000', `--${boundary}--`, ''].join('\r\n');
+    const form = [`--${boundary}`, 'Content-Disposition: form-data; name="key"', '', 'incoming/web/dropped.csv', `--${boundary}`, 'Content-Disposition: form-data; name="file"; filename="a.csv"', 'Content-Type: text/csv', '', 'phone\n13800138001', `--${boundary}--`, ''].join('\r\n');
     expect((await send('POST', '/raw', { 'content-type': `multipart/form-data; boundary=${boundary}`, origin: 'http://evil.example' }, form)).status).toBe(403);
     expect((await send('POST', '/raw', { ...SIGNED, 'content-type': `multipart/form-data; boundary=${boundary}` }, form)).status).toBe(403);
     expect((await send('OPTIONS', '/raw/incoming/web/x.csv', { origin: 'http://evil.example', 'access-control-request-method': 'PUT' })).status).toBe(403);
-    expect((await send('PUT', '/raw/incoming/web/plain.csv', { 'content-type': 'text/plain' }, 'phone\n13800138000')).status).toBe(403);
+    expect((await send('PUT', '/raw/incoming/web/plain.csv', { 'content-type': 'text/plain' }, 'phone\n13800138001')).status).toBe(403);
     expect(existsSync(join(dataDir, 's3', 'raw', 'incoming'))).toBe(false);
   });
 
   it('serves the SDK as before: put, get, copy', async () => {
-    await s3.send(new PutObjectCommand({ Bucket: 'raw', Key: 'incoming/crm/客户 a.csv', Body: 'phone\n13800138000\n' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'raw', Key: 'incoming/crm/客户 a.csv', Body: 'phone\n13800138001\n' }));
     await s3.send(new CopyObjectCommand({ Bucket: 'raw', Key: 'incoming/crm/copy.csv', CopySource: `raw/${encodeURIComponent('incoming/crm/客户 a.csv').replace(/%2F/g, '/')}` }));
     const got = await s3.send(new GetObjectCommand({ Bucket: 'raw', Key: 'incoming/crm/copy.csv' }));
-    expect(await got.Body!.transformToString()).toBe('phone\n13800138000\n');
+    expect(await got.Body!.transformToString()).toBe('phone\n13800138001\n');
   });
 });

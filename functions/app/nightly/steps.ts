@@ -706,6 +706,8 @@ export function sourceQuality(segments: SegmentStats[]): SourceQuality[] {
         q.rejectedByReason[reason] = (q.rejectedByReason[reason] ?? 0) + n;
         if (reason.startsWith('phone')) q.invalidPhonesByReason[reason] = (q.invalidPhonesByReason[reason] ?? 0) + n;
       }
+      // records kept without a usable number: their number's problem counts as the rejected ones' do
+      for (const [reason, n] of Object.entries(imp.counts?.numberProblems ?? {})) q.invalidPhonesByReason[reason] = (q.invalidPhonesByReason[reason] ?? 0) + n;
     }
   }
   for (const q of by.values()) for (const f of MISSING_FIELDS) q.missingFields[f] ??= 0;

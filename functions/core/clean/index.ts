@@ -14,7 +14,6 @@ export {
   type PhoneProblemCode,
   type CountryCode,
 } from './phone.ts';
-export { detectGenericPhones, type GenericPhoneOptions } from './generic.ts';
 export { cleanName, type CleanName } from './name.ts';
 export { cleanEmail, EMAIL_PROBLEMS, type EmailProblemCode } from './email.ts';
 export { parseDate, DATE_PROBLEMS, type DateOrder, type DateProblemCode } from './date.ts';

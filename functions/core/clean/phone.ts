@@ -79,6 +79,8 @@ export const PHONE_PROBLEMS = {
   'phone.invalid_country': 'The country calling code does not exist.',
   'phone.repeated_digits': 'The number is one digit repeated (e.g. 11111111111), a stand-in rather than a real number.',
   'phone.sequential_digits': 'The number is a run of consecutive digits (e.g. 12345678901) outside any assigned range, a stand-in rather than a real number.',
+  'phone.placeholder_digits': 'The number is a short prefix followed by one digit repeated (e.g. 13800000000, 15555555555): a stand-in typed to fill the field.',
+  'phone.test_number': 'The number is a well-known example or test number (e.g. 13800138000, the US 555-0100…0199): never a customer\'s own.',
   'phone.unassigned_range': 'The number has a plausible length but falls in a range that is not assigned.',
   'phone.no_area_code': 'A local landline number without an area code, and the source gives no default area code.',
   'phone.missing_trunk_prefix': 'A Chinese landline written without its leading 0 and without +86: as likely a mobile number with a digit lost, so it is not used as a key.',
@@ -231,6 +233,21 @@ function isSequential(d: string): boolean {
   return up || down;
 }
 
+/** Well-known example and test numbers (E.164): printed in manuals and typed to fill a required field. */
+const TEST_NUMBERS = [/^\+8613800138000$/, /^\+1\d{3}55501\d\d$/];
+
+/**
+ * A valid number that is still a stand-in: a well-known test number, or a mobile number of 11
+ * digits or more whose digits after its first three are one digit repeated (13800000000,
+ * 15555555555); shorter numbers such as Korea's 010-2000-0000 are left alone. A
+ * landline is left alone: 010-88888888 is a real business's number.
+ */
+function standIn(e164: string, national: string, type: PhoneType): PhoneProblemCode | undefined {
+  if (TEST_NUMBERS.some((re) => re.test(e164))) return 'phone.test_number';
+  if (type !== 'mobile' && type !== 'fixed_line_or_mobile') return undefined;
+  return national.length >= 11 && isRepeated(national.slice(3)) ? 'phone.placeholder_digits' : undefined;
+}
+
 // Fast path for '+86' + an 11-digit mobile-range number: the same decision libphonenumber's
 // getNumberType() makes (general pattern, then FIXED_LINE, then the other types in its order, each
 // gated by its possible lengths), with the max metadata's CN patterns compiled once instead of on
@@ -281,6 +298,8 @@ function fastCnMobile(national: string): Core | undefined {
   const libType = cnNumberType(national);
   if (libType === undefined) return fail(isSequential(national) ? 'phone.sequential_digits' : 'phone.unassigned_range', { e164, region: 'CN' });
   const type: PhoneType = TYPE_MAP[libType] ?? 'unknown';
+  const fake = standIn(e164, national, type);
+  if (fake) return fail(fake, { e164, region: 'CN' });
   return { valid: true, e164, type, region: 'CN', ...locate('86', national, type) };
 }
 
@@ -440,6 +459,8 @@ function computeCore(compact: string, ctx: PhoneContext | undefined): Core {
   if (!plus && text === compact && country === 'CN' && p.countryCallingCode === '86' && libType === 'FIXED_LINE' && digits.charCodeAt(0) !== 48 && !digits.startsWith('86'))
     return fail('phone.missing_trunk_prefix', base);
   const type: PhoneType = TYPE_MAP[libType] ?? 'unknown';
+  const fake = standIn(e164, national, type);
+  if (fake) return fail(fake, base);
   return { valid: true, e164, type, ...(region ? { region } : {}), ...locate(p.countryCallingCode as string, national, type) };
 }
 

@@ -34,6 +34,7 @@ export function renderImportReport(report: ImportReport): string {
   const rows: Array<[string, number]> = [
     ['rows read', c.read],
     ['stored', c.stored],
+    ['of them without a usable number', c.withoutNumber ?? 0],
     ['rejected', c.rejected],
     ['redelivered (unchanged)', c.redelivered],
     ['new profiles', c.newProfiles],
@@ -47,6 +48,10 @@ export function renderImportReport(report: ImportReport): string {
         `<tr><td>${escapeHtml(code)}</td><td>${n}</td><td><svg width="200" height="12" role="img" aria-label="${n}"><rect width="${Math.round((200 * n) / max)}" height="12" fill="#c0392b"/></svg></td></tr>`,
     )
     .join('');
+  const numberless = Object.entries(c.numberProblems ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([code, n]) => `<tr><td>${escapeHtml(code)}</td><td>${n}</td></tr>`)
+    .join('');
   const sample = report.rejectsSample
     .map((r) => `<tr><td>${r.rowNumber}</td><td>${escapeHtml(r.code)}</td><td>${escapeHtml(r.message)}</td></tr>`)
     .join('');
@@ -56,6 +61,7 @@ export function renderImportReport(report: ImportReport): string {
 <body><h1>Import report</h1>
 <p>Source <b>${escapeHtml(report.source)}</b>, file <code>${escapeHtml(report.file)}</code>: <b id="status">${escapeHtml(report.status)}</b>${report.error ? ` — ${escapeHtml(report.error)}` : ''}</p>
 <table id="counts">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>
+${numberless ? `<h2>Stored without a usable number</h2><p>Kept as customers, matched on their other fields; the number keys nobody.</p><table id="numberless"><tr><th>the number's problem</th><th>rows</th></tr>${numberless}</table>` : ''}
 <h2>Rejected rows by reason</h2><table id="reasons"><tr><th>reason</th><th>rows</th><th></th></tr>${reasons}</table>
 <h2>Sample of rejected rows</h2><table id="rejects"><tr><th>row</th><th>reason</th><th>message</th></tr>${sample}</table>
 </body></html>

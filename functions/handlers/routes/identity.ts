@@ -20,7 +20,7 @@ const store = identityStore(process.env.TABLE_NAME!);
 // At init, not on a customer's request: cleaning loads the number tables (region, carrier) and
 // the name dictionaries (simplified Chinese, pinyin) on first use, ~0.5 s of CPU per container.
 try {
-  cleanIdentity({ phone: '13800138000', name: '張偉', email: 'a@example.com', city: '杭州' }, { source: 'init', recordId: 'init', defaultCountry: 'CN' as never });
+  cleanIdentity({ phone: '13800138001', name: '張偉', email: 'a@example.com', city: '杭州' }, { source: 'init', recordId: 'init', defaultCountry: 'CN' as never });
 } catch {
   // a failure here shows on the first real request instead
 }

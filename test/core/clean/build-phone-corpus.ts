@@ -51,8 +51,10 @@ for (const [region, national] of Object.entries(examples as Record<string, strin
   const type = libType === 'FIXED_LINE_OR_MOBILE' ? 'fixed_line_or_mobile' : 'mobile';
   if (type !== 'mobile') OVERLAP_NOTE.push(region);
   const src = 'google-example-mobile';
-  add({ input: national, ctx: { defaultCountry: r }, e164, valid: true, type, source: src });
-  add({ input: `+${cc} ${national}`, e164, valid: true, type, source: src });
+  // North America's 555-0100…0199 is reserved for fiction: an example, never a customer's number.
+  const expected = /^\+1\d{3}55501\d\d$/.test(e164) ? { valid: false, reason: 'phone.test_number' } : { valid: true, type };
+  add({ input: national, ctx: { defaultCountry: r }, e164, ...expected, source: src });
+  add({ input: `+${cc} ${national}`, e164, ...expected, source: src });
 }
 
 // --- Google per-type examples -----------------------------------------------------------------
@@ -123,24 +125,24 @@ for (const [area, local, province, city] of LANDLINES) {
 add({ input: '4008823823', e164: '+864008823823', valid: true, type: 'shared_cost', region: 'CN', source: 'cn-ranges' });
 add({ input: '400-882-3823', e164: '+864008823823', valid: true, type: 'shared_cost', region: 'CN', source: 'cn-ranges' });
 add({ input: '800-820-8820', e164: '+868008208820', valid: true, type: 'toll_free', region: 'CN', source: 'cn-ranges' });
-add({ input: '13800138000', e164: '+8613800138000', valid: true, type: 'mobile', region: 'CN', location: { province: '北京市', city: '北京市' }, carrier: '中国移动', source: 'cn-ranges' });
+add({ input: '13800138001', e164: '+8613800138001', valid: true, type: 'mobile', region: 'CN', location: { province: '北京市', city: '北京市' }, carrier: '中国移动', source: 'cn-ranges' });
 add({ input: '13012345678', e164: '+8613012345678', valid: true, type: 'mobile', region: 'CN', carrier: '中国联通', source: 'cn-ranges' });
 add({ input: '18912345678', e164: '+8618912345678', valid: true, type: 'mobile', region: 'CN', carrier: '中国电信', source: 'cn-ranges' });
 
 // --- Messy written forms ----------------------------------------------------------------------
-const M = '+8613800138000';
+const M = '+8613800138001';
 const mob = (input: string, extra: Partial<PhoneCase> = {}) =>
   add({ input, e164: M, valid: true, type: 'mobile', region: 'CN', source: 'messy', ...extra });
 for (const f of [
-  '138 0013 8000', '138-0013-8000', '138.0013.8000', '(138) 0013-8000', ' 13800138000 ', '\t13800138000\n', '+86 138 0013 8000',
-  '+86-138-0013-8000', '+8613800138000', '008613800138000', '0086 138 0013 8000', '8613800138000', '86 13800138000',
-  '86-13800138000', '(+86)13800138000', '(+86) 138 0013 8000', '（+86）13800138000', '+86(138)00138000', '＋８６１３８００１３８０００',
-  '１３８００１３８０００', '１３８ ００１３ ８０００', '138\u00a00013\u00a08000', '138\u30000013\u30008000', '\u200b13800138000',
-  'tel:+8613800138000', 'tel:+86-138-0013-8000', 'TEL: 13800138000', '手机：13800138000', '手机号:13800138000', '电话 138 0013 8000',
-  '+86 (0)138 0013 8000', '138—0013—8000', '138–0013–8000', '138－0013－8000',
+  '138 0013 8001', '138-0013-8001', '138.0013.8001', '(138) 0013-8001', ' 13800138001 ', '\t13800138001\n', '+86 138 0013 8001',
+  '+86-138-0013-8001', '+8613800138001', '008613800138001', '0086 138 0013 8001', '8613800138001', '86 13800138001',
+  '86-13800138001', '(+86)13800138001', '(+86) 138 0013 8001', '（+86）13800138001', '+86(138)00138001', '＋８６１３８００１３８００１',
+  '１３８００１３８００１', '１３８ ００１３ ８００１', '138\u00a00013\u00a08001', '138\u30000013\u30008001', '\u200b13800138001',
+  'tel:+8613800138001', 'tel:+86-138-0013-8001', 'TEL: 13800138001', '手机：13800138001', '手机号:13800138001', '电话 138 0013 8001',
+  '+86 (0)138 0013 8001', '138—0013—8001', '138–0013–8001', '138－0013－8001',
 ]) mob(f);
-mob('13800138000转123', { extension: '123' });
-mob('13800138000 ext. 45', { extension: '45' });
+mob('13800138001转123', { extension: '123' });
+mob('13800138001 ext. 45', { extension: '45' });
 const BJ = '+861065529988';
 const bj = (input: string, extra: Partial<PhoneCase> = {}) =>
   add({ input, e164: BJ, valid: true, type: 'fixed_line', region: 'CN', source: 'messy', ...extra });
@@ -188,8 +190,8 @@ const bad = (input: string, reason: string, e164: string | null = null, ctx?: Ph
 for (const f of ['', ' ', '\t', '　']) bad(f, 'phone.empty');
 for (const f of ['N/A', 'n/a', 'NA', 'null', 'NULL', 'none', '无', '暂无', '没有', '未知', '不详', '保密', '-', '--', '/', '.', '?', '？', '***', '—']) bad(f, 'phone.placeholder');
 for (const f of ['138****5678', '138＊＊＊＊5678', '138xxxx5678', '138XXXX5678', '138 **** 5678', '+86 138****5678', '1380013****', '010-6552****', '138●●●●5678', '138????5678']) bad(f, 'phone.masked');
-for (const f of ['13800138000abc', 'abc', 'call me', '张三13800138000', '13800138000（张三）', 'TBD13800138000', '1-800-FLOWERS', 'one three eight']) bad(f, 'phone.letters');
-for (const f of ['13800138000/13900139000', '13800138000,13900139000', '13800138000；13900139000', '13800138000、010-65529988']) bad(f, 'phone.multiple');
+for (const f of ['13800138001abc', 'abc', 'call me', '张三13800138001', '13800138001（张三）', 'TBD13800138001', '1-800-FLOWERS', 'one three eight']) bad(f, 'phone.letters');
+for (const f of ['13800138001/13900139000', '13800138001,13900139000', '13800138001；13900139000', '13800138001、010-65529988']) bad(f, 'phone.multiple');
 bad('11111111111', 'phone.repeated_digits', '+8611111111111');
 bad('00000000000', 'phone.repeated_digits', '+860000000000');
 bad('88888888888', 'phone.repeated_digits', '+8688888888888');
@@ -201,8 +203,8 @@ bad('1380013800', 'phone.too_short', '+861380013800');
 bad('138001380', 'phone.too_short', '+86138001380');
 bad('138 0013 800', 'phone.too_short', '+861380013800');
 bad('13800138', 'phone.too_short', '+8613800138', { defaultAreaCode: '010' }); // a truncated mobile is not a Beijing landline
-bad('138001380001', 'phone.too_long', '+86138001380001');
-bad('1380013800012', 'phone.too_long', '+861380013800012');
+bad('138001380011', 'phone.too_long', '+86138001380011');
+bad('1380013800112', 'phone.too_long', '+861380013800112');
 bad('10086', 'phone.too_short', '+8610086');
 bad('95588', 'phone.too_short', '+8695588');
 bad('110', 'phone.too_short', '+86110');
@@ -216,7 +218,14 @@ bad('11012345678', 'phone.unassigned_range', '+8611012345678');
 bad('+86 10 1234', 'phone.too_short', '+86101234');
 bad('+', 'phone.invalid');
 bad('()', 'phone.placeholder');
-bad('13800138000@', 'phone.invalid');
+bad('13800138001@', 'phone.invalid');
+bad('2978080367', 'phone.missing_trunk_prefix', '+862978080367');
+bad('21 5437 2798', 'phone.missing_trunk_prefix', '+862154372798');
+bad('13800000000', 'phone.placeholder_digits', '+8613800000000');
+bad('15555555555', 'phone.placeholder_digits', '+8615555555555');
+bad('+86 139 9999 9999', 'phone.placeholder_digits', '+8613999999999');
+bad('13800138000', 'phone.test_number', '+8613800138000');
+bad('+1 212 555 0123', 'phone.test_number', '+12125550123');
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const out = fileURLToPath(new URL('../../fixtures/phones.json', import.meta.url));

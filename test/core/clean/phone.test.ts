@@ -14,9 +14,9 @@ afterEach(() => configurePhoneCache({ maxEntries: 100_000 }));
 
 describe('parsePhone', () => {
   it('reads the common Chinese forms to one E.164 key', () => {
-    for (const s of ['13800138000', '+86 138-0013-8000', '008613800138000', '8613800138000', '(+86)13800138000', '＋８６ １３８００１３８０００', 'tel:+8613800138000']) {
+    for (const s of ['13800138001', '+86 138-0013-8001', '008613800138001', '8613800138001', '(+86)13800138001', '＋８６ １３８００１３８００１', 'tel:+8613800138001']) {
       const r = parsePhone(s);
-      expect(r, s).toMatchObject({ input: s, valid: true, e164: '+8613800138000', type: 'mobile', region: 'CN' });
+      expect(r, s).toMatchObject({ input: s, valid: true, e164: '+8613800138001', type: 'mobile', region: 'CN' });
     }
   });
 
@@ -26,8 +26,8 @@ describe('parsePhone', () => {
     expect(parsePhone('0755-86013388-8001')).toMatchObject({ e164: '+8675586013388', extension: '8001' });
     expect(parsePhone('0755-86013388 ext. 8001')).toMatchObject({ e164: '+8675586013388', extension: '8001' });
     // A trailing group after a mobile number is not an extension: it is a wrong number.
-    expect(parsePhone('13800138000-12')).toMatchObject({ valid: false });
-    expect(parsePhone('13800138000-12').extension).toBeUndefined();
+    expect(parsePhone('13800138001-12')).toMatchObject({ valid: false });
+    expect(parsePhone('13800138001-12').extension).toBeUndefined();
   });
 
   it('uses the default area code for bare landlines and never guesses one', () => {
@@ -39,7 +39,7 @@ describe('parsePhone', () => {
     // A number written with its own area code ignores the default.
     expect(parsePhone('021-62795000', { defaultAreaCode: '010' }).e164).toBe('+862162795000');
     // Mobiles are not touched by the area code, and a truncated mobile is not a local landline.
-    expect(parsePhone('13800138000', { defaultAreaCode: '010' }).e164).toBe('+8613800138000');
+    expect(parsePhone('13800138001', { defaultAreaCode: '010' }).e164).toBe('+8613800138001');
     expect(parsePhone('13800138', { defaultAreaCode: '010' })).toMatchObject({ valid: false, problem: { code: 'phone.too_short' } });
     expect(parsePhone('1380013')).toMatchObject({ valid: false, problem: { code: 'phone.too_short' } });
   });
@@ -50,13 +50,21 @@ describe('parsePhone', () => {
     expect(parsePhone('6123 4567')).toMatchObject({ valid: false, unresolvedAreaCode: true });
   });
 
+  it('takes a prefix followed by one digit repeated for a stand-in on mobiles only: a landline 8888 8888 is a real business', () => {
+    expect(parsePhone('13900000000').problem?.code).toBe('phone.placeholder_digits');
+    expect(parsePhone('010-88888888')).toMatchObject({ valid: true, type: 'fixed_line' });
+    expect(parsePhone('13912222222')).toMatchObject({ valid: true, type: 'mobile' }); // a run of seven after four digits is a number
+    expect(parsePhone('13800138001')).toMatchObject({ valid: true }); // beside the test number, not it
+  });
+
   it('gives a stable code and a sentence for every rejection', () => {
     const cases: Array<[string, string]> = [
       ['', 'phone.empty'], ['N/A', 'phone.placeholder'], ['无', 'phone.placeholder'], ['-', 'phone.placeholder'],
-      ['138****5678', 'phone.masked'], ['13800138000abc', 'phone.letters'], ['11111111111', 'phone.repeated_digits'],
+      ['138****5678', 'phone.masked'], ['13800138001abc', 'phone.letters'], ['11111111111', 'phone.repeated_digits'],
       ['00000000000', 'phone.repeated_digits'], ['12345678901', 'phone.sequential_digits'], ['1380013800', 'phone.too_short'],
-      ['138001380001', 'phone.too_long'], ['15426813579', 'phone.unassigned_range'], ['+999 12345678', 'phone.invalid_country'],
-      ['13800138000/13900139000', 'phone.multiple'],
+      ['138001380011', 'phone.too_long'], ['15426813579', 'phone.unassigned_range'], ['+999 12345678', 'phone.invalid_country'],
+      ['13800138001/13900139000', 'phone.multiple'], ['13800000000', 'phone.placeholder_digits'], ['15555555555', 'phone.placeholder_digits'],
+      ['13800138000', 'phone.test_number'], ['+1 415 555 0142', 'phone.test_number'],
     ];
     for (const [input, code] of cases) {
       const r = parsePhone(input);
@@ -68,7 +76,7 @@ describe('parsePhone', () => {
 
   it('adds location and carrier from Google data', () => {
     expect(phoneDataAvailable()).toBe(true);
-    expect(parsePhone('13800138000')).toMatchObject({
+    expect(parsePhone('13800138001')).toMatchObject({
       location: { province: '北京市', city: '北京市', provinceEn: 'Beijing', cityEn: 'Beijing' },
       carrier: '中国移动',
       carrierEn: 'China Mobile',
@@ -83,16 +91,16 @@ describe('parsePhone', () => {
 
   it('memoizes: same input and context return the same frozen object; contexts do not bleed', () => {
     clearPhoneCache();
-    const a = parsePhone('138 0013 8000');
-    expect(parsePhone('138 0013 8000')).toBe(a);
+    const a = parsePhone('138 0013 8001');
+    expect(parsePhone('138 0013 8001')).toBe(a);
     expect(Object.isFrozen(a)).toBe(true);
     expect(Object.isFrozen(a.location)).toBe(true);
     expect(parsePhone('65529988', { defaultAreaCode: '010' }).e164).toBe('+861065529988');
     expect(parsePhone('65529988', { defaultAreaCode: '021' }).e164).toBe('+862165529988');
     expect(parsePhone('65529988').unresolvedAreaCode).toBe(true);
     // Same number, other spelling: its own result object with its own input.
-    expect(parsePhone('+8613800138000')).not.toBe(a);
-    expect(parsePhone('+8613800138000').input).toBe('+8613800138000');
+    expect(parsePhone('+8613800138001')).not.toBe(a);
+    expect(parsePhone('+8613800138001').input).toBe('+8613800138001');
   });
 
   it('keeps its caches bounded', () => {
@@ -106,10 +114,10 @@ describe('parsePhone', () => {
   });
 
   it('never throws on odd input', () => {
-    for (const s of [undefined, null, 13800138000, '+', '++86', '((', '0'.repeat(40), '1'.repeat(200), '\u0000']) {
+    for (const s of [undefined, null, 13800138001, '+', '++86', '((', '0'.repeat(40), '1'.repeat(200), '\u0000']) {
       expect(() => parsePhone(s as unknown as string)).not.toThrow();
     }
-    expect(parsePhone(13800138000 as unknown as string).e164).toBe('+8613800138000');
+    expect(parsePhone(13800138001 as unknown as string).e164).toBe('+8613800138001');
   });
 });
 
@@ -145,10 +153,10 @@ describe('fast path and agreement with libphonenumber-js/max', () => {
 
 describe('splitPhones', () => {
   it('splits fields holding several numbers and leaves single numbers alone', () => {
-    expect(splitPhones('13800138000/13900139000')).toEqual(['13800138000', '13900139000']);
-    expect(splitPhones('13800138000，010-65529988')).toEqual(['13800138000', '010-65529988']);
-    expect(splitPhones('13800138000 13900139000')).toEqual(['13800138000', '13900139000']);
-    expect(splitPhones('138 0013 8000')).toEqual(['138 0013 8000']);
+    expect(splitPhones('13800138001/13900139000')).toEqual(['13800138001', '13900139000']);
+    expect(splitPhones('13800138001，010-65529988')).toEqual(['13800138001', '010-65529988']);
+    expect(splitPhones('13800138001 13900139000')).toEqual(['13800138001', '13900139000']);
+    expect(splitPhones('138 0013 8001')).toEqual(['138 0013 8001']);
     expect(splitPhones('010-65529988 转 123')).toEqual(['010-65529988 转 123']);
     expect(splitPhones('  ')).toEqual([]);
   });
@@ -186,9 +194,9 @@ describe('phone data location', () => {
       vi.resetModules();
       const fresh = await import('../../../functions/core/clean/phone-data.ts');
       expect(fresh.phoneDataDir()).toBe(dir);
-      expect(fresh.carrierOf('86', '13800138000', 'en')).toBe('China Mobile');
+      expect(fresh.carrierOf('86', '13800138001', 'en')).toBe('China Mobile');
       // Tables missing from that folder: no location, no failure.
-      expect(fresh.geocode('86', '13800138000', 'zh')).toBeUndefined();
+      expect(fresh.geocode('86', '13800138001', 'zh')).toBeUndefined();
     } finally {
       delete process.env.PHONEKEY_PHONE_DATA_DIR;
       vi.resetModules();

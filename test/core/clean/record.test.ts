@@ -7,8 +7,8 @@ describe('cleanIdentity', () => {
   it('cleans every field and keeps valid phones, primary first, de-duplicated', () => {
     const { record, problems, phoneResults } = cleanIdentity(
       {
-        phone: ' 138 0013 8000 ',
-        phones: ['+86 138-0013-8000', '010-65529988', '138****5678'],
+        phone: ' 138 0013 8001 ',
+        phones: ['+86 138-0013-8001', '010-65529988', '138****5678'],
         name: '陳曉明先生',
         email: ' Chen@Example.COM ',
         gender: '男',
@@ -20,12 +20,12 @@ describe('cleanIdentity', () => {
       { ...ctx, observedAt: '2024-06-01T10:00:00Z' },
     );
     expect(record).toEqual({
-      source: 'crm', recordId: 'r1', phones: ['+8613800138000', '+861065529988'], name: '陳曉明', nameKey: '陈晓明', namePinyin: 'chenxiaoming',
+      source: 'crm', recordId: 'r1', phones: ['+8613800138001', '+861065529988'], name: '陳曉明', nameKey: '陈晓明', namePinyin: 'chenxiaoming',
       email: 'chen@example.com', gender: 'M', birthDate: '1990-03-05', address: '广东深圳南山区科技园', province: '广东省', city: '深圳市',
       memberId: 'M001', externalIds: { openid: 'o123' }, observedAt: '2024-06-01T10:00:00Z',
     });
     expect(problems).toEqual([{ field: 'phones', code: 'phone.masked', message: expect.any(String) }]);
-    expect(phoneResults.map((r) => r.input)).toEqual([' 138 0013 8000 ', '+86 138-0013-8000', '010-65529988', '138****5678']);
+    expect(phoneResults.map((r) => r.input)).toEqual([' 138 0013 8001 ', '+86 138-0013-8001', '010-65529988', '138****5678']);
   });
 
   it('returns a record whose only phone is invalid, with the phone problem', () => {
@@ -51,15 +51,15 @@ describe('cleanIdentity', () => {
   });
 
   it('splits a phone field holding two numbers', () => {
-    expect(cleanIdentity({ phone: '13800138000/13900139000' }, ctx).record.phones).toEqual(['+8613800138000', '+8613900139000']);
+    expect(cleanIdentity({ phone: '13800138001/13900139000' }, ctx).record.phones).toEqual(['+8613800138001', '+8613900139000']);
   });
 
   it('reports unusable fields per field and leaves them out', () => {
     const { record, problems } = cleanIdentity(
-      { phone: '13800138000', name: '先生', email: 'not-an-email', gender: '?x', birthDate: '1990-02-30', province: '火星', city: '深圳' },
+      { phone: '13800138001', name: '先生', email: 'not-an-email', gender: '?x', birthDate: '1990-02-30', province: '火星', city: '深圳' },
       ctx,
     );
-    expect(record).toEqual({ source: 'crm', recordId: 'r1', phones: ['+8613800138000'], city: '深圳市', province: '广东省' });
+    expect(record).toEqual({ source: 'crm', recordId: 'r1', phones: ['+8613800138001'], city: '深圳市', province: '广东省' });
     expect(problems.map((p) => `${p.field}:${p.code}`)).toEqual([
       'name:name.unusable', 'email:email.invalid', 'gender:gender.unrecognized', 'birthDate:date.impossible', 'province:address.province_unknown',
     ]);
@@ -67,14 +67,14 @@ describe('cleanIdentity', () => {
 
   it('rejects birth dates in the future or before 1900', () => {
     const at = { ...ctx, observedAt: '2024-01-01' };
-    expect(cleanIdentity({ phone: '13800138000', birthDate: '2030-01-01' }, at).problems.map((p) => p.code)).toEqual(['birthDate.future']);
-    expect(cleanIdentity({ phone: '13800138000', birthDate: '1850-01-01' }, at).problems.map((p) => p.code)).toEqual(['birthDate.implausible']);
+    expect(cleanIdentity({ phone: '13800138001', birthDate: '2030-01-01' }, at).problems.map((p) => p.code)).toEqual(['birthDate.future']);
+    expect(cleanIdentity({ phone: '13800138001', birthDate: '1850-01-01' }, at).problems.map((p) => p.code)).toEqual(['birthDate.implausible']);
   });
 
   it('prefers explicit province/city fields over the address', () => {
-    const r = cleanIdentity({ phone: '13800138000', province: '浙江', city: '杭州', address: '西湖区文三路' }, ctx);
+    const r = cleanIdentity({ phone: '13800138001', province: '浙江', city: '杭州', address: '西湖区文三路' }, ctx);
     expect(r.record).toMatchObject({ province: '浙江省', city: '杭州市', address: '西湖区文三路' });
-    const m = cleanIdentity({ phone: '13800138000', city: '上海' }, ctx);
+    const m = cleanIdentity({ phone: '13800138001', city: '上海' }, ctx);
     expect(m.record).toMatchObject({ province: '上海市', city: '上海市' });
   });
 });

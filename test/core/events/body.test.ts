@@ -13,7 +13,7 @@ import { validateEvent, type EventInput } from '../../../functions/core/events/v
 
 describe('parseWebhookBody', () => {
   it('one object is one event; an array is a batch', () => {
-    expect(parseWebhookBody('{"event":"login","phone":"13800138000"}')).toEqual({ ok: true, events: [{ event: 'login', phone: '13800138000' }] });
+    expect(parseWebhookBody('{"event":"login","phone":"13800138001"}')).toEqual({ ok: true, events: [{ event: 'login', phone: '13800138001' }] });
     expect(parseWebhookBody(' [ {"a":1}, {"b":2} ]\n')).toEqual({ ok: true, events: [{ a: 1 }, { b: 2 }] });
   });
 
@@ -144,8 +144,8 @@ describe('parseWebhookBody', () => {
 });
 
 describe('eventIdFor', () => {
-  const ev = { event: 'pay_success', phone: '13800138000', order: { id: 'O-1', items: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 2 }] } };
-  const reordered = { order: { items: [{ qty: 1, sku: 'A' }, { sku: 'B', qty: 2 }], id: 'O-1' }, phone: '13800138000', event: 'pay_success' };
+  const ev = { event: 'pay_success', phone: '13800138001', order: { id: 'O-1', items: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 2 }] } };
+  const reordered = { order: { items: [{ qty: 1, sku: 'A' }, { sku: 'B', qty: 2 }], id: 'O-1' }, phone: '13800138001', event: 'pay_success' };
 
   it('uses the explicit id when there is one', () => {
     expect(eventIdFor('app', ev, 'evt_123')).toBe('evt_123');

@@ -12,7 +12,7 @@ import {
 
 const NOW = 1_714_521_600_000; // ms
 const TS = String(NOW / 1000);
-const BODY = '{"event":"pay_success","phone":"13800138000","amount":"19.90"}';
+const BODY = '{"event":"pay_success","phone":"13800138001","amount":"19.90"}';
 const SECRET = 'whsec_current';
 const OLD = 'whsec_previous';
 

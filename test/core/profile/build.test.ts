@@ -9,7 +9,7 @@ describe('buildProfile: basic', () => {
     const p = buildProfile(
       [
         rec({ name: '王芳', gender: 'F', birthDate: '1998-05-10', city: '上海', province: '上海', email: 'old@x.cn', observedAt: '2025-01-01T00:00:00Z' }),
-        rec({ recordId: 'r2', phones: ['+8613800138000', '+8613900139000'], email: 'new@x.cn', address: '上海市静安区南京西路1号', observedAt: '2026-01-01T00:00:00Z' }),
+        rec({ recordId: 'r2', phones: ['+8613800138001', '+8613900139000'], email: 'new@x.cn', address: '上海市静安区南京西路1号', observedAt: '2026-01-01T00:00:00Z' }),
       ],
       [],
       { now: NOW },
@@ -19,7 +19,7 @@ describe('buildProfile: basic', () => {
       gender: 'F',
       birthDate: '1998-05-10',
       age: 28,
-      contacts: { phones: ['+8613800138000', '+8613900139000'], emails: ['new@x.cn', 'old@x.cn'] },
+      contacts: { phones: ['+8613800138001', '+8613900139000'], emails: ['new@x.cn', 'old@x.cn'] },
       location: { city: '上海', province: '上海', address: '上海市静安区南京西路1号' },
     });
   });

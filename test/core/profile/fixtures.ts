@@ -5,7 +5,7 @@ import type { EventMember, RecordMember } from '../../../functions/core/profile/
 export const NOW = '2026-11-20T00:00:00.000Z';
 
 export function rec(fields: Partial<CleanRecord> = {}, storedAt = '2026-11-01T00:00:00.000Z'): RecordMember {
-  return { record: { source: 'crm', recordId: 'r1', phones: ['+8613800138000'], ...fields }, storedAt };
+  return { record: { source: 'crm', recordId: 'r1', phones: ['+8613800138001'], ...fields }, storedAt };
 }
 
 let seq = 0;

@@ -9,7 +9,7 @@ function profile(opts: { city?: string; spend?: string; sms?: boolean; gender?: 
     opts.spend ? [purchase('o', opts.spend, ago(3), { category: 'beauty' })] : [],
     { now: NOW },
   );
-  return { profileId: 'p', phone: '+8613800138000', tags: built.tags, metrics: built.metrics, view: built.view };
+  return { profileId: 'p', phone: '+8613800138001', tags: built.tags, metrics: built.metrics, view: built.view };
 }
 
 const errorOf = (q: string) => {
