@@ -1,0 +1,88 @@
+/**
+ * Every customer counts: a record whose number is missing, invalid or a stand-in is kept as a
+ * person, end to end through the CLI of one local cloud. It joins the person its other fields
+ * name (an e-mail, a member id) on arrival, or stands as its own profile with a stable id that no
+ * number keys; the number itself keys nothing; the import report counts it apart from rejects;
+ * export and the nightly run keep it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LocalCloud } from '../../lib/local/cloud.ts';
+import { runCli, startTestCloud } from '../support/local-cloud.ts';
+
+let cloud: LocalCloud;
+let dataDir: string;
+let cleanup: () => Promise<void>;
+
+async function cli(args: string[]) {
+  const result = await runCli([...args, '--json'], { dataDir });
+  expect(result.code, result.stderr + result.stdout).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+async function importCsv(name: string, source: string, lines: string[]) {
+  const file = join(dataDir, name);
+  writeFileSync(file, lines.join('\n') + '\n');
+  const [state] = await cli(['import', file, '--source', source]);
+  return state;
+}
+
+async function exportProfiles(): Promise<any[]> {
+  const out = join(dataDir, 'profiles.ndjson');
+  const result = await runCli(['export', '--out', out], { dataDir });
+  expect(result.code, result.stderr).toBe(0);
+  return readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+const holding = (profiles: any[], recordId: string) => profiles.filter((p) => p.members.some((m: { recordId: string }) => m.recordId === recordId));
+
+const WEB = ['id,姓名,手机,邮箱,会员号', 'w1,张伟,138****5678,zhang.wei@example.com,', 'w2,王芳,11111111111,wang.fang@example.com,', 'w3,赵敏,,,M-300', 'w4,,13800000000,,'];
+
+beforeAll(async () => {
+  ({ cloud, dataDir, cleanup } = await startTestCloud());
+  await importCsv('crm.csv', 'crm', ['id,姓名,手机,邮箱,生日', 'c1,张伟,13812345678,zhang.wei@example.com,1988-03-05', 'c2,李娜,13912345678,li.na@example.com,1992-07-21']);
+}, 300_000);
+
+afterAll(async () => {
+  await cleanup?.();
+});
+
+describe('records without a usable number', () => {
+  let web: any;
+  it('are stored, counted apart from rejects with their number’s problem; a row that names nobody is rejected', { timeout: 180_000 }, async () => {
+    web = await importCsv('web.csv', 'web', WEB);
+    expect(web.counts).toMatchObject({ read: 4, stored: 3, withoutNumber: 3, rejected: 1, redelivered: 0 });
+    expect(web.counts.numberProblems).toEqual({ 'phone.masked': 1, 'phone.repeated_digits': 1, 'phone.missing': 1 });
+    expect(web.counts.byReason).toEqual({ 'row.no_identity': 1 });
+  });
+
+  it('join the person their e-mail names, on arrival, without giving the profile a number', { timeout: 180_000 }, async () => {
+    const profiles = await exportProfiles();
+    const [zhang] = holding(profiles, 'w1');
+    expect(zhang.members.map((m: { recordId: string }) => m.recordId).sort()).toEqual(['c1', 'w1']);
+    expect(zhang.phones).toEqual(['+8613812345678']);
+  });
+
+  it('otherwise stand as their own profile, with an id no number gives, the same on every re-import', { timeout: 180_000 }, async () => {
+    const before = holding(await exportProfiles(), 'w2');
+    expect(before).toHaveLength(1);
+    expect(before[0]).toMatchObject({ phones: [], view: { basic: { name: '王芳' } } });
+    expect(before[0].phone).toBeUndefined();
+    const again = await importCsv('web-again.csv', 'web', WEB);
+    expect(again.counts).toMatchObject({ read: 4, stored: 0, redelivered: 3, rejected: 1 });
+    expect(holding(await exportProfiles(), 'w2').map((p) => p.profileId)).toEqual([before[0].profileId]);
+    for (const number of ['11111111111', '13800000000']) expect((await runCli(['profile', number], { dataDir })).code).not.toBe(0);
+  });
+
+  it('are found later by a record with a number and the same member id, and the nightly run keeps them', { timeout: 240_000 }, async () => {
+    await importCsv('pos.csv', 'pos', ['id,姓名,手机,会员号', 'p1,赵敏,13700001111,M-300']);
+    const zhao = await cli(['profile', '137 0000 1111']);
+    expect(zhao.members.map((m: { recordId: string }) => m.recordId).sort()).toEqual(['p1', 'w3']);
+    const run = await runCli(['reconcile'], { dataDir });
+    expect(run.code, run.stderr).toBe(0);
+    const profiles = await exportProfiles();
+    expect(holding(profiles, 'w2')).toHaveLength(1);
+    expect(profiles.flatMap((p) => p.members.map((m: { recordId: string }) => m.recordId)).sort()).toEqual(['c1', 'c2', 'p1', 'w1', 'w2', 'w3']);
+  });
+});
