@@ -19,6 +19,9 @@ export interface RawIdentity {
   address?: string;
   province?: string;
   city?: string;
+  postcode?: string;
+  /** The area code the record's local numbers are dialled in, when its source gives one per row. */
+  areaCode?: string;
   memberId?: string;
   externalIds?: Record<string, string>;
 }
@@ -40,6 +43,7 @@ export interface CleanRecord {
   address?: string;
   province?: string;
   city?: string;
+  postcode?: string;
   memberId?: string;
   externalIds?: Record<string, string>;
   /** When the source observed this record (ISO 8601), for survivorship by recency. */

@@ -8,10 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { runCli, startTestCloud } from '../support/local-cloud.ts';
 
-let cloud: LocalCloud;
 let dataDir: string;
 let cleanup: () => Promise<void>;
 
@@ -40,7 +38,7 @@ const holding = (profiles: any[], recordId: string) => profiles.filter((p) => p.
 const WEB = ['id,姓名,手机,邮箱,会员号', 'w1,张伟,138****5678,zhang.wei@example.com,', 'w2,王芳,11111111111,wang.fang@example.com,', 'w3,赵敏,,,M-300', 'w4,,13800000000,,'];
 
 beforeAll(async () => {
-  ({ cloud, dataDir, cleanup } = await startTestCloud());
+  ({ dataDir, cleanup } = await startTestCloud());
   await importCsv('crm.csv', 'crm', ['id,姓名,手机,邮箱,生日', 'c1,张伟,13812345678,zhang.wei@example.com,1988-03-05', 'c2,李娜,13912345678,li.na@example.com,1992-07-21']);
 }, 300_000);
 

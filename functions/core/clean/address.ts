@@ -1,5 +1,6 @@
 /**
- * Chinese address → country / province / city / district / detail, keeping the original text.
+ * Chinese address → country / province / city / district / detail, keeping the original text;
+ * elsewhere the locality, region and postcode a one-line address ends with (a reduced parser).
  * Provinces and cities are normalized to their official names (广东 → 广东省, 深圳 → 深圳市);
  * for municipalities (北京/上海/天津/重庆) and SARs the city is the municipality itself.
  */
@@ -14,6 +15,7 @@ export interface ParsedAddress {
   city?: string;
   district?: string;
   detail?: string;
+  postcode?: string;
 }
 
 interface CityEntry {
@@ -166,8 +168,35 @@ export function parseAddress(raw: string): ParsedAddress {
     if (rest) out.detail = rest;
   } else if (s) {
     out.detail = s;
+    if (!hasCjk(s)) Object.assign(out, foreignTail(s));
   }
   return out;
+}
+
+/**
+ * The reduced parser for addresses outside China, written as most of the world writes them: the
+ * locality, a region abbreviation and the postcode at the end ("…, Chicago, IL 60601",
+ * "…, St Kilda VIC 3182"), or only a postcode. What it cannot find it leaves out.
+ */
+const LOCALITY_REGION_POSTCODE = /(?:^|,)\s*([A-Za-z][A-Za-z .'-]*?)[,\s]+([A-Za-z]{2,3})\.?\s+(\d{4,5}(?:-\d{4})?)\s*$/;
+const POSTCODE_AT_END = /(?:^|[\s,])(\d{4,5}(?:-\d{4})?)\s*$/;
+function foreignTail(s: string): Pick<ParsedAddress, 'city' | 'province' | 'postcode'> {
+  const full = LOCALITY_REGION_POSTCODE.exec(s);
+  if (full) return { city: localPlace(full[1]!), province: full[2]!.toUpperCase(), postcode: full[3]! };
+  const post = POSTCODE_AT_END.exec(s);
+  return post ? { postcode: post[1]! } : {};
+}
+
+/**
+ * A place outside China as a comparable name: spaces collapsed, a name written all in one case
+ * title-cased (CHICAGO, chicago → Chicago), a short abbreviation upper-cased (nsw → NSW).
+ */
+export function localPlace(raw: string): string | undefined {
+  const s = toHalfWidth(String(raw ?? '')).replace(/\s+/g, ' ').trim();
+  if (!s || hasCjk(s) || !/[A-Za-z]/.test(s)) return undefined;
+  if (/^[A-Za-z]{2,3}$/.test(s)) return s.toUpperCase();
+  if (s !== s.toLowerCase() && s !== s.toUpperCase()) return s;
+  return s.toLowerCase().replace(/(^|[\s'-])([a-z])/g, (_, a: string, b: string) => a + b.toUpperCase());
 }
 
 /** Official province name for a full or short form (广东 → 广东省, 内蒙 → 内蒙古自治区), else undefined. */

@@ -143,6 +143,34 @@ export function carrierOf(cc: string, national: string, lang: 'zh' | 'en'): stri
   return longestPrefix(table('carrier', lang, cc), national);
 }
 
+const areaCodes = new Map<string, Map<string, string | null>>();
+/**
+ * Place → area code, from the geocoding table's entries for area codes of two or three digits
+ * (China's 10 北京市, 24 辽宁省沈阳市、铁岭市、抚顺市): every place an entry lists, with and
+ * without its province. A place listed under two codes maps to null: ambiguous, never guessed.
+ */
+export function areaCodesOf(cc: string, lang: 'zh' | 'en'): Map<string, string | null> {
+  const key = cc + lang;
+  let out = areaCodes.get(key);
+  if (out) return out;
+  out = new Map();
+  const t = table('geocodes', lang, cc);
+  for (const len of [2, 3]) {
+    for (const [code, description] of t?.byLen[len] ?? []) {
+      if (cc === '86' && String(code).startsWith('1') && code !== 10) continue; // mobile ranges
+      const province = /^(.+?(?:省|自治区))/.exec(description)?.[1] ?? '';
+      for (const place of description.slice(province.length).split('、')) {
+        for (const name of new Set([place, province + place])) {
+          const seen = out.get(name);
+          out.set(name, seen === undefined || seen === String(code) ? String(code) : null);
+        }
+      }
+    }
+  }
+  areaCodes.set(key, out);
+  return out;
+}
+
 /** True when the data files were found (for tests and diagnostics). */
 export function phoneDataAvailable(): boolean {
   return resources() !== null && table('carrier', 'en', '86') !== null;

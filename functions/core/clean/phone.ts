@@ -62,7 +62,7 @@ export interface PhoneResult {
 export interface PhoneContext {
   /** Country for numbers written without a country code. Default 'CN'. */
   defaultCountry?: CountryCode;
-  /** Area code (e.g. '010' or '10', '0755') for Chinese landlines written without one. */
+  /** Area code for local numbers written without one: '010' or '0755' in China, '312' in the US. */
   defaultAreaCode?: string;
 }
 
@@ -418,6 +418,11 @@ function computeCore(compact: string, ctx: PhoneContext | undefined): Core {
       return fail('phone.no_area_code', { unresolvedAreaCode: true });
     }
     text = '0' + area + digits;
+  } else if (!plus && country !== 'CN' && ctx?.defaultAreaCode && !parsesValid(compact, country)) {
+    // Written without its area code (Chicago's 386-5286): the area code completes it when that
+    // makes a valid number, dialled with or without the country's trunk 0.
+    const area = ctx.defaultAreaCode.replace(/\D/g, '').replace(/^0+/, '');
+    text = [area + digits, '0' + area + digits].find((t) => parsesValid(t, country)) ?? text;
   }
 
   let p: PhoneNumber | undefined;

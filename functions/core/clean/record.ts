@@ -5,13 +5,14 @@
  * phone → rejected from profiles, with the phone problem as the reason).
  */
 import type { CleanRecord, Problem, RawIdentity } from '../model.ts';
-import { normalizeCity, normalizeProvince, parseAddress, provinceOfCity } from './address.ts';
+import { localPlace, normalizeCity, normalizeProvince, parseAddress, provinceOfCity } from './address.ts';
 import { parseDate, type DateOrder } from './date.ts';
 import { cleanEmail } from './email.ts';
 import { parseGender } from './gender.ts';
 import { cleanName } from './name.ts';
 import { PHONE_PROBLEMS, parsePhone, splitPhones, type CountryCode, type PhoneResult } from './phone.ts';
 import { isPlaceholder } from './text.ts';
+import { areaCodesOf } from './phone-data.ts';
 
 export interface CleanContext {
   source: string;
@@ -38,8 +39,8 @@ export const RECORD_PROBLEMS = {
   'gender.unrecognized': 'The gender value is not one of the recognized forms (男/女, M/F, male/female, 先生/女士…).',
   'birthDate.future': 'The birth date is after the date the record was observed.',
   'birthDate.implausible': 'The birth date is before 1900.',
-  'address.province_unknown': 'The province is not a Chinese provincial-level division.',
-  'address.city_unknown': 'The city is not a known Chinese prefecture-level city.',
+  'address.province_unknown': 'The province is neither a Chinese provincial-level division nor a place name in Latin letters.',
+  'address.city_unknown': 'The city is neither a known Chinese prefecture-level city nor a place name in Latin letters.',
 } as const;
 
 const fp = (field: string, p: Problem): FieldProblem => ({ field, code: p.code, message: p.message });
@@ -49,11 +50,23 @@ function present(v: unknown): v is string {
   return typeof v === 'string' ? v.trim() !== '' : v != null && String(v).trim() !== '';
 }
 
+/**
+ * The area code a record's local numbers are dialled in: its own `areaCode`, else (in China) the
+ * one its city has, when the city has exactly one. None leaves the source's default.
+ */
+function areaCodeOf(raw: RawIdentity, country: CountryCode): string | undefined {
+  if (present(raw.areaCode)) return String(raw.areaCode).replace(/\D/g, '') || undefined;
+  if (country !== 'CN' || !present(raw.city)) return undefined;
+  const city = normalizeCity(String(raw.city), present(raw.province) ? normalizeProvince(String(raw.province)) : undefined);
+  return (city && areaCodesOf('86', 'zh').get(city)) || undefined;
+}
+
 export function cleanIdentity(raw: RawIdentity, ctx: CleanContext): CleanIdentityResult {
   const problems: FieldProblem[] = [];
   const phoneResults: PhoneResult[] = [];
   const record: CleanRecord = { source: ctx.source, recordId: ctx.recordId, phones: [] };
-  const phoneCtx = { defaultCountry: ctx.defaultCountry ?? 'CN', defaultAreaCode: ctx.defaultAreaCode || undefined };
+  const country = ctx.defaultCountry ?? 'CN';
+  const phoneCtx = { defaultCountry: country, defaultAreaCode: areaCodeOf(raw, country) ?? (ctx.defaultAreaCode || undefined) };
 
   // Phones: the primary field first, then the others; one field may hold several numbers.
   const seen = new Set<string>();
@@ -110,19 +123,22 @@ export function cleanIdentity(raw: RawIdentity, ctx: CleanContext): CleanIdentit
   // Location: explicit province/city fields win; the address fills what they leave out.
   let province: string | undefined;
   let city: string | undefined;
+  // A place outside China (no Chinese characters) is kept as written, in one case (localPlace).
   if (present(raw.province)) {
-    province = normalizeProvince(String(raw.province));
+    province = normalizeProvince(String(raw.province)) ?? localPlace(String(raw.province));
     if (!province) problems.push(rp('province', 'address.province_unknown'));
   }
   if (present(raw.city)) {
-    city = normalizeCity(String(raw.city), province);
+    city = normalizeCity(String(raw.city), province) ?? localPlace(String(raw.city));
     if (!city) problems.push(rp('city', 'address.city_unknown'));
   }
+  if (present(raw.postcode)) record.postcode = String(raw.postcode).replace(/\s+/g, ' ').trim().toUpperCase();
   if (present(raw.address)) {
     const a = parseAddress(String(raw.address));
     record.address = String(raw.address).trim().replace(/\s+/g, ' ');
     if (!province && a.province && (!city || !a.city || a.city === city)) province = a.province;
     if (!city && a.city && (!province || a.province === province)) city = a.city;
+    if (!record.postcode && a.postcode) record.postcode = a.postcode;
   }
   if (city && !province) province = provinceOfCity(city) ?? (normalizeProvince(city) === city ? city : undefined);
   if (province) record.province = province;

@@ -61,7 +61,9 @@ const SINGLE_ALIASES: Record<Single, string[]> = {
   birthDate: ['生日', '出生日期', '出生年月日', '出生年月', '生日日期', 'birthday', 'birthdate', 'dob', 'dateofbirth'],
   address: ['地址', '联系地址', '详细地址', '收货地址', '家庭地址', '家庭住址', '住址', '通讯地址', 'address', 'streetaddress', 'shippingaddress', 'homeaddress', 'mailingaddress', 'addressline1'],
   province: ['省', '省份', '所在省', '所在省份', '省/直辖市', 'province', 'state', 'region'],
-  city: ['市', '城市', '所在城市', '所在市', 'city', 'town'],
+  city: ['市', '城市', '所在城市', '所在市', '门店城市', 'city', 'town', 'suburb'],
+  postcode: ['邮编', '邮政编码', 'postcode', 'postalcode', 'zip', 'zipcode'],
+  areaCode: ['区号', '电话区号', 'areacode', 'phoneareacode'],
   memberId: ['会员号', '会员卡号', '会员编号', '会员id', '会员卡', '卡号', 'memberid', 'memberno', 'membernumber', 'membershipno', 'membershipnumber', 'membershipid', 'cardno', 'cardnumber', 'loyaltyid', 'loyaltyno'],
 };
 

@@ -6,7 +6,7 @@
 import type { Consent, Problem, RawIdentity } from '../model.ts';
 import { parseConsentValue } from './consent.ts';
 import { getPath } from './path.ts';
-import type { CanonicalField, SourceConfig } from './source-config.ts';
+import type { CanonicalField, JoinSpec, SourceConfig } from './source-config.ts';
 
 export { getPath } from './path.ts';
 
@@ -87,7 +87,7 @@ export function valueText(v: unknown, opts: { idLike?: boolean; dateOnly?: boole
   return JSON.stringify(v);
 }
 
-const ID_LIKE = new Set<CanonicalField>(['phone', 'phones', 'memberId']);
+const ID_LIKE = new Set<CanonicalField>(['phone', 'phones', 'memberId', 'postcode', 'areaCode']);
 
 function asList<T>(x: T | T[] | undefined): T[] {
   return x === undefined ? [] : Array.isArray(x) ? x : [x];
@@ -104,6 +104,14 @@ function textsAt(fields: Record<string, unknown>, paths: string[], opts: { idLik
     }
   }
   return out;
+}
+
+const isJoin = (x: unknown): x is JoinSpec => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** The non-empty parts at `join`'s paths, as one text with the separator between them. */
+function joined(fields: Record<string, unknown>, spec: JoinSpec, opts: { idLike?: boolean; dateOnly?: boolean }): string[] {
+  const parts = spec.join.map((p) => textsAt(fields, [p], opts)[0]).filter((t): t is string => Boolean(t));
+  return parts.length ? [parts.join(spec.separator)] : [];
 }
 
 function attributeValue(v: unknown): unknown {
@@ -146,9 +154,10 @@ export function mapRow(fields: Record<string, unknown>, config: SourceConfig, ct
   const phones: string[] = [];
   const spec = config.fields ?? {};
   for (const key of Object.keys(spec) as CanonicalField[]) {
-    const paths = asList(spec[key]);
-    if (!paths.length) continue;
-    const values = textsAt(fields, paths, { idLike: ID_LIKE.has(key), dateOnly: key === 'birthDate' });
+    const at = spec[key];
+    if (at === undefined) continue;
+    const opts = { idLike: ID_LIKE.has(key), dateOnly: key === 'birthDate' };
+    const values = isJoin(at) ? joined(fields, at, opts) : textsAt(fields, asList(at), opts);
     if (!values.length) continue;
     if (key === 'phone') {
       identity.phone = values[0];

@@ -12,7 +12,8 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { issuePath, parseRulesDoc } from '../rules-doc.ts';
 
-export const CANONICAL_FIELDS = ['phone', 'phones', 'name', 'email', 'gender', 'birthDate', 'address', 'province', 'city', 'memberId'] as const;
+/** `areaCode`: the area code the row's local numbers are dialled in (a store's 022, a US 312). */
+export const CANONICAL_FIELDS = ['phone', 'phones', 'name', 'email', 'gender', 'birthDate', 'address', 'province', 'city', 'postcode', 'areaCode', 'memberId'] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 
 const PATH_MESSAGE = 'expected a column name or JSON path';
@@ -20,8 +21,19 @@ const PATH_MESSAGE = 'expected a column name or JSON path';
 // Any non-empty text is a valid column name, so paths are checked only for being non-empty text.
 const Path = z.string({ error: PATH_MESSAGE }).trim().min(1, { error: PATH_MESSAGE });
 
-const PathOrPaths = z.union([Path, z.array(Path).min(1, { error: 'expected at least one column name or JSON path' })], {
-  error: `${PATH_MESSAGE}, or a list of them`,
+/** Several columns read as one value: given and family name, a birth date over year, month and day. */
+const Join = z.strictObject(
+  {
+    join: z.array(Path, { error: 'expected a list of column names or JSON paths' }).min(2, { error: 'expected at least two columns to join' }),
+    /** Between the non-empty parts; default one space. */
+    separator: z.string({ error: 'expected a text such as " " or "-"' }).max(8).default(' '),
+  },
+  { error: `${PATH_MESSAGE}, a list of them, or { "join": [columns], "separator": " " }` },
+);
+export type JoinSpec = z.output<typeof Join>;
+
+const PathOrPaths = z.union([Path, z.array(Path).min(1, { error: 'expected at least one column name or JSON path' }), Join], {
+  error: `${PATH_MESSAGE}, a list of them, or { "join": [columns], "separator": " " }`,
 });
 
 const SNAKE = /^[a-z][a-z0-9_]*$/;

@@ -77,4 +77,28 @@ describe('cleanIdentity', () => {
     const m = cleanIdentity({ phone: '13800138001', city: '上海' }, ctx);
     expect(m.record).toMatchObject({ province: '上海市', city: '上海市' });
   });
+  it('completes a local number with the area code of its own row: a column, else its city (one code only), else the source default', () => {
+    const cn = { ...ctx, defaultCountry: 'CN' as const, defaultAreaCode: '021' };
+    expect(cleanIdentity({ phone: '54372798', areaCode: '022' }, cn).record.phones).toEqual(['+862254372798']);
+    expect(cleanIdentity({ phone: '54372798', city: '天津' }, cn).record).toMatchObject({ phones: ['+862254372798'], city: '天津市' });
+    expect(cleanIdentity({ phone: '54372798', city: '深圳' }, cn).record.phones).toEqual(['+8675554372798']);
+    expect(cleanIdentity({ phone: '54372798' }, cn).record.phones).toEqual(['+862154372798']);
+    // 铁岭 is listed under two area codes: ambiguous, so neither is guessed
+    const tieling = cleanIdentity({ phone: '54372798', city: '铁岭' }, { ...ctx, defaultCountry: 'CN' });
+    expect(tieling.record.phones).toEqual([]);
+    expect(tieling.problems.map((p) => p.code)).toContain('phone.no_area_code');
+    const us = { ...ctx, defaultCountry: 'US' as const };
+    expect(cleanIdentity({ phone: '3865286', areaCode: '773' }, us).record.phones).toEqual(['+17733865286']);
+    expect(cleanIdentity({ phone: '3865286' }, us).record.phones).toEqual([]);
+  });
+
+  it('keeps places outside China in one case, and their postcode, from columns or the end of a one-line address', () => {
+    const au = cleanIdentity({ name: 'riley cowley', city: 'st kilda', province: 'vic', postcode: ' 3182 ' }, { ...ctx, defaultCountry: 'AU' });
+    expect(au.record).toMatchObject({ city: 'St Kilda', province: 'VIC', postcode: '3182' });
+    expect(au.problems.map((p) => p.code)).toEqual(['phone.missing']);
+    const us = cleanIdentity({ name: 'Ann Lee', address: '1200 W Harrison St, Chicago, IL 60607' }, { ...ctx, defaultCountry: 'US' });
+    expect(us.record).toMatchObject({ city: 'Chicago', province: 'IL', postcode: '60607', address: '1200 W Harrison St, Chicago, IL 60607' });
+    // Chinese text that is no Chinese place is still reported
+    expect(cleanIdentity({ phone: '13800138001', city: '火星市' }, ctx).problems.map((p) => p.code)).toEqual(['address.city_unknown']);
+  });
 });

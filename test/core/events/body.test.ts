@@ -164,7 +164,7 @@ describe('eventIdFor', () => {
   it('differs by channel, by any value, and by array order', () => {
     const id = eventIdFor('app', ev);
     expect(eventIdFor('web', ev)).not.toBe(id);
-    expect(eventIdFor('app', { ...ev, phone: '13800138001' })).not.toBe(id);
+    expect(eventIdFor('app', { ...ev, phone: '13800138002' })).not.toBe(id);
     expect(eventIdFor('app', { ...ev, order: { ...ev.order, items: [...ev.order.items].reverse() } })).not.toBe(id);
     expect(eventIdFor('app', { ...ev, extra: null })).not.toBe(id);
     // channel/body boundary cannot be shifted

@@ -58,6 +58,21 @@ describe('mapRow', () => {
     expect(both.identity).toEqual({ phone: '13812345678', phones: ['13912345678'] });
   });
 
+  it('joins several columns into one field: given and family name, a birth date over three columns', () => {
+    const config = parseSourceConfig({
+      name: 'au',
+      fields: { phone: 'phone', name: { join: ['given_name', 'surname'] }, birthDate: { join: ['year', 'month', 'day'], separator: '-' }, postcode: 'postcode', areaCode: 'area' },
+    });
+    expect(mapped({ given_name: ' riley ', surname: 'cowley', year: 1921, month: '04', day: '14', postcode: '0820', area: '08' }, config).identity).toEqual({
+      name: 'riley cowley',
+      birthDate: '1921-04-14',
+      postcode: '0820',
+      areaCode: '08',
+    });
+    expect(mapped({ given_name: '', surname: 'waller' }, config).identity).toEqual({ name: 'waller' }); // empty parts leave no separator behind
+    expect(() => parseSourceConfig({ name: 'x', fields: { name: { join: ['given_name'] } } })).toThrow(/fields\.name\.join: expected at least two columns to join/);
+  });
+
   it('turns numbers Excel stored into their digits, without exponent or ".0"', () => {
     const r = mapped({ ID: 12345, 手机: 13812345678, 会员号: 8800012345678, 其他号码: 13912345678.0 }, base);
     expect(r.identity).toEqual({ phone: '13812345678', phones: ['13912345678'], memberId: '8800012345678' });
