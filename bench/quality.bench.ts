@@ -26,7 +26,8 @@ import { spawn } from 'node:child_process';
 import iconv from 'iconv-lite';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { clustersOf, tableClusters } from './table-clusters.ts';
 import { startLocalCloud } from '../lib/local/cloud.ts';
 import { LOCAL_CREDENTIALS } from '../lib/local/cloud-info.ts';
 import { parsePhone } from '../functions/core/clean/index.ts';
@@ -194,33 +195,9 @@ function intrudersByKind(clusters: string[][], recordOf: Map<string, GeneratedRe
 }
 
 async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measured> {
-  const profileOf = new Map<string, string>();
-  const mergedInto = new Map<string, string>();
-  const live: Array<{ profileId: string; phone?: string; phones: string[] }> = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey }));
-    for (const item of page.Items ?? []) {
-      if (item.sk === 'REC') profileOf.set(`${item.source}#${item.recordId}`, item.profileId);
-      // an order row is stored as a purchase event with the row's identity (event id `O-<row id>`)
-      else if (item.sk === 'EVT') profileOf.set(`${item.channel}#${String(item.eventId).slice(2)}`, item.profileId);
-      else if (item.sk === 'PROFILE') {
-        if (item.mergedInto) mergedInto.set(item.profileId, item.mergedInto);
-        else live.push({ profileId: item.profileId, phone: item.phone, phones: item.phones ?? [] });
-      }
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  const final = (p: string) => {
-    for (let i = 0; mergedInto.has(p) && i < 100; i++) p = mergedInto.get(p)!;
-    return p;
-  };
-  const clusters = new Map<string, string[]>();
-  for (const [member, p] of profileOf) {
-    if (!truth.has(member)) continue;
-    const f = final(p);
-    clusters.set(f, [...(clusters.get(f) ?? []), member]);
-  }
+  // an order row is stored as a purchase event with the row's identity (event id `O-<row id>`)
+  const { profileOf, live } = await tableClusters(db, table, (item) => `${item.channel}#${String(item.eventId).slice(2)}`);
+  const clusters = new Map(clustersOf(profileOf, (m) => truth.has(m)).map((c) => [profileOf.get(c[0]!)!, c]));
   const storedTruth = new Map([...profileOf.keys()].filter((k) => truth.has(k)).map((k) => [k, truth.get(k)!]));
   const e = evaluate([...clusters.values()], storedTruth);
 
@@ -233,9 +210,9 @@ async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measu
   for (const [member, p] of profileOf) {
     const r = recordOf.get(member);
     if (!r?.amountCents) continue;
-    const m = spendOfProfile.get(final(p)) ?? new Map<string, number>();
+    const m = spendOfProfile.get(p) ?? new Map<string, number>();
     m.set(r.personId, (m.get(r.personId) ?? 0) + r.amountCents);
-    spendOfProfile.set(final(p), m);
+    spendOfProfile.set(p, m);
   }
   const spendOfPerson = new Map<string, number>();
   for (const r of g.records) if (r.amountCents) spendOfPerson.set(r.personId, (spendOfPerson.get(r.personId) ?? 0) + r.amountCents);

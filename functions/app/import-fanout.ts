@@ -89,6 +89,7 @@ export interface ChunkDeps {
   batchSize?: number;
   /** As for a direct import: identity resolution's match on arrival, after each stored batch. */
   onRecordsStored?: ImportDeps['onRecordsStored'];
+  standing?: ImportDeps['standing'];
 }
 
 /** Map step: one chunk, imported like a file of its own. Returns its counts (small: the Map collects them). */
@@ -96,7 +97,7 @@ export async function importChunk(job: ImportJob, ref: ChunkRef, deps: ChunkDeps
   const { header, rows } = await decodeChunk(await deps.open());
   const state = await importFile(
     { ...job, importId: chunkImportId(job.importId, ref.chunk) },
-    { store: deps.store, rows, sourceConfig: header.config, putReport: deps.putReport, batchSize: deps.batchSize, onRecordsStored: deps.onRecordsStored },
+    { store: deps.store, rows, sourceConfig: header.config, putReport: deps.putReport, batchSize: deps.batchSize, onRecordsStored: deps.onRecordsStored, standing: deps.standing },
   );
   return { chunk: ref.chunk, status: state.status, counts: state.counts };
 }

@@ -16,6 +16,7 @@ import type { MappedEvent } from '../core/ingest/map-row.ts';
 import { emptyCounts } from '../core/report/import-counts.ts';
 import type { EventWrite, ImportCounts, ImportState, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { storeEvents, storeRecords } from './identity/arrive.ts';
+import type { StandingPolicy } from '../core/identity/index.ts';
 import { renderImportReport, rejectsCsv, type Reject } from '../core/report/import-report.ts';
 import { suppressedProblem } from '../core/privacy/suppression.ts';
 
@@ -51,6 +52,8 @@ export interface ImportDeps {
   /** Writes one report file next to the others of this import. */
   putReport(name: string, body: string, contentType: string): Promise<string>;
   sourceConfig?: unknown;
+  /** The standing policy of the match rules in force (default: the shipped rules'). */
+  standing?: StandingPolicy;
   batchSize?: number;
   log?: (message: string, detail?: Record<string, unknown>) => void;
 }
@@ -107,9 +110,9 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   // work at the same time); writes and checkpoints stay in row order, one batch in flight at most.
   let inFlight: Promise<void> | undefined;
   const writeBatch = async (batch: Array<{ rowNumber: number; write: RecordWrite }>, events: EventWrite[], progress: { rowsDone: number; bytesRead: number; counts: ImportCounts }) => {
-    const outcomes = batch.length ? await storeRecords(store, batch.map((b) => b.write)) : [];
+    const outcomes = batch.length ? await storeRecords(store, batch.map((b) => b.write), deps.standing) : [];
     if (batch.length && deps.onRecordsStored) await deps.onRecordsStored(batch.map((b) => b.write.record), outcomes.slice()); // identity: match on arrival
-    if (events.length) outcomes.push(...((await storeEvents(store, events)) as WriteOutcome[]));
+    if (events.length) outcomes.push(...((await storeEvents(store, events, { policy: deps.standing })) as WriteOutcome[]));
     const touched = new Set<string>();
     for (const outcome of outcomes) {
       if (outcome.kind === 'redelivered') written.redelivered++;
@@ -352,13 +355,16 @@ export function requireIdentityColumn(config: SourceConfig, headers: string[]): 
   });
 }
 
-/** Whether a record without a usable number still says who it is. */
+/**
+ * Whether a record without a usable number still describes someone: anything a match can use. A
+ * birth date and a town are a person's too; only a row with none of it is empty.
+ */
 function identifiesSomeone(r: CleanRecord): boolean {
-  return Boolean(r.name || r.email || r.memberId || (r.externalIds && Object.keys(r.externalIds).length));
+  return Boolean(r.name || r.email || r.memberId || (r.externalIds && Object.keys(r.externalIds).length) || r.birthDate || r.address || r.city || r.postcode);
 }
 
 const NO_NUMBER = { code: 'phone.missing', message: 'the event has no phone number to find its person by', field: 'phone' };
-const NO_IDENTITY = { code: 'row.no_identity', message: 'the row has no usable phone, name, e-mail, member id or external id: nothing says who it is', field: 'phone' };
+const NO_IDENTITY = { code: 'row.no_identity', message: 'the row has no usable phone, name, e-mail, member id, external id, birth date or address: nothing says who it is', field: 'phone' };
 
 export async function writeReports(job: ImportJob, deps: Pick<ImportDeps, 'putReport'>, state: Pick<ImportState, 'status' | 'error' | 'counts'> & Partial<ImportState>, rejects: Reject[]): Promise<string> {
   const report = { importId: job.importId, source: job.source, file: job.key, status: state.status, error: state.error, counts: state.counts, rejectsSample: rejects.slice(0, 20) };

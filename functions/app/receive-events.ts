@@ -22,6 +22,7 @@ import type { Problem } from '../core/model.ts';
 import { suppressedProblem } from '../core/privacy/suppression.ts';
 import type { EventWrite, ProfileStore } from '../ports/profile-store.ts';
 import { storeEvents } from './identity/arrive.ts';
+import type { StandingPolicy } from '../core/identity/index.ts';
 
 /** The key of the webhook secrets used by channels that have no key of their own. */
 export const DEFAULT_SECRET_KEY = 'default';
@@ -56,6 +57,8 @@ export interface ReceiveDeps {
   secretValues(refresh?: boolean): Promise<string[]>;
   /** The registered config of a source/channel (default: `store.getSourceConfig`). */
   channelConfig?(channel: string): Promise<unknown | undefined>;
+  /** The standing policy of the match rules in force (default: the shipped rules'). */
+  standing?(): Promise<StandingPolicy>;
   /** Milliseconds since the epoch (default: Date.now). */
   now?(): number;
   /** `debug` lines are per-request detail (a log line per delivery at INFO costs more than it tells). */
@@ -238,7 +241,7 @@ export async function receiveEvents(
   // Erased people stay erased (docs/security.md): checked inside the store's own read of the
   // request's events (writeEventsUnlessSuppressed), not in a read of its own.
   const summary: ReceiveSummary = { channel, accepted: 0, redelivered: 0, rejected: 0, unmapped: 0, results };
-  const outcomes = !writes.length ? [] : await storeEvents(deps.store, writes, { unlessSuppressed: true });
+  const outcomes = !writes.length ? [] : await storeEvents(deps.store, writes, { unlessSuppressed: true, policy: await deps.standing?.() });
   outcomes.forEach((outcome, k) => {
     const index = writeIndex[k]!;
     const w = writes[k]!;

@@ -14,6 +14,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { ImportJob } from '../app/import-file.ts';
 import { finishFanout, importChunk, splitImport, type ChunkRef } from '../app/import-fanout.ts';
 import { matchOnArrival } from '../app/identity/match-on-arrival.ts';
+import { standingPolicy } from '../core/identity/index.ts';
 import { configurePhoneCache } from '../core/clean/phone.ts';
 
 const logger = createLogger();
@@ -49,10 +50,12 @@ async function run(event: FanoutEvent): Promise<unknown> {
       return out;
     }
     case 'chunk': {
+      const rules = await identity.matchRules();
       const out = await importChunk(job, event.chunk, {
         store,
         open: () => files.open(RAW(), event.chunk.key),
-        onRecordsStored: (records, outcomes) => matchOnArrival(identity, records, outcomes, { actor: 'import' }),
+        onRecordsStored: (records, outcomes) => matchOnArrival(identity, records, outcomes, { actor: 'import', rules }),
+        standing: standingPolicy(rules),
         putReport: (name, body, type) => files.put(RAW(), `${chunkPrefix(job.importId, event.chunk.chunk)}/${name}`, body, type),
       });
       logger.info('import chunk done', { importId: job.importId, ...out });

@@ -15,6 +15,7 @@ import { matchOnArrival } from '../app/identity/match-on-arrival.ts';
 import { parseIncomingKey } from '../core/incoming-key.ts';
 import { importIdOf } from '../app/import-identity.ts';
 import { configurePhoneCache } from '../core/clean/phone.ts';
+import { standingPolicy } from '../core/identity/index.ts';
 
 const logger = createLogger();
 // A file of distinct customers seldom repeats a number, so the cleaner's phone memo (100,000
@@ -58,11 +59,12 @@ async function handleRecord(bucket: string, encodedKey: string, versionId?: stri
   const job: ImportJob = { importId, bucket, key, source: incoming.source, fileName: incoming.fileName, size: head.size, versionId: head.versionId, etag: head.etag };
   const threshold = fanoutThreshold();
   if (threshold !== undefined && head.size > threshold) return startFanout({ ...job, fanout: true });
-  const sourceConfig = await store.getSourceConfig(incoming.source);
+  const [sourceConfig, rules] = await Promise.all([store.getSourceConfig(incoming.source), identity.matchRules()]);
   const state = await importFile(job, {
     store,
-    onRecordsStored: (records, outcomes) => matchOnArrival(identity, records, outcomes, { actor: 'import' }), // identity: match on arrival
+    onRecordsStored: (records, outcomes) => matchOnArrival(identity, records, outcomes, { actor: 'import', rules }), // identity: match on arrival
     sourceConfig,
+    standing: standingPolicy(rules),
     open: () => files.open(bucket, key, job.versionId),
     putReport: (name, body, type) => files.put(process.env.REPORTS_BUCKET!, `imports/${importId}/${name}`, body, type),
     log: (message, detail) => logger.info(message, detail ?? {}),

@@ -84,3 +84,30 @@ describe('records without a usable number', () => {
     expect(profiles.flatMap((p) => p.members.map((m: { recordId: string }) => m.recordId)).sort()).toEqual(['c1', 'c2', 'p1', 'w1', 'w2', 'w3']);
   });
 });
+
+describe('a number the match rules list as generic', () => {
+  it('keys nobody from the first row on, comes off the profile it keyed, and says why', { timeout: 240_000 }, async () => {
+    // before the list: the shop's line (a 400 number cleaning accepts) founds a profile
+    await importCsv('leads.csv', 'leads', ['id,姓名,手机', 'l1,钱多多,400-812-3123']);
+    expect((await cli(['profile', '4008123123'])).members.map((m: { recordId: string }) => m.recordId)).toEqual(['l1']);
+    const rules = JSON.parse(readFileSync(join(import.meta.dirname, '../../functions/core/match/default-rules.json'), 'utf8'));
+    rules.guards.genericValue.numbers = ['4008-123-123'];
+    const file = join(dataDir, 'rules.json');
+    writeFileSync(file, JSON.stringify(rules));
+    await cli(['rules', 'put', file]);
+
+    const more = await importCsv('leads-2.csv', 'leads', ['id,姓名,手机', 'l2,孙悦,400-812-3123', 'l3,孙悦,4008123123']);
+    expect(more.counts).toMatchObject({ stored: 2, rejected: 0 });
+    const profiles = await exportProfiles();
+    const [sun] = holding(profiles, 'l2');
+    expect(sun.members.map((m: { recordId: string }) => m.recordId).sort()).toEqual(['l2', 'l3']); // one person, by name, on no number
+    expect(sun.phones).toEqual([]);
+    expect(holding(profiles, 'l1')[0].profileId).not.toBe(sun.profileId);
+    // the profile it keyed lets go of it (the nightly run marks listed numbers), and a lookup says why
+    expect((await runCli(['reconcile'], { dataDir })).code).toBe(0);
+    expect((await exportProfiles()).flatMap((p) => p.phones)).not.toContain('+864008123123');
+    const lookup = await runCli(['profile', '400-812-3123'], { dataDir });
+    expect(lookup.code).not.toBe(0);
+    expect(lookup.stdout + lookup.stderr).toMatch(/listed in the match rules/);
+  });
+});

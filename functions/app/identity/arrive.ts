@@ -3,12 +3,12 @@
  * state of their numbers, before the store writes anything (core/identity/arrival.ts says how).
  */
 import type { CleanRecord } from '../../core/model.ts';
-import { planArrivals, type StandingPolicy } from '../../core/identity/index.ts';
+import { planArrivals, standingPolicy, type StandingPolicy } from '../../core/identity/index.ts';
 import { defaultMatchRules } from '../../core/match/index.ts';
 import type { Arrival, EventOutcome, EventWrite, ProfileStore, RecordWrite, WriteOutcome } from '../../ports/profile-store.ts';
 
-/** The shipped rules' limit of distinct names on one number. */
-export const DEFAULT_STANDING: StandingPolicy = { maxDistinctNames: defaultMatchRules.guards.genericValue.maxDistinctNames };
+/** The shipped rules' standing policy; callers pass the one of the rules in force. */
+export const DEFAULT_STANDING: StandingPolicy = standingPolicy(defaultMatchRules);
 
 export async function arrivalFor(store: Pick<ProfileStore, 'numbers'>, records: readonly CleanRecord[], policy: StandingPolicy = DEFAULT_STANDING): Promise<Arrival> {
   const numbers = await store.numbers([...new Set(records.flatMap((r) => r.phones))]);

@@ -19,7 +19,7 @@
  * is the one step that holds every source record at once, because resolve() compares across
  * the whole base (about 24 s and 1.2 GB for 1M records, see bench/resolve.bench.ts).
  */
-import { resolve, type MatchRules, type ResolveResult } from '../../core/match/index.ts';
+import { listedGenericNumbers, resolve, type MatchRules, type ResolveResult } from '../../core/match/index.ts';
 import { MISSING_FIELDS, renderNightlyReport, scoreBucket, type NightlyMerge, type NightlyReport, type SourceQuality, type StepSummary } from '../../core/report/nightly-report.ts';
 import { Reservoir } from '../../core/report/nightly-sample.ts';
 import type { CleanRecord } from '../../core/model.ts';
@@ -362,7 +362,9 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
   const byKey = new Map(records.map((r) => [`${r.source}#${r.recordId}`, r]));
   const apply = await deps.identity.apply(result, { runId: p.runId, rules, assignment: profileOfRecord, records: byKey });
   // Numbers the whole base shows many people use: generic from now on, on arrival too.
-  const genericMarked = await deps.identity.markGeneric(result.stats.genericValues.filter((v) => v.startsWith('phone:')).map((v) => v.slice('phone:'.length)));
+  // Numbers the rules list as generic are taken off whoever they key too.
+  const genericPhones = new Set([...result.stats.genericValues.filter((v) => v.startsWith('phone:')).map((v) => v.slice('phone:'.length)), ...listedGenericNumbers(rules)]);
+  const genericMarked = await deps.identity.markGeneric([...genericPhones]);
 
   const { genericValues, ...stats } = result.stats;
   const out: RematchOutput = {

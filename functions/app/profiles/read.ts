@@ -14,8 +14,7 @@ import { buildFromMembers } from './recompute.ts';
 import type { ProfileSettings } from './settings.ts';
 import { mapLimit } from '../../core/map-limit.ts';
 import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../../ports/profile-views.ts';
-import { explainStanding } from '../../core/identity/index.ts';
-import { DEFAULT_STANDING } from '../identity/arrive.ts';
+import { explainStanding, standingPolicy } from '../../core/identity/index.ts';
 
 export interface ProfileDocument {
   profileId: string;
@@ -109,6 +108,6 @@ export async function profileByNumber(
   const profile = profileId && (await readProfile(store, profileId, settings));
   if (profile) return { profile };
   const n = await store.number(e164);
-  if (n?.generic) return { error: 'number.generic', message: `${e164} is ${explainStanding(n.evidence, DEFAULT_STANDING)}` };
+  if (n?.generic) return { error: 'number.generic', message: `${e164} is ${explainStanding(n.evidence, standingPolicy(settings.survivorship), e164)}` };
   return { error: 'profile.not_found', message: `no profile has the number ${e164}` };
 }

@@ -3,7 +3,7 @@
  * policy of arrival, pure. The store executes what it says.
  *
  * A record is tried on its valid numbers in order:
- * - a generic number is skipped: it joins nobody and keys nothing;
+ * - a generic number (by its evidence, or listed in the rules) is skipped: it joins nobody and keys nothing;
  * - a number nobody has yet founds a profile keyed by it, the record its holder;
  * - a number with a holder is joined unless the record contradicts the holder: another name, or
  *   the same name with both gender and birth date different (a spouse on the partner's phone, a
@@ -56,8 +56,10 @@ export function planArrivals(records: readonly Partial<CleanRecord>[], known: Re
     const e = known.get(n);
     return e !== undefined && standing(e, policy) === 'generic';
   };
+  const isGeneric = (n: string, e: NumberEvidence | undefined) => Boolean(policy.listed?.has(n)) || (e !== undefined && standing(e, policy) === 'generic');
   const learn = (number: string, before: NumberEvidence | undefined, record: Partial<CleanRecord>, joined: boolean) => {
-    const after = withRecord(before ?? emptyEvidence(at), record, joined, policy, at);
+    let after = withRecord(before ?? emptyEvidence(at), record, joined, policy, at);
+    if (policy.listed?.has(number) && !after.genericSince) after = { ...after, genericSince: at };
     if (after !== before) evidence.set(number, after);
     return after;
   };
@@ -67,7 +69,7 @@ export function planArrivals(records: readonly Partial<CleanRecord>[], known: Re
     let refused: { number: string; reason: 'conflict' | 'generic'; why: string } | undefined;
     for (const number of record.phones ?? []) {
       const before = current(number);
-      if (before && standing(before, policy) === 'generic') {
+      if (isGeneric(number, before)) {
         learn(number, before, record, false);
         refused ??= { number, reason: 'generic', why: `${number} is generic` };
         continue;

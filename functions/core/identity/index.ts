@@ -6,6 +6,7 @@ export {
   nameOf,
   sameName,
   standing,
+  standingPolicy,
   withRecord,
   type Holder,
   type NameSeen,

@@ -8,6 +8,8 @@
  * with it.
  */
 import type { CleanRecord, Gender } from '../model.ts';
+import { listedGenericNumbers } from '../match/generic.ts';
+import type { MatchRules } from '../match/rules.ts';
 
 export interface NameSeen {
   key?: string;
@@ -38,6 +40,13 @@ export type Standing = 'personal' | 'shared' | 'generic';
 export interface StandingPolicy {
   /** More distinct names than this make a number generic (the match rules' `guards.genericValue.maxDistinctNames`). */
   maxDistinctNames: number;
+  /** Numbers generic whatever the evidence (E.164; the match rules' `guards.genericValue.numbers`). */
+  listed?: ReadonlySet<string>;
+}
+
+/** The standing policy the match rules in force set. */
+export function standingPolicy(rules: Pick<MatchRules, 'guards'>): StandingPolicy {
+  return { maxDistinctNames: rules.guards.genericValue.maxDistinctNames, listed: listedGenericNumbers(rules) };
 }
 
 /**
@@ -87,7 +96,8 @@ export function standing(e: NumberEvidence, policy: StandingPolicy): Standing {
 }
 
 /** One line a steward reads: why the number stands as it does. */
-export function explainStanding(e: NumberEvidence, policy: StandingPolicy): string {
+export function explainStanding(e: NumberEvidence, policy: StandingPolicy, number?: string): string {
+  if (number && policy.listed?.has(number)) return 'generic: listed in the match rules (guards.genericValue.numbers), it joins nobody and keys no profile';
   const s = standing(e, policy);
   const names = `${e.names.length}${e.names.length > policy.maxDistinctNames ? '+' : ''} distinct name${e.names.length === 1 ? '' : 's'}`;
   const what = s === 'generic' ? `generic since ${e.genericSince ?? e.since}: joins nobody and keys no profile` : s === 'shared' ? 'shared: links nobody by itself' : 'personal';

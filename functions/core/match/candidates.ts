@@ -1,6 +1,6 @@
 /** Check on entry: rank the records storage fetched by blocking key against a query. */
 import type { CleanRecord } from '../model.ts';
-import { distinctNamesExceed } from './generic.ts';
+import { distinctNamesExceed, listedGenericNumbers } from './generic.ts';
 import { recordKey } from './keys.ts';
 import type { MatchRules } from './rules.ts';
 import { compileRules, decide, type Decision, emptyGeneric, type GenericField, fieldScores, type GenericValues, reasons, round, scoreBuffers, scoreInto } from './score.ts';
@@ -55,6 +55,7 @@ export function queryGenericValues(query: Partial<CleanRecord>, candidates: Clea
     externalIds: new Set(known?.externalIds ?? base.externalIds),
   };
   const max = rules.guards.genericValue.maxDistinctNames;
+  for (const p of query.phones ?? []) if (listedGenericNumbers(rules).has(p)) generic.phones.add(p);
   const check = (field: GenericField, value: string, has: (r: CleanRecord) => boolean): void => {
     const sharing: number[] = [];
     candidates.forEach((r, i) => has(r) && sharing.push(i));

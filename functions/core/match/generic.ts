@@ -1,6 +1,7 @@
 /** Generic identifier values: one number, e-mail or id shared by many different people. */
 import type { CleanRecord } from '../model.ts';
 import { nameSimilarity } from './similarity.ts';
+import { parsePhone } from '../clean/phone.ts';
 
 /** What tells two names apart when counting distinct names: pinyin, else the key, else the name. */
 export function nameSignature(r: Partial<CleanRecord>): string | undefined {
@@ -36,3 +37,15 @@ export function distinctNamesExceed(records: readonly Partial<CleanRecord>[], me
   return false;
 }
 
+
+const listed = new WeakMap<object, ReadonlySet<string>>();
+/** The E.164 forms of the numbers the rules list as generic (`guards.genericValue.numbers`), once per rules object. */
+export function listedGenericNumbers(rules: { guards: { genericValue: { numbers?: readonly string[] } } }): ReadonlySet<string> {
+  const g = rules.guards.genericValue;
+  let out = listed.get(g);
+  if (!out) {
+    out = new Set((g.numbers ?? []).map((n) => parsePhone(n).e164).filter((e): e is string => Boolean(e)));
+    listed.set(g, out);
+  }
+  return out;
+}

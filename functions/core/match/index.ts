@@ -7,6 +7,7 @@ export type { MatchRules, MatchRulesInput, Comparator, BlockingKey } from './rul
 export { blockingKeys, recordKey } from './keys.ts';
 export { scorePair, type PairScore, type Decision, type GenericValues } from './score.ts';
 export { resolve } from './resolve.ts';
+export { listedGenericNumbers } from './generic.ts';
 export type { MergeExplanation, ResolvedCluster, ReviewItem, ResolveStats, ResolveResult, ResolveOptions } from './resolve.ts';
 export { matchCandidates, queryGenericValues, type Candidate, type MatchCandidatesOptions } from './candidates.ts';
 export { goldenRecord, type GoldenResult } from './golden.ts';

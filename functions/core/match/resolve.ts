@@ -33,7 +33,7 @@
  */
 import type { CleanRecord } from '../model.ts';
 import { goldenRecord } from './golden.ts';
-import { distinctNamesExceed, nameSignature } from './generic.ts';
+import { distinctNamesExceed, listedGenericNumbers, nameSignature } from './generic.ts';
 import { keyHashes, keyValues, MAX_KEYS_PER_RECORD, recordKey } from './keys.ts';
 import type { BlockingKey, MatchRules } from './rules.ts';
 import {
@@ -162,6 +162,7 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
   const n = records.length;
   const c = compileRules(rules);
   const guards = rules.guards;
+  const listedNumbers = listedGenericNumbers(rules);
   const keys = records.map(recordKey);
   const generic = emptyGeneric();
   const genericList: string[] = [];
@@ -211,7 +212,10 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
       if (members.length < 2) continue;
       blocks++;
       if (def.identifier) {
-        const isGeneric = members.length > guards.genericValue.maxRecords || distinctNamesExceed(records, members, guards.genericValue.maxDistinctNames);
+        const isGeneric =
+          members.length > guards.genericValue.maxRecords ||
+          distinctNamesExceed(records, members, guards.genericValue.maxDistinctNames) ||
+          (gField === 'phones' && listedNumbers.size > 0 && listedNumbers.has(blockValue(records[members[0]!]!, def, h, hashScale, hashBuf)));
         if (isGeneric) {
           const value = blockValue(records[members[0]!]!, def, h, hashScale, hashBuf);
           genericList.push(`${def.id}:${value}`);

@@ -147,9 +147,14 @@ export const MatchRulesSchema = z
             maxDistinctNames: z.number().int().min(1).default(4),
             /** … or shared by more than this many records at all. */
             maxRecords: z.number().int().min(2).default(1000),
+            /**
+             * Numbers generic whatever the evidence, in any written form: a placeholder a channel
+             * types (13800000000 is caught by cleaning; 4008-123-123 is not), a shop's own line.
+             */
+            numbers: z.array(z.string().min(1)).default([]),
           })
           .strict()
-          .default({ maxDistinctNames: 4, maxRecords: 1000 }),
+          .default({ maxDistinctNames: 4, maxRecords: 1000, numbers: [] }),
         conflicts: z.array(ConflictSchema).default([]),
         chaining: z
           .object({

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { cleanIdentity } from '../../../functions/core/clean/index.ts';
 import type { RawIdentity } from '../../../functions/core/model.ts';
-import { emptyEvidence, explainStanding, planArrivals, standing, withRecord, type NumberEvidence } from '../../../functions/core/identity/index.ts';
+import { emptyEvidence, explainStanding, planArrivals, standing, standingPolicy, withRecord, type NumberEvidence } from '../../../functions/core/identity/index.ts';
+import { parseMatchRules } from '../../../functions/core/match/index.ts';
+import defaultRulesJson from '../../../functions/core/match/default-rules.json' with { type: 'json' };
 
 const policy = { maxDistinctNames: 4 };
 const AT = '2026-12-04T00:00:00.000Z';
@@ -44,6 +46,23 @@ describe('planArrivals', () => {
     expect(plan.homes[7]).toMatchObject({ kind: 'apart', key: `${STORE}#wangfang` });
     expect(plan.becameGeneric).toEqual([STORE]);
     expect(explainStanding(plan.evidence.get(STORE)!, policy)).toMatch(/^generic since .*: joins nobody and keys no profile \(5\+ distinct names/);
+  });
+
+  it('joins nobody through a number the rules list, from its first record on, and takes it off a profile it already keys', () => {
+    const listed = standingPolicy(parseMatchRules({ ...defaultRulesJson, guards: { ...defaultRulesJson.guards, genericValue: { ...defaultRulesJson.guards.genericValue, numbers: ['400-812-3123', '021 5437 2798'] } } }));
+    expect([...listed.listed!]).toEqual(['+864008123123', STORE]);
+    const fresh = planArrivals([rec({ phone: STORE, name: '王芳' }), rec({ phone: STORE, name: '王芳' })], new Map(), listed, AT);
+    expect(fresh.homes.map((h) => h.kind)).toEqual(['apart', 'apart']);
+    expect(fresh.homes[0]).toMatchObject({ reason: 'generic' });
+    // the two rows of one person come back to one apart profile, keyed by number and name
+    expect(new Set(fresh.homes.map((h) => (h.kind === 'apart' ? h.key : '')))).toEqual(new Set([`${STORE}#wangfang`]));
+    const keyed = new Map([[STORE, withRecord(emptyEvidence(AT), rec({ phone: STORE, name: '王芳' }), true, policy, AT)]]);
+    const later = planArrivals([rec({ phone: STORE, name: '王芳' })], keyed, listed, AT);
+    expect(later.homes[0]!.kind).toBe('apart');
+    expect(later.becameGeneric).toEqual([STORE]);
+    expect(explainStanding(later.evidence.get(STORE)!, listed, STORE)).toMatch(/listed in the match rules/);
+    // without the list the same record joins its holder
+    expect(planArrivals([rec({ phone: STORE, name: '王芳' })], keyed, policy, AT).homes[0]).toEqual({ kind: 'number', number: STORE, founds: false });
   });
 
   it('keys a record by its next number when the first is generic or another person’s', () => {

@@ -53,6 +53,17 @@ describe('resolve', () => {
     expect(clusterOf(res, 'crm#own').primaryPhone).toBe(P1);
   });
 
+  it('takes a number the rules list as generic for no evidence, even between two records of one name', () => {
+    const shopLine = '+864008123123';
+    const records = [rec('a', { phones: [shopLine], n: '王伟' }), rec('b', { phones: [shopLine], n: '王伟' })];
+    expect(resolve(records, defaultMatchRules).clusters).toHaveLength(1); // same number, same name: one person
+    const listing = parseMatchRules({ ...defaultMatchRules, guards: { ...defaultMatchRules.guards, genericValue: { ...defaultMatchRules.guards.genericValue, numbers: ['400-812-3123'] } } });
+    const res = resolve(records, listing);
+    expect(res.stats.genericValues).toEqual([`phone:${shopLine}`]);
+    expect(res.clusters).toHaveLength(2);
+    expect(matchCandidates({ phones: [shopLine], name: '王伟', nameKey: '王伟' }, records, listing)[0]?.score ?? 0).toBeLessThan(listing.thresholds.review);
+  });
+
   it('sends one number shared by clearly different people (name and gender differ) to review, not merge', () => {
     const res = resolve([rec('h', { phones: [P1], n: '王伟', gender: 'M' }), rec('w', { phones: [P1], n: '李娜', gender: 'F', email: 'ln@qq.com' })], defaultMatchRules);
     expect(res.clusters).toHaveLength(2);
