@@ -111,3 +111,28 @@ describe('a number the match rules list as generic', () => {
     expect(lookup.stdout + lookup.stderr).toMatch(/listed in the match rules/);
   });
 });
+
+describe('area codes per row and places outside China (the example configs)', () => {
+  const EXAMPLES = join(import.meta.dirname, '../../examples/sources');
+  async function importWith(config: string, source: string, lines: string[]) {
+    const file = join(dataDir, `${source}.csv`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    const [state] = await cli(['import', file, '--source', source, '--config', join(EXAMPLES, config)]);
+    return state;
+  }
+
+  it('completes a store’s local number with its row’s city or area code, and guesses none for an ambiguous city', { timeout: 180_000 }, async () => {
+    const state = await importWith('stores-by-city.json', 'stores', ['编号,姓名,联系电话,门店城市,区号', 's1,周杰,54372798,天津,', 's2,吴刚,54372798,北京市,010', 's3,郑爽,54372798,铁岭,']);
+    expect(state.counts).toMatchObject({ read: 3, stored: 3, withoutNumber: 1, numberProblems: { 'phone.no_area_code': 1 } });
+    expect((await cli(['profile', '022-5437-2798'])).members.map((m: { recordId: string }) => m.recordId)).toEqual(['s1']);
+    expect((await cli(['profile', '010 5437 2798'])).members.map((m: { recordId: string }) => m.recordId)).toEqual(['s2']);
+  });
+
+  it('completes a US number from the area code column and keeps city, state and ZIP', { timeout: 180_000 }, async () => {
+    const state = await importWith('us-sites.json', 'us-sites', ['Site ID,First Name,Last Name,Phone,Area Code,Address,City,State,ZIP', 'u1,Ann,Lee,386-5286,773,1200 W Harrison St,CHICAGO,il,60607']);
+    expect(state.counts).toMatchObject({ stored: 1, withoutNumber: 0 });
+    const ann = await cli(['profile', '+1 773 386 5286']);
+    expect(ann.view.basic).toMatchObject({ name: 'Ann Lee' });
+    expect(JSON.stringify(ann.view.basic)).toContain('Chicago');
+  });
+});

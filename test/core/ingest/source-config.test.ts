@@ -17,7 +17,7 @@ function errorOf(input: unknown): string {
 describe('source config', () => {
   it('every example config is valid', () => {
     const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'));
-    expect(files.sort()).toEqual(['app-channel.json', 'crm-export.json', 'mall-orders-ndjson.json', 'pos-purchases.json']);
+    expect(files.sort()).toEqual(['app-channel.json', 'au-patients.json', 'crm-export.json', 'mall-orders-ndjson.json', 'pos-purchases.json', 'stores-by-city.json', 'us-sites.json']);
     for (const f of files) {
       const config = parseSourceConfig(JSON.parse(readFileSync(join(EXAMPLES, f), 'utf8')));
       expect(config.name, f).toMatch(/^[a-z]/);
