@@ -8,7 +8,7 @@ import { readRows, type RowResult } from '../core/ingest/read-rows.ts';
 import { withDetectedMapping } from '../core/ingest/headers.ts';
 import { mapRow } from '../core/ingest/map-row.ts';
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
-import { cleanIdentity } from '../core/clean/index.ts';
+import { cleanIdentity, describesSomeone } from '../core/clean/index.ts';
 import { contentHash } from '../core/identity-keys.ts';
 import { eventIdFor, parseDateTime, validateEvent } from '../core/events/index.ts';
 import type { CleanRecord, Consent, Problem } from '../core/model.ts';
@@ -201,12 +201,10 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
         defaultAreaCode: config.defaultAreaCode,
         dateOrder: config.dateOrder,
       });
-      // A record without a usable number is still a customer when something else says who it is;
-      // an event needs a number to find its person.
+      // A record or event without a usable number is still a customer's when something else says who.
       const numberless = !cleaned.record.phones.length;
-      if (numberless && (mapped.event || !identifiesSomeone(cleaned.record))) {
-        const phoneProblem = cleaned.problems.find((p) => p.field === 'phone' || p.field === 'phones');
-        reject(row.rowNumber, mapped.event ? (phoneProblem ?? NO_NUMBER) : NO_IDENTITY, row.fields);
+      if (numberless && !describesSomeone(cleaned.record)) {
+        reject(row.rowNumber, NO_IDENTITY, row.fields);
         continue;
       }
       if (numberless && !replaying) {
@@ -355,15 +353,6 @@ export function requireIdentityColumn(config: SourceConfig, headers: string[]): 
   });
 }
 
-/**
- * Whether a record without a usable number still describes someone: anything a match can use. A
- * birth date and a town are a person's too; only a row with none of it is empty.
- */
-function identifiesSomeone(r: CleanRecord): boolean {
-  return Boolean(r.name || r.email || r.memberId || (r.externalIds && Object.keys(r.externalIds).length) || r.birthDate || r.address || r.city || r.postcode);
-}
-
-const NO_NUMBER = { code: 'phone.missing', message: 'the event has no phone number to find its person by', field: 'phone' };
 const NO_IDENTITY = { code: 'row.no_identity', message: 'the row has no usable phone, name, e-mail, member id, external id, birth date or address: nothing says who it is', field: 'phone' };
 
 export async function writeReports(job: ImportJob, deps: Pick<ImportDeps, 'putReport'>, state: Pick<ImportState, 'status' | 'error' | 'counts'> & Partial<ImportState>, rejects: Reject[]): Promise<string> {

@@ -14,7 +14,7 @@
  * Status 202 when at least one event was accepted or redelivered, 400 when all were rejected.
  */
 import { idTooLong } from '../core/id-limits.ts';
-import { cleanIdentity } from '../core/clean/index.ts';
+import { cleanIdentity, describesSomeone } from '../core/clean/index.ts';
 import { eventIdFor, parseWebhookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, validateEvent, verifySignature } from '../core/events/index.ts';
 import { mapRow } from '../core/ingest/map-row.ts';
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
@@ -220,7 +220,8 @@ export async function receiveEvents(
       defaultAreaCode: config.defaultAreaCode,
       dateOrder: config.dateOrder,
     });
-    if (!cleaned.record.phones.length) {
+    // Without a usable number an event still finds its person by a member id, an openid, an e-mail…
+    if (!cleaned.record.phones.length && !describesSomeone(cleaned.record)) {
       const problem = cleaned.problems.find((p) => p.field === 'phone' || p.field === 'phones');
       return reject(index, problem ? { code: problem.code, message: problem.message } : { code: 'phone.missing', message: 'the event has no phone number' }, eventId);
     }

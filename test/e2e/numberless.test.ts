@@ -136,3 +136,36 @@ describe('area codes per row and places outside China (the example configs)', ()
     expect(JSON.stringify(ann.view.basic)).toContain('Chicago');
   });
 });
+
+describe('events without a usable number', () => {
+  it('gather on the profile of their openid, and join the customer once a record links the openid to a number', { timeout: 240_000 }, async () => {
+    const channel = join(dataDir, 'wxapp.json');
+    writeFileSync(channel, JSON.stringify({
+      name: 'wxapp',
+      kind: 'channel',
+      fields: { phone: 'phone', name: 'nick' },
+      externalIds: { openid: 'openid' },
+      events: { eventId: 'id', eventName: 'event', mapping: { pay: { tag: 'purchase', attributes: { order_id: 'order', amount: 'amount' } } } },
+    }));
+    await cli(['source', 'put', channel]);
+    const events = join(dataDir, 'wxapp.ndjson');
+    writeFileSync(events, [
+      { id: 'e1', event: 'pay', openid: 'o-9', nick: '冯晓', order: 'A1', amount: 10 },
+      { id: 'e2', event: 'pay', openid: 'o-9', phone: '138****0000', order: 'A2', amount: 20 },
+      { id: 'e3', event: 'pay', phone: 'n/a', order: 'A3', amount: 30 },
+    ].map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const run = await runCli(['send', events, '--channel', 'wxapp', '--json'], { dataDir });
+    expect(run.code).toBe(1); // a rejected event: the third says nothing of whose it is
+    expect(JSON.parse(run.stdout)).toMatchObject({ accepted: 2, rejected: 1 });
+    const [buyer] = holding(await exportProfiles(), 'e1');
+    expect(buyer).toMatchObject({ phones: [], metrics: { orderCount: 2, totalSpendCents: 3000 } });
+    expect(holding(await exportProfiles(), 'e2').map((p) => p.profileId)).toEqual([buyer.profileId]);
+
+    await importCsv('wx-members.csv', 'wx-members', ['id,姓名,手机,openid', 'x1,冯晓,13700002222,o-9']);
+    // events are matched by the nightly run (a webhook indexes nothing for match on arrival)
+    expect((await runCli(['reconcile'], { dataDir })).code).toBe(0);
+    const feng = await cli(['profile', '137 0000 2222']);
+    expect(feng.members.map((m: { recordId: string }) => m.recordId).sort()).toEqual(['e1', 'e2', 'x1']);
+    expect(feng.metrics).toMatchObject({ orderCount: 2, totalSpendCents: 3000 });
+  });
+});

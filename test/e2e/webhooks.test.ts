@@ -46,6 +46,8 @@ function appEvent(phone: string, event: string, props: Record<string, unknown>, 
   return { event, ts: '2026-11-20 10:00:00', user: { phone }, device: { os: 'ios', id: 'dev-1' }, props, ...extra };
 }
 const view = (phone: string, id: string) => appEvent(phone, 'item_detail_view', { item_id: 'sku-1', category: 'shoes' }, { event_id: id });
+/** A view whose only clue to its person is the number (no device id): with a bad number, it is nobody's. */
+const numberOnlyView = (phone: string, id: string) => ({ ...view(phone, id), device: { os: 'ios' } });
 const purchase = (phone: string, id: string, amount: unknown = '299.00') =>
   appEvent(phone, 'pay_success', { order_no: `o-${id}`, items: [{ item_id: 'sku-1', category: 'shoes', qty: 1, price: '299.00' }], pay_amount: amount, currency: 'cny' }, { event_id: id });
 
@@ -210,7 +212,7 @@ describe('a batch with bad events among good ones', () => {
     const good = '13500135006';
     const r = await send('app', [
       view(good, 'm-1'),
-      view('11111111111', 'm-2'), // invalid number
+      numberOnlyView('11111111111', 'm-2'), // invalid number, nothing else says whose
       purchase(good, 'm-3', null), // purchase without its required amount
       42, // not an event
       appEvent(good, 'add_cart', { item_id: 'sku-3', qty: 'many' }, { event_id: 'm-5' }), // quantity not an integer
@@ -260,7 +262,7 @@ describe('phonekey send', { timeout: 180_000 }, () => {
   });
 
   it('prints rejected lines with their reasons and exits non-zero', async () => {
-    const input = [JSON.stringify(view(phone, 'c-4')), '{not json', JSON.stringify(view('138****5678', 'c-5'))].join('\n');
+    const input = [JSON.stringify(view(phone, 'c-4')), '{not json', JSON.stringify(numberOnlyView('138****5678', 'c-5'))].join('\n');
     const r = await runCli(['send', '-', '--channel', 'app'], { dataDir, input });
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('accepted 1, redelivered 0, rejected 2');

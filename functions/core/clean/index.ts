@@ -19,5 +19,5 @@ export { cleanEmail, EMAIL_PROBLEMS, type EmailProblemCode } from './email.ts';
 export { parseDate, DATE_PROBLEMS, type DateOrder, type DateProblemCode } from './date.ts';
 export { parseGender } from './gender.ts';
 export { parseAddress, normalizeProvince, normalizeCity, provinceOfCity, localPlace, type ParsedAddress } from './address.ts';
-export { cleanIdentity, RECORD_PROBLEMS, type CleanContext, type CleanIdentityResult, type FieldProblem } from './record.ts';
+export { cleanIdentity, describesSomeone, RECORD_PROBLEMS, type CleanContext, type CleanIdentityResult, type FieldProblem } from './record.ts';
 export { PROVINCES, type ProvinceInfo } from './cn-regions.ts';

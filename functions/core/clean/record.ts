@@ -61,6 +61,14 @@ function areaCodeOf(raw: RawIdentity, country: CountryCode): string | undefined 
   return (city && areaCodesOf('86', 'zh').get(city)) || undefined;
 }
 
+/**
+ * Whether a record without a usable number still describes someone: anything a match can use. A
+ * birth date and a town are a person's too; only a record with none of it is empty.
+ */
+export function describesSomeone(r: CleanRecord): boolean {
+  return Boolean(r.name || r.email || r.memberId || (r.externalIds && Object.keys(r.externalIds).length) || r.birthDate || r.address || r.city || r.postcode);
+}
+
 export function cleanIdentity(raw: RawIdentity, ctx: CleanContext): CleanIdentityResult {
   const problems: FieldProblem[] = [];
   const phoneResults: PhoneResult[] = [];

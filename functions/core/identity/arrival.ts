@@ -12,7 +12,9 @@
  * - a record that joins through none of its numbers stands apart: its own profile, keyed by the
  *   first number it was refused and its name (the same other person on that number comes back to
  *   the same profile), or by the record itself when it has no name. It claims no number. When it
- *   was refused for contradicting a holder, a steward is asked (`conflict`).
+ *   was refused for contradicting a holder, a steward is asked (`conflict`);
+ * - a record with no usable number at all stands apart on the profile of its strongest identifier
+ *   (numberlessKey), a customer all the same.
  *
  * Every number the record carried learns from it (names seen, for its standing), in batch order,
  * so two rows of one file are decided as they would be one after the other.
@@ -43,6 +45,19 @@ export function contradiction(record: Partial<CleanRecord>, holder: Holder): str
   const birthDiffers = record.birthDate && holder.birthDate && dateSimilarity(record.birthDate, holder.birthDate) < 0.75;
   if (genderDiffers && birthDiffers) return `gender and birth date differ from the holder's (${holder.gender}, ${holder.birthDate})`;
   return undefined;
+}
+
+/**
+ * The profile key of a record without a usable number: an id a system issued to one customer
+ * (an openid, a member id), so that the events and rows of one openid gather on one profile from
+ * the start, else the record itself (an e-mail is shared by households as a number is: the matcher
+ * weighs it). Never a number.
+ */
+export function numberlessKey(record: Partial<CleanRecord>): string {
+  const [idName, id] = Object.entries(record.externalIds ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))[0] ?? [];
+  if (idName && id) return `id:${idName}=${id}`;
+  if (record.memberId) return `member:${record.memberId}`;
+  return `record:${record.source}#${record.recordId}`;
 }
 
 /**
@@ -90,7 +105,7 @@ export function planArrivals(records: readonly Partial<CleanRecord>[], known: Re
       if (!why) home = { kind: 'number', number, founds: false };
       else refused ??= { number, reason: standing(after, policy) === 'generic' ? 'generic' : 'conflict', why: `${number}: ${why}` };
     }
-    if (!home && !refused) home = { kind: 'apart', key: `record:${record.source}#${record.recordId}`, reason: 'no-number', why: 'no usable number' };
+    if (!home && !refused) home = { kind: 'apart', key: numberlessKey(record), reason: 'no-number', why: 'no usable number' };
     else if (!home) {
       const name = nameOf(record);
       const key = name ? `${refused!.number}#${name.pinyin ?? name.key}` : `record:${record.source}#${record.recordId}`;

@@ -1,5 +1,5 @@
 /** Identity policy, pure: what a number may decide, and which profile an arriving record joins. */
-export { planArrivals, contradiction, type ArrivalPlan, type Home } from './arrival.ts';
+export { planArrivals, numberlessKey, contradiction, type ArrivalPlan, type Home } from './arrival.ts';
 export {
   emptyEvidence,
   explainStanding,
