@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { phonekey } from './child-json.ts';
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -26,7 +26,6 @@ import { evaluate, formatEvaluation } from '../test/core/match/metrics.ts';
 import { sharedData } from '../test/core/match/datasets.ts';
 import { clustersOf, tableClusters } from './table-clusters.ts';
 
-const REPO = join(import.meta.dirname, '..');
 
 interface PublicSet {
   id: string;
@@ -77,15 +76,6 @@ const SETS: PublicSet[] = [
 
 const only = process.argv.includes('--sets') ? process.argv[process.argv.indexOf('--sets') + 1]!.split(',') : undefined;
 
-function cli(args: string[], dataDir: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin', 'phonekey.mjs'), ...args, '--data-dir', dataDir], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`phonekey ${args.join(' ')} exited ${code}`))));
-  });
-}
-
 const pct = (n: number, of: number) => `${n} (${((100 * n) / of).toFixed(1)}%)`;
 const reasons = (by: Record<string, number> = {}) => Object.entries(by).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
 
@@ -111,7 +101,7 @@ for (const set of SETS.filter((s) => !only || only.includes(s.id))) {
     const config = join(dir, `${set.id}.json`);
     writeFileSync(config, JSON.stringify({ name: set.id, ...set.config }));
     let t = Date.now();
-    const [state] = JSON.parse(await cli(['import', path, '--source', set.id, '--config', config, '--json'], dataDir));
+    const [state] = JSON.parse(await phonekey(['import', path, '--source', set.id, '--config', config, '--json'], dataDir));
     const importSecs = (Date.now() - t) / 1000;
     const c = state.counts;
     console.log(`\n${set.name}: ${c.read} records read in ${importSecs.toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`);
@@ -125,7 +115,7 @@ for (const set of SETS.filter((s) => !only || only.includes(s.id))) {
     };
     await scored('after import   ');
     t = Date.now();
-    await cli(['reconcile', '--json'], dataDir);
+    await phonekey(['reconcile', '--json'], dataDir);
     await scored(`after reconcile (${((Date.now() - t) / 1000).toFixed(1)} s)`);
     console.log(formatEvaluation('  phone-only baseline', baseline));
     db.destroy();

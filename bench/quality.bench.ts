@@ -22,7 +22,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { phonekey } from './child-json.ts';
 import iconv from 'iconv-lite';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -43,7 +43,6 @@ function arg(name: string, def: number): number {
 const PEOPLE = arg('people', 2000);
 const SEED = arg('seed', 2026);
 const PUBLIC = !process.argv.includes('--no-public');
-const REPO = join(import.meta.dirname, '..');
 
 const HEADER = ['id', '姓名', '手机', '备用手机', '邮箱', '性别', '生日', '地址', '城市', '会员号', 'openid', '订单号', '金额'];
 const cell = (v: string | undefined) => (v === undefined ? '' : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
@@ -60,15 +59,6 @@ function csvOf(records: GeneratedRecord[]): string {
     );
   }
   return lines.join('\n') + '\n';
-}
-
-function cli(args: string[], dataDir: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin', 'phonekey.mjs'), ...args, '--data-dir', dataDir], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`phonekey ${args.join(' ')} exited ${code}`))));
-  });
 }
 
 const g = generateCustomers({ people: PEOPLE, seed: SEED, recycled: 0.01, stores: 3, orders: true });
@@ -111,7 +101,7 @@ try {
   report('after imports', afterImports);
 
   t = Date.now();
-  await cli(['reconcile', '--json'], dataDir);
+  await phonekey(['reconcile', '--json'], dataDir);
   console.log(`phonekey reconcile in ${((Date.now() - t) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`);
   const afterNight = await measure(db, table);
   report('after reconcile', afterNight);
