@@ -13,7 +13,8 @@
  *    GBK) dropped in the raw bucket of a local cloud, imported by the notification-driven
  *    function with the **default** rules.
  * 3. Measured from the table after the imports, and again after `phonekey reconcile`:
- *    pairwise P/R/F1, B-cubed F1, share of people resolved perfectly (their stored records one
+ *    pairwise P/R/F1, B-cubed F1 over every generated record (one not stored counts as a cluster
+ *    of its own), share of people resolved perfectly (their records one
  *    profile, alone), records stored and not, invalid and store numbers keying or held by a
  *    profile, and spend exact per person (every order of the person on one profile that holds
  *    no one else's orders, so its total is the person's to the cent).
@@ -188,8 +189,9 @@ async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measu
   // an order row is stored as a purchase event with the row's identity (event id `O-<row id>`)
   const { profileOf, live } = await tableClusters(db, table, (item) => `${item.channel}#${String(item.eventId).slice(2)}`);
   const clusters = new Map(clustersOf(profileOf, (m) => truth.has(m)).map((c) => [profileOf.get(c[0]!)!, c]));
+  // over every generated record: one not stored is a cluster of its own (a person lost to a reject)
   const storedTruth = new Map([...profileOf.keys()].filter((k) => truth.has(k)).map((k) => [k, truth.get(k)!]));
-  const e = evaluate([...clusters.values()], storedTruth);
+  const e = evaluate([...clusters.values(), ...[...truth.keys()].filter((k) => !storedTruth.has(k)).map((k) => [k])], truth);
 
   const recordOf = new Map(g.records.map((r) => [`${r.source}#${r.recordId}`, r]));
   const lost = g.records.filter((r) => r.phoneKind === 'own' && !profileOf.has(`${r.source}#${r.recordId}`));

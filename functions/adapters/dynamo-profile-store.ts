@@ -432,36 +432,31 @@ export class DynamoProfileStore implements ProfileStore {
   async markGeneric(phones: string[]): Promise<string[]> {
     const now = new Date().toISOString();
     const marked: string[] = [];
+    // Marked on the condition that it is not yet; a number claimed before numbers kept evidence
+    // gets a fresh record of what is known. Then it comes off the profile it keyed.
+    const mark = async (phone: string, update: Pick<UpdateCommand['input'], 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'>) => {
+      const out = await this.db.send(new UpdateCommand({ TableName: this.table, Key: { pk: phonePk(phone), sk: 'ALIAS' }, ReturnValues: 'ALL_NEW', ...update }));
+      await this.dropNumber(out.Attributes!.profileId as string, phone, now);
+      marked.push(phone);
+    };
     await mapLimit(phones, CONDITIONAL_CONCURRENCY, async (phone) => {
       try {
-        const out = await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: phonePk(phone), sk: 'ALIAS' },
-            UpdateExpression: 'SET generic = :t, evidence.genericSince = :now',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_exists(evidence) AND attribute_not_exists(generic)',
-            ExpressionAttributeValues: { ':t': true, ':now': now },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        await this.dropNumber(out.Attributes!.profileId as string, phone, now);
-        marked.push(phone);
+        await mark(phone, {
+          UpdateExpression: 'SET generic = :t, evidence.genericSince = :now',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_exists(evidence) AND attribute_not_exists(generic)',
+          ExpressionAttributeValues: { ':t': true, ':now': now },
+        });
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        // already generic, or claimed before numbers kept evidence: mark it with a fresh record of what is known
-        const before = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: phonePk(phone), sk: 'ALIAS' }, ConsistentRead: true }));
-        if (!before.Item || before.Item.generic) return;
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: phonePk(phone), sk: 'ALIAS' },
+        try {
+          await mark(phone, {
             UpdateExpression: 'SET generic = :t, evidence = :e',
-            ConditionExpression: 'attribute_not_exists(generic)',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(evidence) AND attribute_not_exists(generic)',
             ExpressionAttributeValues: { ':t': true, ':e': { ...emptyEvidence(now), genericSince: now } },
-          }),
-        );
-        await this.dropNumber(before.Item.profileId as string, phone, now);
-        marked.push(phone);
+          });
+        } catch (again) {
+          if (!isConditionFailure(again)) throw again; // no such number, or generic already
+        }
       }
     });
     return marked.sort();
