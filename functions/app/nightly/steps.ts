@@ -212,6 +212,8 @@ export interface SegmentStats {
   /** Events whose identity (beyond the phone) was kept for the re-match. */
   eventIdentities: number;
   profiles: number;
+  /** Of them, profiles no number keys: customers without a usable number. */
+  profilesWithoutNumber?: number;
   /** Per source: stored records and how many lack each field. */
   sources: Record<string, { records: number; missing: Record<string, number> }>;
   /** Import states seen in this segment (data quality at the door). */
@@ -263,6 +265,7 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
       case 'profile':
         member({ p: it.profileId, profile: { phones: it.phones, ...(it.golden ? { golden: it.golden } : {}) } });
         stats.profiles++;
+        if (!it.phones?.length) stats.profilesWithoutNumber = (stats.profilesWithoutNumber ?? 0) + 1;
         lines.push(JSON.stringify({ p: it.profileId }));
         break;
       case 'import':
@@ -665,6 +668,7 @@ export async function report(deps: NightlyDeps, p: PlanOutput): Promise<{ report
       records: sum(segments, (s) => s.records),
       events: sum(segments, (s) => s.events),
       profilesBefore: sum(segments, (s) => s.profiles),
+      profilesWithoutNumber: sum(segments, (s) => s.profilesWithoutNumber ?? 0),
       profiles: profilesAfter,
       merges: rematchOut.merges,
       profilesMerged: rematchOut.profilesMerged,

@@ -49,6 +49,8 @@ export interface NightlyReport {
     events: number;
     /** Profiles before and after the run. */
     profilesBefore: number;
+    /** Profiles no number keys, at the snapshot (customers without a usable number). */
+    profilesWithoutNumber?: number;
     profiles: number;
     /** Merges this run found: groups of profiles that are one person. */
     merges: number;
@@ -101,6 +103,7 @@ export function renderNightlyReport(report: NightlyReport): string {
     ['records', c.records],
     ['events', c.events],
     ['profiles before', c.profilesBefore],
+    ['of them without a usable number', c.profilesWithoutNumber ?? 0],
     ['profiles', c.profiles],
     ['merges', c.merges],
     ['profiles merged', c.profilesMerged],
