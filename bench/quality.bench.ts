@@ -18,6 +18,7 @@
  *    profile, alone), records stored and not, invalid and store numbers keying or held by a
  *    profile, and spend exact per person (every order of the person on one profile that holds
  *    no one else's orders, so its total is the person's to the cent).
+ *    Beside them the phone-only baseline: records sharing a valid number are one customer.
  * 4. The public labelled sets (../shared/data) resolved with the default rules (pure core).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -106,6 +107,14 @@ try {
   console.log(`phonekey reconcile in ${((Date.now() - t) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`);
   const afterNight = await measure(db, table);
   report('after reconcile', afterNight);
+  // what a spreadsheet user does: one customer per cleaned number, a row without one alone
+  const byNumber = new Map<string, string[]>();
+  for (const r of g.records) {
+    const key = `${r.source}#${r.recordId}`;
+    const number = [r.raw.phone, ...(r.raw.phones ?? [])].map((p) => (p ? parsePhone(p, { defaultCountry: 'CN' }) : undefined)).find((p) => p?.valid)?.e164 ?? key;
+    byNumber.set(number, [...(byNumber.get(number) ?? []), key]);
+  }
+  console.log(formatEvaluation('phone-only baseline (same number, same customer)', evaluate([...byNumber.values()], truth)));
   console.log(
     `reconcile changed pairwise precision ${afterImports.e.pairwise.precision.toFixed(4)} → ${afterNight.e.pairwise.precision.toFixed(4)}` +
       (afterNight.e.pairwise.precision + 1e-9 < afterImports.e.pairwise.precision ? '  (LOWER: the nightly run must never lower precision)' : ''),

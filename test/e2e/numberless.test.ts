@@ -151,7 +151,7 @@ describe('events without a usable number', () => {
     const events = join(dataDir, 'wxapp.ndjson');
     writeFileSync(events, [
       { id: 'e1', event: 'pay', openid: 'o-9', nick: '冯晓', order: 'A1', amount: 10 },
-      { id: 'e2', event: 'pay', openid: 'o-9', phone: '138****0000', order: 'A2', amount: 20 },
+      { id: 'e2', event: 'pay', openid: 'o-9', nick: '冯晓', phone: '138****0000', order: 'A2', amount: 20 },
       { id: 'e3', event: 'pay', phone: 'n/a', order: 'A3', amount: 30 },
     ].map((e) => JSON.stringify(e)).join('\n') + '\n');
     const run = await runCli(['send', events, '--channel', 'wxapp', '--json'], { dataDir });

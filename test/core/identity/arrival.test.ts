@@ -109,11 +109,13 @@ describe('planArrivals', () => {
     const r = rec({ phone: STORE });
     expect(planArrivals([r], new Map([[STORE, store]]), policy, AT).homes[0]).toEqual({ kind: 'apart', key: `record:pos#${r.recordId}`, reason: 'generic', number: STORE, why: `${STORE} is generic` });
   });
-  it('gathers a customer without a usable number on the profile of an id a system issued, never of a number or an e-mail', () => {
+  it('gathers a customer without a usable number on the profile of an id a system issued and the name, never of a number or an e-mail', () => {
     const plan = planArrivals(
       [
         rec({ phone: '138****5678', name: '张伟', externalIds: { openid: 'o-1', unionid: 'u-1' } }),
+        rec({ externalIds: { openid: 'o-1' } }),
         rec({ name: '张伟', memberId: 'M-7', email: 'zw@example.com' }),
+        rec({ name: '李娜', memberId: 'M-7' }), // the till's walk-in card: another name, another profile
         rec({ phone: '11111111111', name: '李娜', email: 'family@example.com' }),
       ],
       new Map(),
@@ -121,8 +123,10 @@ describe('planArrivals', () => {
       AT,
     );
     expect(plan.homes.map((h) => (h.kind === 'apart' ? [h.reason, h.key] : h.kind))).toEqual([
+      ['no-number', 'id:openid=o-1#zhangwei'],
       ['no-number', 'id:openid=o-1'],
-      ['no-number', 'member:M-7'],
+      ['no-number', 'member:M-7#zhangwei'],
+      ['no-number', 'member:M-7#lina'],
       ['no-number', expect.stringMatching(/^record:pos#r\d+$/)],
     ]);
     expect(plan.evidence.size).toBe(0);
