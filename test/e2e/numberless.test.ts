@@ -71,6 +71,10 @@ describe('records without a usable number', () => {
     expect(again.counts).toMatchObject({ read: 4, stored: 0, redelivered: 3, rejected: 1 });
     expect(holding(await exportProfiles(), 'w2').map((p) => p.profileId)).toEqual([before[0].profileId]);
     for (const number of ['11111111111', '13800000000']) expect((await runCli(['profile', number], { dataDir })).code).not.toBe(0);
+    // no number reaches it; its id does
+    expect((await cli(['profile', before[0].profileId])).members).toEqual([{ source: 'web', recordId: 'w2' }]);
+    const unknown = await runCli(['profile', 'p_0000000000000000'], { dataDir });
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('no profile p_0000000000000000')]);
   });
 
   it('are found later by a record with a number and the same member id, and the nightly run keeps them', { timeout: 240_000 }, async () => {

@@ -106,6 +106,10 @@ describe('a whole profile', () => {
   it('GET /v1/profiles/{phone}: spend once and exact to the cent, four dimensions, tags with their rules, a Chinese summary — live before any recompute', async () => {
     const p = await profile(A);
     expect(p).toMatchObject({ profileId: idOf('+8613800138001'), phone: '+8613800138001', viewSource: 'live' });
+    // the same profile by its id; a text that is neither an id nor a number is a 400
+    expect((await profile(p.profileId)).members).toEqual(p.members);
+    expect((await api('/v1/profiles/p_0000000000000000')).status).toBe(404);
+    expect(JSON.parse((await api('/v1/profiles/12345')).text)).toMatchObject({ error: 'phone.too_short', message: expect.stringMatching(/neither a profile id nor a valid phone number/) });
     expect(p.metrics).toMatchObject({ totalSpend: 299.3, totalSpendCents: 29930, orderCount: 3 });
     expect(p.view.consumption).toMatchObject({ totalSpend: '299.30', orderCount: 3, ordersReportedTwice: 1, categories: [{ category: 'beauty', orders: 3, spendCents: 29930 }] });
     expect(p.view.basic).toMatchObject({ name: '王芳', gender: 'F', birthDate: '1998-05-10', location: { city: '上海市' } });

@@ -2,5 +2,5 @@
 export * from '../../ports/profile-views.ts';
 export { loadSettings, type ProfileSettings } from './settings.ts';
 export { computeProfile, buildFromMembers, recomputeProfile, recomputeProfiles, computeBaseQuantiles, profilesPort } from './recompute.ts';
-export { readProfile, profileByNumber, streamProfiles, isCurrent, profileDocument, type ProfileDocument } from './read.ts';
+export { readProfile, findProfile, profileByNumber, streamProfiles, isCurrent, profileDocument, type ProfileDocument } from './read.ts';
 export { segmentRows, segmentOutput, type SegmentRow, type SegmentFormat } from './segment.ts';

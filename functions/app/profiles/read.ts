@@ -3,6 +3,7 @@
  * members (so an import or a webhook shows at once; nothing is written on a read).
  *
  *   readProfile(store, profileId, settings, now?) → ProfileDocument | undefined
+ *   findProfile(store, idOrPhone, settings)        → { profile } | { error, message } (by profile id, or by number as below)
  *   profileByNumber(store, e164, settings)         → { profile } | { error, message } (a generic number says why it keys nobody)
  *   streamProfiles(store, settings, opts?)         → AsyncIterable<ProfileDocument>  (profile by profile, 16 in flight, in index order)
  *   isCurrent(item, members)                       → whether the stored view still describes the members
@@ -15,6 +16,7 @@ import type { ProfileSettings } from './settings.ts';
 import { mapLimit } from '../../core/map-limit.ts';
 import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../../ports/profile-views.ts';
 import { explainStanding, standingPolicy } from '../../core/identity/index.ts';
+import { parsePhone, type CountryCode } from '../../core/clean/index.ts';
 
 export interface ProfileDocument {
   profileId: string;
@@ -93,6 +95,28 @@ export async function* streamProfiles(store: ProfileViewStore, settings: Profile
     }
   }
   if (batch.length) yield* await run();
+}
+
+export type ProfileLookup = { profile: ProfileDocument } | { error: 'number.generic' | 'profile.not_found'; message: string } | { error: string; message: string; invalid: true };
+
+/** A profile id as reports and exports print it. */
+const PROFILE_ID = /^p_[0-9a-f]{16}$/;
+
+/**
+ * A profile by its id or by any written form of one of its numbers: the only way to a customer no
+ * number keys. An id of a profile merged since is answered with the profile it went into.
+ */
+export async function findProfile(store: ProfileViewStore, ref: string, settings: ProfileSettings, country: CountryCode = 'CN'): Promise<ProfileLookup> {
+  const id = ref.trim();
+  if (PROFILE_ID.test(id)) {
+    let item = await store.getProfileItem(id);
+    for (let hops = 0; item?.mergedInto && hops < 20; hops++) item = await store.getProfileItem(item.mergedInto);
+    if (item && !item.mergedInto) return { profile: await documentOf(store, item, settings, new Date()) };
+    return { error: 'profile.not_found', message: `no profile ${id}` };
+  }
+  const parsed = parsePhone(ref, { defaultCountry: country });
+  if (!parsed.valid || !parsed.e164) return { error: parsed.problem?.code ?? 'phone.invalid', message: `${ref} is neither a profile id nor a valid phone number: ${parsed.problem?.message ?? 'invalid'}`, invalid: true };
+  return profileByNumber(store, parsed.e164, settings);
 }
 
 /**
