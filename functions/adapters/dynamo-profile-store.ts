@@ -1,5 +1,5 @@
 /** The ProfileStore port on one DynamoDB table (layout: docs/architecture.md). */
-import { keyedProfile, numberOf } from './dynamo-numbers.ts';
+import { keyedProfile, numberOf, NUMBER_ATTRIBUTES } from './dynamo-numbers.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -12,7 +12,7 @@ import {
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import { installSalt } from './install-salt.ts';
 import { freeFormText, storableAttributes } from './free-form.ts';
-import type { Arrival, EventOutcome, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
+import type { Arrival, EvidenceUpdate, EventOutcome, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { emptyEvidence, type Home, type NumberEvidence } from '../core/identity/index.ts';
 import { batchGet, mapLimit, queryAll } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
@@ -164,7 +164,7 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   async numbers(phones: string[]): Promise<Map<string, NumberState>> {
-    const items = await batchGet(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId', 'evidence', 'generic']);
+    const items = await batchGet(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), NUMBER_ATTRIBUTES);
     return new Map(items.map((i) => [(i.pk as string).slice('PHONE#'.length), numberOf(i)]));
   }
 
@@ -272,8 +272,6 @@ export class DynamoProfileStore implements ProfileStore {
       }),
     );
 
-    // after the profile items: a number that turned generic comes off an item that exists
-    await this.storeEvidence(arrival, owners, now);
     const current = await this.followMerges(
       changed.map(({ w, home }) => ({ pk: keyOf(w), profileId: profileOf(home) })).filter((w) => !created.has(w.profileId)),
       gained,
@@ -408,25 +406,28 @@ export class DynamoProfileStore implements ProfileStore {
     }
   }
 
-  /**
-   * What the batch taught about numbers that were stored before (new ones got theirs with their
-   * claim): their evidence, and a generic number's `generic` mark; a number that became generic
-   * is taken off the profile it was claimed by, which it no longer keys.
-   */
-  private async storeEvidence(arrival: Arrival, owners: ReadonlyMap<string, string>, now: string): Promise<void> {
-    const generic = new Set(arrival.plan.becameGeneric);
-    const known = [...arrival.plan.evidence].filter(([phone]) => arrival.numbers.has(phone));
-    await mapLimit(known, CONDITIONAL_CONCURRENCY, ([phone, evidence]) =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: phonePk(phone), sk: 'ALIAS' },
-          UpdateExpression: `SET evidence = :e${evidence.genericSince ? ', generic = :g' : ''}`,
-          ExpressionAttributeValues: { ':e': evidence, ...(evidence.genericSince ? { ':g': true } : {}) },
-        }),
-      ),
-    );
-    await mapLimit([...generic].filter((phone) => owners.has(phone)), CONDITIONAL_CONCURRENCY, (phone) => this.dropNumber(owners.get(phone)!, phone, now));
+  async storeEvidence(updates: EvidenceUpdate[]): Promise<string[]> {
+    const now = new Date().toISOString();
+    const conflicts: string[] = [];
+    await mapLimit(updates, CONDITIONAL_CONCURRENCY, async (u) => {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: phonePk(u.phone), sk: 'ALIAS' },
+            UpdateExpression: `SET evidence = :e, ev = :next${u.evidence.genericSince ? ', generic = :g' : ''}`,
+            ConditionExpression: u.version ? 'ev = :v' : 'attribute_exists(pk) AND attribute_not_exists(ev)',
+            ExpressionAttributeValues: { ':e': u.evidence, ':next': u.version + 1, ...(u.version ? { ':v': u.version } : {}), ...(u.evidence.genericSince ? { ':g': true } : {}) },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        conflicts.push(u.phone);
+        return;
+      }
+      if (u.becameGeneric) await this.dropNumber(u.owner, u.phone, now);
+    });
+    return conflicts.sort();
   }
 
   async markGeneric(phones: string[]): Promise<string[]> {
@@ -442,17 +443,17 @@ export class DynamoProfileStore implements ProfileStore {
     await mapLimit(phones, CONDITIONAL_CONCURRENCY, async (phone) => {
       try {
         await mark(phone, {
-          UpdateExpression: 'SET generic = :t, evidence.genericSince = :now',
+          UpdateExpression: 'SET generic = :t, evidence.genericSince = :now ADD ev :one',
           ConditionExpression: 'attribute_exists(pk) AND attribute_exists(evidence) AND attribute_not_exists(generic)',
-          ExpressionAttributeValues: { ':t': true, ':now': now },
+          ExpressionAttributeValues: { ':t': true, ':now': now, ':one': 1 },
         });
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         try {
           await mark(phone, {
-            UpdateExpression: 'SET generic = :t, evidence = :e',
+            UpdateExpression: 'SET generic = :t, evidence = :e ADD ev :one',
             ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(evidence) AND attribute_not_exists(generic)',
-            ExpressionAttributeValues: { ':t': true, ':e': { ...emptyEvidence(now), genericSince: now } },
+            ExpressionAttributeValues: { ':t': true, ':e': { ...emptyEvidence(now), genericSince: now }, ':one': 1 },
           });
         } catch (again) {
           if (!isConditionFailure(again)) throw again; // no such number, or generic already
@@ -695,7 +696,6 @@ export class DynamoProfileStore implements ProfileStore {
         await this.addPhones(profileId, [founders.get(profileId)!], now, founders.get(profileId));
       }
     });
-    await this.storeEvidence(arrival, owners, now);
     // A profile merged away since its events were stored: they and their counts went to `current`.
     const current = new Map<string, string>();
     await mapLimit([...moves], CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {

@@ -7,11 +7,11 @@
  *   listProfileItems()           Query the `profiles` index shard by shard
  *   getQuantiles / putQuantiles  item STATS#quantiles / STATS
  */
-import { keyedProfile, readNumber, type StoredNumber } from './dynamo-numbers.ts';
+import { keyedProfile, readNumber } from './dynamo-numbers.ts';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { BaseQuantiles, BuiltProfile, EventMember, ProfileMetrics, RecordMember } from '../core/profile/index.ts';
 import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../ports/profile-views.ts';
-import type { Member } from '../ports/profile-store.ts';
+import type { Member, NumberState } from '../ports/profile-store.ts';
 import { isConditionFailure, profilePk, rulesPk } from './dynamo-keys.ts';
 import { queryAll } from './dynamo-batch.ts';
 
@@ -58,7 +58,7 @@ export class DynamoProfileViews implements ProfileViewStore {
     return keyedProfile(this.db, this.table, e164);
   }
 
-  number(e164: string): Promise<StoredNumber | undefined> {
+  number(e164: string): Promise<NumberState | undefined> {
     return readNumber(this.db, this.table, e164);
   }
 

@@ -9,6 +9,19 @@ import type { ArrivalPlan, NumberEvidence } from '../core/identity/index.ts';
 export interface NumberState {
   owner: string;
   evidence: NumberEvidence;
+  /** How many times its evidence was stored: a write of evidence is conditional on it. */
+  version: number;
+  generic: boolean;
+}
+
+/** New evidence for a number stored before, read at `version`. */
+export interface EvidenceUpdate {
+  phone: string;
+  evidence: NumberEvidence;
+  version: number;
+  /** The number became generic with it: it comes off the profile it keyed (`owner`). */
+  becameGeneric: boolean;
+  owner: string;
 }
 
 /**
@@ -134,10 +147,18 @@ export interface ProfileStore {
   numbers(phones: string[]): Promise<Map<string, NumberState>>;
 
   /**
+   * Stores each number's new evidence on the condition that it is still at the version read, and
+   * takes a number that became generic off the profile it keyed. Answers the numbers whose
+   * evidence another writer stored meanwhile: read them again, merge, and store again.
+   */
+  storeEvidence(updates: EvidenceUpdate[]): Promise<string[]>;
+
+  /**
    * Stores records where `arrival` puts them: on the profile their number keys (founding it and
    * claiming the record's other free numbers when nobody has the number yet), or on a profile of
-   * their own; stores the numbers' new evidence, and takes numbers that became generic off their
-   * profiles. A record whose content hash is already stored is a redelivery and changes nothing.
+   * their own; new numbers are claimed with their evidence (numbers stored before learn theirs
+   * through storeEvidence). A record whose content hash is already stored is a redelivery and
+   * changes nothing.
    */
   writeRecords(writes: RecordWrite[], arrival: Arrival): Promise<WriteOutcome[]>;
 

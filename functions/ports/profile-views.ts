@@ -37,7 +37,7 @@ export interface ProfileMembers {
 export interface ProfileViewStore {
   profileIdForPhone(e164: string): Promise<string | undefined>;
   /** A number's stored state (for saying why it keys no profile). */
-  number(e164: string): Promise<(NumberState & { generic: boolean }) | undefined>;
+  number(e164: string): Promise<NumberState | undefined>;
   getProfileItem(profileId: string): Promise<ProfileItem | undefined>;
   /** Every record and event pointing at the profile (byProfile index), without raw rows. */
   loadMembers(profileId: string): Promise<ProfileMembers>;

@@ -193,6 +193,31 @@ describe('numbers the nightly run finds generic', () => {
   });
 });
 
+describe('two imports teaching one number at the same time', () => {
+  it('both lessons are kept: the later writer reads the number again and merges, whichever stores first', async () => {
+    const N = '+8613712349021';
+    const holder = { source: 'crm', recordId: 'race-0', phones: [N], name: '周一', nameKey: '周一', namePinyin: 'zhouyi' };
+    await storeRecords(profiles, [{ record: holder, raw: {}, hash: 'h-race-0' }]);
+    // both batches read the number before either writes: a barrier on the store's read
+    let waiting: Array<() => void> = [];
+    const barrier = () => new Promise<void>((go) => (waiting.push(go), waiting.length === 2 && waiting.forEach((g) => g())));
+    const racing = Object.assign(Object.create(profiles) as DynamoProfileStore, {
+      numbers: async (phones: string[]) => {
+        const read = await profiles.numbers(phones);
+        if (waiting.length < 2) await barrier();
+        return read;
+      },
+    });
+    const spouse = (recordId: string, name: string, pinyin: string) => ({ record: { source: 'pos', recordId, phones: [N], name, nameKey: name, namePinyin: pinyin }, raw: {}, hash: `h-${recordId}` });
+    await Promise.all([storeRecords(racing, [spouse('race-1', '吴二', 'wuer')]), storeRecords(racing, [spouse('race-2', '郑三', 'zhengsan')])]);
+    waiting = [];
+    const n = (await profiles.numbers([N])).get(N)!;
+    expect(n.evidence.names.map((x) => x.key).sort()).toEqual(['吴二', '周一', '郑三'].sort());
+    expect(n.version).toBe(2);
+    expect(n.evidence.holder.name?.key).toBe('周一');
+  });
+});
+
 describe('check on entry scores from the index entries, and answers as the stored records would', () => {
   const P4 = '+8613512340011';
   const P5 = '+8615012340012';

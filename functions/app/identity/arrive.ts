@@ -1,14 +1,19 @@
 /**
  * Arrival: the identity policy decides where a batch of records or events goes, from the stored
  * state of their numbers, before the store writes anything (core/identity/arrival.ts says how).
+ * Then what the batch taught about numbers stored before is stored, each on the condition that
+ * nobody stored another lesson since the read; one that was is read again and merged.
  */
 import type { CleanRecord } from '../../core/model.ts';
-import { planArrivals, standingPolicy, type StandingPolicy } from '../../core/identity/index.ts';
+import { mergeEvidence, planArrivals, standing, standingPolicy, type StandingPolicy } from '../../core/identity/index.ts';
 import { defaultMatchRules } from '../../core/match/index.ts';
-import type { Arrival, EventOutcome, EventWrite, ProfileStore, RecordWrite, WriteOutcome } from '../../ports/profile-store.ts';
+import type { Arrival, EventOutcome, EventWrite, EvidenceUpdate, NumberState, ProfileStore, RecordWrite, WriteOutcome } from '../../ports/profile-store.ts';
 
 /** The shipped rules' standing policy; callers pass the one of the rules in force. */
 export const DEFAULT_STANDING: StandingPolicy = standingPolicy(defaultMatchRules);
+
+/** Rounds of read-again-and-merge before giving up on a number every writer is teaching at once. */
+const EVIDENCE_ROUNDS = 8;
 
 export async function arrivalFor(store: Pick<ProfileStore, 'numbers'>, records: readonly CleanRecord[], policy: StandingPolicy = DEFAULT_STANDING): Promise<Arrival> {
   const numbers = await store.numbers([...new Set(records.flatMap((r) => r.phones))]);
@@ -16,17 +21,49 @@ export async function arrivalFor(store: Pick<ProfileStore, 'numbers'>, records: 
   return { plan: planArrivals(records, known, policy, new Date().toISOString()), numbers };
 }
 
+/** The lessons of an arrival for numbers stored before its read (new numbers got theirs with their claim). */
+function evidenceUpdates(arrival: Arrival): EvidenceUpdate[] {
+  const generic = new Set(arrival.plan.becameGeneric);
+  return [...arrival.plan.evidence].flatMap(([phone, evidence]) => {
+    const read = arrival.numbers.get(phone);
+    return read ? [{ phone, evidence, version: read.version, becameGeneric: generic.has(phone), owner: read.owner }] : [];
+  });
+}
+
+/** Stores the lessons; a number another writer taught meanwhile is read again and the two merged. */
+async function storeLessons(store: Pick<ProfileStore, 'numbers' | 'storeEvidence'>, updates: EvidenceUpdate[], policy: StandingPolicy): Promise<void> {
+  let pending = updates;
+  for (let round = 0; pending.length; round++) {
+    const conflicts = new Set(await store.storeEvidence(pending));
+    if (!conflicts.size) return;
+    if (round + 1 >= EVIDENCE_ROUNDS) throw new Error(`the evidence of ${conflicts.size} number(s) kept changing under ${EVIDENCE_ROUNDS} attempts to store it`);
+    const fresh = await store.numbers([...conflicts]);
+    pending = pending.filter((u) => conflicts.has(u.phone)).map((u) => again(u, fresh.get(u.phone)!, policy));
+  }
+}
+
+function again(u: EvidenceUpdate, now: NumberState, policy: StandingPolicy): EvidenceUpdate {
+  const evidence = mergeEvidence(now.evidence, u.evidence, policy, new Date().toISOString());
+  return { ...u, evidence, version: now.version, owner: now.owner, becameGeneric: !now.generic && standing(evidence, policy) === 'generic' };
+}
+
 /** Records stored where the identity policy puts them. */
-export async function storeRecords(store: Pick<ProfileStore, 'numbers' | 'writeRecords'>, writes: RecordWrite[], policy?: StandingPolicy): Promise<WriteOutcome[]> {
-  return store.writeRecords(writes, await arrivalFor(store, writes.map((w) => w.record), policy));
+export async function storeRecords(store: Pick<ProfileStore, 'numbers' | 'writeRecords' | 'storeEvidence'>, writes: RecordWrite[], policy: StandingPolicy = DEFAULT_STANDING): Promise<WriteOutcome[]> {
+  const arrival = await arrivalFor(store, writes.map((w) => w.record), policy);
+  const outcomes = await store.writeRecords(writes, arrival);
+  await storeLessons(store, evidenceUpdates(arrival), policy);
+  return outcomes;
 }
 
 /** Events stored where the identity policy puts them (`unlessSuppressed`: leaving out erased people's, checked in the store's own read). */
 export async function storeEvents(
-  store: Pick<ProfileStore, 'numbers' | 'writeEvents' | 'writeEventsUnlessSuppressed'>,
+  store: Pick<ProfileStore, 'numbers' | 'writeEvents' | 'writeEventsUnlessSuppressed' | 'storeEvidence'>,
   writes: EventWrite[],
   opts: { unlessSuppressed?: boolean; policy?: StandingPolicy } = {},
 ): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
-  const arrival = await arrivalFor(store, writes.map((w) => w.record), opts.policy);
-  return opts.unlessSuppressed ? store.writeEventsUnlessSuppressed(writes, arrival) : store.writeEvents(writes, arrival);
+  const policy = opts.policy ?? DEFAULT_STANDING;
+  const arrival = await arrivalFor(store, writes.map((w) => w.record), policy);
+  const outcomes = opts.unlessSuppressed ? await store.writeEventsUnlessSuppressed(writes, arrival) : await store.writeEvents(writes, arrival);
+  await storeLessons(store, evidenceUpdates(arrival), policy);
+  return outcomes;
 }

@@ -3,6 +3,7 @@ export { planArrivals, numberlessKey, contradiction, type ArrivalPlan, type Home
 export {
   emptyEvidence,
   explainStanding,
+  mergeEvidence,
   nameOf,
   sameName,
   standing,

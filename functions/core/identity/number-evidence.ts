@@ -90,6 +90,28 @@ export function withRecord(e: NumberEvidence, record: Partial<CleanRecord>, join
   return sameEvidence(out, e) ? e : out;
 }
 
+/**
+ * Two accounts of one number, taken from the same stored state by two writers, as one: evidence
+ * only grows (names, genders, birth dates seen; the first holder; the earliest dates), so the
+ * union loses neither writer's lesson, whichever stores first.
+ */
+export function mergeEvidence(stored: NumberEvidence, mine: NumberEvidence, policy: StandingPolicy, at: string): NumberEvidence {
+  const names = [...stored.names];
+  for (const n of mine.names) if (names.length <= policy.maxDistinctNames && !names.some((x) => sameName(x, n))) names.push(n);
+  const earliest = (a?: string, b?: string) => (a && b ? (a < b ? a : b) : (a ?? b));
+  const out: NumberEvidence = {
+    holder: { ...mine.holder, ...Object.fromEntries(Object.entries(stored.holder).filter(([, v]) => v !== undefined)) },
+    names,
+    genders: [...new Set([...stored.genders, ...mine.genders])],
+    birthDates: [...new Set([...stored.birthDates, ...mine.birthDates])].slice(0, 4),
+    since: earliest(stored.since || undefined, mine.since || undefined) ?? at,
+  };
+  const genericSince = earliest(stored.genericSince, mine.genericSince);
+  if (genericSince) out.genericSince = genericSince;
+  else if (standing(out, policy) === 'generic') out.genericSince = at;
+  return out;
+}
+
 export function standing(e: NumberEvidence, policy: StandingPolicy): Standing {
   if (e.genericSince || e.names.length > policy.maxDistinctNames) return 'generic';
   return e.names.length > 1 ? 'shared' : 'personal';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanIdentity } from '../../../functions/core/clean/index.ts';
 import type { RawIdentity } from '../../../functions/core/model.ts';
-import { emptyEvidence, explainStanding, planArrivals, standing, standingPolicy, withRecord, type NumberEvidence } from '../../../functions/core/identity/index.ts';
+import { emptyEvidence, explainStanding, mergeEvidence, planArrivals, standing, standingPolicy, withRecord, type NumberEvidence } from '../../../functions/core/identity/index.ts';
 import { parseMatchRules } from '../../../functions/core/match/index.ts';
 import defaultRulesJson from '../../../functions/core/match/default-rules.json' with { type: 'json' };
 
@@ -130,5 +130,21 @@ describe('planArrivals', () => {
       ['no-number', expect.stringMatching(/^record:pos#r\d+$/)],
     ]);
     expect(plan.evidence.size).toBe(0);
+  });
+});
+
+describe('mergeEvidence', () => {
+  it('keeps both writers’ lessons from one read, the stored holder first, and turns generic when the union says so', () => {
+    const read = withRecord(emptyEvidence('2026-01-01T00:00:00.000Z'), rec({ phone: STORE, name: '周一', gender: '男' }), true, policy, AT);
+    const teach = (e: NumberEvidence, ...names: string[]) => names.reduce((x, name) => withRecord(x, rec({ phone: STORE, name }), false, policy, AT), e);
+    const stored = teach(read, '吴二', '郑三');
+    const mine = teach(read, '王四', '冯五');
+    const both = mergeEvidence(stored, mine, policy, AT);
+    expect(both.names.map((n) => n.key)).toEqual(['周一', '吴二', '郑三', '王四', '冯五']);
+    expect(both.holder).toEqual(read.holder);
+    expect(both.since).toBe('2026-01-01T00:00:00.000Z');
+    expect(standing(both, policy)).toBe('generic'); // five names: neither writer alone saw more than three
+    expect(both.genericSince).toBe(AT);
+    expect(mergeEvidence(stored, stored, policy, AT).names).toEqual(stored.names);
   });
 });
