@@ -272,6 +272,8 @@ export class DynamoProfileStore implements ProfileStore {
       }),
     );
 
+    // after the profile items: a number this batch claimed and made generic comes off an item that exists
+    await this.dropClaimedGeneric(arrival, owners, now);
     const current = await this.followMerges(
       changed.map(({ w, home }) => ({ pk: keyOf(w), profileId: profileOf(home) })).filter((w) => !created.has(w.profileId)),
       gained,
@@ -404,6 +406,16 @@ export class DynamoProfileStore implements ProfileStore {
       if (!isConditionFailure(error)) throw error;
       return false;
     }
+  }
+
+  /**
+   * A number new to the table that this batch claimed (its claim carried the evidence) and that
+   * became generic within the batch comes off the profile it founded: it keys nobody. (Numbers
+   * stored before come off through storeEvidence.)
+   */
+  private async dropClaimedGeneric(arrival: Arrival, owners: ReadonlyMap<string, string>, now: string): Promise<void> {
+    const claimed = arrival.plan.becameGeneric.filter((phone) => !arrival.numbers.has(phone) && owners.has(phone));
+    await mapLimit(claimed, CONDITIONAL_CONCURRENCY, (phone) => this.dropNumber(owners.get(phone)!, phone, now));
   }
 
   async storeEvidence(updates: EvidenceUpdate[]): Promise<string[]> {
@@ -696,6 +708,7 @@ export class DynamoProfileStore implements ProfileStore {
         await this.addPhones(profileId, [founders.get(profileId)!], now, founders.get(profileId));
       }
     });
+    await this.dropClaimedGeneric(arrival, owners, now);
     // A profile merged away since its events were stored: they and their counts went to `current`.
     const current = new Map<string, string>();
     await mapLimit([...moves], CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {
