@@ -7,6 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
+import iconv from 'iconv-lite';
+import ExcelJS from 'exceljs';
 import { join } from 'node:path';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
@@ -184,6 +187,38 @@ describe('segments', () => {
     expect(r.status).toBe(400);
     expect(JSON.parse(r.text)).toMatchObject({ error: 'segment.bad_query', term: 'colour:red' });
     expect((await api(`/v1/segments?q=${encodeURIComponent('city:上海')}`)).text).toMatch(/consent:<channel>/);
+  });
+
+  it('phonekey export --format csv|xlsx: one row per customer with golden fields, numbers with type and location, spend and tags', async () => {
+    const csvFile = join(dataDir, 'customers.csv');
+    const csv = await runCli(['export', '--format', 'csv', '--out', csvFile], { dataDir });
+    expect(csv.code, csv.stderr).toBe(0);
+    const text = readFileSync(csvFile, 'utf8');
+    expect(text.startsWith('\uFEFF')).toBe(true); // Excel reads the Chinese as UTF-8
+    const rows = parseCsv(text.slice(1), { columns: true }) as Array<Record<string, string>>;
+    expect(rows).toHaveLength(4);
+    const a = rows.find((r) => r.profile_id === idOf('+8613800138001'))!;
+    expect(a).toMatchObject({ name: '王芳', phone: "'+8613800138001", phone_type: 'mobile', city: '上海市', orders: '4', total_spend: '309.35', currency: 'CNY' });
+    expect(a.phone_location).toMatch(/北京|上海|广东|市/);
+    expect(a.tags.split('; ')).toContain('prefers:beauty');
+    expect(a.sources.split('; ')).toEqual(expect.arrayContaining(['mall']));
+
+    const gbkFile = join(dataDir, 'customers-gbk.csv');
+    expect((await runCli(['export', '--format', 'csv', '--encoding', 'gbk', '--out', gbkFile], { dataDir })).code).toBe(0);
+    expect(iconv.decode(readFileSync(gbkFile), 'gbk')).toBe(text.slice(1));
+
+    const xlsxFile = join(dataDir, 'customers.xlsx');
+    expect((await runCli(['export', '--format', 'xlsx', '--out', xlsxFile], { dataDir })).code).toBe(0);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(xlsxFile);
+    const sheet = book.getWorksheet('customers')!;
+    expect(sheet.rowCount).toBe(5);
+    const header = (sheet.getRow(1).values as string[]).slice(1);
+    const xa = sheet.getRows(2, 4)!.map((r) => Object.fromEntries(header.map((h, i) => [h, String(r.getCell(i + 1).value ?? '')]))).find((r) => r.profile_id === a.profile_id)!;
+    expect(xa).toMatchObject({ name: '王芳', phone: '+8613800138001', total_spend: '309.35' });
+
+    const refused = await runCli(['export', '--format', 'xlsx'], { dataDir });
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('--out')]);
   });
 
   it('phonekey segment writes NDJSON to a file; phonekey export carries metrics and tags', async () => {

@@ -1,29 +1,30 @@
 import type { Command } from 'commander';
-import { createWriteStream } from 'node:fs';
-import type { Writable } from 'node:stream';
 import { loadSettings, streamProfiles } from '../../../functions/app/profiles/index.ts';
-import { withTarget, type CommandContext } from '../main.ts';
+import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { viewsFor } from '../profile-view.ts';
+import { writeProfiles, type ExportEncoding, type ExportFormat } from '../export-file.ts';
+
+const FORMATS: ExportFormat[] = ['ndjson', 'csv', 'xlsx'];
 
 export function exportCommand(program: Command, context: () => CommandContext): void {
   program
     .command('export')
-    .option('--out <file>', 'write to a file instead of standard output')
-    .action(async (options: { out?: string }) => {
+    .description('every profile: NDJSON documents, or one row per customer as CSV or XLSX (the deduplicated list)')
+    .option('--format <format>', `${FORMATS.join(', ')}`, 'ndjson')
+    .option('--encoding <encoding>', 'CSV text encoding: utf8 (with a BOM, for Excel) or gbk', 'utf8')
+    .option('--out <file>', 'write to a file instead of standard output (required for xlsx)')
+    .action(async (options: { format: string; encoding: string; out?: string }) => {
       const ctx = context();
+      const format = options.format.toLowerCase() as ExportFormat;
+      if (!FORMATS.includes(format)) throw new UserError(`--format ${options.format}: expected one of ${FORMATS.join(', ')}`);
+      const encoding = options.encoding.toLowerCase().replace(/[-_]/g, '') as ExportEncoding;
+      if (encoding !== 'utf8' && encoding !== 'gbk') throw new UserError(`--encoding ${options.encoding}: expected utf8 or gbk`);
+      if (format === 'xlsx' && !options.out) throw new UserError('--format xlsx writes a file: name it with --out <file.xlsx>');
       await withTarget(ctx, async (target) => {
         const views = viewsFor(target);
-        const out: Writable = options.out ? createWriteStream(options.out) : process.stdout;
-        let count = 0;
         // Streamed profile by profile (64 at a time), so the table's size does not matter.
-        for await (const doc of streamProfiles(views, await loadSettings(views))) {
-          if (!out.write(JSON.stringify(doc) + '\n')) await new Promise((r) => out.once('drain', r));
-          count++;
-        }
-        if (options.out) {
-          await new Promise<void>((r) => out.end(r));
-          ctx.print({ profiles: count, file: options.out }, () => `${count} profiles written to ${options.out}`);
-        }
+        const count = await writeProfiles(streamProfiles(views, await loadSettings(views)), format, { out: options.out, encoding });
+        if (options.out) ctx.print({ profiles: count, file: options.out, format }, () => `${count} profiles written to ${options.out}`);
       });
     });
 }
