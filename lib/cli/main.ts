@@ -40,7 +40,8 @@ type Register = (program: Command, context: () => CommandContext) => void;
 const COMMANDS: Array<{ name: string; description: string; load: () => Promise<Register> }> = [
   { name: 'up', description: 'run the local cloud (what `npm start` runs) until interrupted', load: async () => (await import('./commands/up.ts')).upCommand },
   { name: 'import', description: 'upload files to incoming/<source>/ and wait for their import reports', load: async () => (await import('./commands/import.ts')).importCommand },
-  { name: 'export', description: 'every unified profile as NDJSON, one a line (SPEC §5): phones, members, metrics.totalSpend/orderCount, tags, summary and the whole view', load: async () => (await import('./commands/export.ts')).exportCommand },
+  { name: 'export', description: 'every unified profile as NDJSON, one a line (SPEC §5), or the deduplicated customer list as CSV/XLSX (--format)', load: async () => (await import('./commands/export.ts')).exportCommand },
+  { name: 'dedupe', description: 'remove duplicates from one file in one command: import it into a throw-away local cloud, resolve, and write the deduplicated customer list (CSV/XLSX) and the reports beside it', load: async () => (await import('./commands/dedupe.ts')).dedupeCommand },
   { name: 'profile', description: 'one whole profile (basic, consumption, behaviour, demand, tags, summary), found by any of its numbers in any written form', load: async () => (await import('./commands/profile.ts')).profileCommand },
   { name: 'segment', description: 'phones of the profiles matching a query, with marketing consent for the channel (e.g. "tag:high_spending_power city:上海 spend>=1000 consent:sms")', load: async () => (await import('./commands/segment.ts')).segmentCommand },
   { name: 'source', description: 'source and channel configs (SPEC §3)', load: async () => (await import('./commands/source.ts')).sourcePutCommand },

@@ -40,7 +40,9 @@ const LIST = '; ';
 /** A number as a person reads it in a list: `+8613812345678 (mobile, 广东省深圳市)`. */
 function described(e164: string): { type: string; location: string } {
   const p = parsePhone(e164);
-  const where = p.location ? [p.location.province, p.location.city].filter(Boolean).join('') || [p.location.cityEn, p.location.provinceEn].filter(Boolean).join(', ') : '';
+  const l = p.location;
+  // a municipality is its own province: 北京市, not 北京市北京市
+  const where = l ? [...new Set([l.province, l.city].filter(Boolean))].join('') || [...new Set([l.cityEn, l.provinceEn].filter(Boolean))].join(', ') : '';
   return { type: p.type ?? '', location: where };
 }
 

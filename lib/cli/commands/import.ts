@@ -3,9 +3,10 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { incomingKey } from '../../../functions/core/incoming-key.ts';
-import { parseSourceConfig } from '../../../functions/core/ingest/source-config.ts';
+import { parseSourceConfig, type SourceConfig } from '../../../functions/core/ingest/source-config.ts';
 import type { ImportState } from '../../../functions/ports/profile-store.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
+import type { Target } from '../target.ts';
 import { storeFor } from '../services.ts';
 import { waitForImport } from '../import-wait.ts';
 import { importOfObject } from '../upload-import.ts';
@@ -38,37 +39,47 @@ export function importCommand(program: Command, context: () => CommandContext): 
       }
       const config = options.config ? parseSourceConfig({ name: options.source, ...JSON.parse(readFileSync(options.config, 'utf8')) }) : undefined;
       await withTarget(ctx, async (target) => {
-        const store = storeFor(target);
-        if (config) await store.putSourceConfig(options.source, config);
-        const s3 = new S3Client({});
-        const results: Array<{ file: string; reportFile?: string } & ImportState> = [];
-        let failed = false;
-        for (const file of files) {
-          const size = statSync(file).size;
-          const key = incomingKey(options.source, basename(file));
-          const since = new Date().toISOString();
-          const put = await s3.send(new PutObjectCommand({ Bucket: target.outputs.RawBucketName, Key: key, Body: createReadStream(file), ContentLength: size }));
-          const { importId } = await importOfObject(s3, store, target.outputs.RawBucketName, key, put.VersionId);
-          const state = await waitForImport({
-            target,
-            dataDir: ctx.dataDir,
-            bucket: target.outputs.RawBucketName,
-            key,
-            importId,
-            since,
-            timeoutMs: Number(options.timeout) * 1000,
-            progressOf: process.stderr.isTTY && !ctx.opts.json ? size : undefined,
-          });
-          if (typeof state === 'string') throw new UserError(`${file}: ${state}`);
-          failed ||= state.status !== 'done';
-          const report = state.reportKey
-            ? await downloadReport(s3, target.outputs.ReportsBucketName, state.reportKey.replace(/\/report\.json$/, ''), reportsDirOf(ctx.dataDir))
-            : undefined;
-          results.push({ file, ...state, reportFile: report?.html });
-          if (!ctx.opts.json) process.stdout.write(summary(file, state, report?.html) + '\n');
-        }
+        const results = await importFiles(ctx, target, files, options.source, { config, timeoutMs: Number(options.timeout) * 1000 });
+        const failed = results.some((r) => r.status !== 'done');
         if (ctx.opts.json) ctx.print(results, () => '');
         if (failed) process.exitCode = 1;
       });
     });
+}
+
+export type ImportResult = { file: string; reportFile?: string } & ImportState;
+
+/**
+ * Uploads each file to `incoming/<source>/` (registering `config` first), waits for its import,
+ * copies its report to the data folder and prints its summary unless --json; in file order.
+ */
+export async function importFiles(ctx: CommandContext, target: Target, files: string[], source: string, opts: { config?: SourceConfig; timeoutMs: number }): Promise<ImportResult[]> {
+  const store = storeFor(target);
+  if (opts.config) await store.putSourceConfig(source, opts.config);
+  const s3 = new S3Client({});
+  const results: ImportResult[] = [];
+  for (const file of files) {
+    const size = statSync(file).size;
+    const key = incomingKey(source, basename(file));
+    const since = new Date().toISOString();
+    const put = await s3.send(new PutObjectCommand({ Bucket: target.outputs.RawBucketName, Key: key, Body: createReadStream(file), ContentLength: size }));
+    const { importId } = await importOfObject(s3, store, target.outputs.RawBucketName, key, put.VersionId);
+    const state = await waitForImport({
+      target,
+      dataDir: ctx.dataDir,
+      bucket: target.outputs.RawBucketName,
+      key,
+      importId,
+      since,
+      timeoutMs: opts.timeoutMs,
+      progressOf: process.stderr.isTTY && !ctx.opts.json ? size : undefined,
+    });
+    if (typeof state === 'string') throw new UserError(`${file}: ${state}`);
+    const report = state.reportKey
+      ? await downloadReport(s3, target.outputs.ReportsBucketName, state.reportKey.replace(/\/report\.json$/, ''), reportsDirOf(ctx.dataDir))
+      : undefined;
+    results.push({ file, ...state, reportFile: report?.html });
+    if (!ctx.opts.json) process.stdout.write(summary(file, state, report?.html) + '\n');
+  }
+  return results;
 }

@@ -10,6 +10,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { nightlySummary, type NightlyReport } from '../../../functions/core/report/nightly-report.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { downloadReport, reportsDirOf } from '../report-files.ts';
+import type { Target } from '../target.ts';
 
 const POLL_MS = 500;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
@@ -51,31 +52,42 @@ export function reconcileCommand(program: Command, context: () => CommandContext
         : { trigger: 'cli', runId, segments: positive('segments', options.segments), chunkSize: positive('chunk-size', options.chunkSize) };
       const name = options.resume ? `${runId.slice(0, 60)}-resume-${Date.now().toString(36)}` : runId;
       await withTarget(ctx, async (target) => {
-        const arn = target.outputs.StateMachineArn;
-        if (!arn) throw new UserError('the stack has no StateMachineArn output: is it deployed?');
-        const sfn = new SFNClient({});
-        let executionArn: string;
-        try {
-          executionArn = (await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name, input: JSON.stringify(input) }))).executionArn!;
-        } catch (error) {
-          if ((error as Error).name === 'ExecutionAlreadyExists') {
-            throw new UserError(`run ${runId} was started before: use --resume ${runId} to continue it, or another --run-id`);
-          }
-          throw error;
-        }
-        if (!ctx.opts.json) process.stderr.write(`started nightly run ${runId} (${executionArn})\n`);
-        const execution = await waitFor(sfn, executionArn, Number(options.timeout) * 1000, target.inProcess ? () => target.inProcess!.idle() : undefined);
-        if (execution.status !== 'SUCCEEDED') {
-          const failure = await readJson(target.outputs.ReportsBucketName, `nightly/${runId}/failure.json`);
-          const reason = failure?.error ? `${failure.error.Error}: ${typeof failure.cause === 'string' ? failure.cause : JSON.stringify(failure.cause?.errorMessage ?? failure.cause ?? '')}` : `${execution.error ?? ''} ${execution.cause ?? ''}`;
-          throw new UserError(`nightly run ${runId} ${execution.status}: ${reason.trim()}\n  resume it with: phonekey reconcile --resume ${runId}`);
-        }
-        const report = (await readJson(target.outputs.ReportsBucketName, `nightly/${runId}/report.json`)) as NightlyReport | undefined;
-        if (!report) throw new UserError(`nightly run ${runId} succeeded but nightly/${runId}/report.json is missing`);
-        const files = await downloadReport(new S3Client({}), target.outputs.ReportsBucketName, `nightly/${runId}`, reportsDirOf(ctx.dataDir));
+        const { report, files } = await runNightly(ctx, target, { runId, name, input, timeoutMs: Number(options.timeout) * 1000 });
         ctx.print(report, () => `${nightlySummary(report)}\n  report: ${files.html ?? files.folder} (report.json beside it)`);
       });
     });
+}
+
+/** Starts the nightly workflow, waits for it, copies its report to the data folder; the report and its files. */
+export async function runNightly(
+  ctx: CommandContext,
+  target: Target,
+  run: { runId: string; name: string; input: Record<string, unknown>; timeoutMs: number },
+): Promise<{ report: NightlyReport; files: Awaited<ReturnType<typeof downloadReport>> }> {
+  const { runId } = run;
+  const arn = target.outputs.StateMachineArn;
+  if (!arn) throw new UserError('the stack has no StateMachineArn output: is it deployed?');
+  const sfn = new SFNClient({});
+  let executionArn: string;
+  try {
+    executionArn = (await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: run.name, input: JSON.stringify(run.input) }))).executionArn!;
+  } catch (error) {
+    if ((error as Error).name === 'ExecutionAlreadyExists') {
+      throw new UserError(`run ${runId} was started before: use --resume ${runId} to continue it, or another --run-id`);
+    }
+    throw error;
+  }
+  if (!ctx.opts.json) process.stderr.write(`started nightly run ${runId} (${executionArn})\n`);
+  const execution = await waitFor(sfn, executionArn, run.timeoutMs, target.inProcess ? () => target.inProcess!.idle() : undefined);
+  if (execution.status !== 'SUCCEEDED') {
+    const failure = await readJson(target.outputs.ReportsBucketName, `nightly/${runId}/failure.json`);
+    const reason = failure?.error ? `${failure.error.Error}: ${typeof failure.cause === 'string' ? failure.cause : JSON.stringify(failure.cause?.errorMessage ?? failure.cause ?? '')}` : `${execution.error ?? ''} ${execution.cause ?? ''}`;
+    throw new UserError(`nightly run ${runId} ${execution.status}: ${reason.trim()}\n  resume it with: phonekey reconcile --resume ${runId}`);
+  }
+  const report = (await readJson(target.outputs.ReportsBucketName, `nightly/${runId}/report.json`)) as NightlyReport | undefined;
+  if (!report) throw new UserError(`nightly run ${runId} succeeded but nightly/${runId}/report.json is missing`);
+  const files = await downloadReport(new S3Client({}), target.outputs.ReportsBucketName, `nightly/${runId}`, reportsDirOf(ctx.dataDir));
+  return { report, files };
 }
 
 async function waitFor(sfn: SFNClient, executionArn: string, timeoutMs: number, settled?: () => Promise<void>): Promise<DescribeExecutionCommandOutput> {
