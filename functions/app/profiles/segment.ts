@@ -4,7 +4,7 @@
  *   segmentRows(store, query, settings, opts?) → AsyncIterable<SegmentRow>   (streamed over every profile)
  *   segmentOutput(format)                      → { contentType, header, line(row) }  CSV (cells neutralized) or NDJSON
  */
-import { matchesSegment, type SegmentQuery } from '../../core/profile/index.ts';
+import { matchesSegment, segmentNumber, type SegmentQuery } from '../../core/profile/index.ts';
 import { csvCell } from '../../core/report/safe-text.ts';
 import { streamProfiles } from './read.ts';
 import type { ProfileSettings } from './settings.ts';
@@ -19,9 +19,10 @@ export interface SegmentRow {
 
 export async function* segmentRows(store: ProfileViewStore, query: SegmentQuery, settings: ProfileSettings, opts: { now?: Date } = {}): AsyncIterable<SegmentRow> {
   for await (const doc of streamProfiles(store, settings, opts)) {
-    // a segment of phones leaves out the people no number keys
-    if (doc.phone && matchesSegment(query, { profileId: doc.profileId, phone: doc.phone, tags: doc.tags, metrics: doc.metrics, view: doc.view }))
-      yield { phone: doc.phone, profileId: doc.profileId, channels: query.channels };
+    // a segment of phones leaves out the people no number keys, and an SMS segment those with no mobile
+    const phone = doc.phone && segmentNumber(doc.phones, doc.phone, query.channels);
+    if (phone && matchesSegment(query, { profileId: doc.profileId, phone: doc.phone!, tags: doc.tags, metrics: doc.metrics, view: doc.view }))
+      yield { phone, profileId: doc.profileId, channels: query.channels };
   }
 }
 

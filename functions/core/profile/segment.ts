@@ -15,6 +15,7 @@
  * latest consent for that channel (or for `all`) is granted.
  */
 import { parseMoney } from '../events/money.ts';
+import { parsePhone } from '../clean/phone.ts';
 import { hasConsent } from './build.ts';
 import type { ConsentState, ProfileMetrics, ProfileView } from './types.ts';
 
@@ -195,5 +196,19 @@ export function matchesSegment(query: SegmentQuery, p: SegmentProfile): boolean 
       case '=':
         return n === t.value;
     }
+  });
+}
+
+/**
+ * The number a segment row gives for the channels the query named: the primary number, but for
+ * SMS the first number that can receive a text message (a mobile; a North American number may be
+ * either), so a landline never reaches an SMS campaign. None: the profile leaves the segment.
+ */
+export function segmentNumber(phones: readonly string[], primary: string | undefined, channels: readonly string[]): string | undefined {
+  if (!channels.includes('sms')) return primary;
+  const ordered = primary ? [primary, ...phones.filter((p) => p !== primary)] : phones;
+  return ordered.find((p) => {
+    const type = parsePhone(p).type;
+    return type === 'mobile' || type === 'fixed_line_or_mobile';
   });
 }

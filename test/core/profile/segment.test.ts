@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildProfile, matchesSegment, parseSegmentQuery, SegmentQueryError, type SegmentProfile } from '../../../functions/core/profile/index.ts';
+import { buildProfile, matchesSegment, segmentNumber, parseSegmentQuery, SegmentQueryError, type SegmentProfile } from '../../../functions/core/profile/index.ts';
 import { NOW, ago, purchase, rec } from './fixtures.ts';
 
 function profile(opts: { city?: string; spend?: string; sms?: boolean; gender?: 'F' | 'M'; birthDate?: string }): SegmentProfile {
@@ -75,5 +75,20 @@ describe('matchesSegment', () => {
         !matchesSegment(parseSegmentQuery([...terms, `consent:${ch}`].join(' ')), p),
       ),
     );
+  });
+});
+
+describe('segmentNumber', () => {
+  const LANDLINE = '+862154372798';
+  const MOBILE = '+8613812345678';
+  it('gives an SMS campaign a number that takes text messages, never a landline', () => {
+    expect(segmentNumber([LANDLINE, MOBILE], LANDLINE, ['sms'])).toBe(MOBILE);
+    expect(segmentNumber([LANDLINE], LANDLINE, ['sms'])).toBeUndefined();
+    expect(segmentNumber(['+12125550100', '+12015551234'], '+12125550100', ['sms'])).toBe('+12015551234'); // 555-0100 is fiction; 201-555-1234 may be a mobile
+    expect(segmentNumber([MOBILE, '+8613912345678'], MOBILE, ['sms', 'email'])).toBe(MOBILE);
+  });
+  it('gives other channels the primary number', () => {
+    expect(segmentNumber([LANDLINE, MOBILE], LANDLINE, ['phone'])).toBe(LANDLINE);
+    expect(segmentNumber([], undefined, ['email'])).toBeUndefined();
   });
 });
