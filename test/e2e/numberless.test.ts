@@ -83,6 +83,10 @@ describe('records without a usable number', () => {
     expect(zhao.members.map((m: { recordId: string }) => m.recordId).sort()).toEqual(['p1', 'w3']);
     const report = await cli(['reconcile']);
     expect(report.counts.profilesWithoutNumber).toBe(1); // 王芳: w1 joined 张伟, w3 赵敏 since p1
+    // the three profiles a number keys, by the province their primary number is registered in
+    expect(Object.values(report.numberLocations as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(3);
+    expect(report.numberLocations).toMatchObject({ 江苏省: expect.any(Number) }); // 138 1234 5678 is registered in 连云港
+    expect(Object.keys(report.numberLocations).every((p) => /[省市区]$/.test(p))).toBe(true);
     const profiles = await exportProfiles();
     expect(holding(profiles, 'w2')).toHaveLength(1);
     expect(profiles.flatMap((p) => p.members.map((m: { recordId: string }) => m.recordId)).sort()).toEqual(['c1', 'c2', 'p1', 'w1', 'w2', 'w3']);

@@ -30,6 +30,7 @@ function sampleReport(): NightlyReport {
       { source: HOSTILE, records: 534, rejectedByReason: {}, invalidPhonesByReason: {}, missingFields: { name: 1, email: 2, gender: 3, birthDate: 4, address: 5, city: 6, memberId: 7 } },
     ],
     tags: { high_spending_power: 120, 'prefers:beauty': 80, at_risk: 33, [HOSTILE]: 1 },
+    numberLocations: { 广东省: 400, 上海市: 300, 'US · IL': 2 },
     steps: { snapshot: { status: 'done', ms: 1200 }, rematch: { status: 'done', ms: 800 }, report: { status: 'done', ms: 300 } },
     notes: [],
   };
@@ -53,6 +54,7 @@ describe('the nightly report page in headless Chromium', () => {
     expect(textOf(dom, 'chart-tags')).toContain('high_spending_power 120 prefers:beauty 80 at_risk 33');
     expect(textOf(dom, 'chart-invalid-phones')).toContain('crm · phone.masked 5 crm · phone.repeated_digits 2');
     expect(textOf(dom, 'chart-missing-crm')).toContain('email 300');
+    expect(textOf(dom, 'chart-locations')).toContain('广东省 400 上海市 300 US · IL 2');
     expect(textOf(dom, 'merge-sample')).toContain('p_aaa + p_bbb');
     expect(textOf(dom, 'merge-sample')).toContain('name+birthDate (12): name 6, birthDate 6');
     // Hostile text is shown as text: no script ran (the title is unchanged), no element came from it.

@@ -19,6 +19,7 @@
  * is the one step that holds every source record at once, because resolve() compares across
  * the whole base (about 24 s and 1.2 GB for 1M records, see bench/resolve.bench.ts).
  */
+import { numberLocation, sumCounts } from '../../core/report/number-locations.ts';
 import { listedGenericNumbers, resolve, type MatchRules, type ResolveResult } from '../../core/match/index.ts';
 import { MISSING_FIELDS, renderNightlyReport, scoreBucket, type NightlyMerge, type NightlyReport, type SourceQuality, type StepSummary } from '../../core/report/nightly-report.ts';
 import { Reservoir } from '../../core/report/nightly-sample.ts';
@@ -214,6 +215,8 @@ export interface SegmentStats {
   profiles: number;
   /** Of them, profiles no number keys: customers without a usable number. */
   profilesWithoutNumber?: number;
+  /** Profiles by where their primary number is registered (province, or region abroad). */
+  numberLocations?: Record<string, number>;
   /** Per source: stored records and how many lack each field. */
   sources: Record<string, { records: number; missing: Record<string, number> }>;
   /** Import states seen in this segment (data quality at the door). */
@@ -266,6 +269,10 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
         member({ p: it.profileId, profile: { phones: it.phones, ...(it.golden ? { golden: it.golden } : {}) } });
         stats.profiles++;
         if (!it.phones?.length) stats.profilesWithoutNumber = (stats.profilesWithoutNumber ?? 0) + 1;
+        else {
+          const where = numberLocation(it.phones[0]!);
+          (stats.numberLocations ??= {})[where] = (stats.numberLocations[where] ?? 0) + 1;
+        }
         lines.push(JSON.stringify({ p: it.profileId }));
         break;
       case 'import':
@@ -683,6 +690,7 @@ export async function report(deps: NightlyDeps, p: PlanOutput): Promise<{ report
     mergeScores: rematchOut.mergeScores,
     mergeSample: sample.sample,
     quality,
+    numberLocations: sumCounts(segments.map((s) => s.numberLocations ?? {})),
     tags,
     steps,
     notes,

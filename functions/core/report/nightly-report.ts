@@ -73,6 +73,8 @@ export interface NightlyReport {
   mergeScores: Record<string, number>;
   mergeSample: NightlyMerge[];
   quality: SourceQuality[];
+  /** Profiles by where their primary number is registered, at the snapshot. */
+  numberLocations?: Record<string, number>;
   tags: Record<string, number>;
   steps: Record<string, StepSummary>;
   notes: string[];
@@ -154,6 +156,8 @@ ${table('merge-sample', ['profiles', 'members', 'rule (score): field scores'], s
 ${table('quality', ['source', 'records', 'invalid phones', 'invalid phones by reason', 'missing fields'], quality)}
 ${barChart('chart-invalid-phones', 'Invalid phones by source and reason', sortedBars(Object.fromEntries(invalidBars.map((b) => [b.label, b.value]))), { color: '#c0392b' })}
 ${report.quality.map((q) => barChart(`chart-missing-${cssId(q.source)}`, `Missing fields: ${q.source}`, MISSING_FIELDS.map((f) => ({ label: f, value: q.missingFields[f] ?? 0 })), { color: '#8e44ad' })).join('\n')}
+<h2>Where customers' numbers are registered</h2>
+${barChart('chart-locations', 'Profiles by the province (region abroad) of their primary number', sortedBars(report.numberLocations ?? {}, 34), { color: '#16a085' })}
 <h2>Tag distribution</h2>
 ${barChart('chart-tags', 'Profiles per tag', sortedBars(report.tags, 40), { color: '#d35400' })}
 </body></html>
