@@ -17,7 +17,7 @@ import { emptyCounts } from '../core/report/import-counts.ts';
 import type { EventWrite, ImportCounts, ImportState, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { storeEvents, storeRecords } from './identity/arrive.ts';
 import type { StandingPolicy } from '../core/identity/index.ts';
-import { renderImportReport, rejectsCsv, type Reject } from '../core/report/import-report.ts';
+import { renderImportReport, rejectsCsv, type Reject, type Warning } from '../core/report/import-report.ts';
 import { suppressedProblem } from '../core/privacy/suppression.ts';
 
 /** What the rejects file shows instead of an erased person's row. */
@@ -60,6 +60,8 @@ export interface ImportDeps {
 
 /** Rejected rows kept for the report and the rejects file; the counts cover all of them. */
 const MAX_REJECTS_KEPT = 10_000;
+/** Warnings shown in the report by example; the counts cover all of them. */
+const MAX_WARNINGS_KEPT = 20;
 
 /** A file-level problem: the import fails as a whole and nothing is written. */
 export class FileProblem extends Error {
@@ -88,6 +90,7 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   const written = { stored: counts.stored, withoutNumber: counts.withoutNumber, redelivered: counts.redelivered, newProfiles: counts.newProfiles, updatedProfiles: counts.updatedProfiles };
   const resumeAfter = state.rowsDone;
   const rejects: Reject[] = [];
+  const warnings: Warning[] = [];
   let bytesRead = 0;
   let rowsDone = resumeAfter;
   let batch: Array<{ rowNumber: number; write: RecordWrite }> = [];
@@ -139,7 +142,7 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   const flush = async (opts: { wait?: boolean } = {}) => {
     if (batch.length || eventBatch.length) {
       await dropSuppressed();
-      const progress = { rowsDone, bytesRead, counts: { ...counts, byReason: { ...counts.byReason }, numberProblems: { ...counts.numberProblems } } };
+      const progress = { rowsDone, bytesRead, counts: { ...counts, byReason: { ...counts.byReason }, numberProblems: { ...counts.numberProblems }, warnings: { ...counts.warnings } } };
       const records = batch;
       const events = eventBatch;
       batch = [];
@@ -211,6 +214,13 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
         const code = cleaned.problems.find((p) => p.field === 'phone' || p.field === 'phones')?.code ?? 'phone.missing';
         counts.numberProblems[code] = (counts.numberProblems[code] ?? 0) + 1;
       }
+      // a field that could not be read is left out of a kept row: said, never silently
+      for (const p of cleaned.problems) {
+        if (p.field === 'phone' || p.field === 'phones' || replaying) continue;
+        const key = `${p.field}: ${p.code}`;
+        counts.warnings[key] = (counts.warnings[key] ?? 0) + 1;
+        if (warnings.length < MAX_WARNINGS_KEPT) warnings.push({ rowNumber: row.rowNumber, field: p.field, code: p.code, message: p.message });
+      }
       if (mapped.consent) cleaned.record.consent = consentOf(mapped.consent, job.source);
       if (mapped.event) {
         const event = eventOf(job.source, mapped.event, cleaned.record);
@@ -242,13 +252,13 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
     await flush({ wait: true });
     Object.assign(counts, written);
     deps.log?.('import failed', { importId: job.importId, code: error.problem.code });
-    const reportKey = await writeReports(job, deps, { ...state, counts, rowsDone, bytesRead, status: 'failed', error: error.message }, rejects);
+    const reportKey = await writeReports(job, deps, { ...state, counts, rowsDone, bytesRead, status: 'failed', error: error.message }, rejects, warnings);
     await store.finishImport(job.importId, { status: 'failed', counts, rowsDone, bytesRead, reportKey, error: error.message });
     return { ...state, status: 'failed', counts, rowsDone, bytesRead, reportKey, error: error.message };
   }
 
   const finished: ImportState = { ...state, status: 'done', counts, rowsDone, bytesRead };
-  finished.reportKey = await writeReports(job, deps, finished, rejects);
+  finished.reportKey = await writeReports(job, deps, finished, rejects, warnings);
   await store.finishImport(job.importId, { status: 'done', counts, rowsDone, bytesRead, reportKey: finished.reportKey });
   return finished;
 }
@@ -355,8 +365,8 @@ export function requireIdentityColumn(config: SourceConfig, headers: string[]): 
 
 const NO_IDENTITY = { code: 'row.no_identity', message: 'the row has no usable phone, name, e-mail, member id, external id, birth date or address: nothing says who it is', field: 'phone' };
 
-export async function writeReports(job: ImportJob, deps: Pick<ImportDeps, 'putReport'>, state: Pick<ImportState, 'status' | 'error' | 'counts'> & Partial<ImportState>, rejects: Reject[]): Promise<string> {
-  const report = { importId: job.importId, source: job.source, file: job.key, status: state.status, error: state.error, counts: state.counts, rejectsSample: rejects.slice(0, 20) };
+export async function writeReports(job: ImportJob, deps: Pick<ImportDeps, 'putReport'>, state: Pick<ImportState, 'status' | 'error' | 'counts'> & Partial<ImportState>, rejects: Reject[], warnings: Warning[] = []): Promise<string> {
+  const report = { importId: job.importId, source: job.source, file: job.key, status: state.status, error: state.error, counts: state.counts, rejectsSample: rejects.slice(0, 20), warningsSample: warnings };
   await deps.putReport('rejects.csv', rejectsCsv(rejects), 'text/csv; charset=utf-8');
   await deps.putReport('report.html', renderImportReport(report), 'text/html; charset=utf-8');
   return deps.putReport('report.json', JSON.stringify(report, null, 2), 'application/json');

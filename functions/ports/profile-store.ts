@@ -69,6 +69,8 @@ export interface ImportCounts {
   byReason: Record<string, number>;
   /** Why the numbers of the records stored without one were unusable, by problem code. */
   numberProblems: Record<string, number>;
+  /** Fields of kept rows that could not be read and were left out (`birthDate: date.ambiguous`), by field and code. */
+  warnings: Record<string, number>;
   newProfiles: number;
   updatedProfiles: number;
 }

@@ -35,7 +35,7 @@ async function exportProfiles(): Promise<any[]> {
 
 const holding = (profiles: any[], recordId: string) => profiles.filter((p) => p.members.some((m: { recordId: string }) => m.recordId === recordId));
 
-const WEB = ['id,姓名,手机,邮箱,会员号', 'w1,张伟,138****5678,zhang.wei@example.com,', 'w2,王芳,11111111111,wang.fang@example.com,', 'w3,赵敏,,,M-300', 'w4,,13800000000,,'];
+const WEB = ['id,姓名,手机,邮箱,会员号,生日', 'w1,张伟,138****5678,zhang.wei@example.com,,', 'w2,王芳,11111111111,wang.fang@example.com,,03/05/1990', 'w3,赵敏,,,M-300,', 'w4,,13800000000,,,'];
 
 beforeAll(async () => {
   ({ dataDir, cleanup } = await startTestCloud());
@@ -53,6 +53,8 @@ describe('records without a usable number', () => {
     expect(web.counts).toMatchObject({ read: 4, stored: 3, withoutNumber: 3, rejected: 1, redelivered: 0 });
     expect(web.counts.numberProblems).toEqual({ 'phone.masked': 1, 'phone.repeated_digits': 1, 'phone.missing': 1 });
     expect(web.counts.byReason).toEqual({ 'row.no_identity': 1 });
+    // a field that could not be read is left out of the kept row, and said so
+    expect(web.counts.warnings).toEqual({ 'birthDate: date.ambiguous': 1 });
   });
 
   it('join the person their e-mail names, on arrival, without giving the profile a number', { timeout: 180_000 }, async () => {

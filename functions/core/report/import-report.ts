@@ -10,6 +10,14 @@ export interface Reject {
   raw: unknown;
 }
 
+/** A field of a kept row that could not be read (left out of the record). */
+export interface Warning {
+  rowNumber: number;
+  field: string;
+  code: string;
+  message: string;
+}
+
 export interface ImportReport {
   importId: string;
   source: string;
@@ -18,6 +26,7 @@ export interface ImportReport {
   error?: string;
   counts: ImportCounts;
   rejectsSample: Reject[];
+  warningsSample?: Warning[];
 }
 
 export function rejectsCsv(rejects: Reject[]): string {
@@ -52,6 +61,13 @@ export function renderImportReport(report: ImportReport): string {
     .sort((a, b) => b[1] - a[1])
     .map(([code, n]) => `<tr><td>${escapeHtml(code)}</td><td>${n}</td></tr>`)
     .join('');
+  const warnings = Object.entries(c.warnings ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([key, n]) => `<tr><td>${escapeHtml(key)}</td><td>${n}</td></tr>`)
+    .join('');
+  const warningSample = (report.warningsSample ?? [])
+    .map((w) => `<tr><td>${w.rowNumber}</td><td>${escapeHtml(w.field)}</td><td>${escapeHtml(w.code)}</td><td>${escapeHtml(w.message)}</td></tr>`)
+    .join('');
   const sample = report.rejectsSample
     .map((r) => `<tr><td>${r.rowNumber}</td><td>${escapeHtml(r.code)}</td><td>${escapeHtml(r.message)}</td></tr>`)
     .join('');
@@ -62,6 +78,7 @@ export function renderImportReport(report: ImportReport): string {
 <p>Source <b>${escapeHtml(report.source)}</b>, file <code>${escapeHtml(report.file)}</code>: <b id="status">${escapeHtml(report.status)}</b>${report.error ? ` — ${escapeHtml(report.error)}` : ''}</p>
 <table id="counts">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>
 ${numberless ? `<h2>Stored without a usable number</h2><p>Kept as customers, matched on their other fields; the number keys nobody.</p><table id="numberless"><tr><th>the number's problem</th><th>rows</th></tr>${numberless}</table>` : ''}
+${warnings ? `<h2>Fields left out of kept rows</h2><p>The row is stored; the field could not be read (an ambiguous date needs the source's <code>dateOrder</code>).</p><table id="warnings"><tr><th>field: problem</th><th>rows</th></tr>${warnings}</table><table id="warnings-sample"><tr><th>row</th><th>field</th><th>problem</th><th>message</th></tr>${warningSample}</table>` : ''}
 <h2>Rejected rows by reason</h2><table id="reasons"><tr><th>reason</th><th>rows</th><th></th></tr>${reasons}</table>
 <h2>Sample of rejected rows</h2><table id="rejects"><tr><th>row</th><th>reason</th><th>message</th></tr>${sample}</table>
 </body></html>

@@ -18,6 +18,7 @@ function summary(file: string, s: ImportState, reportHtml?: string): string {
   return [
     `${file}: ${s.status}${s.error ? ` — ${s.error}` : ''}`,
     `  read ${c.read} = stored ${c.stored} + rejected ${c.rejected} + redelivered ${c.redelivered}`,
+    ...(Object.keys(c.warnings ?? {}).length ? [`  fields left out of kept rows: ${Object.entries(c.warnings).map(([k, v]) => `${k} ${v}`).join(', ')}`] : []),
     ...(c.withoutNumber ? [`  stored without a usable number: ${c.withoutNumber} (${Object.entries(c.numberProblems ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')})`] : []),
     `  profiles: ${c.newProfiles} new, ${c.updatedProfiles} updated`,
     ...(reasons.length ? ['  rejected by reason:', ...reasons] : []),
