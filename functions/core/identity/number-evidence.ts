@@ -68,6 +68,22 @@ export function emptyEvidence(at: string): NumberEvidence {
   return { holder: {}, names: [], genders: [], birthDates: [], since: at };
 }
 
+/** Birth dates kept on a number: enough to tell people apart, bounded like the names. */
+const MAX_BIRTH_DATES = 4;
+
+/**
+ * The names with one more: a new person's name is kept until there are `maxDistinctNames + 1`
+ * (past that the number is generic and more names change nothing); a variant of a kept one is not.
+ */
+function withName(names: NameSeen[], name: NameSeen, policy: StandingPolicy): NameSeen[] {
+  return names.length <= policy.maxDistinctNames && !names.some((n) => sameName(n, name)) ? [...names, name] : names;
+}
+
+/** The evidence, stamped generic from `at` if it is generic now and was not before. */
+function stampedGeneric(e: NumberEvidence, policy: StandingPolicy, at: string): NumberEvidence {
+  return !e.genericSince && standing(e, policy) === 'generic' ? { ...e, genericSince: at } : e;
+}
+
 /**
  * Evidence with one more record on the number (`joined`: the record joined the number's holder,
  * so it also fills what the holder's identity lacks); the input is not changed.
@@ -83,11 +99,11 @@ export function withRecord(e: NumberEvidence, record: Partial<CleanRecord>, join
     out.holder = h;
   }
   const name = nameOf(record);
-  if (name && out.names.length <= policy.maxDistinctNames && !out.names.some((n) => sameName(n, name))) out.names = [...out.names, name];
+  if (name) out.names = withName(out.names, name, policy);
   if (record.gender && !out.genders.includes(record.gender)) out.genders = [...out.genders, record.gender];
-  if (record.birthDate && out.birthDates.length < 4 && !out.birthDates.includes(record.birthDate)) out.birthDates = [...out.birthDates, record.birthDate];
-  if (!out.genericSince && standing(out, policy) === 'generic') out.genericSince = at;
-  return sameEvidence(out, e) ? e : out;
+  if (record.birthDate && out.birthDates.length < MAX_BIRTH_DATES && !out.birthDates.includes(record.birthDate)) out.birthDates = [...out.birthDates, record.birthDate];
+  const stamped = stampedGeneric(out, policy, at);
+  return sameEvidence(stamped, e) ? e : stamped;
 }
 
 /**
@@ -96,20 +112,17 @@ export function withRecord(e: NumberEvidence, record: Partial<CleanRecord>, join
  * union loses neither writer's lesson, whichever stores first.
  */
 export function mergeEvidence(stored: NumberEvidence, mine: NumberEvidence, policy: StandingPolicy, at: string): NumberEvidence {
-  const names = [...stored.names];
-  for (const n of mine.names) if (names.length <= policy.maxDistinctNames && !names.some((x) => sameName(x, n))) names.push(n);
   const earliest = (a?: string, b?: string) => (a && b ? (a < b ? a : b) : (a ?? b));
   const out: NumberEvidence = {
     holder: { ...mine.holder, ...Object.fromEntries(Object.entries(stored.holder).filter(([, v]) => v !== undefined)) },
-    names,
+    names: mine.names.reduce((names, n) => withName(names, n, policy), stored.names),
     genders: [...new Set([...stored.genders, ...mine.genders])],
-    birthDates: [...new Set([...stored.birthDates, ...mine.birthDates])].slice(0, 4),
+    birthDates: [...new Set([...stored.birthDates, ...mine.birthDates])].slice(0, MAX_BIRTH_DATES),
     since: earliest(stored.since || undefined, mine.since || undefined) ?? at,
   };
   const genericSince = earliest(stored.genericSince, mine.genericSince);
   if (genericSince) out.genericSince = genericSince;
-  else if (standing(out, policy) === 'generic') out.genericSince = at;
-  return out;
+  return stampedGeneric(out, policy, at);
 }
 
 export function standing(e: NumberEvidence, policy: StandingPolicy): Standing {
