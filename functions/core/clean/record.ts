@@ -1,8 +1,8 @@
 /**
  * The one entry point imports, webhooks and the match API call: cleans every identity field of a
  * raw row or event, keeps the valid phones (primary first, de-duplicated) and reports per-field
- * problems. A record whose phones are all invalid still comes back: the caller decides (no valid
- * phone → rejected from profiles, with the phone problem as the reason).
+ * problems. A record whose phones are all invalid still comes back: the caller decides (kept as a
+ * customer without a number when it describesSomeone, else rejected).
  */
 import type { CleanRecord, Problem, RawIdentity } from '../model.ts';
 import { localPlace, normalizeCity, normalizeProvince, parseAddress, provinceOfCity } from './address.ts';
@@ -52,13 +52,11 @@ function present(v: unknown): v is string {
 
 /**
  * The area code a record's local numbers are dialled in: its own `areaCode`, else (in China) the
- * one its city has, when the city has exactly one. None leaves the source's default.
+ * one its city field names, when the city has exactly one. None leaves the source's default.
  */
-function areaCodeOf(raw: RawIdentity, country: CountryCode): string | undefined {
+function areaCodeOf(raw: RawIdentity, city: string | undefined, country: CountryCode): string | undefined {
   if (present(raw.areaCode)) return String(raw.areaCode).replace(/\D/g, '') || undefined;
-  if (country !== 'CN' || !present(raw.city)) return undefined;
-  const city = normalizeCity(String(raw.city), present(raw.province) ? normalizeProvince(String(raw.province)) : undefined);
-  return (city && areaCodesOf('86', 'zh').get(city)) || undefined;
+  return (country === 'CN' && city && areaCodesOf('86', 'zh').get(city)) || undefined;
 }
 
 /**
@@ -74,7 +72,11 @@ export function cleanIdentity(raw: RawIdentity, ctx: CleanContext): CleanIdentit
   const phoneResults: PhoneResult[] = [];
   const record: CleanRecord = { source: ctx.source, recordId: ctx.recordId, phones: [] };
   const country = ctx.defaultCountry ?? 'CN';
-  const phoneCtx = { defaultCountry: country, defaultAreaCode: areaCodeOf(raw, country) ?? (ctx.defaultAreaCode || undefined) };
+  // The record's own province and city fields, read once: the city also gives local numbers their area code.
+  // A place outside China (no Chinese characters) is kept as written, in one case (localPlace).
+  const givenProvince = present(raw.province) ? (normalizeProvince(String(raw.province)) ?? localPlace(String(raw.province))) : undefined;
+  const givenCity = present(raw.city) ? (normalizeCity(String(raw.city), givenProvince) ?? localPlace(String(raw.city))) : undefined;
+  const phoneCtx = { defaultCountry: country, defaultAreaCode: areaCodeOf(raw, givenCity, country) ?? (ctx.defaultAreaCode || undefined) };
 
   // Phones: the primary field first, then the others; one field may hold several numbers.
   const seen = new Set<string>();
@@ -129,17 +131,10 @@ export function cleanIdentity(raw: RawIdentity, ctx: CleanContext): CleanIdentit
   }
 
   // Location: explicit province/city fields win; the address fills what they leave out.
-  let province: string | undefined;
-  let city: string | undefined;
-  // A place outside China (no Chinese characters) is kept as written, in one case (localPlace).
-  if (present(raw.province)) {
-    province = normalizeProvince(String(raw.province)) ?? localPlace(String(raw.province));
-    if (!province) problems.push(rp('province', 'address.province_unknown'));
-  }
-  if (present(raw.city)) {
-    city = normalizeCity(String(raw.city), province) ?? localPlace(String(raw.city));
-    if (!city) problems.push(rp('city', 'address.city_unknown'));
-  }
+  let province = givenProvince;
+  let city = givenCity;
+  if (present(raw.province) && !province) problems.push(rp('province', 'address.province_unknown'));
+  if (present(raw.city) && !city) problems.push(rp('city', 'address.city_unknown'));
   if (present(raw.postcode)) record.postcode = String(raw.postcode).replace(/\s+/g, ' ').trim().toUpperCase();
   if (present(raw.address)) {
     const a = parseAddress(String(raw.address));
