@@ -210,16 +210,18 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
         reject(row.rowNumber, NO_IDENTITY, row.fields);
         continue;
       }
-      if (numberless && !replaying) {
-        const code = cleaned.problems.find((p) => p.field === 'phone' || p.field === 'phones')?.code ?? 'phone.missing';
-        counts.numberProblems[code] = (counts.numberProblems[code] ?? 0) + 1;
-      }
-      // a field that could not be read is left out of a kept row: said, never silently
-      for (const p of cleaned.problems) {
-        if (p.field === 'phone' || p.field === 'phones' || replaying) continue;
-        const key = `${p.field}: ${p.code}`;
-        counts.warnings[key] = (counts.warnings[key] ?? 0) + 1;
-        if (warnings.length < MAX_WARNINGS_KEPT) warnings.push({ rowNumber: row.rowNumber, field: p.field, code: p.code, message: p.message });
+      if (!replaying) {
+        if (numberless) {
+          const code = cleaned.problems.find(isPhone)?.code ?? 'phone.missing';
+          counts.numberProblems[code] = (counts.numberProblems[code] ?? 0) + 1;
+        }
+        // a field that could not be read is left out of a kept row: said, never silently
+        for (const p of cleaned.problems) {
+          if (isPhone(p)) continue;
+          const key = `${p.field}: ${p.code}`;
+          counts.warnings[key] = (counts.warnings[key] ?? 0) + 1;
+          if (warnings.length < MAX_WARNINGS_KEPT) warnings.push({ rowNumber: row.rowNumber, field: p.field, code: p.code, message: p.message });
+        }
       }
       if (mapped.consent) cleaned.record.consent = consentOf(mapped.consent, job.source);
       if (mapped.event) {
@@ -362,6 +364,9 @@ export function requireIdentityColumn(config: SourceConfig, headers: string[]): 
     message: `no phone, name, e-mail, member id or external id column among the headers (${headers.join(', ')}): name one with "fields.phone" (or "fields.name", …) in the source config`,
   });
 }
+
+/** A problem of the record's numbers (the other fields' problems are warnings). */
+const isPhone = (p: { field: string }) => p.field === 'phone' || p.field === 'phones';
 
 const NO_IDENTITY = { code: 'row.no_identity', message: 'the row has no usable phone, name, e-mail, member id, external id, birth date or address: nothing says who it is', field: 'phone' };
 

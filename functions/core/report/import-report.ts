@@ -38,6 +38,14 @@ export function rejectsCsv(rejects: Reject[]): string {
   return '\uFEFF' + lines.join('\r\n') + '\r\n';
 }
 
+/** Table rows of counts by code, the most frequent first ('' when there are none). */
+function countRows(counts: Record<string, number> = {}): string {
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([code, n]) => `<tr><td>${escapeHtml(code)}</td><td>${n}</td></tr>`)
+    .join('');
+}
+
 export function renderImportReport(report: ImportReport): string {
   const c = report.counts;
   const rows: Array<[string, number]> = [
@@ -57,14 +65,8 @@ export function renderImportReport(report: ImportReport): string {
         `<tr><td>${escapeHtml(code)}</td><td>${n}</td><td><svg width="200" height="12" role="img" aria-label="${n}"><rect width="${Math.round((200 * n) / max)}" height="12" fill="#c0392b"/></svg></td></tr>`,
     )
     .join('');
-  const numberless = Object.entries(c.numberProblems ?? {})
-    .sort((a, b) => b[1] - a[1])
-    .map(([code, n]) => `<tr><td>${escapeHtml(code)}</td><td>${n}</td></tr>`)
-    .join('');
-  const warnings = Object.entries(c.warnings ?? {})
-    .sort((a, b) => b[1] - a[1])
-    .map(([key, n]) => `<tr><td>${escapeHtml(key)}</td><td>${n}</td></tr>`)
-    .join('');
+  const numberless = countRows(c.numberProblems);
+  const warnings = countRows(c.warnings);
   const warningSample = (report.warningsSample ?? [])
     .map((w) => `<tr><td>${w.rowNumber}</td><td>${escapeHtml(w.field)}</td><td>${escapeHtml(w.code)}</td><td>${escapeHtml(w.message)}</td></tr>`)
     .join('');
