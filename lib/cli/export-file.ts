@@ -10,9 +10,17 @@ import ExcelJS from 'exceljs';
 import { EXPORT_COLUMNS, exportRow } from '../../functions/app/profiles/export-table.ts';
 import type { ProfileDocument } from '../../functions/app/profiles/index.ts';
 import { csvCell } from '../../functions/core/report/safe-text.ts';
+import { UserError } from './main.ts';
 
 export type ExportFormat = 'ndjson' | 'csv' | 'xlsx';
 export type ExportEncoding = 'utf8' | 'gbk';
+
+/** `--encoding` as written (`UTF-8`, `gbk`, …) → the encoding, or a UserError naming what is accepted. */
+export function parseEncoding(text: string): ExportEncoding {
+  const encoding = text.toLowerCase().replace(/[-_]/g, '');
+  if (encoding !== 'utf8' && encoding !== 'gbk') throw new UserError(`--encoding ${text}: expected utf8 or gbk`);
+  return encoding;
+}
 
 /** Writes every profile to `out` (a file; standard output for ndjson and csv); answers how many. */
 export async function writeProfiles(profiles: AsyncIterable<ProfileDocument>, format: ExportFormat, opts: { out?: string; encoding?: ExportEncoding }): Promise<number> {

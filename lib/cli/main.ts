@@ -1,4 +1,5 @@
 /** `phonekey`: the command line of SPEC §2. */
+import { existsSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { dataDirOf, openTarget, type Target } from './target.ts';
 export interface GlobalOptions {
@@ -10,6 +11,11 @@ export interface GlobalOptions {
 
 /** A failure the user can act on: printed without a stack trace, exit code 1. */
 export class UserError extends Error {}
+
+/** A file argument that must name a file, said before anything starts. */
+export function requireFile(file: string): void {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UserError(`no such file: ${file}`);
+}
 
 export interface CommandContext {
   opts: GlobalOptions;

@@ -5,15 +5,14 @@
  * deduplicated list (`export --format`), with the import and nightly reports beside it.
  */
 import type { Command } from 'commander';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { loadSettings, streamProfiles } from '../../../functions/app/profiles/index.ts';
-import { parseSourceConfig } from '../../../functions/core/ingest/source-config.ts';
-import { UserError, withTarget, type CommandContext } from '../main.ts';
+import { requireFile, UserError, withTarget, type CommandContext } from '../main.ts';
 import { viewsFor } from '../profile-view.ts';
-import { writeProfiles, type ExportEncoding } from '../export-file.ts';
-import { importFiles } from './import.ts';
+import { parseEncoding, writeProfiles } from '../export-file.ts';
+import { importFiles, readSourceConfigFile } from './import.ts';
 import { newRunId, runNightly } from './reconcile.ts';
 import { reportsDirOf } from '../report-files.ts';
 
@@ -40,12 +39,11 @@ export function dedupeCommand(program: Command, context: () => CommandContext): 
     .option('--timeout <seconds>', 'how long to wait for the import and the re-match', '3600')
     .action(async (file: string, options: DedupeOptions) => {
       const outer = context();
-      if (!existsSync(file) || !statSync(file).isFile()) throw new UserError(`no such file: ${file}`);
+      requireFile(file);
       const format = options.format.toLowerCase();
       if (format !== 'csv' && format !== 'xlsx') throw new UserError(`--format ${options.format}: expected csv or xlsx`);
-      const encoding = options.encoding.toLowerCase().replace(/[-_]/g, '') as ExportEncoding;
-      if (encoding !== 'utf8' && encoding !== 'gbk') throw new UserError(`--encoding ${options.encoding}: expected utf8 or gbk`);
-      const config = options.config ? parseSourceConfig({ name: options.source, ...JSON.parse(readFileSync(options.config, 'utf8')) }) : undefined;
+      const encoding = parseEncoding(options.encoding);
+      const config = readSourceConfigFile(options.config, options.source);
       const out = resolve(options.out ?? join(file.slice(0, file.length - extname(file).length) + `.dedup.${format}`));
       const reports = `${out}.reports`;
       const timeoutMs = Number(options.timeout) * 1000;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadSettings, streamProfiles } from '../../../functions/app/profiles/index.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { viewsFor } from '../profile-view.ts';
-import { writeProfiles, type ExportEncoding, type ExportFormat } from '../export-file.ts';
+import { parseEncoding, writeProfiles, type ExportFormat } from '../export-file.ts';
 
 const FORMATS: ExportFormat[] = ['ndjson', 'csv', 'xlsx'];
 
@@ -17,8 +17,7 @@ export function exportCommand(program: Command, context: () => CommandContext): 
       const ctx = context();
       const format = options.format.toLowerCase() as ExportFormat;
       if (!FORMATS.includes(format)) throw new UserError(`--format ${options.format}: expected one of ${FORMATS.join(', ')}`);
-      const encoding = options.encoding.toLowerCase().replace(/[-_]/g, '') as ExportEncoding;
-      if (encoding !== 'utf8' && encoding !== 'gbk') throw new UserError(`--encoding ${options.encoding}: expected utf8 or gbk`);
+      const encoding = parseEncoding(options.encoding);
       if (format === 'xlsx' && !options.out) throw new UserError('--format xlsx writes a file: name it with --out <file.xlsx>');
       await withTarget(ctx, async (target) => {
         const views = viewsFor(target);

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { incomingKey } from '../../../functions/core/incoming-key.ts';
 import { parseSourceConfig, type SourceConfig } from '../../../functions/core/ingest/source-config.ts';
 import type { ImportState } from '../../../functions/ports/profile-store.ts';
-import { UserError, withTarget, type CommandContext } from '../main.ts';
+import { requireFile, UserError, withTarget, type CommandContext } from '../main.ts';
 import type { Target } from '../target.ts';
 import { storeFor } from '../services.ts';
 import { waitForImport } from '../import-wait.ts';
@@ -35,10 +35,8 @@ export function importCommand(program: Command, context: () => CommandContext): 
     .option('--timeout <seconds>', 'how long to wait for each import', '1800')
     .action(async (files: string[], options: { source: string; config?: string; timeout: string }) => {
       const ctx = context();
-      for (const file of files) {
-        if (!existsSync(file) || !statSync(file).isFile()) throw new UserError(`no such file: ${file}`);
-      }
-      const config = options.config ? parseSourceConfig({ name: options.source, ...JSON.parse(readFileSync(options.config, 'utf8')) }) : undefined;
+      files.forEach(requireFile);
+      const config = readSourceConfigFile(options.config, options.source);
       await withTarget(ctx, async (target) => {
         const results = await importFiles(ctx, target, files, options.source, { config, timeoutMs: Number(options.timeout) * 1000 });
         const failed = results.some((r) => r.status !== 'done');
@@ -46,6 +44,11 @@ export function importCommand(program: Command, context: () => CommandContext): 
         if (failed) process.exitCode = 1;
       });
     });
+}
+
+/** The source config a `--config` file gives, validated, named after the source. */
+export function readSourceConfigFile(file: string | undefined, source: string): SourceConfig | undefined {
+  return file ? parseSourceConfig({ name: source, ...JSON.parse(readFileSync(file, 'utf8')) }) : undefined;
 }
 
 export type ImportResult = { file: string; reportFile?: string } & ImportState;

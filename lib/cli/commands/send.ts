@@ -4,10 +4,10 @@
  * in batches, and prints accepted / redelivered / rejected with the reasons, by line number.
  */
 import type { Command } from 'commander';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { signedHeaders } from '../../../functions/core/events/index.ts';
-import { UserError, withTarget, type CommandContext } from '../main.ts';
+import { requireFile, UserError, withTarget, type CommandContext } from '../main.ts';
 import type { Target } from '../target.ts';
 
 /** Bodies stay under the receiver's 1 MiB limit with room to spare. */
@@ -28,7 +28,7 @@ async function readInput(file: string): Promise<string> {
     for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
     return Buffer.concat(chunks).toString('utf8');
   }
-  if (!existsSync(file) || !statSync(file).isFile()) throw new UserError(`no such file: ${file}`);
+  requireFile(file);
   return readFileSync(file, 'utf8');
 }
 
