@@ -29,6 +29,7 @@ import { addCounts, addToMerge, dropZeroCounts, repoint } from './dynamo-merged.
 import { fromItem, leanReads, type DynamoJsonClient, type RawItem } from './dynamo-json.ts';
 import {
   blockKeyPk,
+  BLOCK_MARKER,
   mergePk,
   mergesOfPk,
   PAIRS_INDEX,
@@ -42,7 +43,6 @@ import {
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 
 /** Sort key of the marker item that says a blocking key has members (sorts before member keys). */
-const MARKER = '#';
 /** Most cross-profile pairs whose decisions a merge looks up one by one; beyond, the whole list is read. */
 const MAX_PAIR_LOOKUPS = 5000;
 
@@ -95,7 +95,7 @@ export function blockEntryItems(entries: Array<{ member: string; keys: string[];
       if (!indexed?.has(key)) markers.add(pk);
     }
   }
-  return [...dedupe(items), ...[...markers].map((pk) => ({ pk, sk: MARKER }))];
+  return [...dedupe(items), ...[...markers].map((pk) => ({ pk, sk: BLOCK_MARKER }))];
 }
 
 /** A member key `source#recordId` → the items it can be: a source record or an event. */
@@ -258,7 +258,7 @@ export class DynamoIdentityStore implements IdentityStore {
   async indexedKeys(keys: string[]): Promise<Set<string>> {
     const byPk = new Map<string, string>();
     for (const k of keys) byPk.set(blockKeyPk(hashBlockingKey(k)), k);
-    const found = await batchGet(this.db, this.table, [...byPk.keys()].map((pk) => ({ pk, sk: MARKER })), ['pk']);
+    const found = await batchGet(this.db, this.table, [...byPk.keys()].map((pk) => ({ pk, sk: BLOCK_MARKER })), ['pk']);
     return new Set(found.map((i) => byPk.get(i.pk as string)!));
   }
 
@@ -280,10 +280,10 @@ export class DynamoIdentityStore implements IdentityStore {
     const lean = await this.lean();
     let items: Array<Record<string, string | undefined>>;
     if (lean) {
-      const out = await lean.call<{ Items?: Array<Record<string, { S: string }>> }>('Query', { ...input, ExpressionAttributeValues: { ':p': { S: pk }, ':m': { S: MARKER } } });
+      const out = await lean.call<{ Items?: Array<Record<string, { S: string }>> }>('Query', { ...input, ExpressionAttributeValues: { ':p': { S: pk }, ':m': { S: BLOCK_MARKER } } });
       items = (out.Items ?? []).map((i) => Object.fromEntries(projection.map((a) => [a, i[a]?.S])));
     } else {
-      const out = await this.db.send(new QueryCommand({ ...input, ExpressionAttributeValues: { ':p': pk, ':m': MARKER } }));
+      const out = await this.db.send(new QueryCommand({ ...input, ExpressionAttributeValues: { ':p': pk, ':m': BLOCK_MARKER } }));
       items = (out.Items ?? []) as typeof items;
     }
     return items.length > limit ? 'oversized' : items;

@@ -23,6 +23,8 @@ export const pairPk = (a: string) => `PAIR#${a}`;
 export const PAIRS_INDEX = 'PAIRS';
 /** Blocking-key index: the key is hashed, so no phone, e-mail or name is written into an item key. */
 export const blockKeyPk = (hashedKey: string) => `BKEY#${hashedKey}`;
+/** Sort key of a blocking key's marker item (the key has members); entries sort after it. */
+export const BLOCK_MARKER = '#';
 export const rulesPk = (kind: string) => `RULES#${kind}`;
 
 /** An erased number, as HMAC-SHA256(install salt, E.164) (privacy adapter; sk `SUPPRESS`). */

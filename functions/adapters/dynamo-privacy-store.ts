@@ -11,11 +11,9 @@ import { suppressionHash } from '../core/privacy/suppression.ts';
 import type { AuditRecord, Footprint, FootprintKind, PrivacyStore, StoredKey } from '../ports/privacy-store.ts';
 import { appendAudit, auditPk, type AuditAction } from './dynamo-audit.ts';
 import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
-import { phonePk, profilePk, suppressPk } from './dynamo-keys.ts';
+import { BLOCK_MARKER, phonePk, profilePk, suppressPk } from './dynamo-keys.ts';
 import { installSalt } from './install-salt.ts';
 
-/** Sort key of the blocking-key index's marker item (dynamo-identity-store.ts). */
-const BLOCK_MARKER = '#';
 const MAX_MERGE_HOPS = 16;
 
 export class DynamoPrivacyStore implements PrivacyStore {

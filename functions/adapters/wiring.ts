@@ -10,6 +10,7 @@ import { DynamoProfileStore, documentClient } from './dynamo-profile-store.ts';
 import { DynamoIdentityStore } from './dynamo-identity-store.ts';
 import { DynamoProfileViews } from './dynamo-profile-view.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
+import { DynamoProfileSearch } from './dynamo-profile-search.ts';
 import { DynamoNightlyTable, DynamoViewWriter, S3RunFiles } from './nightly-storage.ts';
 import { S3Files } from './s3-files.ts';
 import { SecretReader } from './secrets.ts';
@@ -22,6 +23,7 @@ export const profileStore = (table: string) => new DynamoProfileStore(db(), tabl
 export const identityStore = (table: string) => new DynamoIdentityStore(db(), table);
 export const profileViews = (table: string) => new DynamoProfileViews(db(), table);
 export const privacyStore = (table: string) => new DynamoPrivacyStore(db(), table);
+export const profileSearch = (table: string) => new DynamoProfileSearch(db(), table);
 export const nightlyTable = (table: string) => new DynamoNightlyTable(db(), table);
 export const viewWriter = (table: string) => new DynamoViewWriter(db(), table);
 let s3: S3Client | undefined;

@@ -116,6 +116,7 @@ export class PhoneKeyStack extends Stack {
     }
 
     this.api = new Api(this, 'Api', { key, authorizerFunction: this.functions.authorizerFn.fn });
+    this.api.addRoute(HttpMethod.GET, '/v1/profiles', this.functions.apiFn.fn);
     this.api.addRoute(HttpMethod.GET, '/v1/profiles/{phone}', this.functions.apiFn.fn);
     this.api.addRoute(HttpMethod.GET, '/v1/segments', this.functions.apiFn.fn);
     this.api.addRoute(HttpMethod.DELETE, '/v1/profiles/{phone}', this.functions.apiFn.fn);

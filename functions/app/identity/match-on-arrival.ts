@@ -19,7 +19,7 @@
  * catches that.
  */
 import type { CleanRecord } from '../../core/model.ts';
-import { blockingKeys, recordKey, resolve, scorePair, type MatchRules } from '../../core/match/index.ts';
+import { blockingKeys, lookupKeys, recordKey, resolve, scorePair, type MatchRules } from '../../core/match/index.ts';
 import type { IdentityStore, MemberRecord } from '../../ports/identity-store.ts';
 import type { WriteOutcome } from '../../ports/profile-store.ts';
 import { applyResolution, type ApplySummary } from './apply-resolution.ts';
@@ -74,11 +74,17 @@ export async function matchOnArrival(
   summary.keysLookedUp = searchKeys.length;
   const hit = await store.indexedKeys(searchKeys);
   // The entries carry the record's profile and comparison fields: check on entry scores from them.
+  // Lookup keys (search by name, e-mail, ids) that are no blocking key go in the same index, without
+  // a marker: nothing asks whether they have members.
   const freshOf = new Map(fresh.map((f) => [f.key, f]));
-  await store.indexBlockingKeys(
-    [...keysOf].map(([member, keys]) => ({ member, keys, profileId: freshOf.get(member)!.profileId, record: freshOf.get(member)!.record })),
-    hit,
-  );
+  const unmarked = new Set(hit);
+  const entries = [...keysOf].map(([member, keys]) => {
+    const { profileId, record } = freshOf.get(member)!;
+    const lookups = lookupKeys(record, rules).filter((k) => !keys.includes(k));
+    for (const k of lookups) unmarked.add(k);
+    return { member, keys: [...keys, ...lookups], profileId, record };
+  });
+  await store.indexBlockingKeys(entries, unmarked);
 
   // 2. candidates: members of hit blocks, and batch records sharing a key across profiles
   const freshKeys = new Set(fresh.map((f) => f.key));

@@ -4,7 +4,7 @@ import { parseMatchRules, type MatchRules } from './rules.ts';
 
 export { MatchRulesSchema, MatchRulesError, parseMatchRules } from './rules.ts';
 export type { MatchRules, MatchRulesInput, Comparator, BlockingKey } from './rules.ts';
-export { blockingKeys, recordKey } from './keys.ts';
+export { blockingKeys, lookupKeys, recordKey, LOOKUP_FIELDS, type LookupField } from './keys.ts';
 export { scorePair, type PairScore, type Decision, type GenericValues } from './score.ts';
 export { resolve } from './resolve.ts';
 export { listedGenericNumbers } from './generic.ts';

@@ -158,3 +158,21 @@ export function blockingKeys(record: Partial<CleanRecord>, rules: MatchRules): s
   for (const def of rules.blocking) for (const v of keyValues(record, def)) out.push(`${def.id}:${v}`);
   return [...new Set(out)];
 }
+
+/** The fields a person is looked up by (search), in the order a query is tried. */
+export const LOOKUP_FIELDS = ['namePinyin', 'email', 'memberId', 'externalIds.*'] as const;
+export type LookupField = (typeof LOOKUP_FIELDS)[number];
+
+/**
+ * The index keys a record is found by, per lookup field: the blocking key when the rules block on
+ * that field alone (the entry is written anyway), else `find-<field>:<value>`. Name search goes by
+ * the toneless pinyin, so 张伟, 張偉 and "zhang wei" reach the same entries.
+ */
+export function lookupKeys(record: Partial<CleanRecord>, rules: MatchRules, fields: readonly LookupField[] = LOOKUP_FIELDS): string[] {
+  const out: string[] = [];
+  for (const field of fields) {
+    const def = rules.blocking.find((d) => d.parts.length === 1 && d.parts[0] === field) ?? { id: `find-${field}`, parts: [field] };
+    for (const v of keyValues(record, def as BlockingKey)) out.push(`${def.id}:${v}`);
+  }
+  return [...new Set(out)];
+}

@@ -5,4 +5,5 @@ export { baseQuantiles, QuantileAccumulator, type BaseQuantiles } from './quanti
 export { parseTagRules, applyTagRules, DEFAULT_TAG_RULES, TagRulesError, type TagRules, type TagRule, type Condition } from './tag-rules.ts';
 export { parseProfileConfig, DEFAULT_PROFILE_CONFIG, ProfileConfigError, type ProfileConfig } from './config.ts';
 export { summarize, detectLanguage } from './summary.ts';
+export { parseSearchQuery, SearchQueryError, type SearchQuery, type MatchedBy } from './search.ts';
 export { parseSegmentQuery, matchesSegment, segmentNumber, SegmentQueryError, type SegmentQuery, type SegmentProfile } from './segment.ts';

@@ -9,11 +9,11 @@
 import { identityStore } from '../../adapters/wiring.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { cleanIdentity, parsePhone } from '../../core/clean/index.ts';
-import type { MatchRules } from '../../core/match/index.ts';
 import { UnmergeError } from '../../adapters/dynamo-identity-store.ts';
 import { checkOnEntry, entryInput } from '../../app/identity/check-on-entry.ts';
 import { approveReview, rejectReview, ReviewError } from '../../app/identity/reviews.ts';
 import { json, jsonBody, type Routes } from './http.ts';
+import { matchRules } from './match-rules.ts';
 
 const store = identityStore(process.env.TABLE_NAME!);
 
@@ -23,13 +23,6 @@ try {
   cleanIdentity({ phone: '13800138001', name: '張偉', email: 'a@example.com', city: '杭州' }, { source: 'init', recordId: 'init', defaultCountry: 'CN' as never });
 } catch {
   // a failure here shows on the first real request instead
-}
-
-/** The rules in force, re-read at most every 10 s (a form check must be fast). */
-let rulesCache: { rules: MatchRules; at: number } | undefined;
-async function rules(): Promise<MatchRules> {
-  if (!rulesCache || Date.now() - rulesCache.at > 10_000) rulesCache = { rules: await store.matchRules(), at: Date.now() };
-  return rulesCache.rules;
 }
 
 /** Who made a decision: the JWT subject when the API runs behind the JWT authorizer, else `api`. */
@@ -63,7 +56,7 @@ export const identityRoutes: Routes = {
     const input = entryInput(body.value);
     if ('error' in input) return json(400, { error: 'match.bad_query', message: input.error });
     const limit = Number((body.value as { limit?: unknown }).limit ?? 10);
-    const result = await checkOnEntry(store, input, { rules: await rules(), limit: Number.isFinite(limit) && limit > 0 ? Math.min(limit, 50) : 10 });
+    const result = await checkOnEntry(store, input, { rules: await matchRules(), limit: Number.isFinite(limit) && limit > 0 ? Math.min(limit, 50) : 10 });
     return json(200, result);
   },
 

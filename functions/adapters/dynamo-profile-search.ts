@@ -1,0 +1,76 @@
+/**
+ * Profile search's storage (ProfileSearchStore): lookup entries are blocking-index items
+ * (`BKEY#<hashed key>`, sk = member), read in key order; records and profile numbers come through
+ * the identity store's reads.
+ */
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CleanRecord } from '../core/model.ts';
+import type { MemberRecord } from '../ports/identity-store.ts';
+import type { ProfileSearchStore } from '../ports/profile-search.ts';
+import type { ProfileItem } from '../ports/profile-views.ts';
+import { batchGet } from './dynamo-batch.ts';
+import { DynamoIdentityStore, hashBlockingKey } from './dynamo-identity-store.ts';
+import { BLOCK_MARKER, blockKeyPk, profilePk } from './dynamo-keys.ts';
+
+export class DynamoProfileSearch implements ProfileSearchStore {
+  private readonly identity: DynamoIdentityStore;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {
+    this.identity = new DynamoIdentityStore(db, table);
+  }
+
+  profileIdForPhone(e164: string): Promise<string | undefined> {
+    return this.identity.profileIdForPhone(e164);
+  }
+
+  currentProfileId(profileId: string): Promise<string | undefined> {
+    return this.identity.currentProfileId(profileId);
+  }
+
+  memberRecords(keys: string[]): Promise<Map<string, MemberRecord>> {
+    return this.identity.memberRecords(keys);
+  }
+
+  async lookupMembers(key: string, limit: number): Promise<string[]> {
+    const members: string[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :p AND sk > :m',
+          ExpressionAttributeValues: { ':p': blockKeyPk(hashBlockingKey(key)), ':m': BLOCK_MARKER },
+          ProjectionExpression: 'sk',
+          Limit: limit - members.length,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const i of out.Items ?? []) members.push(i.sk as string);
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey && members.length < limit);
+    return members;
+  }
+
+  async firstRecord(profileId: string): Promise<CleanRecord | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byProfile',
+        KeyConditionExpression: 'gsi1pk = :p AND begins_with(gsi1sk, :r)',
+        ExpressionAttributeValues: { ':p': profilePk(profileId), ':r': 'REC#' },
+        ProjectionExpression: '#r',
+        ExpressionAttributeNames: { '#r': 'record' },
+        Limit: 1,
+      }),
+    );
+    return out.Items?.[0]?.record as CleanRecord | undefined;
+  }
+
+  async profileItems(profileIds: string[]): Promise<Map<string, ProfileItem>> {
+    const items = await batchGet(this.db, this.table, [...new Set(profileIds)].map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })));
+    return new Map(items.map((i) => [i.profileId as string, i as unknown as ProfileItem]));
+  }
+}

@@ -1,0 +1,18 @@
+/** What profile search needs from storage (the DynamoDB side is functions/adapters/dynamo-profile-search.ts). */
+import type { CleanRecord } from '../core/model.ts';
+import type { MemberRecord } from './identity-store.ts';
+import type { ProfileItem } from './profile-views.ts';
+
+export interface ProfileSearchStore {
+  profileIdForPhone(e164: string): Promise<string | undefined>;
+  /** A profile's id after following `mergedInto` (undefined when there is no such profile). */
+  currentProfileId(profileId: string): Promise<string | undefined>;
+  /** The first `limit` member keys (`source#recordId`) indexed under a lookup key (core `lookupKeys`). */
+  lookupMembers(key: string, limit: number): Promise<string[]>;
+  /** The stored records of members, with the profile each points at now (missing ones left out). */
+  memberRecords(keys: string[]): Promise<Map<string, MemberRecord>>;
+  /** One source record of a profile (the first by key): what describes a profile no view describes yet. */
+  firstRecord(profileId: string): Promise<CleanRecord | undefined>;
+  /** Profile items by id (missing ones left out). */
+  profileItems(profileIds: string[]): Promise<Map<string, ProfileItem>>;
+}
