@@ -118,6 +118,7 @@ export class Functions extends Construct {
   readonly importFn: ServiceFunction;
   readonly apiFn: ServiceFunction;
   readonly webhookFn: ServiceFunction;
+  readonly consoleFn: ServiceFunction;
   readonly authorizerFn: ServiceFunction;
   readonly nightlyFn: ServiceFunction;
   readonly importDeadLetterQueue: sqs.Queue;
@@ -174,6 +175,14 @@ export class Functions extends Construct {
     });
     storage.grantTableReadWrite(this.webhookFn.role, TABLE_EVENT_WRITER_ACTIONS);
     props.webhookSecrets.grantRead(this.webhookFn.role);
+
+    this.consoleFn = new ServiceFunction(this, 'ConsoleFunction', {
+      entry: 'functions/handlers/console.ts',
+      description: "GET /console: the steward's console (a static page; its data calls carry the API token)",
+      key,
+      timeout: Duration.seconds(10),
+      memorySize: 128,
+    });
 
     this.authorizerFn = new ServiceFunction(this, 'AuthorizerFunction', {
       entry: 'functions/handlers/authorizer.ts',

@@ -134,12 +134,22 @@ export class PhoneKeyStack extends Stack {
       });
     }
 
+    for (const path of ['/console', '/console/{asset}']) {
+      for (const route of this.api.addRoute(HttpMethod.GET, path, this.functions.consoleFn.fn, { authorizer: new HttpNoneAuthorizer() })) {
+        acknowledge(route, {
+          'AwsSolutions-APIG4':
+            'The console is a static page and script with no data in them; everything it shows comes from /v1/* routes, which require the API token (or JWT) the steward enters.',
+        });
+      }
+    }
+
     this.nightly = new NightlyWorkflow(this, 'Nightly', { key, nightlyFunction: this.functions.nightlyFn.fn });
 
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'RawBucketName', { value: this.storage.rawBucket.bucketName });
     new CfnOutput(this, 'ReportsBucketName', { value: this.storage.reportsBucket.bucketName });
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'ConsoleUrl', { value: `${this.api.url}console` });
     new CfnOutput(this, 'StateMachineArn', { value: this.nightly.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiTokenSecretArn', { value: this.apiTokenSecret.secretArn });
     new CfnOutput(this, 'WebhookSecretsArn', { value: this.webhookSecrets.secretArn });

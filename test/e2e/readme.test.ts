@@ -92,6 +92,7 @@ const checks: Record<string, (run: Run) => void | Promise<void>> = {
     expect(profiles.map((p) => p.phone)).toContain('+8613812345678');
   },
   profile: (run) => expect(run.stdout).toContain('+8613812345678'),
+  search: (run) => expect(run.stdout).toMatch(/\+8613812345678 {2}张伟/),
   reconcile: (run) => {
     expect(run.stdout).toMatch(/nightly run \S+: complete/);
     expect(existsSync(/report: (\S+report\.html)/.exec(run.stdout)?.[1] ?? '')).toBe(true);
@@ -143,7 +144,16 @@ describe('the README', () => {
   it('starts with a banner that names the endpoints, the token and the data folder, and nothing noisy', () => {
     expect(cloudOutput).toContain(`PhoneKey local cloud is up (data in ${dataDir})`);
     expect(cloudOutput).toMatch(new RegExp(`HTTP API +http://127\\.0\\.0\\.1:${apiPort} +token: \\S{20,}`));
+    expect(cloudOutput).toMatch(new RegExp(`Console +http://127\\.0\\.0\\.1:${apiPort}/console `));
     expect(cloudOutput).not.toMatch(/Bundling asset|⚠|NodeVersionSupportWarning|"level":/);
+  });
+
+  it('serves the console at the address the banner prints', async () => {
+    const url = new RegExp(`Console +(\\S+)`).exec(cloudOutput)![1]!;
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script type="module" src="/console/app.js">');
+    expect((await fetch(new URL('/console/app.js', url))).status).toBe(200);
   });
 
   it.each(commands.slice(1).map((c) => [c]))('%s', async (command) => {

@@ -290,7 +290,7 @@ describe('PhoneKeyStack template', () => {
   });
 
   it('builds every function as nodejs22.x on arm64 with a KMS-encrypted log group', () => {
-    const ids = ['ImportFunction', 'ImportFanoutFunction', 'ApiFunction', 'WebhookFunction', 'AuthorizerFunction', 'NightlyFunction'];
+    const ids = ['ImportFunction', 'ImportFanoutFunction', 'ApiFunction', 'WebhookFunction', 'ConsoleFunction', 'AuthorizerFunction', 'NightlyFunction'];
     for (const id of ids) {
       const fn = res()[id]!;
       expect(fn.Type).toBe('AWS::Lambda::Function');
@@ -387,9 +387,9 @@ describe('PhoneKeyStack template', () => {
     );
   });
 
-  it('has the eight outputs', () => {
+  it('has the nine outputs', () => {
     expect(Object.keys(synthesizedOrThrow().json.Outputs).sort()).toEqual(
-      ['ApiTokenSecretArn', 'ApiUrl', 'ImportDeadLetterQueueUrl', 'RawBucketName', 'ReportsBucketName', 'StateMachineArn', 'TableName', 'WebhookSecretsArn'].sort(),
+      ['ApiTokenSecretArn', 'ApiUrl', 'ConsoleUrl', 'ImportDeadLetterQueueUrl', 'RawBucketName', 'ReportsBucketName', 'StateMachineArn', 'TableName', 'WebhookSecretsArn'].sort(),
     );
     // `phonekey retry --target aws` reads the failed imports from here.
     expect(synthesizedOrThrow().json.Outputs.ImportDeadLetterQueueUrl).toEqual({ Value: ref('ImportDeadLetterQueue') });

@@ -24,6 +24,7 @@ export function upCommand(program: Command, context: () => CommandContext): void
       ctx.print({ ...info, apiToken: cloud.apiToken }, () =>
         [
           `PhoneKey local cloud is up (data in ${info.dataDir})`,
+          `  Console         ${info.endpoints.api}/console   (sign in with the token below)`,
           `  HTTP API        ${info.endpoints.api}   token: ${cloud.apiToken}`,
           `  S3 API          ${info.endpoints.s3}   raw bucket: ${info.outputs.RawBucketName}, reports: ${info.outputs.ReportsBucketName}`,
           `  DynamoDB API    ${info.endpoints.dynamodb}   table: ${info.outputs.TableName}`,

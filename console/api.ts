@@ -1,0 +1,48 @@
+/** Calls to the PhoneKey API (/v1/*) with the steward's token, kept for this browser tab only. */
+const TOKEN_KEY = 'phonekey.token';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const session = {
+  token: () => sessionStorage.getItem(TOKEN_KEY) ?? '',
+  signIn: (token: string) => sessionStorage.setItem(TOKEN_KEY, token),
+  signOut: () => sessionStorage.removeItem(TOKEN_KEY),
+  /** Called when the API refuses the token (revoked, rotated): the page asks for it again. */
+  onRefused: () => {},
+};
+
+export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${session.token()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: { error?: string; message?: string } & Record<string, unknown>;
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = { message: text };
+  }
+  // API Gateway answers 401 without a token and 403 when the authorizer refuses it.
+  if (response.status === 401 || response.status === 403) {
+    session.signOut();
+    session.onRefused();
+  }
+  if (!response.ok) throw new ApiError(response.status, json.error ?? `http.${response.status}`, json.message ?? text);
+  return json as T;
+}
+
+export const q = (params: Record<string, string | number | undefined>) =>
+  Object.entries(params)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
+    .join('&');

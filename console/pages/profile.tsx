@@ -1,0 +1,155 @@
+/**
+ * One customer: the summary, tags with the rule that set each, the four dimensions, where each
+ * golden field came from, the records it is made of, and its merges with an unmerge button.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError } from '../api.ts';
+import { t } from '../i18n.ts';
+import type { Lineage, Merge, ProfileDocument } from '../types.ts';
+
+const text = (v: unknown): string => {
+  if (v === undefined || v === null || v === '') return '—';
+  if (Array.isArray(v)) return v.length ? v.map((x) => (x !== null && typeof x === 'object' ? inline(x as object) : String(x))).join('; ') : '—';
+  if (typeof v === 'object') return inline(v as object);
+  return String(v);
+};
+const inline = (o: object): string =>
+  Object.entries(o)
+    .filter(([, x]) => x !== undefined && x !== null && x !== '')
+    .map(([k, x]) => `${k}: ${Array.isArray(x) || typeof x !== 'object' ? (Array.isArray(x) ? x.join(', ') : x) : inline(x)}`)
+    .join(', ');
+
+/** An object's facts as a definition list; with lineage, each golden field says where it came from. */
+function Facts({ of, lineage, id }: { of: Record<string, unknown>; lineage?: Record<string, Lineage>; id: string }) {
+  return (
+    <dl id={id}>
+      {Object.entries(of)
+        .filter(([k]) => k !== 'lineage')
+        .map(([k, v]) => (
+          <>
+            <dt>{k}</dt>
+            <dd data-field={k}>
+              {text(v)}
+              {lineage?.[k] && (
+                <small class="lineage">
+                  {' '}
+                  ← {lineage[k].source}/{lineage[k].recordId}
+                  {lineage[k].at ? ` (${lineage[k].at!.slice(0, 10)})` : ''}
+                </small>
+              )}
+            </dd>
+          </>
+        ))}
+    </dl>
+  );
+}
+
+export function Profile({ id }: { id: string }) {
+  const [doc, setDoc] = useState<ProfileDocument | undefined>();
+  const [merges, setMerges] = useState<Merge[]>([]);
+  const [error, setError] = useState('');
+  const [notice, setNotice] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const load = async () => {
+    try {
+      const [d, m] = await Promise.all([
+        api<ProfileDocument>('GET', `/v1/profiles/${encodeURIComponent(id)}`),
+        api<{ merges: Merge[] }>('GET', `/v1/profiles/${encodeURIComponent(id)}/merges`),
+      ]);
+      setDoc(d);
+      setMerges(m.merges);
+      setError('');
+    } catch (e) {
+      setError(e instanceof ApiError && e.status === 404 ? t('profile.notFound') : t('common.error', { message: (e as Error).message }));
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, [id]);
+
+  const unmerge = async (member: string) => {
+    if (busy || !confirm(t('profile.unmergeConfirm', { member }))) return;
+    setBusy(true);
+    try {
+      const out = await api<{ restored: string }>('POST', `/v1/profiles/${encodeURIComponent(id)}/unmerge`, { member });
+      setNotice(t('profile.unmerged', { member, id: out.restored }));
+      await load();
+    } catch (e) {
+      setError(t('common.error', { message: (e as Error).message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!doc) return <p class={error ? 'error' : ''}>{error || t('common.loading')}</p>;
+  const v = doc.view;
+  return (
+    <section class="profile" data-profile={doc.profileId}>
+      <h1 id="profile-title">
+        {text(v.basic.name)} <code>{doc.profileId}</code>
+      </h1>
+      <p id="summary">{doc.summary}</p>
+      {notice && <p class="notice" id="notice">{notice}</p>}
+      {error && <p class="error">{error}</p>}
+      <h2>{t('profile.tags')}</h2>
+      <ul id="tags" class="tags">
+        {v.tags.map((tag) => (
+          <li title={tag.rule}>
+            {tag.tag} <small>({tag.rule})</small>
+          </li>
+        ))}
+      </ul>
+      <div class="dimensions">
+        <div>
+          <h2>{t('profile.basic')}</h2>
+          <Facts id="basic" of={{ phones: doc.phones, ...v.basic }} lineage={v.basic.lineage} />
+        </div>
+        <div>
+          <h2>{t('profile.consumption')}</h2>
+          <Facts id="consumption" of={v.consumption} />
+        </div>
+        <div>
+          <h2>{t('profile.behaviour')}</h2>
+          <Facts id="behaviour" of={v.behaviour} />
+        </div>
+        <div>
+          <h2>{t('profile.demand')}</h2>
+          <Facts id="demand" of={v.demand} />
+        </div>
+      </div>
+      <h2>{t('profile.members')}</h2>
+      <ul id="members">
+        {doc.members.map((m) => (
+          <li>
+            {m.source}#{m.recordId}
+          </li>
+        ))}
+      </ul>
+      <h2>{t('profile.merges')}</h2>
+      {!merges.length && <p>{t('profile.noMerges')}</p>}
+      <ol id="merges">
+        {merges.map((m) => (
+          <li data-merge={m.mergeId} class={m.undoneAt ? 'undone' : ''}>
+            <b>{m.at.slice(0, 19).replace('T', ' ')}</b> {m.from} → {m.into} · {m.actor}
+            {m.score !== undefined && ` · ${m.score.toFixed(2)}`}
+            {m.undoneAt && ` · ${t('profile.undone')}`}
+            {m.reasons && <small> {m.reasons.join('; ')}</small>}
+            <ul>
+              {m.moved.members.map((member) => (
+                <li>
+                  {member}{' '}
+                  {!m.undoneAt && (
+                    <button type="button" class="unmerge" data-member={member} disabled={busy} onClick={() => unmerge(member)}>
+                      {t('profile.unmerge')}
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

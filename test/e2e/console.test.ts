@@ -1,0 +1,133 @@
+/// <reference lib="dom" />
+/**
+ * The steward's console in a real browser (headless Chromium from Debian, driven by
+ * puppeteer-core) against the local cloud: sign in with the API token, approve a review and see
+ * the profile change, reject the other, find a customer by a traditional-character name, and
+ * unmerge from the profile page — each checked through the API as well.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { LocalCloud } from '../../lib/local/cloud.ts';
+import { currentSecret, localS3, startTestCloud } from '../support/local-cloud.ts';
+import { CHROMIUM } from '../report/chromium.ts';
+
+let cloud: LocalCloud;
+let cleanup: () => Promise<void>;
+let token: string;
+let s3: S3Client;
+let browser: Browser;
+let page: Page;
+
+const CRM = ['id,姓名,手机号码,邮箱,生日,城市,地址', 'c1,张伟,138-1234-5678,zhangwei@example.com,1985-03-02,上海,', 'c2,李娜,139 1111 2222,,,北京,北京市朝阳区建国路88号', 'c3,王芳,13722223333,,,广州,广州市天河区体育西路1号'].join('\n');
+const POS = ['id,姓名,手机,邮箱,生日,城市,地址', 'p1,张伟,13698765432,zhangwei@example.com,1985-03-02,上海,', 'p2,李娜,15811113333,,,北京,北京市朝阳区建国路88号', 'p3,王芳,13566667777,,,广州,广州市天河区体育西路1号'].join('\n');
+
+async function api(method: string, path: string): Promise<any> {
+  const response = await fetch(`${cloud.info.endpoints.api}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  return response.json();
+}
+
+/** The visible text of the first element matching `selector`, once there is one. */
+async function textOf(selector: string): Promise<string> {
+  const element = await page.waitForSelector(selector);
+  return element!.evaluate((e) => (e as HTMLElement).innerText);
+}
+
+/** Waits until the element's text contains `expected` (the page updates after the API answers). */
+async function waitForText(selector: string, expected: string): Promise<void> {
+  await page.waitForFunction((s, x) => document.querySelector(s)?.textContent?.includes(x), {}, selector, expected);
+}
+
+beforeAll(async () => {
+  if (!CHROMIUM) throw new Error('headless Chromium is not installed: apt-get install -y chromium (bash .ci/run does it)');
+  ({ cloud, cleanup } = await startTestCloud());
+  token = currentSecret(cloud, 'apitoken');
+  s3 = localS3(cloud);
+  for (const [source, csv] of [['crm', CRM], ['pos', POS]] as const) {
+    await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: `incoming/${source}/${source}.csv`, Body: csv }));
+    await cloud.idle();
+  }
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // no network beyond localhost on this machine: Chromium's own background connections are refused
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--lang=en-US'],
+  });
+  page = await browser.newPage();
+  page.on('dialog', (dialog) => void dialog.accept());
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  s3?.destroy();
+  await cleanup?.();
+});
+
+describe('the console', { timeout: 120_000 }, () => {
+  it('is served by the stack with a strict content security policy, and asks for the token', async () => {
+    const response = await fetch(`${cloud.info.endpoints.api}/console`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await response.text()).toContain('/console/app.js');
+    expect((await fetch(`${cloud.info.endpoints.api}/console/nope.js`)).status).toBe(404);
+
+    await page.goto(`${cloud.info.endpoints.api}/console`);
+    await page.type('#token', 'not-the-token');
+    await page.click('#sign-in');
+    expect(await textOf('#login-error')).toMatch(/refused/);
+    await page.$eval('#token', (e) => ((e as HTMLInputElement).value = ''));
+    await page.type('#token', token);
+    await page.click('#sign-in');
+    await waitForText('#review-count', '2 pairs pending');
+  });
+
+  it('shows a pair side by side with the differences marked, and approving by key merges the profiles', async () => {
+    await page.$$eval('[data-review]', (items) => (items.find((li) => li.textContent!.includes('李娜')) as HTMLElement).click());
+    await waitForText('#pair', '+8613911112222');
+    expect(await page.$eval('#pair tr[data-field="phones"]', (e) => e.className)).toBe('differs');
+    expect(await page.$eval('#pair tr[data-field="name"]', (e) => e.className)).toBe('');
+    await page.keyboard.press('a');
+    await waitForText('#notice', 'Merged into profile');
+    await waitForText('#review-count', '1 pairs pending');
+    const merged = await api('GET', '/v1/profiles/13911112222');
+    expect([...merged.phones].sort()).toEqual(['+8613911112222', '+8615811113333']);
+
+    // the notice links to the profile, which shows both numbers now
+    await page.click('#notice a');
+    await waitForText('#basic', '+8615811113333');
+    expect(await textOf('#members')).toContain('pos#p2');
+  });
+
+  it('rejects the other pair with the button, and the queue is empty', async () => {
+    await page.click('#nav-reviews');
+    await waitForText('#review-count', '1 pairs pending');
+    await page.click('#reject');
+    await page.waitForSelector('#no-reviews');
+    expect((await api('GET', '/v1/reviews')).reviews).toEqual([]);
+  });
+
+  it('finds a customer by a name in traditional characters and unmerges from the profile page', async () => {
+    await page.click('#nav-search');
+    await page.type('#search-box', '張偉');
+    await page.click('#search-submit');
+    await waitForText('#hits', '张伟');
+    await page.click('#hits a');
+    await page.waitForSelector('#merges button.unmerge');
+    const before = await api('GET', '/v1/profiles/13812345678');
+    expect(before.phones).toHaveLength(2);
+    const member = await page.$eval('#merges button.unmerge', (b) => (b as HTMLElement).dataset.member!);
+    await page.click('#merges button.unmerge');
+    await waitForText('#notice', `Unmerged: ${member}`);
+    await page.waitForSelector('#merges li.undone');
+    const a = await api('GET', '/v1/profiles/13812345678');
+    const b = await api('GET', '/v1/profiles/13698765432');
+    expect(a.profileId).not.toBe(b.profileId);
+  });
+
+  it('speaks Chinese at a click', async () => {
+    await page.click('#language');
+    await waitForText('#nav-reviews', '待审核');
+    await page.click('#language');
+    await waitForText('#nav-reviews', 'Reviews');
+  });
+});
