@@ -118,7 +118,7 @@ export class Functions extends Construct {
   readonly importFn: ServiceFunction;
   readonly apiFn: ServiceFunction;
   readonly webhookFn: ServiceFunction;
-  readonly consoleFn: ServiceFunction;
+  readonly staticFn: ServiceFunction;
   readonly authorizerFn: ServiceFunction;
   readonly nightlyFn: ServiceFunction;
   readonly importDeadLetterQueue: sqs.Queue;
@@ -176,9 +176,9 @@ export class Functions extends Construct {
     storage.grantTableReadWrite(this.webhookFn.role, TABLE_EVENT_WRITER_ACTIONS);
     props.webhookSecrets.grantRead(this.webhookFn.role);
 
-    this.consoleFn = new ServiceFunction(this, 'ConsoleFunction', {
-      entry: 'functions/handlers/console.ts',
-      description: "GET /console: the steward's console (a static page; its data calls carry the API token)",
+    this.staticFn = new ServiceFunction(this, 'StaticFunction', {
+      entry: 'functions/handlers/static.ts',
+      description: "GET /console (the steward's console, whose data calls carry the API token) and GET /openapi.json: no data",
       key,
       timeout: Duration.seconds(10),
       memorySize: 128,

@@ -134,11 +134,11 @@ export class PhoneKeyStack extends Stack {
       });
     }
 
-    for (const path of ['/console', '/console/{asset}']) {
-      for (const route of this.api.addRoute(HttpMethod.GET, path, this.functions.consoleFn.fn, { authorizer: new HttpNoneAuthorizer() })) {
+    for (const path of ['/console', '/console/{asset}', '/openapi.json']) {
+      for (const route of this.api.addRoute(HttpMethod.GET, path, this.functions.staticFn.fn, { authorizer: new HttpNoneAuthorizer() })) {
         acknowledge(route, {
           'AwsSolutions-APIG4':
-            'The console is a static page and script with no data in them; everything it shows comes from /v1/* routes, which require the API token (or JWT) the steward enters.',
+            'The console page and script and the OpenAPI document hold no data; everything the console shows comes from /v1/* routes, which require the API token (or JWT) the steward enters.',
         });
       }
     }

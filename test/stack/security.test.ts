@@ -38,7 +38,7 @@ function synth(context: Record<string, unknown>): { template: Template; nagViola
 const of = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 const refersToKey = (value: unknown): boolean => JSON.stringify(value ?? null).includes(`"${LOGICAL_IDS.key}"`);
 const UNSIGNED_ROUTE = 'POST /webhooks/{channel}';
-const CONSOLE_ROUTES = ['GET /console', 'GET /console/{asset}'];
+const STATIC_ROUTES = ['GET /console', 'GET /console/{asset}', 'GET /openapi.json'];
 /**
  * Actions AWS supports only on `"Resource": "*"` (no resource-level permissions): Step Functions'
  * log delivery to CloudWatch Logs and X-Ray tracing. Any other action on `*` fails the test.
@@ -63,18 +63,18 @@ describe.each(['token', 'jwt'])('the %s variant', (name) => {
     expect(of(t(), 'AWS::ApiGatewayV2::Route').length).toBeGreaterThan(2);
   });
 
-  it('puts an authorizer on every route except the HMAC-signed webhook and the console page, whose function reads no data', () => {
+  it('puts an authorizer on every route except the HMAC-signed webhook and the static console and API document, whose function reads no data', () => {
     const routes = of(t(), 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!);
     const open = routes.filter((r) => !r.AuthorizationType || r.AuthorizationType === 'NONE').map((r) => r.RouteKey);
-    expect(open.sort()).toEqual([UNSIGNED_ROUTE, ...CONSOLE_ROUTES].sort());
-    // the console's function may write its logs and nothing else: no table, bucket or secret
-    const consoleRole = (t().Resources.ConsoleFunction!.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-    const consoleActions = of(t(), 'AWS::IAM::Policy')
-      .filter(([, p]) => (p.Properties!.Roles as Array<{ Ref: string }>).some((r) => r.Ref === consoleRole))
+    expect(open.sort()).toEqual([UNSIGNED_ROUTE, ...STATIC_ROUTES].sort());
+    // the static function may write its logs and nothing else: no table, bucket or secret
+    const staticRole = (t().Resources.StaticFunction!.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const staticActions = of(t(), 'AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties!.Roles as Array<{ Ref: string }>).some((r) => r.Ref === staticRole))
       .flatMap(([, p]) => [p.Properties!.PolicyDocument.Statement].flat().flatMap((st: { Action: string | string[] }) => [st.Action].flat()));
-    expect(consoleActions.length).toBeGreaterThan(0);
-    expect(consoleActions.every((a) => a.startsWith('logs:'))).toBe(true);
-    for (const r of routes.filter((r) => r.RouteKey !== UNSIGNED_ROUTE && !CONSOLE_ROUTES.includes(r.RouteKey))) {
+    expect(staticActions.length).toBeGreaterThan(0);
+    expect(staticActions.every((a) => a.startsWith('logs:'))).toBe(true);
+    for (const r of routes.filter((r) => r.RouteKey !== UNSIGNED_ROUTE && !STATIC_ROUTES.includes(r.RouteKey))) {
       expect(r.AuthorizationType, r.RouteKey).toBe(name === 'jwt' ? 'JWT' : 'CUSTOM');
       expect(r.AuthorizerId, r.RouteKey).toBeDefined();
     }

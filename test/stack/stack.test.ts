@@ -290,7 +290,7 @@ describe('PhoneKeyStack template', () => {
   });
 
   it('builds every function as nodejs22.x on arm64 with a KMS-encrypted log group', () => {
-    const ids = ['ImportFunction', 'ImportFanoutFunction', 'ApiFunction', 'WebhookFunction', 'ConsoleFunction', 'AuthorizerFunction', 'NightlyFunction'];
+    const ids = ['ImportFunction', 'ImportFanoutFunction', 'ApiFunction', 'WebhookFunction', 'StaticFunction', 'AuthorizerFunction', 'NightlyFunction'];
     for (const id of ids) {
       const fn = res()[id]!;
       expect(fn.Type).toBe('AWS::Lambda::Function');

@@ -1,16 +1,18 @@
 /**
- * GET /console and /console/{asset}: the steward's console, a static page built from console/ by
- * scripts/build-console.mjs. The page holds no data; it asks for the API token and calls /v1/*
- * with it, so the route itself needs none.
+ * The stack's static answers, none of which holds data: GET /console and /console/{asset}, the
+ * steward's console built from console/ by scripts/build-console.mjs (it asks for the API token and
+ * calls /v1/* with it), and GET /openapi.json, the API's description.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { css, html, js } from '../../dist/console/assets.mjs';
+import { OPENAPI_DOCUMENT } from './openapi.ts';
 
 const ASSETS: Record<string, { body: string; type: string }> = {
   'app.js': { body: js, type: 'text/javascript; charset=utf-8' },
   'app.css': { body: css, type: 'text/css; charset=utf-8' },
 };
+const OPENAPI = JSON.stringify(OPENAPI_DOCUMENT);
 
 /** No inline code, no other origin: the token the page holds goes only to this API. */
 const SECURITY_HEADERS = {
@@ -19,9 +21,16 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
+const answer = (statusCode: number, type: string, body: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': type, 'cache-control': 'no-cache', ...SECURITY_HEADERS },
+  body,
+});
+
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  if (event.routeKey === 'GET /openapi.json') return answer(200, 'application/json; charset=utf-8', OPENAPI);
   const name = event.pathParameters?.asset;
-  const asset = name === undefined ? { body: html, type: 'text/html; charset=utf-8' } : ASSETS[name];
-  if (!asset) return { statusCode: 404, headers: { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }, body: `no console file ${name}` };
-  return { statusCode: 200, headers: { 'content-type': asset.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS }, body: asset.body };
+  if (name === undefined) return answer(200, 'text/html; charset=utf-8', html);
+  const asset = ASSETS[name];
+  return asset ? answer(200, asset.type, asset.body) : answer(404, 'text/plain; charset=utf-8', `no console file ${name}`);
 });

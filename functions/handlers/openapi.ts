@@ -1,0 +1,321 @@
+/**
+ * The HTTP API's OpenAPI 3.1 document, served at GET /openapi.json. test/e2e/openapi.test.ts checks
+ * that it names exactly the stack's routes and that real answers of every route match it.
+ */
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const str = { type: 'string' } as const;
+const int = { type: 'integer', minimum: 0 } as const;
+const num = { type: 'number' } as const;
+const strings = { type: 'array', items: str } as const;
+const nullable = (type: 'number' | 'integer' | 'string') => ({ type: [type, 'null'] });
+/** An object with these required properties (and optional ones), open to additions (clients ignore unknown fields). */
+const object = (required: Record<string, unknown>, optional: Record<string, unknown> = {}) => ({
+  type: 'object',
+  required: Object.keys(required),
+  properties: { ...required, ...optional },
+});
+const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
+const error = (description: string) => json(ref('Error'), description);
+const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: str });
+const PROFILE_REF = pathParam('phone', 'any written form of one of the profile’s numbers, or its profile id (`p_` and 16 hex digits)');
+/** What the token authorizer answers before any function runs. */
+const AUTH = {
+  '401': json(ref('GatewayError'), 'no Authorization header'),
+  '403': json(ref('GatewayError'), 'the token (or JWT) was refused'),
+};
+
+const schemas = {
+  Error: object({ error: { ...str, description: 'a stable code, e.g. `phone.invalid`, `review.not_found`' }, message: str }),
+  GatewayError: object({ message: str }),
+  Member: object({ source: str, recordId: str }),
+  FieldLineage: object({ value: str, source: str, recordId: str }, { at: str }),
+  Metrics: object({
+    totalSpend: num,
+    totalSpendCents: { type: 'integer' },
+    orderCount: int,
+    averageOrderValue: num,
+    purchasesPerMonth: num,
+    purchaseRecencyDays: nullable('number'),
+    recencyDays: nullable('number'),
+    interactions90d: int,
+  }),
+  AppliedTag: object({ tag: str, rule: str }),
+  ProfileView: object(
+    {
+      version: { const: 1 },
+      basic: object(
+        {
+          contacts: object({ phones: strings, emails: strings }),
+          location: object({}, { province: str, city: str, address: str }),
+          memberIds: strings,
+        },
+        { name: str, gender: str, birthDate: str, age: int, lineage: { type: 'object', additionalProperties: ref('FieldLineage') } },
+      ),
+      consent: { type: 'object', additionalProperties: object({ granted: { type: 'boolean' } }, { at: str, source: str }) },
+      consumption: object({ currency: str, totalSpend: str, totalSpendCents: { type: 'integer' }, orderCount: int, products: { type: 'array' }, categories: { type: 'array' } }),
+      behaviour: object({ interactions: int, byChannel: { type: 'object' }, byTag: { type: 'object' } }),
+      demand: object({ interests: { type: 'array' } }),
+      derived: object({ spendingPower: str, activityLevel: str, lifecycle: str }),
+      tags: { type: 'array', items: ref('AppliedTag') },
+      summary: str,
+      language: str,
+      memberCount: int,
+      computedAt: str,
+    },
+    { newestMemberAt: str },
+  ),
+  Profile: object(
+    {
+      profileId: str,
+      phones: strings,
+      members: { type: 'array', items: ref('Member') },
+      metrics: ref('Metrics'),
+      tags: strings,
+      summary: str,
+      view: ref('ProfileView'),
+      computedAt: str,
+      viewSource: { enum: ['stored', 'live'] },
+    },
+    { phone: { ...str, description: 'the primary number (E.164); absent on a customer no number keys' }, counters: { type: 'object' }, lastSeenAt: str, createdAt: str, updatedAt: str },
+  ),
+  SearchHit: object(
+    {
+      profileId: str,
+      matched: { enum: ['profileId', 'phone', 'name', 'pinyin', 'email', 'memberId', 'externalId'] },
+      phones: strings,
+      tags: strings,
+    },
+    { phone: str, name: str, email: str, city: str, memberIds: strings, summary: str, totalSpend: num, orderCount: int, lastSeenAt: str },
+  ),
+  SearchPage: object(
+    { q: str, by: str, profiles: { type: 'array', items: ref('SearchHit') }, truncated: { type: 'boolean' } },
+    { next: { ...str, description: 'pass as `cursor` for the next page; absent on the last' } },
+  ),
+  Erased: object({ erased: { type: 'boolean' }, suppressed: int, deleted: { type: 'object', additionalProperties: int }, at: str }, { profileId: str }),
+  Candidate: object(
+    { profileId: str, score: num, decision: { enum: ['merge', 'review'] }, member: str, fieldScores: { type: 'object', additionalProperties: num }, reasons: strings },
+    { phone: str, phones: strings },
+  ),
+  MatchResult: object({
+    query: { type: 'object' },
+    problems: { type: 'array', items: object({ code: str, message: str }) },
+    candidates: { type: 'array', items: ref('Candidate') },
+    stats: object({ keys: int, oversizedBlocks: int, recordsCompared: int }),
+  }),
+  ReviewSide: object({ key: str, profileId: str }, { record: { type: 'object' } }),
+  Review: object(
+    {
+      reviewId: str,
+      status: { enum: ['pending', 'approved', 'rejected'] },
+      a: ref('ReviewSide'),
+      b: ref('ReviewSide'),
+      score: num,
+      fieldScores: { type: 'object', additionalProperties: num },
+      reasons: strings,
+      reason: str,
+      createdAt: str,
+    },
+    { decidedAt: str, decidedBy: str, mergeId: str },
+  ),
+  Merge: object(
+    {
+      mergeId: str,
+      into: str,
+      from: str,
+      at: str,
+      actor: str,
+      reasons: strings,
+      moved: object({ phones: strings, members: strings }),
+      fromBefore: object({ phones: strings }, { phone: str }),
+    },
+    { score: num, rule: str, fieldScores: { type: 'object', additionalProperties: num }, reviewId: str, undoneAt: str, undoneBy: str },
+  ),
+  Unmerged: object({ profileId: str, restored: str, mergeId: str, phones: strings, members: strings }),
+  EventVerdict: object({ index: int, status: { enum: ['accepted', 'redelivered', 'rejected'] } }, { eventId: str, tag: str, code: str, message: str }),
+  WebhookSummary: object({ channel: str, accepted: int, redelivered: int, rejected: int, unmapped: int, results: { type: 'array', items: ref('EventVerdict') } }),
+};
+
+const text = (type: string, description: string) => ({ description, content: { [type]: { schema: str } } });
+
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'PhoneKey API',
+    version: '1',
+    description: 'One trustworthy profile per real customer, keyed by phone number. Every /v1 route needs `Authorization: Bearer <API token>` (or a JWT where the stack is deployed with one).',
+  },
+  servers: [{ url: '/' }],
+  security: [{ token: [] }],
+  paths: {
+    '/v1/profiles': {
+      get: {
+        operationId: 'searchProfiles',
+        summary: 'Find profiles by a number in any written form, a name (characters or pinyin), an e-mail, a member id, `name=value` of an external id, or a profile id',
+        parameters: [
+          { name: 'q', in: 'query', required: true, schema: str },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          { name: 'cursor', in: 'query', schema: str },
+        ],
+        responses: { '200': json(ref('SearchPage'), 'a page of profiles, exact matches first'), '400': error('an empty or unusable query, a bad limit or cursor'), ...AUTH },
+      },
+    },
+    '/v1/profiles/{phone}': {
+      get: {
+        operationId: 'getProfile',
+        summary: 'One whole profile: four dimensions, metrics, tags with their rules, summary, lineage',
+        parameters: [PROFILE_REF],
+        responses: { '200': json(ref('Profile'), 'the profile'), '400': error('neither a profile id nor a valid number'), '404': error('no profile has it'), ...AUTH },
+      },
+      delete: {
+        operationId: 'eraseProfile',
+        summary: 'Erase a person (profile, numbers, records, events, reviews), keeping a suppression hash so they are not stored again',
+        parameters: [PROFILE_REF],
+        responses: { '200': json(ref('Erased'), 'erased'), '400': error('not a valid number'), '404': json(ref('Error'), 'nothing stored under it (suppressed anyway)'), ...AUTH },
+      },
+    },
+    '/v1/profiles/{phone}/merges': {
+      get: {
+        operationId: 'listMerges',
+        summary: 'The merges that formed a profile, with their reasons and what moved',
+        parameters: [PROFILE_REF],
+        responses: {
+          '200': json(object({ profileId: str, merges: { type: 'array', items: ref('Merge') } }), 'merges, oldest first'),
+          '400': error('neither a profile id nor a valid number'),
+          '404': error('no such profile'),
+          ...AUTH,
+        },
+      },
+    },
+    '/v1/profiles/{phone}/unmerge': {
+      post: {
+        operationId: 'unmerge',
+        summary: 'Undo the merge that brought a record in, exactly; the pair is never merged again automatically',
+        parameters: [PROFILE_REF],
+        requestBody: { required: true, content: { 'application/json': { schema: object({ member: { ...str, description: '`<source>#<recordId>`' } }) } } },
+        responses: {
+          '200': json(ref('Unmerged'), 'undone'),
+          '400': error('no member given, or not a valid profile reference'),
+          '404': error('no such profile'),
+          '409': error('no merge brought the member in, or it was undone already'),
+          ...AUTH,
+        },
+      },
+    },
+    '/v1/segments': {
+      get: {
+        operationId: 'segment',
+        summary: 'Phones of consenting profiles matching a segment query',
+        parameters: [
+          { name: 'q', in: 'query', required: true, schema: str, example: 'tag:high_spending_power city:上海 consent:sms' },
+          { name: 'format', in: 'query', schema: { enum: ['ndjson', 'csv'], default: 'ndjson' } },
+        ],
+        responses: {
+          '200': {
+            description: 'one row per profile; the count is in `x-segment-count`',
+            headers: { 'x-segment-count': { schema: str } },
+            content: { 'application/x-ndjson': { schema: str }, 'text/csv': { schema: str } },
+          },
+          '400': error('a bad query (the term and position are named) or format'),
+          ...AUTH,
+        },
+      },
+    },
+    '/v1/match': {
+      post: {
+        operationId: 'checkOnEntry',
+        summary: 'Which stored profiles a person may be, with scores and reasons (check on entry)',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: object({}, {
+                phone: str,
+                phones: strings,
+                name: str,
+                email: str,
+                gender: str,
+                birthDate: str,
+                address: str,
+                province: str,
+                city: str,
+                memberId: str,
+                externalIds: { type: 'object', additionalProperties: str },
+                limit: { type: 'integer', minimum: 1, maximum: 50 },
+              }),
+            },
+          },
+        },
+        responses: { '200': json(ref('MatchResult'), 'candidates, best first'), '400': error('no usable field, or a body that is not JSON'), ...AUTH },
+      },
+    },
+    '/v1/reviews': {
+      get: {
+        operationId: 'listReviews',
+        summary: 'Pending reviews, oldest first',
+        parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } }],
+        responses: { '200': json(object({ reviews: { type: 'array', items: ref('Review') }, count: int }), 'pending pairs'), ...AUTH },
+      },
+    },
+    '/v1/reviews/{id}/approve': {
+      post: {
+        operationId: 'approveReview',
+        summary: 'Merge the pair',
+        parameters: [pathParam('id', 'the review id')],
+        responses: {
+          '200': json(object({ review: ref('Review'), profileId: str }, { mergeId: str }), 'approved (and merged, unless the two were one profile already)'),
+          '404': error('no such review'),
+          '409': error('decided already, or a person forbade the merge'),
+          ...AUTH,
+        },
+      },
+    },
+    '/v1/reviews/{id}/reject': {
+      post: {
+        operationId: 'rejectReview',
+        summary: 'Not the same person: remembered, never merged automatically',
+        parameters: [pathParam('id', 'the review id')],
+        responses: { '200': json(object({ review: ref('Review') }), 'rejected'), '404': error('no such review'), '409': error('decided already'), ...AUTH },
+      },
+    },
+    '/webhooks/{channel}': {
+      post: {
+        operationId: 'receiveEvents',
+        summary: 'Behaviour events from a channel, signed with its secret (no API token)',
+        security: [],
+        parameters: [
+          pathParam('channel', 'a channel registered with `phonekey source put`'),
+          { name: 'x-phonekey-timestamp', in: 'header', required: true, schema: str, description: 'unix seconds' },
+          { name: 'x-phonekey-signature', in: 'header', required: true, schema: str, description: '`sha256=` HMAC-SHA256 of `<timestamp>.<body>` under the channel secret' },
+        ],
+        requestBody: { required: true, content: { 'application/json': { schema: { oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' }, maxItems: 500 }] } } } },
+        responses: {
+          '202': json(ref('WebhookSummary'), 'some events stored or redelivered; each has its verdict'),
+          '400': json({ oneOf: [ref('WebhookSummary'), ref('Error')] }, 'every event rejected (verdicts), or a body that is not JSON (position named)'),
+          '401': error('a missing, stale or wrong signature'),
+          '404': error('no such channel'),
+          '413': error('more than 1 MiB or 500 events'),
+        },
+      },
+    },
+    '/console': {
+      get: { operationId: 'console', summary: 'The steward’s console (a page that asks for the API token)', security: [], responses: { '200': text('text/html', 'the page') } },
+    },
+    '/console/{asset}': {
+      get: {
+        operationId: 'consoleAsset',
+        summary: 'The console’s script and style sheet',
+        security: [],
+        parameters: [pathParam('asset', '`app.js` or `app.css`')],
+        responses: { '200': { description: 'the file', content: { 'text/javascript': { schema: str }, 'text/css': { schema: str } } }, '404': text('text/plain', 'no such file') },
+      },
+    },
+    '/openapi.json': {
+      get: { operationId: 'openapi', summary: 'This document', security: [], responses: { '200': json({ type: 'object', required: ['openapi', 'paths'] }, 'OpenAPI 3.1') } },
+    },
+  },
+  components: {
+    securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'the API token (`npm start` prints it; Secrets Manager on AWS), or a JWT' } },
+    schemas,
+  },
+};
