@@ -19,23 +19,28 @@ export const session = {
   onRefused: () => {},
 };
 
-export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+async function send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
   const response = await fetch(path, {
     method,
     headers: { authorization: `Bearer ${session.token()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  // API Gateway answers 401 without a token and 403 when the authorizer refuses it.
+  if (response.status === 401 || response.status === 403) {
+    session.signOut();
+    session.onRefused();
+  }
+  return response;
+}
+
+export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const response = await send(method, path, body);
   const text = await response.text();
   let json: { error?: string; message?: string } & Record<string, unknown>;
   try {
     json = text ? JSON.parse(text) : {};
   } catch {
     json = { message: text };
-  }
-  // API Gateway answers 401 without a token and 403 when the authorizer refuses it.
-  if (response.status === 401 || response.status === 403) {
-    session.signOut();
-    session.onRefused();
   }
   if (!response.ok) throw new ApiError(response.status, json.error ?? `http.${response.status}`, json.message ?? text);
   return json as T;
@@ -46,3 +51,15 @@ export const q = (params: Record<string, string | number | undefined>) =>
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
     .join('&');
+
+/** Saves what a GET answers as a file (a link cannot carry the token, so the page fetches and hands over the bytes). */
+export async function download(path: string, name: string): Promise<void> {
+  const response = await send('GET', path);
+  if (!response.ok) throw new ApiError(response.status, `http.${response.status}`, await response.text());
+  const url = URL.createObjectURL(await response.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -1,4 +1,4 @@
-/** The steward's console: sign in with the API token, then reviews, search and profiles (hash routes). */
+/** The steward's console: sign in with the API token, then reviews, search, profiles and reports (hash routes). */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { session } from './api.ts';
@@ -7,14 +7,16 @@ import { Login } from './pages/login.tsx';
 import { Reviews } from './pages/reviews.tsx';
 import { Search } from './pages/search.tsx';
 import { Profile } from './pages/profile.tsx';
+import { Reports } from './pages/reports.tsx';
 import './style.css';
 
-/** `#/reviews`, `#/search?q=…`, `#/profile/p_…` → the page and its argument. */
-function route(hash: string): { page: 'reviews' | 'search' | 'profile'; arg: string } {
+/** `#/reviews`, `#/search?q=…`, `#/profile/p_…`, `#/reports` → the page and its argument. */
+function route(hash: string): { page: 'reviews' | 'search' | 'profile' | 'reports'; arg: string } {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
   const [page, arg = ''] = (path ?? '').split('/');
   if (page === 'search') return { page, arg: new URLSearchParams(query).get('q') ?? '' };
   if (page === 'profile') return { page, arg: decodeURIComponent(arg) };
+  if (page === 'reports') return { page, arg: '' };
   return { page: 'reviews', arg: '' };
 }
 
@@ -47,6 +49,7 @@ function App() {
         <nav>
           <a href="#/reviews" id="nav-reviews" class={page === 'reviews' ? 'active' : ''}>{t('nav.reviews')}</a>
           <a href="#/search" id="nav-search" class={page === 'search' ? 'active' : ''}>{t('nav.search')}</a>
+          <a href="#/reports" id="nav-reports" class={page === 'reports' ? 'active' : ''}>{t('nav.reports')}</a>
         </nav>
         <button type="button" id="language" onClick={switchLanguage}>{t('nav.language')}</button>
         <button type="button" id="sign-out" onClick={() => (session.signOut(), setSignedIn(false))}>{t('nav.signOut')}</button>
@@ -55,6 +58,7 @@ function App() {
         {page === 'reviews' && <Reviews />}
         {page === 'search' && <Search key={arg} initial={arg} />}
         {page === 'profile' && <Profile key={arg} id={arg} />}
+        {page === 'reports' && <Reports />}
       </main>
     </>
   );

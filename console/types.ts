@@ -78,3 +78,13 @@ export interface Merge {
   moved: { phones: string[]; members: string[] };
   undoneAt?: string;
 }
+
+export interface ReportSummary {
+  kind: 'imports' | 'nightly';
+  id: string;
+  at: string;
+  status?: string;
+  source?: string;
+  file?: string;
+  counts: Record<string, number>;
+}

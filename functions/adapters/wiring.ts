@@ -13,6 +13,7 @@ import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
 import { DynamoProfileSearch } from './dynamo-profile-search.ts';
 import { DynamoNightlyTable, DynamoViewWriter, S3RunFiles } from './nightly-storage.ts';
 import { S3Files } from './s3-files.ts';
+import { S3Reports } from './s3-reports.ts';
 import { SecretReader } from './secrets.ts';
 
 /** One DocumentClient per process: the SDK client and its connections are shared by every store. */
@@ -31,4 +32,6 @@ let s3: S3Client | undefined;
 export const rawFiles = (s3?: S3Client) => new S3Files(s3);
 /** Secrets Manager values, cached (`options` as SecretReader takes them). */
 export const secretReader = (...args: ConstructorParameters<typeof SecretReader>) => new SecretReader(...args);
+/** The reports imports and nightly runs leave in the reports bucket. */
+export const reportStore = (bucket: string, client?: S3Client) => new S3Reports(client ?? (s3 ??= new S3Client({})), bucket);
 export const runFiles = (bucket: string, runId: string) => new S3RunFiles((s3 ??= new S3Client({})), bucket, runId);

@@ -8,6 +8,7 @@ import { profileRoutes } from './routes/profiles.ts';
 import { privacyRoutes } from './routes/privacy.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { segmentRoutes } from './routes/segments.ts';
+import { reportRoutes } from './routes/reports.ts';
 
 const logger = createLogger();
 
@@ -16,6 +17,7 @@ const routes: Routes = {
   ...privacyRoutes,
   ...identityRoutes,
   ...segmentRoutes,
+  ...reportRoutes,
 };
 
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

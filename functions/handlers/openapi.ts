@@ -133,6 +133,10 @@ const schemas = {
   ),
   Unmerged: object({ profileId: str, restored: str, mergeId: str, phones: strings, members: strings }),
   EventVerdict: object({ index: int, status: { enum: ['accepted', 'redelivered', 'rejected'] } }, { eventId: str, tag: str, code: str, message: str }),
+  ReportSummary: object(
+    { kind: { enum: ['imports', 'nightly'] }, id: str, at: str, counts: { type: 'object', additionalProperties: num } },
+    { status: str, source: str, file: str },
+  ),
   WebhookSummary: object({ channel: str, accepted: int, redelivered: int, rejected: int, unmapped: int, results: { type: 'array', items: ref('EventVerdict') } }),
 };
 
@@ -276,6 +280,41 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Not the same person: remembered, never merged automatically',
         parameters: [pathParam('id', 'the review id')],
         responses: { '200': json(object({ review: ref('Review') }), 'rejected'), '404': error('no such review'), '409': error('decided already'), ...AUTH },
+      },
+    },
+    '/v1/reports': {
+      get: {
+        operationId: 'listReports',
+        summary: 'Import or nightly-run reports, newest first, with their figures',
+        parameters: [
+          { name: 'kind', in: 'query', schema: { enum: ['imports', 'nightly'], default: 'imports' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+        ],
+        responses: {
+          '200': json(object({ kind: str, reports: { type: 'array', items: ref('ReportSummary') } }), 'reports'),
+          '400': error('an unknown kind'),
+          ...AUTH,
+        },
+      },
+    },
+    '/v1/reports/{kind}/{id}/{file}': {
+      get: {
+        operationId: 'getReportFile',
+        summary: 'A report’s page, figures or rejected rows, as a file',
+        parameters: [
+          pathParam('kind', '`imports` or `nightly`'),
+          pathParam('id', 'the import id or run id'),
+          pathParam('file', '`report.html`, `report.json` or `rejects.csv`'),
+        ],
+        responses: {
+          '200': {
+            description: 'the file (as an attachment)',
+            content: { 'text/html': { schema: str }, 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: str } },
+          },
+          '400': error('an unknown kind or file'),
+          '404': error('no such report or file'),
+          ...AUTH,
+        },
       },
     },
     '/webhooks/{channel}': {

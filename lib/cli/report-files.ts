@@ -5,10 +5,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-
-const KINDS = ['imports', 'nightly'] as const;
-const FILES = ['report.html', 'report.json', 'rejects.csv'];
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { reportStore } from '../../functions/adapters/wiring.ts';
+import { REPORT_FILES, REPORT_KINDS } from '../../functions/ports/report-store.ts';
 
 export interface ReportFiles {
   /** `imports/<id>` or `nightly/<runId>`. */
@@ -18,27 +17,16 @@ export interface ReportFiles {
   files: string[];
 }
 
-async function keysUnder(s3: S3Client, bucket: string, prefix: string): Promise<Array<{ key: string; modified: number }>> {
-  const keys: Array<{ key: string; modified: number }> = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) keys.push({ key: o.Key!, modified: o.LastModified?.getTime() ?? 0 });
-    token = page.NextContinuationToken;
-  } while (token);
-  return keys;
-}
-
 /** The report prefix of an import id, a nightly run id, or `latest` (the newest report of either). */
 export async function findReport(s3: S3Client, bucket: string, id: string): Promise<string | undefined> {
+  const reports = reportStore(bucket, s3);
   if (id === 'latest') {
-    const reports = (await Promise.all(KINDS.map((k) => keysUnder(s3, bucket, `${k}/`)))).flat().filter((o) => o.key.endsWith('/report.json'));
-    const newest = reports.sort((a, b) => b.modified - a.modified)[0];
-    return newest?.key.slice(0, -'/report.json'.length);
+    const newest = (await Promise.all(REPORT_KINDS.map(async (kind) => ({ kind, report: (await reports.list(kind))[0] }))))
+      .filter((x) => x.report)
+      .sort((a, b) => (a.report!.at < b.report!.at ? 1 : -1))[0];
+    return newest && `${newest.kind}/${newest.report!.id}`;
   }
-  for (const kind of KINDS) {
-    if ((await keysUnder(s3, bucket, `${kind}/${id}/report.json`)).length) return `${kind}/${id}`;
-  }
+  for (const kind of REPORT_KINDS) if ((await reports.read(kind, id, 'report.json')) !== undefined) return `${kind}/${id}`;
   return undefined;
 }
 
@@ -47,7 +35,7 @@ export async function downloadReport(s3: S3Client, bucket: string, prefix: strin
   const folder = resolve(join(outDir, prefix));
   mkdirSync(folder, { recursive: true });
   const files: string[] = [];
-  for (const name of FILES) {
+  for (const name of REPORT_FILES) {
     try {
       const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}/${name}` }));
       writeFileSync(join(folder, name), await out.Body!.transformToByteArray());

@@ -159,9 +159,10 @@ export class Functions extends Construct {
       entry: 'functions/handlers/api.ts',
       description: 'HTTP API: profile queries',
       key,
-      environment: { TABLE_NAME: storage.table.tableName },
+      environment: { TABLE_NAME: storage.table.tableName, REPORTS_BUCKET: storage.reportsBucket.bucketName },
     });
     storage.grantTableReadWrite(this.apiFn.role);
+    storage.grantReportsRead(this.apiFn.role);
 
     this.webhookFn = new ServiceFunction(this, 'WebhookFunction', {
       entry: 'functions/handlers/webhook.ts',
@@ -224,6 +225,11 @@ export class Functions extends Construct {
         'Object-level S3 actions can only be scoped by key; the import function must read (GetObject/GetObjectVersion, read-only) whatever file an S3 notification names under incoming/, whose source folders are not known in advance.',
       'AwsSolutions-IAM5[Resource::<RawBucket.Arn>/fanout/*]': 'The import function reads (read-only) the chunks the fan-out wrote under fanout/<importId>/.',
       'AwsSolutions-IAM5[Resource::<ReportsBucket.Arn>/*]': reportsObjects,
+    });
+    const reportReads = 'The API serves import and nightly reports to stewards (GET /v1/reports): read-only, under imports/ and nightly/ only, whose report ids are not known in advance.';
+    acknowledge(this.apiFn.role, {
+      'AwsSolutions-IAM5[Resource::<ReportsBucket.Arn>/imports/*]': reportReads,
+      'AwsSolutions-IAM5[Resource::<ReportsBucket.Arn>/nightly/*]': reportReads,
     });
     acknowledge(this.nightlyFn.role, {
       'AwsSolutions-IAM5[Resource::<ReportsBucket.Arn>/*]': reportsObjects,

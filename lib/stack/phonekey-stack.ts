@@ -119,6 +119,8 @@ export class PhoneKeyStack extends Stack {
     this.api.addRoute(HttpMethod.GET, '/v1/profiles', this.functions.apiFn.fn);
     this.api.addRoute(HttpMethod.GET, '/v1/profiles/{phone}', this.functions.apiFn.fn);
     this.api.addRoute(HttpMethod.GET, '/v1/segments', this.functions.apiFn.fn);
+    this.api.addRoute(HttpMethod.GET, '/v1/reports', this.functions.apiFn.fn);
+    this.api.addRoute(HttpMethod.GET, '/v1/reports/{kind}/{id}/{file}', this.functions.apiFn.fn);
     this.api.addRoute(HttpMethod.DELETE, '/v1/profiles/{phone}', this.functions.apiFn.fn);
     // identity (issue 6): check on entry, review queue, unmerge, merge history
     this.api.addRoute(HttpMethod.POST, '/v1/match', this.functions.apiFn.fn);

@@ -33,6 +33,9 @@ const TABLE_READ_WRITE_ACTIONS = [
  */
 export const TABLE_EVENT_WRITER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
+/** The reports bucket's prefixes of import and nightly-run reports. */
+export const REPORT_PREFIXES = ['imports/', 'nightly/'];
+
 /** The raw bucket's prefixes that imports read: dropped files and the fan-out's chunks. */
 export const RAW_IMPORT_PREFIXES = ['incoming/', 'fanout/'];
 
@@ -116,6 +119,18 @@ export class Storage extends Construct {
       actions: ['s3:ListBucket'],
       resourceArns: [this.rawBucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': RAW_IMPORT_PREFIXES.map((prefix) => `${prefix}*`) } },
+    });
+    grantKeyUse(this.key, grantee, 'decrypt');
+  }
+
+  /** Reading and listing the import and nightly reports (the API serves them to stewards). */
+  grantReportsRead(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: REPORT_PREFIXES.map((p) => this.reportsBucket.arnForObjects(`${p}*`)) });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.reportsBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': REPORT_PREFIXES.map((p) => `${p}*`) } },
     });
     grantKeyUse(this.key, grantee, 'decrypt');
   }

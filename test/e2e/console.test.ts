@@ -6,6 +6,9 @@
  * unmerge from the profile page — each checked through the API as well.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
@@ -122,6 +125,23 @@ describe('the console', { timeout: 120_000 }, () => {
     const a = await api('GET', '/v1/profiles/13812345678');
     const b = await api('GET', '/v1/profiles/13698765432');
     expect(a.profileId).not.toBe(b.profileId);
+  });
+
+  it('lists the imports with their figures and downloads a report file', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'phonekey-downloads-'));
+    const cdp = await page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: folder, eventsEnabled: true });
+    const done = new Promise<void>((resolve) => cdp.on('Browser.downloadProgress', (e) => e.state === 'completed' && resolve()));
+    await page.click('#nav-reports');
+    await waitForText('#reports', 'crm: incoming/crm/crm.csv');
+    const crm = await page.$$eval('#reports tr[data-report]', (rows) => (rows.find((r) => r.textContent!.includes('crm: ')) as HTMLElement).dataset.report!);
+    expect(await textOf(`#reports tr[data-report="${crm}"] .counts`)).toMatch(/read 3 · stored 3/);
+    await page.click(`#reports tr[data-report="${crm}"] button[data-file="report.json"]`);
+    await done;
+    const [saved] = readdirSync(folder);
+    expect(JSON.parse(readFileSync(join(folder, saved!), 'utf8')).counts.read).toBe(3);
+    await page.click('#tab-nightly');
+    await page.waitForSelector('#no-reports');
   });
 
   it('speaks Chinese at a click', async () => {

@@ -158,6 +158,14 @@ describe('/openapi.json', { timeout: 120_000 }, () => {
     expect((await call('DELETE', '/v1/profiles/13611112222')).status).toBe(404);
     expect((await call('DELETE', '/v1/profiles/123')).status).toBe(400);
 
+    const { reports } = (await call('GET', '/v1/reports?kind=imports')).body;
+    expect(reports.map((r: any) => r.source).sort()).toEqual(['crm', 'pos']);
+    expect((await call('GET', '/v1/reports?kind=nightly')).body.reports).toEqual([]);
+    expect((await call('GET', '/v1/reports?kind=weekly')).status).toBe(400);
+    for (const file of ['report.html', 'report.json', 'rejects.csv']) expect((await call('GET', `/v1/reports/imports/${reports[0].id}/${file}`)).status).toBe(200);
+    expect((await call('GET', `/v1/reports/imports/${reports[0].id}/secrets.txt`)).status).toBe(400);
+    expect((await call('GET', '/v1/reports/imports/i-nope/report.json')).status).toBe(404);
+
     expect((await call('GET', '/console', { auth: null })).status).toBe(200);
     expect((await call('GET', '/console/app.js', { auth: null })).status).toBe(200);
     expect((await call('GET', '/console/app.css', { auth: null })).status).toBe(200);

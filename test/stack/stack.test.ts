@@ -329,7 +329,8 @@ describe('PhoneKeyStack template', () => {
       REPORTS_BUCKET: ref('ReportsBucket'),
       IMPORT_CHUNK_ROWS: '200000',
     });
-    expect(env('ApiFunction')).toEqual({ ...base, TABLE_NAME: ref('Table') });
+    expect(env('ApiFunction')).toEqual({ ...base, TABLE_NAME: ref('Table'), REPORTS_BUCKET: ref('ReportsBucket') });
+    expect(res().StaticFunction!.Properties!.Environment.Variables).toEqual(base);
     expect(env('WebhookFunction')).toEqual({ ...base, TABLE_NAME: ref('Table'), WEBHOOK_SECRETS_ARN: ref('WebhookSecrets') });
     expect(env('AuthorizerFunction')).toEqual({ ...base, API_TOKEN_SECRET_ARN: ref('ApiToken') });
     expect(env('NightlyFunction')).toEqual({ ...base, TABLE_NAME: ref('Table'), REPORTS_BUCKET: ref('ReportsBucket') });
