@@ -109,28 +109,22 @@ export class Storage extends Construct {
 
   /** Reading objects (any version) under the raw bucket's import prefixes, and listing them so a missing key is a 404. */
   grantRawRead(grantee: iam.IGrantable): void {
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:GetObject', 's3:GetObjectVersion'],
-      resourceArns: RAW_IMPORT_PREFIXES.map((prefix) => this.rawBucket.arnForObjects(`${prefix}*`)),
-    });
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:ListBucket'],
-      resourceArns: [this.rawBucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': RAW_IMPORT_PREFIXES.map((prefix) => `${prefix}*`) } },
-    });
-    grantKeyUse(this.key, grantee, 'decrypt');
+    this.grantPrefixRead(grantee, this.rawBucket, RAW_IMPORT_PREFIXES, ['s3:GetObject', 's3:GetObjectVersion']);
   }
 
   /** Reading and listing the import and nightly reports (the API serves them to stewards). */
   grantReportsRead(grantee: iam.IGrantable): void {
-    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: REPORT_PREFIXES.map((p) => this.reportsBucket.arnForObjects(`${p}*`)) });
+    this.grantPrefixRead(grantee, this.reportsBucket, REPORT_PREFIXES, ['s3:GetObject']);
+  }
+
+  /** `objectActions` on the objects under `prefixes`, ListBucket limited to them, and decryption. */
+  private grantPrefixRead(grantee: iam.IGrantable, bucket: s3.Bucket, prefixes: string[], objectActions: string[]): void {
+    iam.Grant.addToPrincipal({ grantee, actions: objectActions, resourceArns: prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`)) });
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['s3:ListBucket'],
-      resourceArns: [this.reportsBucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': REPORT_PREFIXES.map((p) => `${p}*`) } },
+      resourceArns: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': prefixes.map((prefix) => `${prefix}*`) } },
     });
     grantKeyUse(this.key, grantee, 'decrypt');
   }
