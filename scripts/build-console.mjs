@@ -1,5 +1,5 @@
 // Builds the steward's console (console/) into one module of strings, dist/console/assets.mjs,
-// that the console function serves (functions/handlers/console.ts): the page, its script and its
+// that the static function serves (functions/handlers/static.ts): the page, its script and its
 // style sheet, each a separate response so the page's CSP can forbid inline code. Run by
 // `npm install` (prepare), `npm run build` and the test suite's setup.
 import { build } from 'esbuild';

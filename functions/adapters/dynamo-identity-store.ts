@@ -42,7 +42,6 @@ import {
 } from './dynamo-keys.ts';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 
-/** Sort key of the marker item that says a blocking key has members (sorts before member keys). */
 /** Most cross-profile pairs whose decisions a merge looks up one by one; beyond, the whole list is read. */
 const MAX_PAIR_LOOKUPS = 5000;
 

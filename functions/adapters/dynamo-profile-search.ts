@@ -9,18 +9,15 @@ import type { MemberRecord } from '../ports/identity-store.ts';
 import type { ProfileSearchStore } from '../ports/profile-search.ts';
 import type { ProfileItem } from '../ports/profile-views.ts';
 import { batchGet } from './dynamo-batch.ts';
-import { DynamoIdentityStore, hashBlockingKey } from './dynamo-identity-store.ts';
+import { hashBlockingKey, type DynamoIdentityStore } from './dynamo-identity-store.ts';
 import { BLOCK_MARKER, blockKeyPk, profilePk } from './dynamo-keys.ts';
 
 export class DynamoProfileSearch implements ProfileSearchStore {
-  private readonly identity: DynamoIdentityStore;
-
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {
-    this.identity = new DynamoIdentityStore(db, table);
-  }
+    private readonly identity: DynamoIdentityStore,
+  ) {}
 
   profileIdForPhone(e164: string): Promise<string | undefined> {
     return this.identity.profileIdForPhone(e164);

@@ -24,7 +24,7 @@ export const profileStore = (table: string) => new DynamoProfileStore(db(), tabl
 export const identityStore = (table: string) => new DynamoIdentityStore(db(), table);
 export const profileViews = (table: string) => new DynamoProfileViews(db(), table);
 export const privacyStore = (table: string) => new DynamoPrivacyStore(db(), table);
-export const profileSearch = (table: string) => new DynamoProfileSearch(db(), table);
+export const profileSearch = (table: string) => new DynamoProfileSearch(db(), table, identityStore(table));
 export const nightlyTable = (table: string) => new DynamoNightlyTable(db(), table);
 export const viewWriter = (table: string) => new DynamoViewWriter(db(), table);
 let s3: S3Client | undefined;

@@ -68,7 +68,7 @@ export async function searchProfiles(store: ProfileSearchStore, text: string, op
       if (!how) continue;
       const before = found.get(m.profileId);
       found.set(m.profileId, before ? betterMatch(before, how) : how);
-      if (!example.has(m.profileId) || how === found.get(m.profileId)) example.set(m.profileId, m.record);
+      if (how === found.get(m.profileId)) example.set(m.profileId, m.record);
     }
   }
 
