@@ -63,6 +63,18 @@ const zh = {
   'reports.status': '状态',
   'reports.counts': '计数',
   'reports.files': '下载',
+  'nav.numbers': '号码',
+  'numbers.generic': '公共号码',
+  'numbers.shared': '共用号码',
+  'numbers.genericHint': '很多人使用的号码（如门店电话）：不关联任何人，也不作为任何客户的主键。',
+  'numbers.sharedHint': '一家人共用的号码：只凭号码不会把人合并，需要姓名一致。',
+  'numbers.none': '没有这类号码。',
+  'numbers.type': '类型',
+  'numbers.location': '归属地',
+  'numbers.carrier': '运营商',
+  'numbers.names': '使用过的姓名',
+  'numbers.why': '依据',
+  'numbers.claimedBy': '最初归属',
   'common.loading': '加载中…',
   'common.error': '出错：{message}',
 } as const;
@@ -133,6 +145,18 @@ const en: Record<Key, string> = {
   'reports.status': 'Status',
   'reports.counts': 'Counts',
   'reports.files': 'Download',
+  'nav.numbers': 'Numbers',
+  'numbers.generic': 'Generic',
+  'numbers.shared': 'Shared',
+  'numbers.genericHint': 'Numbers many people use (a store’s own number): they join nobody and key no customer.',
+  'numbers.sharedHint': 'Numbers a household shares: the number alone merges nobody; the name must agree.',
+  'numbers.none': 'No such numbers.',
+  'numbers.type': 'Type',
+  'numbers.location': 'Registered in',
+  'numbers.carrier': 'Carrier',
+  'numbers.names': 'Names seen',
+  'numbers.why': 'Evidence',
+  'numbers.claimedBy': 'First claimed by',
   'common.loading': 'Loading…',
   'common.error': 'Error: {message}',
 };
@@ -151,4 +175,12 @@ export function setLanguage(l: Language): void {
 export function t(key: Key, vars: Record<string, string | number> = {}): string {
   const text: string = (language === 'zh' ? zh : en)[key];
   return text.replace(/\{(\w+)\}/g, (_, v: string) => String(vars[v] ?? `{${v}}`));
+}
+
+const PHONE_TYPES_ZH: Record<string, string> = { mobile: '手机', fixed_line: '固话', fixed_line_or_mobile: '固话或手机', toll_free: '免费电话', premium_rate: '付费电话', voip: '网络电话', shared_cost: '分摊费用电话', uan: '统一号码' };
+
+/** A number's type as the reader's language says it (libphonenumber's names in English). */
+export function phoneType(type: string | undefined): string {
+  if (!type) return '';
+  return language === 'zh' ? (PHONE_TYPES_ZH[type] ?? type) : type.replace(/_/g, ' ');
 }

@@ -1,4 +1,4 @@
-/** The steward's console: sign in with the API token, then reviews, search, profiles and reports (hash routes). */
+/** The steward's console: sign in with the API token, then reviews, search, profiles, reports and numbers (hash routes). */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { session } from './api.ts';
@@ -8,15 +8,16 @@ import { Reviews } from './pages/reviews.tsx';
 import { Search } from './pages/search.tsx';
 import { Profile } from './pages/profile.tsx';
 import { Reports } from './pages/reports.tsx';
+import { Numbers } from './pages/numbers.tsx';
 import './style.css';
 
-/** `#/reviews`, `#/search?q=…`, `#/profile/p_…`, `#/reports` → the page and its argument. */
-function route(hash: string): { page: 'reviews' | 'search' | 'profile' | 'reports'; arg: string } {
+/** `#/reviews`, `#/search?q=…`, `#/profile/p_…`, `#/reports`, `#/numbers` → the page and its argument. */
+function route(hash: string): { page: 'reviews' | 'search' | 'profile' | 'reports' | 'numbers'; arg: string } {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
   const [page, arg = ''] = (path ?? '').split('/');
   if (page === 'search') return { page, arg: new URLSearchParams(query).get('q') ?? '' };
   if (page === 'profile') return { page, arg: decodeURIComponent(arg) };
-  if (page === 'reports') return { page, arg: '' };
+  if (page === 'reports' || page === 'numbers') return { page, arg: '' };
   return { page: 'reviews', arg: '' };
 }
 
@@ -50,6 +51,7 @@ function App() {
           <a href="#/reviews" id="nav-reviews" class={page === 'reviews' ? 'active' : ''}>{t('nav.reviews')}</a>
           <a href="#/search" id="nav-search" class={page === 'search' ? 'active' : ''}>{t('nav.search')}</a>
           <a href="#/reports" id="nav-reports" class={page === 'reports' ? 'active' : ''}>{t('nav.reports')}</a>
+          <a href="#/numbers" id="nav-numbers" class={page === 'numbers' ? 'active' : ''}>{t('nav.numbers')}</a>
         </nav>
         <button type="button" id="language" onClick={switchLanguage}>{t('nav.language')}</button>
         <button type="button" id="sign-out" onClick={() => (session.signOut(), setSignedIn(false))}>{t('nav.signOut')}</button>
@@ -59,6 +61,7 @@ function App() {
         {page === 'search' && <Search key={arg} initial={arg} />}
         {page === 'profile' && <Profile key={arg} id={arg} />}
         {page === 'reports' && <Reports />}
+        {page === 'numbers' && <Numbers />}
       </main>
     </>
   );

@@ -51,10 +51,19 @@ export interface Lineage {
   at?: string;
 }
 
+export interface NumberFacts {
+  phone: string;
+  type?: string;
+  region?: string;
+  location?: string;
+  carrier?: string;
+}
+
 export interface ProfileDocument {
   profileId: string;
   phone?: string;
   phones: string[];
+  numbers: NumberFacts[];
   members: Array<{ source: string; recordId: string }>;
   tags: string[];
   summary: string;
@@ -87,4 +96,21 @@ export interface ReportSummary {
   source?: string;
   file?: string;
   counts: Record<string, number>;
+}
+
+export interface ListedNumber extends NumberFacts {
+  standing: 'personal' | 'shared' | 'generic';
+  explanation: string;
+  names: string[];
+  genders: string[];
+  birthDates: number;
+  since: string;
+  genericSince?: string;
+  claimedBy: string;
+}
+
+export interface NumberPage {
+  standing: 'generic' | 'shared';
+  numbers: ListedNumber[];
+  next?: string;
 }

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.ts';
-import { t } from '../i18n.ts';
+import { phoneType, t } from '../i18n.ts';
 import type { Lineage, Merge, ProfileDocument } from '../types.ts';
 
 const text = (v: unknown): string => {
@@ -104,6 +104,26 @@ export function Profile({ id }: { id: string }) {
         <div>
           <h2>{t('profile.basic')}</h2>
           <Facts id="basic" of={{ phones: doc.phones, ...v.basic }} lineage={v.basic.lineage} />
+          <table id="numbers">
+            <thead>
+              <tr>
+                <th>{t('col.phone')}</th>
+                <th>{t('numbers.type')}</th>
+                <th>{t('numbers.location')}</th>
+                <th>{t('numbers.carrier')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {doc.numbers.map((n) => (
+                <tr data-number={n.phone}>
+                  <td>{n.phone}</td>
+                  <td>{phoneType(n.type)}</td>
+                  <td>{n.location ?? ''}</td>
+                  <td>{n.carrier ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
         <div>
           <h2>{t('profile.consumption')}</h2>

@@ -10,6 +10,8 @@ export const importPk = (importId: string) => `IMPORT#${importId}`;
 export const RUNNING_IMPORTS = 'IMPORTS#running';
 export const eventPk = (channel: string, eventId: string) => `EVT#${channel}#${eventId}`;
 export const sourcePk = (name: string) => `SOURCE#${name}`;
+/** `byProfile` partition listing the numbers of one standing that is not a person's own (`shared`, `generic`). */
+export const numbersOfPk = (standing: string) => `NUMBERS#${standing}`;
 
 export const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
 

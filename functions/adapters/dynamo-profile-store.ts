@@ -1,5 +1,5 @@
 /** The ProfileStore port on one DynamoDB table (layout: docs/architecture.md). */
-import { keyedProfile, numberOf, NUMBER_ATTRIBUTES } from './dynamo-numbers.ts';
+import { keyedProfile, numberListing, numberOf, NUMBER_ATTRIBUTES } from './dynamo-numbers.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -13,7 +13,7 @@ import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import { installSalt } from './install-salt.ts';
 import { freeFormText, storableAttributes } from './free-form.ts';
 import type { Arrival, EvidenceUpdate, EventOutcome, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
-import { emptyEvidence, type Home, type NumberEvidence } from '../core/identity/index.ts';
+import { emptyEvidence, type ArrivalPlan, type Home } from '../core/identity/index.ts';
 import { batchGet, mapLimit, queryAll } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
@@ -65,15 +65,19 @@ export function documentClient(client = new DynamoDBClient({})): DynamoDBDocumen
 /** What an outcome says of a record that stood apart. */
 const apartOutcome = (home: Home) => (home.kind === 'apart' ? { apart: { reason: home.reason, why: home.why, ...(home.number ? { number: home.number } : {}) } } : {});
 
-/** A number's item: the profile that claimed it, and what has been seen with it. */
-const aliasItem = (phone: string, profileId: string, evidence?: NumberEvidence): Record<string, unknown> => ({
-  pk: phonePk(phone),
-  sk: 'ALIAS',
-  phone,
-  profileId,
-  ...(evidence ? { evidence } : {}),
-  ...(evidence?.genericSince ? { generic: true } : {}),
-});
+/** A number's item: the profile that claimed it, what has been seen with it, and its listing when it is not a person's own. */
+const aliasItem = (phone: string, profileId: string, plan: Pick<ArrivalPlan, 'evidence' | 'standings'>): Record<string, unknown> => {
+  const evidence = plan.evidence.get(phone);
+  return {
+    pk: phonePk(phone),
+    sk: 'ALIAS',
+    phone,
+    profileId,
+    ...(evidence ? { evidence } : {}),
+    ...(evidence?.genericSince ? { generic: true } : {}),
+    ...numberListing(phone, plan.standings.get(phone)),
+  };
+};
 
 /** A profile item as an import founds it: its numbers (none for a record standing apart), no counters yet. */
 const foundedProfileItem = (profileId: string, phone: string | undefined, phones: string[], now: string): Record<string, unknown> => ({
@@ -207,9 +211,8 @@ export class DynamoProfileStore implements ProfileStore {
         extras.push(phone);
       }
     }
-    const evidence = arrival.plan.evidence;
     const founded = new Set<string>();
-    for (const primary of await this.foundProfiles(founders, now, idOf, evidence)) {
+    for (const primary of await this.foundProfiles(founders, now, idOf, arrival.plan)) {
       const profileId = idOf(primary);
       founded.add(profileId);
       created.add(profileId);
@@ -217,7 +220,7 @@ export class DynamoProfileStore implements ProfileStore {
     }
     // Whoever a cancelled transaction held back goes one conditional write at a time.
     await mapLimit(unownedHomes.filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (primary) => {
-      const { owner, claimed } = await this.claimPhone(primary, idOf(primary), evidence.get(primary));
+      const { owner, claimed } = await this.claimPhone(primary, idOf(primary), arrival.plan);
       owners.set(primary, owner);
       if (claimed) created.add(owner);
     });
@@ -228,7 +231,7 @@ export class DynamoProfileStore implements ProfileStore {
     /** Numbers newly pointed at a profile that existed before this call: its item must list them. */
     const gained = new Map<string, string[]>();
     await mapLimit(extraAliases, CONDITIONAL_CONCURRENCY, async ([phone, profileId]) => {
-      const { owner, claimed } = await this.claimPhone(phone, profileId, evidence.get(phone));
+      const { owner, claimed } = await this.claimPhone(phone, profileId, arrival.plan);
       owners.set(phone, owner);
       if (claimed && !created.has(owner)) gained.set(owner, [...(gained.get(owner) ?? []), phone]);
     });
@@ -354,7 +357,7 @@ export class DynamoProfileStore implements ProfileStore {
    * existing, up to 100 items per TransactWriteItems. Returns the primaries founded. A transaction
    * another writer got in the way of is cancelled whole; its people are left for the one-by-one path.
    */
-  private async foundProfiles(founders: Map<string, string[]>, now: string, idOf: (e164: string) => string, evidence: ReadonlyMap<string, NumberEvidence>): Promise<string[]> {
+  private async foundProfiles(founders: Map<string, string[]>, now: string, idOf: (e164: string) => string, plan: ArrivalPlan): Promise<string[]> {
     // A person is their aliases and their profile item; one with more numbers than a transaction holds takes the one-by-one path.
     const itemsOf = ([, extras]: [string, string[]]) => extras.length + 2;
     const groups = transactionGroups([...founders].filter((person) => itemsOf(person) <= TRANSACTION_ITEMS), itemsOf);
@@ -365,7 +368,7 @@ export class DynamoProfileStore implements ProfileStore {
         const profileId = idOf(primary);
         const phones = [primary, ...extras];
         return [
-          ...phones.map((phone) => aliasItem(phone, profileId, evidence.get(phone))),
+          ...phones.map((phone) => aliasItem(phone, profileId, plan)),
           foundedProfileItem(profileId, primary, phones, now),
         ];
       });
@@ -380,12 +383,12 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   /** Points a number at a profile unless it already points somewhere; returns its owner. */
-  private async claimPhone(phone: string, profileId: string, evidence?: NumberEvidence): Promise<{ owner: string; claimed: boolean }> {
+  private async claimPhone(phone: string, profileId: string, plan: ArrivalPlan): Promise<{ owner: string; claimed: boolean }> {
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: aliasItem(phone, profileId, evidence),
+          Item: aliasItem(phone, profileId, plan),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -422,14 +425,21 @@ export class DynamoProfileStore implements ProfileStore {
     const now = new Date().toISOString();
     const conflicts: string[] = [];
     await mapLimit(updates, CONDITIONAL_CONCURRENCY, async (u) => {
+      const listing = numberListing(u.phone, u.standing);
       try {
         await this.db.send(
           new UpdateCommand({
             TableName: this.table,
             Key: { pk: phonePk(u.phone), sk: 'ALIAS' },
-            UpdateExpression: `SET evidence = :e, ev = :next${u.evidence.genericSince ? ', generic = :g' : ''}`,
+            UpdateExpression: `SET evidence = :e, ev = :next${u.evidence.genericSince ? ', generic = :g' : ''}${listing ? ', gsi1pk = :lp, gsi1sk = :ls' : ' REMOVE gsi1pk, gsi1sk'}`,
             ConditionExpression: u.version ? 'ev = :v' : 'attribute_exists(pk) AND attribute_not_exists(ev)',
-            ExpressionAttributeValues: { ':e': u.evidence, ':next': u.version + 1, ...(u.version ? { ':v': u.version } : {}), ...(u.evidence.genericSince ? { ':g': true } : {}) },
+            ExpressionAttributeValues: {
+              ':e': u.evidence,
+              ':next': u.version + 1,
+              ...(u.version ? { ':v': u.version } : {}),
+              ...(u.evidence.genericSince ? { ':g': true } : {}),
+              ...(listing ? { ':lp': listing.gsi1pk, ':ls': listing.gsi1sk } : {}),
+            },
           }),
         );
       } catch (error) {
@@ -453,19 +463,20 @@ export class DynamoProfileStore implements ProfileStore {
       marked.push(phone);
     };
     await mapLimit(phones, CONDITIONAL_CONCURRENCY, async (phone) => {
+      const listed = numberListing(phone, 'generic')!;
       try {
         await mark(phone, {
-          UpdateExpression: 'SET generic = :t, evidence.genericSince = :now ADD ev :one',
+          UpdateExpression: 'SET generic = :t, evidence.genericSince = :now, gsi1pk = :lp, gsi1sk = :ls ADD ev :one',
           ConditionExpression: 'attribute_exists(pk) AND attribute_exists(evidence) AND attribute_not_exists(generic)',
-          ExpressionAttributeValues: { ':t': true, ':now': now, ':one': 1 },
+          ExpressionAttributeValues: { ':t': true, ':now': now, ':one': 1, ':lp': listed.gsi1pk, ':ls': listed.gsi1sk },
         });
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         try {
           await mark(phone, {
-            UpdateExpression: 'SET generic = :t, evidence = :e ADD ev :one',
+            UpdateExpression: 'SET generic = :t, evidence = :e, gsi1pk = :lp, gsi1sk = :ls ADD ev :one',
             ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(evidence) AND attribute_not_exists(generic)',
-            ExpressionAttributeValues: { ':t': true, ':e': { ...emptyEvidence(now), genericSince: now }, ':one': 1 },
+            ExpressionAttributeValues: { ':t': true, ':e': { ...emptyEvidence(now), genericSince: now }, ':one': 1, ':lp': listed.gsi1pk, ':ls': listed.gsi1sk },
           });
         } catch (again) {
           if (!isConditionFailure(again)) throw again; // no such number, or generic already
@@ -622,7 +633,7 @@ export class DynamoProfileStore implements ProfileStore {
     const founders = new Map<string, string>();
     const numberHomes = fresh.map((i) => homes[i]!).flatMap((h) => (h.kind === 'number' ? [h.number] : []));
     await mapLimit([...new Set(numberHomes)].filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (phone) => {
-      const { owner, claimed } = await this.claimPhone(phone, idOf(phone), arrival.plan.evidence.get(phone));
+      const { owner, claimed } = await this.claimPhone(phone, idOf(phone), arrival.plan);
       owners.set(phone, owner);
       if (claimed) {
         created.add(owner);

@@ -11,6 +11,7 @@ import { DynamoIdentityStore } from './dynamo-identity-store.ts';
 import { DynamoProfileViews } from './dynamo-profile-view.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
 import { DynamoProfileSearch } from './dynamo-profile-search.ts';
+import { DynamoNumberDirectory } from './dynamo-numbers.ts';
 import { DynamoNightlyTable, DynamoViewWriter, S3RunFiles } from './nightly-storage.ts';
 import { S3Files } from './s3-files.ts';
 import { S3Reports } from './s3-reports.ts';
@@ -25,6 +26,7 @@ export const identityStore = (table: string) => new DynamoIdentityStore(db(), ta
 export const profileViews = (table: string) => new DynamoProfileViews(db(), table);
 export const privacyStore = (table: string) => new DynamoPrivacyStore(db(), table);
 export const profileSearch = (table: string) => new DynamoProfileSearch(db(), table, identityStore(table));
+export const numberDirectory = (table: string) => new DynamoNumberDirectory(db(), table);
 export const nightlyTable = (table: string) => new DynamoNightlyTable(db(), table);
 export const viewWriter = (table: string) => new DynamoViewWriter(db(), table);
 let s3: S3Client | undefined;

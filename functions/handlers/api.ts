@@ -9,6 +9,7 @@ import { privacyRoutes } from './routes/privacy.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { segmentRoutes } from './routes/segments.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { numberRoutes } from './routes/numbers.ts';
 
 const logger = createLogger();
 
@@ -18,6 +19,7 @@ const routes: Routes = {
   ...identityRoutes,
   ...segmentRoutes,
   ...reportRoutes,
+  ...numberRoutes,
 };
 
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -28,6 +28,20 @@ const AUTH = {
 const schemas = {
   Error: object({ error: { ...str, description: 'a stable code, e.g. `phone.invalid`, `review.not_found`' }, message: str }),
   GatewayError: object({ message: str }),
+  NumberFacts: object({ phone: str }, { type: str, region: str, location: str, carrier: str }),
+  ListedNumber: object(
+    {
+      phone: str,
+      standing: { enum: ['personal', 'shared', 'generic'] },
+      explanation: str,
+      names: strings,
+      genders: { type: 'array', items: { enum: ['M', 'F'] } },
+      birthDates: int,
+      since: str,
+      claimedBy: str,
+    },
+    { type: str, region: str, location: str, carrier: str, genericSince: str },
+  ),
   Member: object({ source: str, recordId: str }),
   FieldLineage: object({ value: str, source: str, recordId: str }, { at: str }),
   Metrics: object({
@@ -69,6 +83,7 @@ const schemas = {
     {
       profileId: str,
       phones: strings,
+      numbers: { type: 'array', items: ref('NumberFacts') },
       members: { type: 'array', items: ref('Member') },
       metrics: ref('Metrics'),
       tags: strings,
@@ -280,6 +295,22 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Not the same person: remembered, never merged automatically',
         parameters: [pathParam('id', 'the review id')],
         responses: { '200': json(object({ review: ref('Review') }), 'rejected'), '404': error('no such review'), '409': error('decided already'), ...AUTH },
+      },
+    },
+    '/v1/numbers': {
+      get: {
+        operationId: 'listNumbers',
+        summary: 'Numbers that are not one person’s own: generic ones key nobody, shared ones link nobody by themselves',
+        parameters: [
+          { name: 'standing', in: 'query', schema: { enum: ['generic', 'shared'], default: 'generic' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          { name: 'cursor', in: 'query', description: 'the `next` of the page before', schema: str },
+        ],
+        responses: {
+          '200': json(object({ standing: { enum: ['generic', 'shared'] }, numbers: { type: 'array', items: ref('ListedNumber') } }, { next: str }), 'a page of numbers, in E.164 order'),
+          '400': error('an unknown standing, a limit out of range or a malformed cursor'),
+          ...AUTH,
+        },
       },
     },
     '/v1/reports': {

@@ -3,7 +3,7 @@
  * the layout behind it is in docs/architecture.md.
  */
 import type { CleanRecord } from '../core/model.ts';
-import type { ArrivalPlan, NumberEvidence } from '../core/identity/index.ts';
+import type { ArrivalPlan, NumberEvidence, Standing } from '../core/identity/index.ts';
 
 /** A number as stored: the profile it was claimed by, and what has been seen with it (its standing). */
 export interface NumberState {
@@ -18,6 +18,8 @@ export interface NumberState {
 export interface EvidenceUpdate {
   phone: string;
   evidence: NumberEvidence;
+  /** The standing the evidence gives the number (stored with it: the numbers a steward lists). */
+  standing: Standing;
   version: number;
   /** The number became generic with it: it comes off the profile it keyed (`owner`). */
   becameGeneric: boolean;

@@ -5,10 +5,17 @@
 import { profileViews } from '../../functions/adapters/wiring.ts';
 import type { ProfileDocument } from '../../functions/app/profiles/index.ts';
 import { centsText } from '../../functions/core/profile/index.ts';
+import type { NumberFacts } from '../../functions/core/clean/index.ts';
 import type { Target } from './target.ts';
 
 export function viewsFor(target: Target): ReturnType<typeof profileViews> {
   return profileViews(target.outputs.TableName);
+}
+
+/** `+8613812345678 (mobile, 广东省深圳市, 中国移动)` */
+function aboutNumber(n: NumberFacts): string {
+  const about = [n.type, n.location, n.carrier].filter(Boolean).join(', ');
+  return about ? `${n.phone} (${about})` : n.phone;
 }
 
 /** One line per fact, the four dimensions in order. */
@@ -27,7 +34,7 @@ export function renderProfile(doc: ProfileDocument): string {
     `  tags:        ${list(v.tags.map((t) => `${t.tag} (${t.rule})`))}`,
     `basic`,
     `  name:        ${b.name ?? '—'}   gender: ${b.gender ?? '—'}   age: ${b.age ?? '—'}${b.birthDate ? ` (${b.birthDate})` : ''}`,
-    `  phones:      ${list(doc.phones)}`,
+    `  phones:      ${list(doc.numbers.map(aboutNumber))}`,
     `  emails:      ${list(b.contacts.emails)}`,
     `  location:    ${list([b.location.province, b.location.city, b.location.address].filter((x): x is string => !!x))}`,
     `  consent:     ${list(consent)}`,

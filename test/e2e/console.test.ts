@@ -116,6 +116,7 @@ describe('the console', { timeout: 120_000 }, () => {
     await waitForText('#hits', '张伟');
     await page.click('#hits a');
     await page.waitForSelector('#merges button.unmerge');
+    await waitForText('#numbers tr[data-number="+8613812345678"]', 'mobile');
     const before = await api('GET', '/v1/profiles/13812345678');
     expect(before.phones).toHaveLength(2);
     const member = await page.$eval('#merges button.unmerge', (b) => (b as HTMLElement).dataset.member!);
@@ -142,6 +143,17 @@ describe('the console', { timeout: 120_000 }, () => {
     expect(JSON.parse(readFileSync(join(folder, saved!), 'utf8')).counts.read).toBe(3);
     await page.click('#tab-nightly');
     await page.waitForSelector('#no-reports');
+  });
+
+  it('lists a household’s shared number with the names seen on it', async () => {
+    const family = ['id,姓名,手机', 'f1,周杰,13544445555', 'f2,周敏,135 4444 5555'].join('\n');
+    await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: 'incoming/crm/family.csv', Body: family }));
+    await cloud.idle();
+    await page.click('#nav-numbers');
+    await page.waitForSelector('#no-numbers');
+    await page.click('#tab-shared');
+    await waitForText('#listed-numbers tr[data-number="+8613544445555"] .names', '周杰、周敏');
+    expect(await textOf('#listed-numbers tr[data-number="+8613544445555"]')).toMatch(/shared: links nobody by itself \(2 distinct names/);
   });
 
   it('speaks Chinese at a click', async () => {

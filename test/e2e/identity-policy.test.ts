@@ -136,6 +136,38 @@ describe('another person on a known number', () => {
   });
 });
 
+describe('the numbers a steward lists', () => {
+  it('lists the store’s number as generic and the number two people gave as shared, with their evidence, through the CLI and the API', { timeout: 120_000 }, async () => {
+    const generic = await cli(['numbers']);
+    const store = generic.numbers.find((n: any) => n.phone === '+862154372798');
+    expect(store, JSON.stringify(generic)).toMatchObject({ standing: 'generic', type: 'fixed_line', claimedBy: expect.stringMatching(/^p_/) });
+    expect(store.location).toContain('上海');
+    expect(store.names.length).toBeGreaterThan(4);
+    expect(store.explanation).toMatch(/^generic since .*: joins nobody and keys no profile/);
+    expect(generic.numbers.some((n: any) => n.phone === '+8613812345678')).toBe(false);
+
+    const holder = (await profileOf('13812345678')).json;
+    const shared = await api('GET', '/v1/numbers?standing=shared');
+    expect(shared.status).toBe(200);
+    const household = shared.json.numbers.find((n: any) => n.phone === '+8613812345678');
+    expect(household, JSON.stringify(shared.json)).toMatchObject({ standing: 'shared', names: ['张伟', '李娜'], genders: ['M', 'F'], birthDates: 2, claimedBy: holder.profileId, type: 'mobile' });
+    expect(household.explanation).toMatch(/^shared: links nobody by itself \(2 distinct names/);
+
+    // pages follow the number order; a bad standing is named
+    const after = await api('GET', `/v1/numbers?standing=generic&cursor=${encodeURIComponent('+862154372798')}`);
+    expect(after.json.numbers.map((n: any) => n.phone)).not.toContain('+862154372798');
+    const bad = await api('GET', '/v1/numbers?standing=family');
+    expect(bad).toMatchObject({ status: 400, json: { error: 'numbers.bad_request', message: expect.stringContaining('"family"') } });
+  });
+
+  it('shows each of a profile’s numbers with its type, where it is registered and its carrier', async () => {
+    const profile = (await profileOf('13812345678')).json;
+    expect(profile.numbers).toEqual([{ phone: '+8613812345678', type: 'mobile', region: 'CN', location: expect.any(String), carrier: expect.any(String) }]);
+    const shown = await runCli(['profile', '13812345678'], { dataDir });
+    expect(shown.stdout).toContain(`+8613812345678 (mobile, ${profile.numbers[0].location}, ${profile.numbers[0].carrier})`);
+  });
+});
+
 describe('golden fields', () => {
   it('survive by source priority, not by arrival, and name the record they came from', { timeout: 180_000 }, async () => {
     await importCsv('crm2.csv', 'crm', ['id,姓名,手机号码', 'c2,陈静,13911112222']);

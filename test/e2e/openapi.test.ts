@@ -173,6 +173,19 @@ describe('/openapi.json', { timeout: 120_000 }, () => {
     expect((await call('GET', '/openapi.json', { auth: null })).status).toBe(200);
   });
 
+  it('matches real answers of the numbers route', async () => {
+    // a household: two people give one number (it turns shared); the store's generic one is listed too
+    const family = ['id,姓名,手机', 'f1,周杰,13544445555', 'f2,周敏,135 4444 5555'].join('\n');
+    await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: 'incoming/crm/family.csv', Body: family }));
+    await cloud.idle();
+    const shared = await call('GET', '/v1/numbers?standing=shared&limit=5');
+    expect(shared.body.numbers.map((n: any) => n.phone)).toContain('+8613544445555');
+    expect((await call('GET', '/v1/numbers')).status).toBe(200);
+    expect((await call('GET', '/v1/numbers?standing=family')).status).toBe(400);
+    expect((await call('GET', '/v1/numbers?limit=0')).status).toBe(400);
+    expect((await call('GET', '/v1/numbers?cursor=13544445555')).status).toBe(400);
+  });
+
   it('has had a real answer of every operation checked', () => {
     const operations = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     const unchecked = operations.filter((op) => ![...checked].some((c) => c.startsWith(`${op} 2`)));

@@ -26,7 +26,7 @@ function evidenceUpdates(arrival: Arrival): EvidenceUpdate[] {
   const generic = new Set(arrival.plan.becameGeneric);
   return [...arrival.plan.evidence].flatMap(([phone, evidence]) => {
     const read = arrival.numbers.get(phone);
-    return read ? [{ phone, evidence, version: read.version, becameGeneric: generic.has(phone), owner: read.owner }] : [];
+    return read ? [{ phone, evidence, standing: arrival.plan.standings.get(phone)!, version: read.version, becameGeneric: generic.has(phone), owner: read.owner }] : [];
   });
 }
 
@@ -44,7 +44,8 @@ async function storeLessons(store: Pick<ProfileStore, 'numbers' | 'storeEvidence
 
 function again(u: EvidenceUpdate, now: NumberState, policy: StandingPolicy): EvidenceUpdate {
   const evidence = mergeEvidence(now.evidence, u.evidence, policy, new Date().toISOString());
-  return { ...u, evidence, version: now.version, owner: now.owner, becameGeneric: !now.generic && standing(evidence, policy) === 'generic' };
+  const stands = standing(evidence, policy);
+  return { ...u, evidence, standing: stands, version: now.version, owner: now.owner, becameGeneric: !now.generic && stands === 'generic' };
 }
 
 /** Records stored where the identity policy puts them. */

@@ -6,7 +6,7 @@
  *   EXPORT_COLUMNS                 → the header
  *   exportRow(doc)                 → the row's cells, as text
  */
-import { parsePhone } from '../../core/clean/index.ts';
+import { numberFacts } from '../../core/clean/index.ts';
 import type { ProfileDocument } from './read.ts';
 
 export const EXPORT_COLUMNS = [
@@ -39,11 +39,8 @@ const LIST = '; ';
 
 /** A number as a person reads it in a list: `+8613812345678 (mobile, 广东省深圳市)`. */
 function described(e164: string): { type: string; location: string } {
-  const p = parsePhone(e164);
-  const l = p.location;
-  // a municipality is its own province: 北京市, not 北京市北京市
-  const where = l ? [...new Set([l.province, l.city].filter(Boolean))].join('') || [...new Set([l.cityEn, l.provinceEn].filter(Boolean))].join(', ') : '';
-  return { type: p.type ?? '', location: where };
+  const f = numberFacts(e164);
+  return { type: f.type ?? '', location: f.location ?? '' };
 }
 
 export function exportRow(doc: ProfileDocument): Record<ExportColumn, string> {

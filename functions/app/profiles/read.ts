@@ -16,13 +16,15 @@ import type { ProfileSettings } from './settings.ts';
 import { mapLimit } from '../../core/map-limit.ts';
 import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../../ports/profile-views.ts';
 import { explainStanding, standingPolicy } from '../../core/identity/index.ts';
-import { parsePhone, type CountryCode } from '../../core/clean/index.ts';
+import { numberFacts, parsePhone, type CountryCode, type NumberFacts } from '../../core/clean/index.ts';
 
 export interface ProfileDocument {
   profileId: string;
   /** The primary number; none on a profile of records that joined no number's holder. */
   phone?: string;
   phones: string[];
+  /** Each of `phones` with its type, where it is registered and its original carrier. */
+  numbers: NumberFacts[];
   /** Every source record and event that formed the profile (lineage). */
   members: Member[];
   metrics: ProfileMetrics;
@@ -52,6 +54,7 @@ export function profileDocument(item: ProfileItem, members: Member[], built: Pic
     profileId: item.profileId,
     phone: item.phone,
     phones: item.phones,
+    numbers: item.phones.map(numberFacts),
     members,
     metrics: built.metrics,
     tags: built.tags,

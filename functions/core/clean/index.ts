@@ -21,3 +21,4 @@ export { parseGender } from './gender.ts';
 export { parseAddress, normalizeProvince, normalizeCity, provinceOfCity, localPlace, type ParsedAddress } from './address.ts';
 export { cleanIdentity, describesSomeone, RECORD_PROBLEMS, type CleanContext, type CleanIdentityResult, type FieldProblem } from './record.ts';
 export { PROVINCES, type ProvinceInfo } from './cn-regions.ts';
+export { numberFacts, type NumberFacts } from './number-facts.ts';

@@ -21,7 +21,7 @@
  */
 import type { CleanRecord } from '../model.ts';
 import { dateSimilarity } from '../match/similarity.ts';
-import { emptyEvidence, nameOf, sameName, standing, withRecord, type Holder, type NumberEvidence, type StandingPolicy } from './number-evidence.ts';
+import { emptyEvidence, nameOf, sameName, standing, withRecord, type Holder, type NumberEvidence, type Standing, type StandingPolicy } from './number-evidence.ts';
 
 export type Home =
   /** Joins (or founds) the profile its number keys. `founds`: nobody had the number before. */
@@ -33,6 +33,8 @@ export interface ArrivalPlan {
   homes: Home[];
   /** Numbers whose evidence is new or changed, with the new evidence (to store on the number). */
   evidence: Map<string, NumberEvidence>;
+  /** The standing each number of `evidence` has with its new evidence (stored with it, so stewards can list the numbers that are not a person's own). */
+  standings: Map<string, Standing>;
   /** Numbers that became generic in this batch: their holders stop being keyed by them. */
   becameGeneric: string[];
 }
@@ -115,6 +117,7 @@ export function planArrivals(records: readonly Partial<CleanRecord>[], known: Re
     }
     homes.push(home);
   }
-  const becameGeneric = [...evidence].filter(([n, e]) => standing(e, policy) === 'generic' && !wasGeneric(n)).map(([n]) => n);
-  return { homes, evidence, becameGeneric };
+  const standings = new Map([...evidence].map(([n, e]) => [n, standing(e, policy)]));
+  const becameGeneric = [...standings].filter(([n, s]) => s === 'generic' && !wasGeneric(n)).map(([n]) => n);
+  return { homes, evidence, standings, becameGeneric };
 }

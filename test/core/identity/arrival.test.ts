@@ -32,6 +32,7 @@ describe('planArrivals', () => {
       ...Array(4).fill({ kind: 'number', number: ZHANG, founds: false }),
     ]);
     expect(standing(plan.evidence.get(ZHANG)!, policy)).toBe('personal');
+    expect(plan.standings).toEqual(new Map([[ZHANG, 'personal']]));
     expect(plan.evidence.get(ZHANG)!.holder).toEqual({ name: { key: '张伟', pinyin: 'zhangwei' }, gender: 'M', birthDate: '1985-03-02' });
   });
 
@@ -45,6 +46,7 @@ describe('planArrivals', () => {
     // the same buyer again comes to the same profile
     expect(plan.homes[7]).toMatchObject({ kind: 'apart', key: `${STORE}#wangfang` });
     expect(plan.becameGeneric).toEqual([STORE]);
+    expect(plan.standings.get(STORE)).toBe('generic');
     expect(explainStanding(plan.evidence.get(STORE)!, policy)).toMatch(/^generic since .*: joins nobody and keys no profile \(5\+ distinct names/);
   });
 
@@ -82,6 +84,7 @@ describe('planArrivals', () => {
     ]);
     expect(plan.becameGeneric).toEqual([]);
     expect(plan.evidence.get(LI)!.names.length).toBe(2);
+    expect(plan.standings.get(LI)).toBe('shared');
     expect(plan.evidence.get(LI)!.holder.name?.key).toBe('李娜');
   });
 
