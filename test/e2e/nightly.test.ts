@@ -166,6 +166,9 @@ describe('phonekey reconcile', () => {
       { event: 'item_detail_view', event_id: `v-${i}`, ts: '2026-11-20 10:00:00', user: { phone: p.phones[0] }, device: { os: 'ios', id: `d-${i}` }, props: { item_id: 'sku-1', category: 'beauty' } },
       { event: 'pay_success', event_id: `o-${i}`, ts: '2026-11-21 10:00:00', user: { phone: p.phones[0] }, device: { os: 'ios', id: `d-${i}` }, props: { order_no: `o-${i}`, items: [{ item_id: 'sku-1', category: 'beauty', qty: 1, price: '99.50' }], pay_amount: '99.50', currency: 'cny' } },
     ]);
+    // a native name the channel's mapping lacks: stored as unmapped, named in the quality section
+    events.push({ event: 'share_click', event_id: 'u-0', ts: '2026-11-21 11:00:00', user: { phone: keyed[0]!.phones[0] }, device: { os: 'ios', id: 'd-0' }, props: {} } as (typeof events)[number]);
+    personOf.set('app#u-0', personOf.get('app#v-0')!);
     const withIdentity = identityEvents(batchA, 8, 'id-a');
     await send([...events, ...withIdentity], 'events-a');
     sentEvents.push(...events, ...withIdentity);
@@ -176,7 +179,7 @@ describe('phonekey reconcile', () => {
     const records = before.flatMap((p) => p.members).filter((m) => !m.startsWith('app#'));
     expect(first.runId).toBe('night-1');
     expect(first.snapshot.segments).toBe(3);
-    expect(first.counts).toMatchObject({ records: records.length, events: 20 + withIdentity.length, profilesBefore: before.length });
+    expect(first.counts).toMatchObject({ records: records.length, events: 21 + withIdentity.length, profilesBefore: before.length });
     expect(first.mergesApplied).toBe(true);
     expect(first.counts.merges).toBeGreaterThan(0);
     expect(first.counts.profiles).toBe(before.length - first.counts.profilesMerged);
@@ -230,6 +233,8 @@ describe('phonekey reconcile', () => {
     const invalid = first.quality.reduce((n, q) => n + Object.values(q.invalidPhonesByReason).reduce((a, b) => a + b, 0), 0);
     expect(invalid).toBeGreaterThan(0);
     expect(Object.keys(first.quality[0]!.missingFields)).toEqual(expect.arrayContaining(['name', 'email', 'birthDate']));
+    // the webhook channel has its row: every event it sent, and the name its mapping lacks
+    expect(first.quality.find((q) => q.source === 'app')).toMatchObject({ records: 0, events: first.counts.events, unmappedEvents: { share_click: 1 } });
     // The sample is drawn from the merges, the same for the same run id.
     const all = new Set((await merges('night-1')).map(groupKey));
     expect(first.mergeSample.length).toBe(Math.min(12, first.counts.merges));

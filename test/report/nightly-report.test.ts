@@ -26,8 +26,9 @@ function sampleReport(): NightlyReport {
       { profiles: ['p_aaa', 'p_bbb'], members: ['crm#1', 'pos#9'], reasons: [{ a: 'crm#1', b: 'pos#9', rule: 'name+birthDate', score: 12, fieldScores: { name: 6, birthDate: 6 } }] },
     ],
     quality: [
-      { source: 'crm', records: 700, rejectedByReason: { 'phone.masked': 5, 'phone.repeated_digits': 2 }, invalidPhonesByReason: { 'phone.masked': 5, 'phone.repeated_digits': 2 }, missingFields: { name: 0, email: 300, gender: 10, birthDate: 40, address: 50, city: 60, memberId: 700 } },
-      { source: HOSTILE, records: 534, rejectedByReason: {}, invalidPhonesByReason: {}, missingFields: { name: 1, email: 2, gender: 3, birthDate: 4, address: 5, city: 6, memberId: 7 } },
+      { source: 'crm', records: 700, events: 0, unmappedEvents: {}, rejectedByReason: { 'phone.masked': 5, 'phone.repeated_digits': 2 }, invalidPhonesByReason: { 'phone.masked': 5, 'phone.repeated_digits': 2 }, missingFields: { name: 0, email: 300, gender: 10, birthDate: 40, address: 50, city: 60, memberId: 700 } },
+      { source: 'app', records: 0, events: 320, unmappedEvents: { item_detail_view: 40, share_click: 3 }, rejectedByReason: {}, invalidPhonesByReason: {}, missingFields: {} },
+      { source: HOSTILE, records: 534, events: 0, unmappedEvents: {}, rejectedByReason: {}, invalidPhonesByReason: {}, missingFields: { name: 1, email: 2, gender: 3, birthDate: 4, address: 5, city: 6, memberId: 7 } },
     ],
     tags: { high_spending_power: 120, 'prefers:beauty': 80, at_risk: 33, [HOSTILE]: 1 },
     numberLocations: { 广东省: 400, 上海市: 300, 'US · IL': 2 },
@@ -61,6 +62,10 @@ describe('the nightly report page in headless Chromium', () => {
     expect(dom).toContain('<title>PhoneKey nightly report: night-2026-11-23</title>');
     expect(dom).not.toMatch(/<script|<img/i);
     expect(textOf(dom, 'quality')).toContain('<script>document.title="pwned"</script>');
+    // a webhook channel has a row of its own: its events and the names its mapping lacks, most frequent first
+    expect(textOf(dom, 'quality')).toContain('app 0 320 item_detail_view: 40, share_click: 3');
+    expect(dom).not.toContain('chart-missing-app');
+    expect(nightlySummary(sampleReport())).toContain('  app: 320 events (43 with names the mapping lacks)');
   }, 90_000);
 
   it('says so when a step could not do its whole job', async () => {

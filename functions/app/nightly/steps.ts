@@ -24,6 +24,7 @@ import { listedGenericNumbers, resolve, type MatchRules, type ResolveResult } fr
 import { MISSING_FIELDS, renderNightlyReport, scoreBucket, type NightlyMerge, type NightlyReport, type SourceQuality, type StepSummary } from '../../core/report/nightly-report.ts';
 import { Reservoir } from '../../core/report/nightly-sample.ts';
 import type { CleanRecord } from '../../core/model.ts';
+import { UNMAPPED_PREFIX } from '../../core/events/index.ts';
 import type { ProfileMetrics } from '../../core/profile/index.ts';
 import type { ImportCounts } from '../../ports/profile-store.ts';
 import type { ProfileWithMembers } from '../profiles/recompute.ts';
@@ -219,6 +220,8 @@ export interface SegmentStats {
   numberLocations?: Record<string, number>;
   /** Per source: stored records and how many lack each field. */
   sources: Record<string, { records: number; missing: Record<string, number> }>;
+  /** Per channel: stored events, and those whose native name its mapping lacks (by name, the first UNMAPPED_NAMES_KEPT names). */
+  channels?: Record<string, { events: number; unmapped: Record<string, number> }>;
   /** Import states seen in this segment (data quality at the door). */
   imports: Array<{ source: string; counts: ImportCounts }>;
   startedAt: string;
@@ -254,6 +257,7 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
       case 'event': {
         member({ p: it.profileId, e: it.member });
         stats.events++;
+        countChannelEvent((stats.channels ??= {}), it.channel, it.tag);
         // An event that carries identity beyond its phone (member id, openid, e-mail, name) takes
         // part in the re-match: webhooks are not matched on arrival, so this is where a customer
         // seen by a channel under another number joins their profile. One per profile and identity.
@@ -289,6 +293,18 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
   stats.finishedAt = new Date().toISOString();
   await putJson(deps.files, segmentDoneKey(item.segment), stats);
   return stats;
+}
+
+/** Distinct unmapped native names counted per channel and segment: enough to name a mapping's gaps, bounded whatever a channel sends. */
+const UNMAPPED_NAMES_KEPT = 50;
+
+function countChannelEvent(channels: NonNullable<SegmentStats['channels']>, channel: string, tag: string): void {
+  const c = (channels[channel] ??= { events: 0, unmapped: {} });
+  c.events++;
+  if (!tag.startsWith(UNMAPPED_PREFIX)) return;
+  const name = tag.slice(UNMAPPED_PREFIX.length);
+  if (c.unmapped[name] !== undefined || Object.keys(c.unmapped).length < UNMAPPED_NAMES_KEPT) c.unmapped[name] = (c.unmapped[name] ?? 0) + 1;
+  else c.unmapped['(other names)'] = (c.unmapped['(other names)'] ?? 0) + 1;
 }
 
 /** The identity fields of an event besides its phones, as text; undefined when it has none. */
@@ -700,15 +716,20 @@ export async function report(deps: NightlyDeps, p: PlanOutput): Promise<{ report
   return { reportKey: 'report.json', htmlKey: 'report.html', status: result.status, counts: result.counts };
 }
 
-/** Per source: records and missing fields from the snapshot, rejected rows from the imports. */
+/** Per source or channel: records, events and missing fields from the snapshot, rejected rows from the imports. */
 export function sourceQuality(segments: SegmentStats[]): SourceQuality[] {
   const by = new Map<string, SourceQuality>();
   const of = (source: string) => {
     let q = by.get(source);
-    if (!q) by.set(source, (q = { source, records: 0, rejectedByReason: {}, invalidPhonesByReason: {}, missingFields: {} }));
+    if (!q) by.set(source, (q = { source, records: 0, events: 0, unmappedEvents: {}, rejectedByReason: {}, invalidPhonesByReason: {}, missingFields: {} }));
     return q;
   };
   for (const s of segments) {
+    for (const [channel, c] of Object.entries(s.channels ?? {})) {
+      const q = of(channel);
+      q.events += c.events;
+      for (const [name, n] of Object.entries(c.unmapped)) q.unmappedEvents[name] = (q.unmappedEvents[name] ?? 0) + n;
+    }
     for (const [source, v] of Object.entries(s.sources)) {
       const q = of(source);
       q.records += v.records;

@@ -21,6 +21,10 @@ export interface SourceQuality {
   source: string;
   /** Records of this source in the table. */
   records: number;
+  /** Events of this channel in the table (a webhook channel, or a file source of events). */
+  events: number;
+  /** Of them, events whose native name the channel's mapping lacks (`unmapped:<name>`), by name. */
+  unmappedEvents: Record<string, number>;
   /** Rows rejected at import, by reason code (all imports of the source stored in the table). */
   rejectedByReason: Record<string, number>;
   /** The part of `rejectedByReason` about the phone number (codes starting with `phone`). */
@@ -119,6 +123,11 @@ export function renderNightlyReport(report: NightlyReport): string {
   const quality = report.quality.map((q) => [
     q.source,
     q.records,
+    q.events,
+    Object.entries(q.unmappedEvents)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', '),
     Object.values(q.invalidPhonesByReason).reduce((a, b) => a + b, 0),
     Object.entries(q.invalidPhonesByReason)
       .map(([k, v]) => `${k}: ${v}`)
@@ -152,10 +161,10 @@ ${barChart('chart-merge-scores', 'Merge scores', Object.entries(report.mergeScor
 <h2>Random sample of merges</h2>
 <p>Drawn with the run id as the seed: the same run shows the same sample. Look a profile up with <code>phonekey profile</code>.</p>
 ${table('merge-sample', ['profiles', 'members', 'rule (score): field scores'], sample)}
-<h2>Data quality per source</h2>
-${table('quality', ['source', 'records', 'invalid phones', 'invalid phones by reason', 'missing fields'], quality)}
+<h2>Data quality per source and channel</h2>
+${table('quality', ['source or channel', 'records', 'events', 'unmapped event names', 'invalid phones', 'invalid phones by reason', 'missing fields'], quality)}
 ${barChart('chart-invalid-phones', 'Invalid phones by source and reason', sortedBars(Object.fromEntries(invalidBars.map((b) => [b.label, b.value]))), { color: '#c0392b' })}
-${report.quality.map((q) => barChart(`chart-missing-${cssId(q.source)}`, `Missing fields: ${q.source}`, MISSING_FIELDS.map((f) => ({ label: f, value: q.missingFields[f] ?? 0 })), { color: '#8e44ad' })).join('\n')}
+${report.quality.filter((q) => q.records > 0).map((q) => barChart(`chart-missing-${cssId(q.source)}`, `Missing fields: ${q.source}`, MISSING_FIELDS.map((f) => ({ label: f, value: q.missingFields[f] ?? 0 })), { color: '#8e44ad' })).join('\n')}
 <h2>Where customers' numbers are registered</h2>
 ${barChart('chart-locations', 'Profiles by the province (region abroad) of their primary number', sortedBars(report.numberLocations ?? {}, 34), { color: '#16a085' })}
 <h2>Tag distribution</h2>
@@ -179,7 +188,9 @@ export function nightlySummary(report: NightlyReport): string {
   if (tags.length) lines.push(`  top tags: ${tags.join(', ')}`);
   for (const q of report.quality) {
     const invalid = Object.values(q.invalidPhonesByReason).reduce((a, b) => a + b, 0);
-    lines.push(`  ${q.source}: ${q.records} records, ${invalid} invalid phones`);
+    const unmapped = Object.values(q.unmappedEvents).reduce((a, b) => a + b, 0);
+    const parts = [q.records || !q.events ? `${q.records} records, ${invalid} invalid phones` : '', q.events ? `${q.events} events${unmapped ? ` (${unmapped} with names the mapping lacks)` : ''}` : ''];
+    lines.push(`  ${q.source}: ${parts.filter(Boolean).join('; ')}`);
   }
   for (const note of report.notes) lines.push(`  note: ${note}`);
   return lines.join('\n');
