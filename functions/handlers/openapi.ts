@@ -61,7 +61,7 @@ const schemas = {
       basic: object(
         {
           contacts: object({ phones: strings, emails: strings }),
-          location: object({}, { province: str, city: str, address: str }),
+          location: object({}, { country: str, province: str, city: str, district: str, detail: str, address: str }),
           memberIds: strings,
         },
         { name: str, gender: str, birthDate: str, age: int, lineage: { type: 'object', additionalProperties: ref('FieldLineage') } },

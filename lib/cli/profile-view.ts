@@ -18,6 +18,12 @@ function aboutNumber(n: NumberFacts): string {
   return about ? `${n.phone} (${about})` : n.phone;
 }
 
+/** Country, province, city, district, detail; an address that could not be read so stays whole. */
+function locationParts(l: ProfileDocument['view']['basic']['location']): string[] {
+  const parts = [l.country, l.province, l.city === l.province ? undefined : l.city, l.district, l.detail].filter((x): x is string => !!x);
+  return l.address && !l.detail ? [...parts, l.address] : parts;
+}
+
 /** One line per fact, the four dimensions in order. */
 export function renderProfile(doc: ProfileDocument): string {
   const v = doc.view;
@@ -36,7 +42,7 @@ export function renderProfile(doc: ProfileDocument): string {
     `  name:        ${b.name ?? '—'}   gender: ${b.gender ?? '—'}   age: ${b.age ?? '—'}${b.birthDate ? ` (${b.birthDate})` : ''}`,
     `  phones:      ${list(doc.numbers.map(aboutNumber))}`,
     `  emails:      ${list(b.contacts.emails)}`,
-    `  location:    ${list([b.location.province, b.location.city, b.location.address].filter((x): x is string => !!x))}`,
+    `  location:    ${list(locationParts(b.location))}`,
     `  consent:     ${list(consent)}`,
     `  from:        ${list(Object.entries(b.lineage ?? {}).map(([field, l]) => `${field} ← ${l.source}/${l.recordId}${l.at ? ` (${l.at.slice(0, 10)})` : ''}`))}`,
     `consumption`,

@@ -114,6 +114,7 @@ describe('/openapi.json', { timeout: 120_000 }, () => {
     expect((await call('GET', '/v1/profiles?q=wang', { auth: null })).status).toBe(401);
     expect((await call('GET', '/v1/profiles?q=wang', { auth: 'wrong' })).status).toBe(403);
     expect((await call('GET', '/v1/profiles/13812345678')).body.phones).toHaveLength(2);
+    expect((await call('GET', '/v1/profiles/13911112222')).body.view.basic.location).toEqual({ country: 'CN', province: '北京市', city: '北京市', district: '朝阳区', detail: '建国路88号', address: '北京市朝阳区建国路88号' });
     expect((await call('GET', '/v1/profiles/11111111111')).status).toBe(400);
     expect((await call('GET', '/v1/profiles/13611112222')).status).toBe(404);
     expect((await call('POST', '/v1/match', { body: JSON.stringify({ name: '张伟', phone: '13812345678' }) })).body.candidates.length).toBeGreaterThan(0);

@@ -198,7 +198,7 @@ describe('segments', () => {
     const rows = parseCsv(text.slice(1), { columns: true }) as Array<Record<string, string>>;
     expect(rows).toHaveLength(4);
     const a = rows.find((r) => r.profile_id === idOf('+8613800138001'))!;
-    expect(a).toMatchObject({ name: '王芳', phone: "'+8613800138001", phone_type: 'mobile', city: '上海市', orders: '4', total_spend: '309.35', currency: 'CNY' });
+    expect(a).toMatchObject({ name: '王芳', phone: "'+8613800138001", phone_type: 'mobile', country: 'CN', province: '上海市', city: '上海市', orders: '4', total_spend: '309.35', currency: 'CNY' });
     expect(a.phone_location).toMatch(/北京|上海|广东|市/);
     expect(a.tags.split('; ')).toContain('prefers:beauty');
     expect(a.sources.split('; ')).toEqual(expect.arrayContaining(['mall']));

@@ -199,6 +199,39 @@ export function localPlace(raw: string): string | undefined {
   return s.toLowerCase().replace(/(^|[\s'-])([a-z])/g, (_, a: string, b: string) => a + b.toUpperCase());
 }
 
+export interface AddressParts {
+  /** ISO 3166 alpha-2 (CN for anything in China). */
+  country?: string;
+  province?: string;
+  city?: string;
+  district?: string;
+  /** What follows the district: street, number, building, room. */
+  detail?: string;
+}
+
+/**
+ * A customer's address as country – province – city – district – detail, from the address text
+ * and the province and city known besides it (an address written without its city, 朝阳区建国路88号,
+ * is read after the known city). Parts that contradict the known province or city are left out
+ * rather than mixed: the known ones come from survivorship and say where the customer is.
+ */
+export function addressParts(known: { address?: string; province?: string; city?: string }): AddressParts {
+  const cn = Boolean((known.province && PROVINCES.some((p) => p.name === known.province)) || (known.city && CITY_BY_NAME.has(known.city)));
+  const out: AddressParts = cn ? { country: 'CN' } : {};
+  if (!known.address) return { ...out, ...(known.province ? { province: known.province } : {}), ...(known.city ? { city: known.city } : {}) };
+  let a = parseAddress(known.address);
+  if (!a.province && hasCjk(known.address) && (known.city || known.province)) a = { ...parseAddress(`${known.province ?? ''}${known.city ?? ''}${known.address}`), original: known.address };
+  const agrees = (!known.province || !a.province || a.province === known.province) && (!known.city || !a.city || a.city === known.city);
+  if (a.country !== 'ZZ') out.country = a.country;
+  const province = known.province ?? (agrees ? a.province : undefined);
+  const city = known.city ?? (agrees ? a.city : undefined);
+  if (province) out.province = province;
+  if (city) out.city = city;
+  if (agrees && a.district) out.district = a.district;
+  if (agrees && a.detail) out.detail = a.detail;
+  return out;
+}
+
 /** Official province name for a full or short form (广东 → 广东省, 内蒙 → 内蒙古自治区), else undefined. */
 export function normalizeProvince(raw: string): string | undefined {
   const s = toHalfWidth(String(raw ?? '')).replace(/\s+/g, '');

@@ -18,7 +18,7 @@ export { cleanName, type CleanName } from './name.ts';
 export { cleanEmail, EMAIL_PROBLEMS, type EmailProblemCode } from './email.ts';
 export { parseDate, DATE_PROBLEMS, type DateOrder, type DateProblemCode } from './date.ts';
 export { parseGender } from './gender.ts';
-export { parseAddress, normalizeProvince, normalizeCity, provinceOfCity, localPlace, type ParsedAddress } from './address.ts';
+export { parseAddress, addressParts, normalizeProvince, normalizeCity, provinceOfCity, localPlace, type ParsedAddress, type AddressParts } from './address.ts';
 export { cleanIdentity, describesSomeone, RECORD_PROBLEMS, type CleanContext, type CleanIdentityResult, type FieldProblem } from './record.ts';
 export { PROVINCES, type ProvinceInfo } from './cn-regions.ts';
 export { numberFacts, type NumberFacts } from './number-facts.ts';

@@ -9,6 +9,7 @@
  * product lines, then the channel name) is taken. Refunds reduce spend for orders seen, capped at
  * the order's amount.
  */
+import { addressParts } from '../clean/address.ts';
 import { parseMoney } from '../events/money.ts';
 import type { CleanRecord, Consent } from '../model.ts';
 import { DEFAULT_PROFILE_CONFIG, type ProfileConfig } from './config.ts';
@@ -119,8 +120,10 @@ function buildBasic(ids: Identity[], opts: BuildOptions, now: Date): ProfileBasi
   if (golden.email) from('email', golden.email);
   for (const k of ['province', 'city', 'address'] as const) {
     const v = golden[k];
-    if (v) (basic.location[k] = v), from(k, v);
+    if (v) from(k, v);
   }
+  // country – province – city – district – detail, with the address as written
+  basic.location = { ...addressParts(golden), ...(golden.address ? { address: golden.address } : {}) };
   if (Object.keys(lineage).length) basic.lineage = lineage;
   return basic;
 }

@@ -54,7 +54,8 @@ export interface ProfileBasic {
   birthDate?: string;
   age?: number;
   contacts: { phones: string[]; emails: string[] };
-  location: { province?: string; city?: string; address?: string };
+  /** Where the customer is: the address read as country – province – city – district – detail, and the address as written. */
+  location: { country?: string; province?: string; city?: string; district?: string; detail?: string; address?: string };
   memberIds: string[];
   /** Where each golden field came from (survivorship over every member, on every build). */
   lineage?: Record<string, FieldLineage>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeCity, normalizeProvince, parseAddress, PROVINCES } from '../../../functions/core/clean/index.ts';
+import { addressParts, normalizeCity, normalizeProvince, parseAddress, PROVINCES } from '../../../functions/core/clean/index.ts';
 
 describe('parseAddress', () => {
   it('splits province, city, district and detail, keeping the original', () => {
@@ -52,5 +52,23 @@ describe('parseAddress', () => {
     expect(normalizeCity('襄阳')).toBe('襄阳市');
     expect(normalizeCity('吉林', '吉林省')).toBe('吉林市');
     expect(normalizeCity('不存在')).toBeUndefined();
+  });
+});
+
+describe('addressParts', () => {
+  it('reads a customer’s address as country – province – city – district – detail', () => {
+    expect(addressParts({ address: '广东深圳南山区科技园10栋', province: '广东省', city: '深圳市' })).toEqual({ country: 'CN', province: '广东省', city: '深圳市', district: '南山区', detail: '科技园10栋' });
+    expect(addressParts({ address: '上海 徐汇区 漕溪北路 88 号 1201室' })).toEqual({ country: 'CN', province: '上海市', city: '上海市', district: '徐汇区', detail: '漕溪北路88号1201室' });
+  });
+
+  it('reads an address written without its city after the city known besides it', () => {
+    expect(addressParts({ address: '朝阳区建国路88号', province: '北京市', city: '北京市' })).toEqual({ country: 'CN', province: '北京市', city: '北京市', district: '朝阳区', detail: '建国路88号' });
+  });
+
+  it('leaves out parts that contradict the known city, and keeps what it knows without an address', () => {
+    expect(addressParts({ address: '广州市天河区体育西路1号', province: '广东省', city: '深圳市' })).toEqual({ country: 'CN', province: '广东省', city: '深圳市' });
+    expect(addressParts({ province: '上海市', city: '上海市' })).toEqual({ country: 'CN', province: '上海市', city: '上海市' });
+    expect(addressParts({})).toEqual({});
+    expect(addressParts({ address: '123 Main St, Chicago, IL 60601' })).toEqual({ province: 'IL', city: 'Chicago', detail: '123 Main St, Chicago, IL 60601' });
   });
 });

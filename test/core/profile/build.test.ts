@@ -24,6 +24,11 @@ describe('buildProfile: basic', () => {
     });
   });
 
+  it('gives the location as country – province – city – district – detail, the address as written beside it', () => {
+    const p = buildProfile([rec({ province: '北京市', city: '北京市', address: '朝阳区 建国路88号 3单元' })], [], { now: NOW });
+    expect(p.view.basic.location).toEqual({ country: 'CN', province: '北京市', city: '北京市', district: '朝阳区', detail: '建国路88号3单元', address: '朝阳区 建国路88号 3单元' });
+  });
+
   it('age turns on the birthday, not before', () => {
     const day = (b: string) => buildProfile([rec({ birthDate: b })], [], { now: '2026-11-20T00:00:00Z' }).view.basic.age;
     expect(day('2000-11-20')).toBe(26);
