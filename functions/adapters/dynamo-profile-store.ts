@@ -672,6 +672,7 @@ export class DynamoProfileStore implements ProfileStore {
               unmapped: w.unmapped || undefined,
               attributes: storableAttributes(w.attributes),
               occurredAt: w.occurredAt,
+              utcOffset: w.utcOffset,
               record: w.record,
               receivedAt: now,
             },

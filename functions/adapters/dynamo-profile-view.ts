@@ -16,6 +16,13 @@ import { isConditionFailure, profilePk, rulesPk } from './dynamo-keys.ts';
 import { queryAll } from './dynamo-batch.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
+/** What a member item is read for: a record, or an event as the profile build takes it. */
+const MEMBER_ATTRIBUTES = ['sk', 'source', 'recordId', 'record', 'storedAt', 'channel', 'eventId', 'tag', 'attributes', 'occurredAt', 'utcOffset', 'receivedAt'];
+
+/** An event item as the profile build reads it (here and in the nightly snapshot). */
+export function eventMemberOf(item: Record<string, any>): EventMember {
+  return { channel: item.channel, eventId: item.eventId, tag: item.tag, attributes: item.attributes ?? {}, occurredAt: item.occurredAt, utcOffset: item.utcOffset, receivedAt: item.receivedAt, record: item.record };
+}
 /** Base quantiles and other whole-base figures (one item each). */
 export const statsPk = (name: string) => `STATS#${name}`;
 
@@ -75,15 +82,15 @@ export class DynamoProfileViews implements ProfileViewStore {
       IndexName: 'byProfile',
       KeyConditionExpression: 'gsi1pk = :p',
       ExpressionAttributeValues: { ':p': profilePk(profileId) },
-      ProjectionExpression: ['sk', 'source', 'recordId', 'record', 'storedAt', 'channel', 'eventId', 'tag', 'attributes', 'occurredAt', 'receivedAt'].map((_, i) => `#p${i}`).join(', '),
-      ExpressionAttributeNames: Object.fromEntries(['sk', 'source', 'recordId', 'record', 'storedAt', 'channel', 'eventId', 'tag', 'attributes', 'occurredAt', 'receivedAt'].map((n, i) => [`#p${i}`, n])),
+      ProjectionExpression: MEMBER_ATTRIBUTES.map((_, i) => `#p${i}`).join(', '),
+      ExpressionAttributeNames: Object.fromEntries(MEMBER_ATTRIBUTES.map((n, i) => [`#p${i}`, n])),
     });
     for await (const item of items) {
       if (item.sk === 'REC') {
         records.push({ record: item.record, storedAt: item.storedAt });
         members.push({ source: item.source, recordId: item.recordId });
       } else if (item.sk === 'EVT') {
-        events.push({ channel: item.channel, eventId: item.eventId, tag: item.tag, attributes: item.attributes ?? {}, occurredAt: item.occurredAt, receivedAt: item.receivedAt, record: item.record });
+        events.push(eventMemberOf(item));
         members.push({ source: item.source ?? item.channel, recordId: item.recordId ?? item.eventId });
       }
     }

@@ -13,11 +13,11 @@ import type { BuiltProfile } from '../core/profile/index.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { auditPk } from './dynamo-audit.ts';
 import { queryAll } from './dynamo-batch.ts';
-import { saveViewIf } from './dynamo-profile-view.ts';
+import { eventMemberOf, saveViewIf } from './dynamo-profile-view.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
 /** What the snapshot reads of each item: keys, records, events as the profile build reads them, profiles, import states. */
-const SCAN_ATTRIBUTES = ['pk', 'sk', 'profileId', 'record', 'storedAt', 'channel', 'eventId', 'tag', 'attributes', 'occurredAt', 'receivedAt', 'phones', 'golden', 'state', 'mergedInto'];
+const SCAN_ATTRIBUTES = ['pk', 'sk', 'profileId', 'record', 'storedAt', 'channel', 'eventId', 'tag', 'attributes', 'occurredAt', 'utcOffset', 'receivedAt', 'phones', 'golden', 'state', 'mergedInto'];
 
 export class DynamoNightlyTable implements NightlyTable {
   constructor(
@@ -161,7 +161,7 @@ function toSnapshotItem(item: Record<string, any>): SnapshotItem | undefined {
   }
   if (item.sk === 'EVT' && pk.startsWith('EVT#')) {
     // The event as the profile build reads it (as DynamoProfileViews.loadMembers gives it).
-    const member = { channel: item.channel, eventId: item.eventId, tag: item.tag, attributes: item.attributes ?? {}, occurredAt: item.occurredAt, receivedAt: item.receivedAt, record: item.record };
+    const member = eventMemberOf(item);
     return { kind: 'event', key: pk.slice(4), profileId: item.profileId, channel: item.channel, tag: item.tag, record: item.record, member };
   }
   // A profile merged into another is retired (`mergedInto`): it is no longer a profile.

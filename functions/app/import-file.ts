@@ -10,7 +10,7 @@ import { mapRow } from '../core/ingest/map-row.ts';
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
 import { cleanIdentity, describesSomeone } from '../core/clean/index.ts';
 import { contentHash } from '../core/identity-keys.ts';
-import { eventIdFor, parseDateTime, validateEvent } from '../core/events/index.ts';
+import { defaultTaxonomy, eventIdFor, parseDateTime, taxonomyOffset, validateEvent } from '../core/events/index.ts';
 import type { CleanRecord, Consent, Problem } from '../core/model.ts';
 import type { MappedEvent } from '../core/ingest/map-row.ts';
 import { emptyCounts } from '../core/report/import-counts.ts';
@@ -223,9 +223,9 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
           if (warnings.length < MAX_WARNINGS_KEPT) warnings.push({ rowNumber: row.rowNumber, field: p.field, code: p.code, message: p.message });
         }
       }
-      if (mapped.consent) cleaned.record.consent = consentOf(mapped.consent, job.source);
+      if (mapped.consent) cleaned.record.consent = consentOf(mapped.consent, job.source, config.timezone);
       if (mapped.event) {
-        const event = eventOf(job.source, mapped.event, cleaned.record);
+        const event = eventOf(job.source, mapped.event, cleaned.record, config.timezone);
         if ('problem' in event) {
           reject(row.rowNumber, event.problem, row.fields);
           continue;
@@ -272,8 +272,8 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
  * when the row is one line of the order), else a hash of source + tag + attributes + time + phone
  * (the same row uploaded again, in any file, hashes the same).
  */
-function eventOf(source: string, mapped: MappedEvent, record: CleanRecord): EventWrite | { problem: Problem } {
-  const valid = validateEvent({ tag: mapped.tag, attributes: mapped.attributes, ...(mapped.occurredAt ? { occurredAt: mapped.occurredAt } : {}) });
+function eventOf(source: string, mapped: MappedEvent, record: CleanRecord, timeZone: string | undefined): EventWrite | { problem: Problem } {
+  const valid = validateEvent({ tag: mapped.tag, attributes: mapped.attributes, ...(mapped.occurredAt ? { occurredAt: mapped.occurredAt } : {}) }, defaultTaxonomy, { timeZone });
   if (!valid.ok) return { problem: valid.problem };
   const { attributes } = valid.event;
   const orderId = typeof attributes.order_id === 'string' || typeof attributes.order_id === 'number' ? String(attributes.order_id) : '';
@@ -286,18 +286,18 @@ function eventOf(source: string, mapped: MappedEvent, record: CleanRecord): Even
   if (longId) return { problem: longId };
   const write: EventWrite = { channel: source, eventId, record: { ...record, recordId: eventId }, tag: valid.event.tag, attributes };
   if (mapped.nativeName) write.nativeName = mapped.nativeName;
-  if (valid.event.occurredAt) write.occurredAt = valid.event.occurredAt;
+  if (valid.event.occurredAt) Object.assign(write, { occurredAt: valid.event.occurredAt, utcOffset: valid.event.utcOffset });
   if (valid.event.unmapped) write.unmapped = true;
   return write;
 }
 
 /** Consent as the row gave it, stamped with its source; `at` as ISO 8601 when it reads as a time. */
-function consentOf(given: Record<string, Consent>, source: string): Record<string, Consent> {
+function consentOf(given: Record<string, Consent>, source: string, timeZone: string | undefined): Record<string, Consent> {
   const out: Record<string, Consent> = {};
   for (const [channel, c] of Object.entries(given)) {
     const entry: Consent = { granted: c.granted, source };
     if (c.at) {
-      const at = parseDateTime(c.at, 8 * 60);
+      const at = parseDateTime(c.at, timeZone ?? taxonomyOffset(defaultTaxonomy));
       if (at.ok) entry.at = at.iso;
     }
     out[channel] = entry;

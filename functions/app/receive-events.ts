@@ -15,7 +15,7 @@
  */
 import { idTooLong } from '../core/id-limits.ts';
 import { cleanIdentity, describesSomeone } from '../core/clean/index.ts';
-import { eventIdFor, parseWebhookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, validateEvent, verifySignature } from '../core/events/index.ts';
+import { defaultTaxonomy, eventIdFor, parseWebhookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, validateEvent, verifySignature } from '../core/events/index.ts';
 import { mapRow } from '../core/ingest/map-row.ts';
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
 import type { Problem } from '../core/model.ts';
@@ -225,11 +225,11 @@ export async function receiveEvents(
       const problem = cleaned.problems.find((p) => p.field === 'phone' || p.field === 'phones');
       return reject(index, problem ? { code: problem.code, message: problem.message } : { code: 'phone.missing', message: 'the event has no phone number' }, eventId);
     }
-    const valid = validateEvent({ tag: mapped.event.tag, attributes: mapped.event.attributes, ...(mapped.event.occurredAt ? { occurredAt: mapped.event.occurredAt } : {}) });
+    const valid = validateEvent({ tag: mapped.event.tag, attributes: mapped.event.attributes, ...(mapped.event.occurredAt ? { occurredAt: mapped.event.occurredAt } : {}) }, defaultTaxonomy, { timeZone: config.timezone });
     if (!valid.ok) return reject(index, valid.problem, eventId);
     const write: EventWrite = { channel, eventId, record: cleaned.record, tag: valid.event.tag, attributes: valid.event.attributes };
     if (mapped.event.nativeName) write.nativeName = mapped.event.nativeName;
-    if (valid.event.occurredAt) write.occurredAt = valid.event.occurredAt;
+    if (valid.event.occurredAt) Object.assign(write, { occurredAt: valid.event.occurredAt, utcOffset: valid.event.utcOffset });
     if (valid.event.unmapped) write.unmapped = true;
     const size = jsonBytes(write);
     if (size > MAX_EVENT_BYTES) {

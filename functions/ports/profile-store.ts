@@ -126,6 +126,8 @@ export interface EventWrite {
   attributes: Record<string, unknown>;
   /** ISO 8601 UTC, when the channel said when it happened. */
   occurredAt?: string;
+  /** The UTC offset the source's clock was at ("+08:00"), to show the time as the source saw it. */
+  utcOffset?: string;
   unmapped?: boolean;
 }
 

@@ -239,3 +239,19 @@ describe('segments', () => {
     expect(lines.find((l) => l.phone === '+8613700137000')).toMatchObject({ metrics: { totalSpend: 0, orderCount: 0 }, tags: expect.any(Array) });
   });
 });
+
+describe('times as the source’s clock read them', () => {
+  it('a 14:05 sale in Shanghai reads 14:05 +08:00; a channel in New York reads its own zone, summer time included', async () => {
+    const store = new DynamoProfileStore(db, cloud.info.outputs.TableName);
+    const nyc = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/sources/app-channel.json'), 'utf8'));
+    nyc.name = 'nyc';
+    nyc.timezone = 'America/New_York';
+    await store.putSourceConfig('nyc', parseSourceConfig(nyc));
+    await send('app', [{ ...pay(C, 'c-1', 'O-20', '10.00'), ts: '2026-11-21 14:05:00' }]);
+    await send('nyc', [{ ...pay(D, 'd-1', 'O-21', '20.00'), ts: '2026-07-01 09:00:00' }]);
+    expect((await profile(C)).view.consumption).toMatchObject({ firstPurchaseAt: '2026-11-21T14:05:00+08:00', lastPurchaseAt: '2026-11-21T14:05:00+08:00' });
+    expect((await profile(D)).view.consumption.lastPurchaseAt).toBe('2026-07-01T09:00:00-04:00');
+    const shown = await runCli(['profile', C], { dataDir });
+    expect(shown.stdout).toContain('last 2026-11-21T14:05:00+08:00');
+  });
+});

@@ -12,7 +12,7 @@
  *   money    — see money.ts; normalized to a 2-place decimal string plus integer cents.
  * Absent = undefined, null, or a string that is empty after trimming.
  */
-import { parseDateTime } from './datetime.ts';
+import { parseDateTime, type TimeZone } from './datetime.ts';
 import { parseMoney } from './money.ts';
 
 export const ATTRIBUTE_TYPES = ['string', 'number', 'integer', 'boolean', 'datetime', 'money'] as const;
@@ -43,8 +43,8 @@ export type Coerced =
   | { ok: false; reason: string };
 
 export interface CoerceContext {
-  /** Minutes east of UTC for date-times written without an offset. */
-  utcOffsetMinutes: number;
+  /** Where date-times written without an offset were written (minutes east of UTC, or an IANA zone). */
+  zone: TimeZone;
 }
 
 export function isAbsent(value: unknown): boolean {
@@ -121,7 +121,7 @@ export function coerceAttribute(rule: AttributeRule, value: unknown, ctx: Coerce
       return { ok: false, reason: 'expected a boolean' };
     }
     case 'datetime': {
-      const d = parseDateTime(value, ctx.utcOffsetMinutes);
+      const d = parseDateTime(value, ctx.zone);
       return d.ok ? { ok: true, value: d.iso } : { ok: false, reason: d.reason };
     }
     case 'money': {

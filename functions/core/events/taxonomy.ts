@@ -67,7 +67,7 @@ export const AttributeRuleSchema = z
       const rule = { ...a, enum: undefined } as AttributeRule;
       a.enum.forEach((v, idx) => {
         const folded = a.case === 'upper' ? v.toUpperCase() : a.case === 'lower' ? v.toLowerCase() : v;
-        const r = coerceAttribute(rule, v, { utcOffsetMinutes: 0 });
+        const r = coerceAttribute(rule, v, { zone: 0 });
         if (folded !== v.trim() || !r.ok) {
           ctx.addIssue({ code: 'custom', path: ['enum', idx], message: `enum value ${JSON.stringify(v)} can never be accepted (${r.ok ? `case is ${a.case}` : r.reason})` });
         }
@@ -76,7 +76,7 @@ export const AttributeRuleSchema = z
     if (a.default !== undefined) {
       if (a.required) issue('default', 'a required attribute cannot have a default');
       else if (patternOk) {
-        const r = coerceAttribute(a as AttributeRule, a.default, { utcOffsetMinutes: 0 });
+        const r = coerceAttribute(a as AttributeRule, a.default, { zone: 0 });
         if (!r.ok) issue('default', `default ${JSON.stringify(a.default)} violates the attribute's own rule: ${r.reason}`);
       }
     }

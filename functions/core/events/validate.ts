@@ -21,7 +21,7 @@
  */
 import type { Problem } from '../model.ts';
 import { coerceAttribute, isAbsent } from './attribute.ts';
-import { parseDateTime, parseUtcOffset } from './datetime.ts';
+import { offsetText, parseDateTime, parseUtcOffset } from './datetime.ts';
 import { centsKey } from './money.ts';
 import { defaultTaxonomy, type Taxonomy } from './taxonomy.ts';
 
@@ -38,6 +38,8 @@ export interface ValidEvent {
   attributes: Record<string, unknown>;
   /** ISO 8601 UTC, when the input had one. */
   occurredAt?: string;
+  /** The UTC offset it was written at (or its source's zone was at then), "+08:00": how the source's clock read it. */
+  utcOffset?: string;
   /** True for `unmapped:<name>` tags. */
   unmapped: boolean;
 }
@@ -78,7 +80,8 @@ function fail(problems: Problem[]): ValidateResult {
 }
 
 const offsetCache = new WeakMap<Taxonomy, number>();
-function offsetOf(taxonomy: Taxonomy): number {
+/** Minutes east of UTC of times written without an offset, where no source says otherwise. */
+export function taxonomyOffset(taxonomy: Taxonomy): number {
   let o = offsetCache.get(taxonomy);
   if (o === undefined) {
     o = parseUtcOffset(taxonomy.defaultUtcOffset) ?? 480;
@@ -87,8 +90,8 @@ function offsetOf(taxonomy: Taxonomy): number {
   return o;
 }
 
-/** Validate one mapped event. Never throws, whatever `ev` is. */
-export function validateEvent(ev: EventInput, taxonomy: Taxonomy = defaultTaxonomy): ValidateResult {
+/** Validate one mapped event (`timeZone`: the source's IANA zone, else the taxonomy's offset). Never throws, whatever `ev` is. */
+export function validateEvent(ev: EventInput, taxonomy: Taxonomy = defaultTaxonomy, opts: { timeZone?: string } = {}): ValidateResult {
   const input: unknown = ev;
   if (!isRecord(input)) return fail([{ code: 'event.malformed', message: `event must be an object, got ${show(input)}` }]);
   const tag = input['tag'];
@@ -100,14 +103,15 @@ export function validateEvent(ev: EventInput, taxonomy: Taxonomy = defaultTaxono
     return fail([{ code: 'event.malformed', message: `${tag}: attributes must be an object, got ${show(rawAttrs)}` }]);
   }
   const attrs: Record<string, unknown> = rawAttrs ?? {};
-  const utcOffsetMinutes = offsetOf(taxonomy);
+  const zone = opts.timeZone ?? taxonomyOffset(taxonomy);
 
   const problems: Problem[] = [];
   let occurredAt: string | undefined;
+  let utcOffset: string | undefined;
   const rawTime = input['occurredAt'];
   if (!isAbsent(rawTime)) {
-    const t = parseDateTime(rawTime, utcOffsetMinutes);
-    if (t.ok) occurredAt = t.iso;
+    const t = parseDateTime(rawTime, zone);
+    if (t.ok) (occurredAt = t.iso), (utcOffset = offsetText(t.offsetMinutes));
     else problems.push({ code: 'event.bad_occurred_at', message: `${tag}: occurredAt ${show(rawTime)}: ${t.reason}` });
   }
 
@@ -115,7 +119,7 @@ export function validateEvent(ev: EventInput, taxonomy: Taxonomy = defaultTaxono
     if (!isUnmappedTag(tag)) problems.push({ code: 'event.unknown_tag', message: `"${tag}" has no native event name after ${UNMAPPED_PREFIX}` });
     if (problems.length) return fail(problems);
     const event: ValidEvent = { tag, attributes: Object.fromEntries(Object.entries(attrs)), unmapped: true };
-    if (occurredAt !== undefined) event.occurredAt = occurredAt;
+    if (occurredAt !== undefined) Object.assign(event, { occurredAt, utcOffset });
     return { ok: true, event };
   }
 
@@ -143,7 +147,7 @@ export function validateEvent(ev: EventInput, taxonomy: Taxonomy = defaultTaxono
       }
       value = rule.default;
     }
-    const r = coerceAttribute(rule, value, { utcOffsetMinutes });
+    const r = coerceAttribute(rule, value, { zone });
     if (!r.ok) {
       problems.push({ code: 'event.bad_attribute', message: `${tag}: attribute "${name}" = ${show(value)}: ${r.reason}` });
       continue;
@@ -167,6 +171,6 @@ export function validateEvent(ev: EventInput, taxonomy: Taxonomy = defaultTaxono
     out.push([name, value]);
   }
   const event: ValidEvent = { tag, attributes: Object.fromEntries(out), unmapped: false };
-  if (occurredAt !== undefined) event.occurredAt = occurredAt;
+  if (occurredAt !== undefined) Object.assign(event, { occurredAt, utcOffset });
   return { ok: true, event };
 }

@@ -11,6 +11,7 @@
  */
 import { addressParts } from '../clean/address.ts';
 import { parseMoney } from '../events/money.ts';
+import { localTime } from '../events/datetime.ts';
 import type { CleanRecord, Consent } from '../model.ts';
 import { DEFAULT_PROFILE_CONFIG, type ProfileConfig } from './config.ts';
 import { bandOf, cutAt, quantilesFit, quintileScore, type BaseQuantiles } from './quantiles.ts';
@@ -183,7 +184,9 @@ interface Line {
   quantity: number;
   amountCents: number;
   currency: string;
+  /** ISO 8601 UTC (compared as text), and the UTC offset of the channel's clock then. */
   at?: string;
+  utcOffset?: string;
 }
 
 interface Order {
@@ -193,6 +196,7 @@ interface Order {
   refundCents: number;
   lines: Line[];
   at?: string;
+  utcOffset?: string;
   channels: number;
 }
 
@@ -216,6 +220,7 @@ function purchaseOrders(events: EventMember[], productCategory: Map<string, stri
         amountCents,
         currency: str(e.attributes.currency)?.toUpperCase() ?? config.currency,
         at: eventTime(e),
+        ...(e.utcOffset ? { utcOffset: e.utcOffset } : {}),
       };
       if (!byOrder.has(orderId)) byOrder.set(orderId, new Map());
       const reports = byOrder.get(orderId)!;
@@ -238,7 +243,10 @@ function purchaseOrders(events: EventMember[], productCategory: Map<string, stri
     }));
     ranked.sort((a, b) => b.total - a.total || b.products - a.products || cmp(a.channel, b.channel));
     const chosen = ranked[0]!;
-    const times = [...reports.values()].flat().map((l) => l.at).filter((t): t is string => !!t).sort();
+    const earliest = [...reports.values()]
+      .flat()
+      .filter((l) => l.at)
+      .sort((a, b) => cmp(a.at!, b.at!))[0];
     const refunded = Math.max(0, ...[...(refunds.get(orderId)?.values() ?? [])]);
     orders.push({
       orderId,
@@ -246,7 +254,7 @@ function purchaseOrders(events: EventMember[], productCategory: Map<string, stri
       amountCents: chosen.total,
       refundCents: Math.min(chosen.total, refunded),
       lines: chosen.lines,
-      at: times[0],
+      ...(earliest ? { at: earliest.at, utcOffset: earliest.utcOffset } : {}),
       channels: reports.size,
     });
   }
@@ -282,8 +290,9 @@ function buildConsumption(orders: Order[], now: Date, config: ProfileConfig): Pr
         categories.set(l.category, c);
       }
     }
-  const first = main.find((o) => o.at)?.at;
-  const last = [...main].reverse().find((o) => o.at)?.at;
+  const firstOrder = main.find((o) => o.at);
+  const lastOrder = [...main].reverse().find((o) => o.at);
+  const first = firstOrder?.at;
   const aov = main.length ? Math.round(total / main.length) : 0;
   const months = first ? Math.max(1, daysBetween(first, now) / 30) : 1;
   const out: ProfileConsumption = {
@@ -301,8 +310,9 @@ function buildConsumption(orders: Order[], now: Date, config: ProfileConfig): Pr
       .sort((a, b) => b.spendCents - a.spendCents || cmp(a.category, b.category)),
     ordersReportedTwice: main.filter((o) => o.channels > 1).length,
   };
-  if (first) out.firstPurchaseAt = first;
-  if (last) out.lastPurchaseAt = last;
+  // shown as the channel's clock read them: a 14:05 Shanghai sale is 14:05 +08:00
+  if (firstOrder) out.firstPurchaseAt = localTime(firstOrder.at!, firstOrder.utcOffset);
+  if (lastOrder) out.lastPurchaseAt = localTime(lastOrder.at!, lastOrder.utcOffset);
   if (Object.keys(other).length) out.otherCurrencies = other;
   return out;
 }
@@ -321,6 +331,8 @@ function buildBehaviour(events: EventMember[], now: Date): ProfileBehaviour {
   const searches = new Map<string, number>();
   let first: string | undefined;
   let last: string | undefined;
+  let firstOffset: string | undefined;
+  let lastOffset: string | undefined;
   const n = now.getTime();
   const windows = [0, 0, 0];
   let d30 = 0;
@@ -334,8 +346,8 @@ function buildBehaviour(events: EventMember[], now: Date): ProfileBehaviour {
     }
     const t = eventTime(e);
     if (!t) continue;
-    if (!first || t < first) first = t;
-    if (!last || t > last) last = t;
+    if (!first || t < first) (first = t), (firstOffset = e.utcOffset);
+    if (!last || t > last) (last = t), (lastOffset = e.utcOffset);
     const age = n - Date.parse(t);
     if (age < 0) continue;
     if (age < 30 * DAY) d30++;
@@ -363,8 +375,8 @@ function buildBehaviour(events: EventMember[], now: Date): ProfileBehaviour {
     interactionsLast90d: d90,
     monthlyInteractions: windows.slice(3 - keep),
   };
-  if (first) out.firstSeenAt = first;
-  if (last) out.lastSeenAt = last;
+  if (first) out.firstSeenAt = localTime(first, firstOffset);
+  if (last) out.lastSeenAt = localTime(last, lastOffset);
   return out;
 }
 

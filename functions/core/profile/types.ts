@@ -19,6 +19,8 @@ export interface EventMember {
   attributes: Record<string, unknown>;
   /** ISO 8601 UTC, when it happened (the channel said so). */
   occurredAt?: string;
+  /** The UTC offset of the channel's clock then ("+08:00"): profile times are shown at it. */
+  utcOffset?: string;
   /** ISO 8601 UTC, when PhoneKey stored it. */
   receivedAt?: string;
   record?: CleanRecord;
@@ -80,6 +82,7 @@ export interface ProfileConsumption {
   averageOrderValueCents: number;
   /** Orders per 30 days between the first purchase and now (at least one 30-day period). */
   purchasesPerMonth: number;
+  /** ISO 8601 at the UTC offset the selling channel's clock was at ("2026-11-21T14:05:00+08:00"). */
   firstPurchaseAt?: string;
   lastPurchaseAt?: string;
   products: ProductLine[];
@@ -99,6 +102,7 @@ export interface ProfileBehaviour {
   byChannel: Record<string, number>;
   byTag: Record<string, number>;
   topSearches: Array<{ keyword: string; count: number }>;
+  /** ISO 8601 at the UTC offset of the channel's clock, like firstPurchaseAt. */
   firstSeenAt?: string;
   lastSeenAt?: string;
   interactionsLast30d: number;

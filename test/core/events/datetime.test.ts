@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseDateTime, parseUtcOffset } from '../../../functions/core/events/datetime.ts';
+import { localTime, parseDateTime, parseUtcOffset } from '../../../functions/core/events/datetime.ts';
 
 const CN = 480;
 const iso = (v: unknown, offset = CN) => {
@@ -51,6 +51,37 @@ describe('parseDateTime', () => {
       }),
     );
     fc.assert(fc.property(fc.oneof(fc.string(), fc.double(), fc.jsonValue()), (v) => void parseDateTime(v, CN)));
+  });
+});
+
+describe('time zones: a source’s clock', () => {
+  const at = (v: unknown, zone: number | string) => {
+    const r = parseDateTime(v, zone);
+    return r.ok ? [r.iso, r.offsetMinutes] : r.reason;
+  };
+
+  it('reads a time written without an offset in the source’s IANA zone, daylight saving time included', () => {
+    expect(at('2026-11-21 14:05', 'Asia/Shanghai')).toEqual(['2026-11-21T06:05:00.000Z', 480]);
+    expect(at('2026-07-01 09:00', 'America/New_York')).toEqual(['2026-07-01T13:00:00.000Z', -240]);
+    expect(at('2026-12-01 09:00', 'America/New_York')).toEqual(['2026-12-01T14:00:00.000Z', -300]);
+    // a written offset wins over the zone; an epoch is shown at the zone's offset of that instant
+    expect(at('2026-07-01 09:00+02:00', 'America/New_York')).toEqual(['2026-07-01T07:00:00.000Z', 120]);
+    expect(at(1782896400, 'America/New_York')).toEqual(['2026-07-01T09:00:00.000Z', -240]);
+    // 02:30 does not exist on the spring-forward night: read at the offset before the change
+    expect(at('2026-03-08 02:30', 'America/New_York')).toEqual(['2026-03-08T07:30:00.000Z', -300]);
+  });
+
+  it('shows an instant as the source’s clock read it', () => {
+    expect(localTime('2026-11-21T06:05:00.000Z', '+08:00')).toBe('2026-11-21T14:05:00+08:00');
+    expect(localTime('2026-12-31T23:30:00.250Z', '-05:00')).toBe('2026-12-31T18:30:00.250-05:00');
+    expect(localTime('2026-11-21T06:05:00.000Z', undefined)).toBe('2026-11-21T06:05:00.000Z');
+    fc.assert(
+      fc.property(fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), fc.integer({ min: -12 * 60, max: 14 * 60 }), (d, minutes) => {
+        const r = parseDateTime(d.toISOString(), 0);
+        const shown = localTime(r.ok ? r.iso : '', `${minutes < 0 ? '-' : '+'}${String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0')}:${String(Math.abs(minutes) % 60).padStart(2, '0')}`);
+        expect(Date.parse(shown)).toBe(d.getTime());
+      }),
+    );
   });
 });
 

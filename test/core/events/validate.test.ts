@@ -142,6 +142,7 @@ describe('normalization', () => {
         tag: 'purchase',
         unmapped: false,
         occurredAt: '2024-05-01T04:00:00.000Z',
+        utcOffset: '+08:00',
         attributes: {
           order_id: '20240501001',
           price: '19.90',
@@ -214,6 +215,9 @@ describe('normalization', () => {
     expect(at('2024-05-01T08:00:00Z')).toMatchObject({ ok: true, event: { occurredAt: '2024-05-01T08:00:00.000Z' } });
     expect(at(1714521600)).toMatchObject({ ok: true, event: { occurredAt: '2024-05-01T00:00:00.000Z' } });
     expect(at('1714521600123')).toMatchObject({ ok: true, event: { occurredAt: '2024-05-01T00:00:00.123Z' } });
+    // the offset the time was written at is kept, and a source's IANA zone replaces the taxonomy's default
+    expect(at('2024-05-01 08:00:00')).toMatchObject({ event: { utcOffset: '+08:00' } });
+    expect(validateEvent({ tag: 'login', attributes: {}, occurredAt: '2024-07-01 08:00' }, undefined, { timeZone: 'Europe/Berlin' })).toMatchObject({ ok: true, event: { occurredAt: '2024-07-01T06:00:00.000Z', utcOffset: '+02:00' } });
     expect(at('yesterday')).toMatchObject({ ok: false, problem: { code: 'event.bad_occurred_at' } });
     expect(at('2023-02-29')).toMatchObject({ ok: false, problem: { code: 'event.bad_occurred_at' } });
     expect(at(20240501)).toMatchObject({ ok: false, problem: { code: 'event.bad_occurred_at' } });
@@ -252,7 +256,7 @@ describe('unknown, unmapped and malformed events', () => {
     const r = validateEvent({ tag: 'unmapped:live_stream_like', attributes, occurredAt: '2024-05-01T00:00:00Z' });
     expect(r).toEqual({
       ok: true,
-      event: { tag: 'unmapped:live_stream_like', attributes, unmapped: true, occurredAt: '2024-05-01T00:00:00.000Z' },
+      event: { tag: 'unmapped:live_stream_like', attributes, unmapped: true, occurredAt: '2024-05-01T00:00:00.000Z', utcOffset: '+00:00' },
     });
   });
 

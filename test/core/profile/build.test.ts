@@ -51,6 +51,18 @@ describe('buildProfile: basic', () => {
   });
 });
 
+describe('buildProfile: times as the source’s clock read them', () => {
+  it('shows a 14:05 Shanghai sale as 14:05 +08:00, and a New York view at its own offset', () => {
+    const sale = { ...purchase('o1', '99.00', '2026-11-21T06:05:00.000Z'), utcOffset: '+08:00' };
+    const view = { ...evt('product_view', { product_id: 'sku-1' }, '2026-11-22T14:00:00.000Z'), utcOffset: '-05:00' };
+    const p = buildProfile([rec()], [sale, view], { now: NOW });
+    expect(p.view.consumption).toMatchObject({ firstPurchaseAt: '2026-11-21T14:05:00+08:00', lastPurchaseAt: '2026-11-21T14:05:00+08:00' });
+    expect(p.view.behaviour).toMatchObject({ firstSeenAt: '2026-11-21T14:05:00+08:00', lastSeenAt: '2026-11-22T09:00:00-05:00' });
+    // an event stored before offsets were kept reads in UTC, as before
+    expect(buildProfile([rec()], [purchase('o2', '1.00', '2026-11-21T06:05:00.000Z')], { now: NOW }).view.consumption.lastPurchaseAt).toBe('2026-11-21T06:05:00.000Z');
+  });
+});
+
 describe('buildProfile: consumption, exact to the cent', () => {
   it('sums integer cents: 0.10 + 0.20 is 0.30, never 0.30000000000000004', () => {
     const p = buildProfile([rec()], [purchase('o1', '0.10', ago(3)), purchase('o2', '0.20', ago(2))], { now: NOW });
