@@ -49,6 +49,7 @@ export interface Lineage {
   source: string;
   recordId: string;
   at?: string;
+  pinnedBy?: string;
 }
 
 export interface NumberFacts {

@@ -25,21 +25,26 @@ function Facts({ of, lineage, id }: { of: Record<string, unknown>; lineage?: Rec
     <dl id={id}>
       {Object.entries(of)
         .filter(([k]) => k !== 'lineage')
-        .map(([k, v]) => (
-          <>
-            <dt>{k}</dt>
-            <dd data-field={k}>
-              {text(v)}
-              {lineage?.[k] && (
-                <small class="lineage">
-                  {' '}
-                  ← {lineage[k].source}/{lineage[k].recordId}
-                  {lineage[k].at ? ` (${lineage[k].at!.slice(0, 10)})` : ''}
-                </small>
-              )}
-            </dd>
-          </>
-        ))}
+        .map(([k, v]) => {
+          // the location's parts come from the surviving address (else city)
+          const from = lineage?.[k] ?? (k === 'location' ? (lineage?.address ?? lineage?.city) : undefined);
+          return (
+            <>
+              <dt>{k}</dt>
+              <dd data-field={k}>
+                {text(v)}
+                {from && (
+                  <small class="lineage">
+                    {' '}
+                    ← {from.source}/{from.recordId}
+                    {from.at ? ` (${from.at.slice(0, 10)})` : ''}
+                    {from.pinnedBy ? ` · ${t('profile.pinnedBy', { by: from.pinnedBy })}` : ''}
+                  </small>
+                )}
+              </dd>
+            </>
+          );
+        })}
     </dl>
   );
 }

@@ -1,6 +1,7 @@
 /**
  * The review queue: pending pairs (filter by source, score, waiting time), the two records side by
- * side field by field with differences marked and each rule's weight, and one key to decide.
+ * side field by field with differences marked and each rule's weight, and one key to decide. Where
+ * the two differ, the steward may pick the value the merged profile keeps (pinned on it).
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../api.ts';
@@ -20,6 +21,10 @@ const FIELDS: Array<{ field: keyof SideRecord; rule: string }> = [
   { field: 'externalIds', rule: 'externalId' },
 ];
 
+/** The fields a steward may take from one side when merging (the API's `fields`). */
+const CHOOSABLE = new Set<keyof SideRecord>(['name', 'gender', 'birthDate', 'email', 'address', 'province', 'city', 'memberId']);
+type Take = Partial<Record<keyof SideRecord, 'a' | 'b'>>;
+
 const show = (v: unknown): string =>
   v === undefined || v === null || v === '' ? '' : Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? Object.entries(v as object).map(([k, x]) => `${k}=${x}`).join(', ') : String(v);
 const sourceOf = (key: string) => key.slice(0, key.indexOf('#'));
@@ -34,6 +39,7 @@ export function Reviews() {
   const [olderThan, setOlderThan] = useState('');
   const [selected, setSelected] = useState(0);
   const [busy, setBusy] = useState(false);
+  const [take, setTake] = useState<Take>({});
 
   useEffect(() => {
     api<{ reviews: Review[] }>('GET', '/v1/reviews?limit=500').then((r) => setReviews(r.reviews), (e) => setError(e.message));
@@ -47,12 +53,14 @@ export function Reviews() {
       (!olderThan || daysWaiting(r) > Number(olderThan)),
   );
   const current = shown[Math.min(selected, shown.length - 1)];
+  useEffect(() => setTake({}), [current?.reviewId]);
 
   const decide = async (decision: 'approve' | 'reject') => {
     if (!current || busy) return;
     setBusy(true);
     try {
-      const out = await api<{ profileId?: string }>('POST', `/v1/reviews/${encodeURIComponent(current.reviewId)}/${decision}`);
+      const chosen = decision === 'approve' && Object.keys(take).length ? { fields: take } : undefined;
+      const out = await api<{ profileId?: string }>('POST', `/v1/reviews/${encodeURIComponent(current.reviewId)}/${decision}`, chosen);
       const into = out.profileId ?? current.a.profileId;
       setNotice(decision === 'approve' ? { text: t('reviews.approved', { id: into }), profile: into } : { text: t('reviews.rejected') });
       setReviews((all) => (all ?? []).filter((r) => r.reviewId !== current.reviewId));
@@ -66,7 +74,9 @@ export function Reviews() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.ctrlKey || e.metaKey || e.altKey) return;
+      // typing in a filter is not a decision; a chosen value (a radio button) keeps the keys working
+      const typing = (e.target instanceof HTMLInputElement && e.target.type !== 'radio') || e.target instanceof HTMLSelectElement;
+      if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
       const key = e.key.toLowerCase();
       if (key === 'a') void decide('approve');
       else if (key === 'r') void decide('reject');
@@ -125,14 +135,14 @@ export function Reviews() {
               </li>
             ))}
           </ol>
-          {current && <Pair review={current} busy={busy} onDecide={decide} />}
+          {current && <Pair review={current} busy={busy} onDecide={decide} take={take} onTake={(field, side) => setTake((t) => ({ ...t, [field]: side }))} />}
         </div>
       )}
     </section>
   );
 }
 
-function Pair({ review, busy, onDecide }: { review: Review; busy: boolean; onDecide: (d: 'approve' | 'reject') => void }) {
+function Pair({ review, busy, onDecide, take, onTake }: { review: Review; busy: boolean; onDecide: (d: 'approve' | 'reject') => void; take: Take; onTake: (field: keyof SideRecord, side: 'a' | 'b') => void }) {
   const a = review.a.record ?? {};
   const b = review.b.record ?? {};
   const covered = new Set(FIELDS.map((f) => f.rule));
@@ -160,11 +170,21 @@ function Pair({ review, busy, onDecide }: { review: Review; busy: boolean; onDec
             const x = show(a[field]);
             const y = show(b[field]);
             const weight = review.fieldScores[rule];
+            const differs = Boolean(x && y && x !== y);
+            // where the two differ, a choice of the value the merged profile keeps
+            const cell = (side: 'a' | 'b', value: string) =>
+              differs && CHOOSABLE.has(field) ? (
+                <label class={take[field] === side ? 'taken' : ''}>
+                  <input type="radio" name={`take-${field}`} value={side} checked={take[field] === side} onChange={() => onTake(field, side)} /> {value}
+                </label>
+              ) : (
+                value
+              );
             return (
-              <tr class={x && y && x !== y ? 'differs' : ''} data-field={field}>
+              <tr class={differs ? 'differs' : ''} data-field={field}>
                 <th>{field}</th>
-                <td>{x}</td>
-                <td>{y}</td>
+                <td>{cell('a', x)}</td>
+                <td>{cell('b', y)}</td>
                 <td class={weight === undefined ? '' : weight >= 0 ? 'for' : 'against'}>{weight === undefined ? '' : weight.toFixed(2)}</td>
               </tr>
             );
@@ -187,6 +207,7 @@ function Pair({ review, busy, onDecide }: { review: Review; busy: boolean; onDec
         <button type="button" id="approve" disabled={busy} onClick={() => onDecide('approve')}>{t('reviews.approve')}</button>
         <button type="button" id="reject" disabled={busy} onClick={() => onDecide('reject')}>{t('reviews.reject')}</button>
         <small>{t('reviews.keys')}</small>
+        {Object.keys(take).length > 0 && <small id="taking">{t('reviews.taking', { fields: Object.entries(take).map(([f, s]) => `${f} ← ${s === 'a' ? review.a.key : review.b.key}`).join(', ') })}</small>}
       </div>
     </div>
   );

@@ -1,12 +1,12 @@
 /**
- * The audit log: one item per merge, unmerge, review decision and erasure, under
+ * The audit log: one item per merge, unmerge, review decision, field a steward pinned and erasure, under
  * `AUDIT#<YYYY-MM-DD>` sorted by time, so a day's log is one query. Entries name profiles and
  * members by id, never by phone, e-mail or name: the log outlives an erasure.
  */
 import { randomUUID } from 'node:crypto';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-export type AuditAction = 'merge' | 'unmerge' | 'review.approve' | 'review.reject' | 'erase' | 'rules.put';
+export type AuditAction = 'merge' | 'unmerge' | 'review.approve' | 'review.reject' | 'profile.pin' | 'erase' | 'rules.put';
 
 export interface AuditEntry {
   action: AuditAction;

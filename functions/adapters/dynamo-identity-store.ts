@@ -8,7 +8,7 @@ import { keyedProfile } from './dynamo-numbers.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { profileShard } from '../core/identity-keys.ts';
-import { planUnmerge } from '../core/identity/index.ts';
+import { planUnmerge, type Pin } from '../core/identity/index.ts';
 import { defaultMatchRules, goldenRecord, orderedPair, parseMatchRules, type MatchRules } from '../core/match/index.ts';
 import type { CleanRecord } from '../core/model.ts';
 import type {
@@ -573,6 +573,27 @@ export class DynamoIdentityStore implements IdentityStore {
   async getReview(reviewId: string): Promise<Review | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: reviewPk(reviewId), sk: 'REVIEW' }, ConsistentRead: true }));
     return out.Item && toReview(out.Item);
+  }
+
+  async pinFields(profileId: string, pins: Record<string, Pin>, actor: string): Promise<void> {
+    const fields = Object.keys(pins);
+    if (!fields.length) return;
+    const at = new Date();
+    const Key = { pk: profilePk(profileId), sk: 'PROFILE' };
+    const live = 'attribute_exists(pk) AND attribute_not_exists(mergedInto)';
+    // the map first (one path may not be both created and written into in one update), then each field
+    await this.db.send(new UpdateCommand({ TableName: this.table, Key, UpdateExpression: 'SET pins = if_not_exists(pins, :empty)', ConditionExpression: live, ExpressionAttributeValues: { ':empty': {} } }));
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key,
+        UpdateExpression: `SET ${fields.map((_, i) => `pins.#f${i} = :p${i}`).join(', ')}, updatedAt = :now`,
+        ConditionExpression: live,
+        ExpressionAttributeNames: Object.fromEntries(fields.map((f, i) => [`#f${i}`, f])),
+        ExpressionAttributeValues: { ...Object.fromEntries(fields.map((f, i) => [`:p${i}`, pins[f]])), ':now': at.toISOString() },
+      }),
+    );
+    await appendAudit(this.db, this.table, { action: 'profile.pin', actor, subjects: [profileId, ...new Set(fields.map((f) => pins[f]!.member))], detail: { fields } }, at);
   }
 
   async decideReview(reviewId: string, decision: 'approved' | 'rejected', actor: string, mergeId?: string): Promise<Review> {

@@ -17,7 +17,7 @@ import { eventMemberOf, saveViewIf } from './dynamo-profile-view.ts';
 
 const SHARDS = '0123456789abcdef'.split('');
 /** What the snapshot reads of each item: keys, records, events as the profile build reads them, profiles, import states. */
-const SCAN_ATTRIBUTES = ['pk', 'sk', 'profileId', 'record', 'storedAt', 'channel', 'eventId', 'tag', 'attributes', 'occurredAt', 'utcOffset', 'receivedAt', 'phones', 'golden', 'state', 'mergedInto'];
+const SCAN_ATTRIBUTES = ['pk', 'sk', 'profileId', 'record', 'storedAt', 'channel', 'eventId', 'tag', 'attributes', 'occurredAt', 'utcOffset', 'receivedAt', 'phones', 'pins', 'state', 'mergedInto'];
 
 export class DynamoNightlyTable implements NightlyTable {
   constructor(
@@ -166,7 +166,7 @@ function toSnapshotItem(item: Record<string, any>): SnapshotItem | undefined {
   }
   // A profile merged into another is retired (`mergedInto`): it is no longer a profile.
   if (item.sk === 'PROFILE' && pk.startsWith('PROF#') && !item.mergedInto) {
-    return { kind: 'profile', profileId: item.profileId ?? pk.slice(5), phones: item.phones ?? [], ...(item.golden?.fields ? { golden: item.golden.fields } : {}) };
+    return { kind: 'profile', profileId: item.profileId ?? pk.slice(5), phones: item.phones ?? [], ...(item.pins ? { pins: item.pins } : {}) };
   }
   if (pk.startsWith('IMPORT#') && item.state?.counts) return { kind: 'import', source: item.state.source, status: item.state.status, counts: item.state.counts };
   return undefined;

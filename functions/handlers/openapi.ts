@@ -3,6 +3,8 @@
  * that it names exactly the stack's routes and that real answers of every route match it.
  */
 
+import { PINNABLE_FIELDS } from '../core/identity/pins.ts';
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const str = { type: 'string' } as const;
 const int = { type: 'integer', minimum: 0 } as const;
@@ -279,10 +281,29 @@ export const OPENAPI_DOCUMENT = {
     '/v1/reviews/{id}/approve': {
       post: {
         operationId: 'approveReview',
-        summary: 'Merge the pair',
+        summary: 'Merge the pair, optionally taking chosen fields from a chosen side',
         parameters: [pathParam('id', 'the review id')],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: object(
+                {},
+                {
+                  fields: {
+                    type: 'object',
+                    description: 'the side each field’s value comes from; pinned on the merged profile while that record is a member',
+                    propertyNames: { enum: [...PINNABLE_FIELDS] },
+                    additionalProperties: { enum: ['a', 'b'] },
+                  },
+                },
+              ),
+            },
+          },
+        },
         responses: {
-          '200': json(object({ review: ref('Review'), profileId: str }, { mergeId: str }), 'approved (and merged, unless the two were one profile already)'),
+          '200': json(object({ review: ref('Review'), profileId: str }, { mergeId: str, pinned: strings }), 'approved (and merged, unless the two were one profile already)'),
+          '400': error('a field a steward cannot choose, a side other than a or b, or a side without that field'),
           '404': error('no such review'),
           '409': error('decided already, or a person forbade the merge'),
           ...AUTH,

@@ -8,6 +8,7 @@
  * (as in exports: `{source, recordId}`).
  */
 import type { CleanRecord } from '../core/model.ts';
+import type { Pin } from '../core/identity/index.ts';
 import type { MatchRules, MergeExplanation } from '../core/match/index.ts';
 
 export type PairDecision = 'noMerge' | 'approved';
@@ -150,6 +151,8 @@ export interface IdentityStore {
    * the two are already one profile.
    */
   merge(into: string, from: string, reason: MergeReason, actor: string): Promise<StoredMerge | undefined>;
+  /** Pins golden fields of a profile to member records (a steward's choice), audited; other pins stay. */
+  pinFields(profileId: string, pins: Record<string, Pin>, actor: string): Promise<void>;
   /** Undoes the merge that brought `member` into `profileId` (its whole side, exactly), and forbids the pair. */
   unmerge(profileId: string, member: string, actor: string): Promise<UnmergeResult>;
   /** Merges into a profile, newest first (undone ones included, marked). */

@@ -3,6 +3,7 @@
  * (functions/adapters/nightly-storage.ts) implements both against the table and the reports bucket.
  */
 import type { CleanRecord } from '../core/model.ts';
+import type { Pin } from '../core/identity/index.ts';
 import type { EventMember } from '../core/profile/index.ts';
 import type { ImportCounts } from './profile-store.ts';
 
@@ -10,7 +11,7 @@ import type { ImportCounts } from './profile-store.ts';
 export type SnapshotItem =
   | { kind: 'record'; key: string; itemKey: string; profileId: string; record: CleanRecord; storedAt?: string }
   | { kind: 'event'; key: string; profileId: string; channel: string; tag: string; record?: CleanRecord; member: EventMember }
-  | { kind: 'profile'; profileId: string; phones: string[]; golden?: Partial<CleanRecord> }
+  | { kind: 'profile'; profileId: string; phones: string[]; pins?: Record<string, Pin> }
   | { kind: 'import'; source: string; status: string; counts: ImportCounts };
 
 export interface NightlyTable {

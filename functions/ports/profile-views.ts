@@ -4,6 +4,7 @@
  * the profile room's own attributes only: `view`, `metrics`, `tags`, `summary`, `computedAt`.
  */
 import type { CleanRecord } from '../core/model.ts';
+import type { Pin } from '../core/identity/index.ts';
 import type { BaseQuantiles, BuiltProfile, EventMember, ProfileMetrics, ProfileView, RecordMember } from '../core/profile/index.ts';
 import type { Member, NumberState } from './profile-store.ts';
 
@@ -18,6 +19,8 @@ export interface ProfileItem {
   lastSeenAt?: string;
   /** The identity room's golden record (`fields`), when a profile has several records. */
   golden?: { fields?: Partial<CleanRecord>; sources?: Record<string, unknown> };
+  /** Fields a steward pinned to a member record (approving a review with chosen values). */
+  pins?: Record<string, Pin>;
   /** Set on a profile merged into another (it is no longer a customer of its own). */
   mergedInto?: string;
   view?: ProfileView;

@@ -44,7 +44,7 @@ export function renderProfile(doc: ProfileDocument): string {
     `  emails:      ${list(b.contacts.emails)}`,
     `  location:    ${list(locationParts(b.location))}`,
     `  consent:     ${list(consent)}`,
-    `  from:        ${list(Object.entries(b.lineage ?? {}).map(([field, l]) => `${field} ← ${l.source}/${l.recordId}${l.at ? ` (${l.at.slice(0, 10)})` : ''}`))}`,
+    `  from:        ${list(Object.entries(b.lineage ?? {}).map(([field, l]) => `${field} ← ${l.source}/${l.recordId}${l.at ? ` (${l.at.slice(0, 10)})` : ''}${l.pinnedBy ? ` chosen by ${l.pinnedBy}` : ''}`))}`,
     `consumption`,
     `  spend:       ${c.totalSpend} ${c.currency} over ${c.orderCount} order(s), average ${c.averageOrderValue}${c.refundCents ? `, refunds ${centsText(c.refundCents)}` : ''}${c.ordersReportedTwice ? `, ${c.ordersReportedTwice} order(s) reported by two channels counted once` : ''}`,
     `  purchases:   ${c.purchasesPerMonth}/month, first ${c.firstPurchaseAt ?? '—'}, last ${c.lastPurchaseAt ?? '—'}`,

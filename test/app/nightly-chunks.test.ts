@@ -51,12 +51,12 @@ describe('groupMembers', () => {
     const lines: MemberLine[] = [
       { p: 'p1', k: 'REC#crm#r2', r: r1 },
       { p: 'p2', e: e1 },
-      { p: 'p1', profile: { phones: ['+8613800000001'], golden: { name: '张三' } } },
+      { p: 'p1', profile: { phones: ['+8613800000001'], pins: { name: { member: 'crm#1', by: 'steward', at: '2026-12-05T00:00:00.000Z' } } } },
       { p: 'p1', k: 'REC#crm#r1', r: r2 },
       { p: 'p3', k: 'REC#crm#r9', r: rec() },
     ];
     const all = groupMembers(lines);
-    expect(all.get('p1')).toEqual({ profileId: 'p1', phones: ['+8613800000001'], golden: { name: '张三' }, records: [r2, r1], events: [] });
+    expect(all.get('p1')).toEqual({ profileId: 'p1', phones: ['+8613800000001'], pins: { name: { member: 'crm#1', by: 'steward', at: '2026-12-05T00:00:00.000Z' } }, records: [r2, r1], events: [] });
     // p2's item was not seen by the scan: no phones, so it is not built from the snapshot.
     expect(all.get('p2')).toEqual({ profileId: 'p2', records: [], events: [e1] });
     const some = groupMembers(lines, new Set(['p3']));

@@ -23,7 +23,7 @@ let browser: Browser;
 let page: Page;
 
 const CRM = ['id,姓名,手机号码,邮箱,生日,城市,地址', 'c1,张伟,138-1234-5678,zhangwei@example.com,1985-03-02,上海,', 'c2,李娜,139 1111 2222,,,北京,北京市朝阳区建国路88号', 'c3,王芳,13722223333,,,广州,广州市天河区体育西路1号'].join('\n');
-const POS = ['id,姓名,手机,邮箱,生日,城市,地址', 'p1,张伟,13698765432,zhangwei@example.com,1985-03-02,上海,', 'p2,李娜,15811113333,,,北京,北京市朝阳区建国路88号', 'p3,王芳,13566667777,,,广州,广州市天河区体育西路1号'].join('\n');
+const POS = ['id,姓名,手机,邮箱,生日,城市,地址', 'p1,张伟,13698765432,zhangwei@example.com,1985-03-02,上海,', 'p2,李娜,15811113333,,,北京,北京朝阳区建国路88号', 'p3,王芳,13566667777,,,广州,广州市天河区体育西路1号'].join('\n');
 
 async function api(method: string, path: string): Promise<any> {
   const response = await fetch(`${cloud.info.endpoints.api}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
@@ -84,21 +84,29 @@ describe('the console', { timeout: 120_000 }, () => {
     await waitForText('#review-count', '2 pairs pending');
   });
 
-  it('shows a pair side by side with the differences marked, and approving by key merges the profiles', async () => {
+  it('shows a pair side by side with the differences marked, and approving by key merges the profiles, keeping the address the steward chose', async () => {
     await page.$$eval('[data-review]', (items) => (items.find((li) => li.textContent!.includes('李娜')) as HTMLElement).click());
     await waitForText('#pair', '+8613911112222');
     expect(await page.$eval('#pair tr[data-field="phones"]', (e) => e.className)).toBe('differs');
     expect(await page.$eval('#pair tr[data-field="name"]', (e) => e.className)).toBe('');
+    // the two addresses differ: the steward keeps the POS one (side b), whatever survivorship would pick
+    const side = await page.$eval('#pair thead th:nth-child(3) a', (a) => a.textContent!);
+    const pos = side.startsWith('pos#') ? 'b' : 'a';
+    await page.click(`#pair tr[data-field="address"] input[value="${pos}"]`);
+    await waitForText('#taking', 'address ← pos#p2');
     await page.keyboard.press('a');
     await waitForText('#notice', 'Merged into profile');
     await waitForText('#review-count', '1 pairs pending');
     const merged = await api('GET', '/v1/profiles/13911112222');
     expect([...merged.phones].sort()).toEqual(['+8613911112222', '+8615811113333']);
+    expect(merged.view.basic.location.address).toBe('北京朝阳区建国路88号');
+    expect(merged.view.basic.lineage.address).toMatchObject({ source: 'pos', recordId: 'p2', pinnedBy: expect.any(String) });
 
     // the notice links to the profile, which shows both numbers now
     await page.click('#notice a');
     await waitForText('#basic', '+8615811113333');
     expect(await textOf('#members')).toContain('pos#p2');
+    expect(await textOf('#basic dd[data-field="location"]')).toMatch(/← pos\/p2 .*chosen by /);
   });
 
   it('rejects the other pair with the button, and the queue is empty', async () => {

@@ -207,3 +207,26 @@ describe('unmerge, exact in time', () => {
     expect(survivor.counters ?? {}).toEqual({});
   });
 });
+
+describe('a steward approves a pair with chosen values', () => {
+  it('phonekey review approve --take pins the field on the merged profile; a field no steward chooses is refused and nothing is merged', { timeout: 120_000 }, async () => {
+    const pending = async () => (await cli(['review', 'list'])).reviews as any[];
+    const review = (await pending()).find((r) => [r.a.key, r.b.key].sort().join(' ') === 'crm#c1 web#w1');
+    expect(review).toBeDefined();
+    const web = review.a.key === 'web#w1' ? 'a' : 'b';
+
+    const refused = await runCli(['review', 'approve', review.reviewId, '--take', 'phones=a'], { dataDir });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('fields.phones: not a field a steward chooses');
+    expect((await pending()).map((r) => r.reviewId)).toContain(review.reviewId);
+
+    const approved = await cli(['review', 'approve', review.reviewId, '--take', `birthDate=${web}`]);
+    expect(approved.pinned).toEqual(['birthDate']);
+    const profile = (await profileOf('13812345678')).json;
+    expect(profile.members.map((m: any) => `${m.source}#${m.recordId}`).sort()).toEqual(['crm#c1', 'web#w1']);
+    expect(profile.view.basic.birthDate).toBe('1990-01-01');
+    expect(profile.view.basic.lineage.birthDate).toMatchObject({ source: 'web', recordId: 'w1', pinnedBy: expect.stringMatching(/^cli:/) });
+    const shown = await runCli(['profile', '13812345678'], { dataDir });
+    expect(shown.stdout).toMatch(/birthDate ← web\/w1 \(.*\) chosen by cli:/);
+  });
+});

@@ -128,7 +128,8 @@ describe('/openapi.json', { timeout: 120_000 }, () => {
     const { reviews } = (await call('GET', '/v1/reviews')).body;
     expect(reviews).toHaveLength(2);
     const [first, second] = reviews;
-    expect((await call('POST', `/v1/reviews/${first.reviewId}/approve`)).status).toBe(200);
+    expect((await call('POST', `/v1/reviews/${first.reviewId}/approve`, { body: JSON.stringify({ fields: { phones: 'a' } }) })).status).toBe(400);
+    expect((await call('POST', `/v1/reviews/${first.reviewId}/approve`, { body: JSON.stringify({ fields: { name: 'b' } }) })).body.pinned).toEqual(['name']);
     expect((await call('POST', `/v1/reviews/${first.reviewId}/approve`)).status).toBe(409);
     expect((await call('POST', `/v1/reviews/${second.reviewId}/reject`)).status).toBe(200);
     expect((await call('POST', `/v1/reviews/${second.reviewId}/reject`)).status).toBe(409);

@@ -14,7 +14,7 @@
  * A profile's chunk is a hash of its id, fixed by the plan (`buckets`), so a snapshot segment knows
  * where a member goes without knowing the rest of the table.
  */
-import type { CleanRecord } from '../../core/model.ts';
+import type { Pin } from '../../core/identity/index.ts';
 import type { EventMember, RecordMember } from '../../core/profile/index.ts';
 
 /** 32-bit FNV-1a of the id, modulo `buckets`: the same profile id is always in the same chunk. */
@@ -29,8 +29,8 @@ export function bucketOf(profileId: string, buckets: number): number {
 
 /** One line of a snapshot members file. */
 export type MemberLine =
-  /** The profile item as the scan saw it (phones and golden record are what the build reads). */
-  | { p: string; profile: { phones: string[]; golden?: Partial<CleanRecord> } }
+  /** The profile item as the scan saw it (its numbers and a steward's pins are what the build reads). */
+  | { p: string; profile: { phones: string[]; pins?: Record<string, Pin> } }
   /** A source record; `k` is its item key (`REC#…`), the order the byProfile index returns them in. */
   | { p: string; k: string; r: RecordMember }
   /** An event, as the profile build reads it. */
@@ -64,7 +64,7 @@ export interface SnapshotProfile {
   profileId: string;
   /** Undefined when the scan did not see the profile item (made after it passed), so not built from the snapshot. */
   phones?: string[];
-  golden?: Partial<CleanRecord>;
+  pins?: Record<string, Pin>;
   records: RecordMember[];
   events: EventMember[];
 }
@@ -88,7 +88,7 @@ export function groupMembers(lines: Iterable<MemberLine>, want?: ReadonlySet<str
     const s = of(line.p);
     if ('profile' in line) {
       s.phones = line.profile.phones;
-      if (line.profile.golden) s.golden = line.profile.golden;
+      if (line.profile.pins) s.pins = line.profile.pins;
     } else if ('r' in line) {
       s.records.push(line.r);
       s.keys.push(line.k);

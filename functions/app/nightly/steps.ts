@@ -270,7 +270,7 @@ export async function snapshotSegment(deps: NightlyDeps, item: { runId: string; 
         break;
       }
       case 'profile':
-        member({ p: it.profileId, profile: { phones: it.phones, ...(it.golden ? { golden: it.golden } : {}) } });
+        member({ p: it.profileId, profile: { phones: it.phones, ...(it.pins ? { pins: it.pins } : {}) } });
         stats.profiles++;
         if (!it.phones?.length) stats.profilesWithoutNumber = (stats.profilesWithoutNumber ?? 0) + 1;
         else {
@@ -502,7 +502,7 @@ async function chunkMembers(files: RunFiles, chunk: ChunkFile, targets: ChunkFil
   const live: string[] = [];
   for (const t of targets) {
     const s = want.has(t.id) ? snapshot.get(t.id) : undefined;
-    if (s?.phones) fromSnapshot.push({ profileId: t.id, phones: s.phones, ...(s.golden ? { golden: s.golden } : {}), records: s.records, events: s.events, updatedAt: t.u ?? null });
+    if (s?.phones) fromSnapshot.push({ profileId: t.id, phones: s.phones, ...(s.pins ? { pins: s.pins } : {}), records: s.records, events: s.events, updatedAt: t.u ?? null });
     else live.push(t.id);
   }
   return { fromSnapshot, live };

@@ -46,7 +46,13 @@ export function isCurrent(item: ProfileItem, m: ProfileMembers): boolean {
   if (v.memberCount !== m.records.length + m.events.length) return false;
   if (v.newestMemberAt !== newestMemberTime(m.records, m.events)) return false;
   // A number added to the profile (alias) since.
-  return item.phones.every((p) => v.basic.contacts.phones.includes(p));
+  if (!item.phones.every((p) => v.basic.contacts.phones.includes(p))) return false;
+  // A field a steward pinned since: the view must take it from the pinned record.
+  const members = new Set(m.records.map((r) => `${r.record.source}#${r.record.recordId}`));
+  return Object.entries(item.pins ?? {}).every(([field, pin]) => {
+    const l = v.basic.lineage?.[field];
+    return !members.has(pin.member) || (l !== undefined && `${l.source}#${l.recordId}` === pin.member);
+  });
 }
 
 export function profileDocument(item: ProfileItem, members: Member[], built: Pick<BuiltProfile, 'view' | 'metrics' | 'tags' | 'summary' | 'computedAt'>, viewSource: 'stored' | 'live'): ProfileDocument {

@@ -21,7 +21,7 @@
  * Saving touches only `view`, `metrics`, `tags`, `summary`, `computedAt` (UpdateCommand SET).
  */
 import { buildProfile, QuantileAccumulator, type BaseQuantiles, type BuiltProfile, type EventMember, type ProfileMetrics, type RecordMember } from '../../core/profile/index.ts';
-import type { CleanRecord } from '../../core/model.ts';
+import type { Pin } from '../../core/identity/index.ts';
 import { loadSettings, type ProfileSettings } from './settings.ts';
 import { mapLimit } from '../../core/map-limit.ts';
 import type { ProfileItem, ProfileMembers, ProfileViewStore } from '../../ports/profile-views.ts';
@@ -35,14 +35,7 @@ export async function computeProfile(store: ProfileViewStore, item: ProfileItem,
 
 /** The profile item's members built into a profile (pure). */
 export function buildFromMembers(item: ProfileItem, members: ProfileMembers, settings: ProfileSettings, now: Date): BuiltProfile {
-  return buildProfile(members.records, members.events, {
-    now,
-    baseQuantiles: settings.quantiles,
-    tagRules: settings.tagRules,
-    config: settings.config,
-    phones: item.phones,
-    survivorship: settings.survivorship,
-  });
+  return buildWith({ phones: item.phones, ...(item.pins ? { pins: item.pins } : {}), records: members.records, events: members.events }, settings, now);
 }
 
 export async function recomputeProfile(store: ProfileViewStore, profileId: string, settings: ProfileSettings, now: Date = new Date()): Promise<BuiltProfile | undefined> {
@@ -113,7 +106,8 @@ export async function computeBaseQuantiles(
 export interface ProfileWithMembers {
   profileId: string;
   phones: string[];
-  golden?: Partial<CleanRecord>;
+  /** Fields a steward pinned to a member record. */
+  pins?: Record<string, Pin>;
   records: RecordMember[];
   events: EventMember[];
   /**
@@ -134,8 +128,8 @@ export interface ConditionalViewWriter {
   saveViewsIfUnchanged(views: Array<{ profileId: string; built: BuiltProfile; updatedAt: string | null }>): Promise<boolean[]>;
 }
 
-function buildWith(p: Pick<ProfileWithMembers, 'phones' | 'golden' | 'records' | 'events'>, settings: ProfileSettings, now: Date): BuiltProfile {
-  return buildProfile(p.records, p.events, { now, baseQuantiles: settings.quantiles, tagRules: settings.tagRules, config: settings.config, phones: p.phones, survivorship: settings.survivorship });
+function buildWith(p: Pick<ProfileWithMembers, 'phones' | 'pins' | 'records' | 'events'>, settings: ProfileSettings, now: Date): BuiltProfile {
+  return buildProfile(p.records, p.events, { now, baseQuantiles: settings.quantiles, tagRules: settings.tagRules, config: settings.config, phones: p.phones, survivorship: settings.survivorship, ...(p.pins ? { pins: p.pins } : {}) });
 }
 
 /**
@@ -144,7 +138,7 @@ function buildWith(p: Pick<ProfileWithMembers, 'phones' | 'golden' | 'records' |
  */
 export async function measureFromMembers(
   store: ProfileViewStore,
-  profiles: Array<Pick<ProfileWithMembers, 'profileId' | 'phones' | 'golden' | 'records' | 'events'>>,
+  profiles: Array<Pick<ProfileWithMembers, 'profileId' | 'phones' | 'pins' | 'records' | 'events'>>,
   live: string[],
   opts: { now?: Date; settings?: ProfileSettings } = {},
 ): Promise<Array<{ profileId: string; metrics: ProfileMetrics }>> {
@@ -191,7 +185,7 @@ export function profilesPort(store: ProfileViewStore, writer?: ConditionalViewWr
   return {
     computeBaseQuantiles: (measured?: AsyncIterable<{ profileId: string; metrics: ProfileMetrics }>) => computeBaseQuantiles(store, measured ? { measured } : {}),
     recomputeProfiles: (profileIds: string[], quantiles: unknown) => recomputeProfiles(store, profileIds, quantiles),
-    measureFromMembers: (profiles: Array<Pick<ProfileWithMembers, 'profileId' | 'phones' | 'golden' | 'records' | 'events'>>, live: string[]) => measureFromMembers(store, profiles, live),
+    measureFromMembers: (profiles: Array<Pick<ProfileWithMembers, 'profileId' | 'phones' | 'pins' | 'records' | 'events'>>, live: string[]) => measureFromMembers(store, profiles, live),
     recomputeFromMembers: (profiles: ProfileWithMembers[], live: string[], quantiles: unknown) => {
       if (!writer) throw new Error('recomputeFromMembers needs a ConditionalViewWriter');
       return recomputeFromMembers(store, writer, profiles, live, quantiles);

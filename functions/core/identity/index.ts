@@ -16,3 +16,4 @@ export {
   type StandingPolicy,
 } from './number-evidence.ts';
 export { planUnmerge, type MergeMoved, type SurvivorMember, type UnmergePlan } from './unmerge.ts';
+export { pinsFromChoices, pinnedMembers, PINNABLE_FIELDS, PinError, type Pin, type PinnableField } from './pins.ts';

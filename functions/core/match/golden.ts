@@ -6,6 +6,7 @@
  * - `mostRecent`: the value from the record observed last (`observedAt`);
  * - `mostComplete`: the longest value (a full date beats a year, a full address a district);
  * - `mostFrequent`: the value most records agree on.
+ * A field pinned to a member record (a steward's choice) takes that record's value first.
  * `name` carries its `nameKey`/`namePinyin` from the same record. `externalIds` survive per
  * name. `phones` are all non-generic numbers of the members; the primary follows
  * `survivorship.primaryPhone` (`mobile` prefers a Chinese mobile number +861[3-9]…).
@@ -77,9 +78,13 @@ function strategiesFor(rules: MatchRules, field: GoldenField): readonly Strategy
   return rules.survivorship.fields[field] ?? rules.survivorship.default;
 }
 
-/** Builds the golden record of a cluster. `genericPhones` are left out of the profile's numbers. */
-export function goldenRecord(members: readonly CleanRecord[], rules: MatchRules, genericPhones: ReadonlySet<string>): GoldenResult {
+/**
+ * Builds the golden record of a cluster. `genericPhones` are left out of the profile's numbers;
+ * `pinned` maps a field to the member key (`source#recordId`) a steward chose it from.
+ */
+export function goldenRecord(members: readonly CleanRecord[], rules: MatchRules, genericPhones: ReadonlySet<string>, pinned: Readonly<Record<string, string>> = {}): GoldenResult {
   if (members.length === 1) return single(members[0]!, genericPhones);
+  const choose = (field: GoldenField, cands: Cand[]) => (pinned[field] && cands.find((c) => keyOf(c.rec) === pinned[field])) || pick(cands, strategiesFor(rules, field), rules);
   const golden: Partial<CleanRecord> = {};
   const sources: Record<string, string> = {};
   // names are counted and compared by their key, so 王偉 and 王伟 vote together
@@ -87,7 +92,7 @@ export function goldenRecord(members: readonly CleanRecord[], rules: MatchRules,
   members.forEach((rec, order) => {
     if (rec.name) names.push({ value: rec.nameKey || rec.name, rec, order });
   });
-  const name = pick(names, strategiesFor(rules, 'name'), rules);
+  const name = choose('name', names);
   if (name) {
     golden.name = name.rec.name;
     sources.name = keyOf(name.rec);
@@ -100,7 +105,7 @@ export function goldenRecord(members: readonly CleanRecord[], rules: MatchRules,
       const v = rec[f];
       if (v) cands.push({ value: v, rec, order });
     });
-    const c = pick(cands, strategiesFor(rules, f), rules);
+    const c = choose(f, cands);
     if (c) {
       (golden as Record<string, string>)[f] = c.value;
       sources[f] = keyOf(c.rec);

@@ -18,6 +18,7 @@ import { bandOf, cutAt, quantilesFit, quintileScore, type BaseQuantiles } from '
 import { detectLanguage, summarize } from './summary.ts';
 import { applyTagRules, DEFAULT_TAG_RULES, type TagRules } from './tag-rules.ts';
 import { defaultMatchRules, goldenRecord, type MatchRules } from '../match/index.ts';
+import { pinnedMembers, type Pin } from '../identity/pins.ts';
 import type {
   BuiltProfile,
   CategoryBought,
@@ -50,6 +51,8 @@ export interface BuildOptions {
   phones?: string[];
   /** The rules whose `survivorship` picks each golden field (default: the shipped match rules). */
   survivorship?: MatchRules;
+  /** Fields a steward pinned to a member record (the profile item's `pins`). */
+  pins?: Readonly<Record<string, Pin>>;
 }
 
 const DAY = 86_400_000;
@@ -99,7 +102,7 @@ interface Identity {
 function buildBasic(ids: Identity[], opts: BuildOptions, now: Date): ProfileBasic {
   const ordered = [...ids].sort((a, b) => Number(a.fromEvent) - Number(b.fromEvent) || cmp(b.at, a.at));
   const members = ordered.map((i) => (i.record.observedAt || !i.at ? i.record : { ...i.record, observedAt: i.at }));
-  const { golden, sources = {} } = goldenRecord(members, opts.survivorship ?? defaultMatchRules, new Set());
+  const { golden, sources = {} } = goldenRecord(members, opts.survivorship ?? defaultMatchRules, new Set(), pinnedMembers(opts.pins));
   const byKey = new Map(members.map((r) => [`${r.source}#${r.recordId}`, r]));
   const phones = [...new Set([...(opts.phones ?? []), ...ordered.flatMap((i) => i.record.phones ?? [])])];
   const emails = [...new Set([golden.email, ...ordered.map((i) => i.record.email)].filter((e): e is string => !!e))];
@@ -108,7 +111,9 @@ function buildBasic(ids: Identity[], opts: BuildOptions, now: Date): ProfileBasi
   const lineage: Record<string, FieldLineage> = {};
   const from = (field: string, value: string) => {
     const r = byKey.get(sources[field] ?? '') ?? (members.length === 1 ? members[0] : undefined);
-    if (r) lineage[field] = { value, source: r.source, recordId: r.recordId, ...(r.observedAt ? { at: r.observedAt } : {}) };
+    const pin = opts.pins?.[field];
+    const pinned = r && pin?.member === `${r.source}#${r.recordId}` ? { pinnedBy: pin.by, pinnedAt: pin.at } : {};
+    if (r) lineage[field] = { value, source: r.source, recordId: r.recordId, ...(r.observedAt ? { at: r.observedAt } : {}), ...pinned };
   };
   if (golden.name) (basic.name = golden.name), from('name', golden.name);
   if (golden.gender) (basic.gender = golden.gender), from('gender', golden.gender);

@@ -69,6 +69,9 @@ export interface FieldLineage {
   source: string;
   recordId: string;
   at?: string;
+  /** Set when a steward chose this record's value (approving a review with field choices). */
+  pinnedBy?: string;
+  pinnedAt?: string;
 }
 
 export interface ProfileConsumption {

@@ -1,8 +1,9 @@
 /**
- * Identity routes (issue 6): check on entry, the review queue, unmerge and merge history.
+ * Identity routes: check on entry, the review queue, unmerge and merge history.
  *   POST /v1/match                         { phone?, name?, email?, birthDate?, address?, city?, … , limit? }
  *   GET  /v1/reviews?limit=N               pending reviews, oldest first
- *   POST /v1/reviews/{id}/approve|reject
+ *   POST /v1/reviews/{id}/approve         { fields?: { name: "a" | "b", … } } the side chosen fields come from
+ *   POST /v1/reviews/{id}/reject
  *   POST /v1/profiles/{phone}/unmerge      { member: "source#recordId" }
  *   GET  /v1/profiles/{phone}/merges       the merges that formed the profile, with their reasons
  */
@@ -12,6 +13,7 @@ import { cleanIdentity, parsePhone } from '../../core/clean/index.ts';
 import { UnmergeError } from '../../adapters/dynamo-identity-store.ts';
 import { checkOnEntry, entryInput } from '../../app/identity/check-on-entry.ts';
 import { approveReview, rejectReview, ReviewError } from '../../app/identity/reviews.ts';
+import { PinError } from '../../core/identity/index.ts';
 import { json, jsonBody, type Routes } from './http.ts';
 import { matchRules } from './match-rules.ts';
 
@@ -46,6 +48,7 @@ async function profileOf(param: string): Promise<{ ok: true; profileId: string }
 
 const reviewFailure = (error: unknown) => {
   if (error instanceof ReviewError) return json(error.code === 'review.not_found' ? 404 : 409, { error: error.code, message: error.message });
+  if (error instanceof PinError) return json(400, { error: 'review.bad_fields', message: error.message });
   throw error;
 };
 
@@ -68,7 +71,9 @@ export const identityRoutes: Routes = {
 
   'POST /v1/reviews/{id}/approve': async (event) => {
     try {
-      return json(200, await approveReview(store, event.pathParameters?.id ?? '', actorOf(event)));
+      const body = jsonBody(event);
+      if (!body.ok) return body.response;
+      return json(200, await approveReview(store, event.pathParameters?.id ?? '', actorOf(event), (body.value as { fields?: unknown }).fields));
     } catch (error) {
       return reviewFailure(error);
     }
