@@ -55,7 +55,16 @@ export const q = (params: Record<string, string | number | undefined>) =>
 /** Saves what a GET answers as a file (a link cannot carry the token, so the page fetches and hands over the bytes). */
 export async function download(path: string, name: string): Promise<void> {
   const response = await send('GET', path);
-  if (!response.ok) throw new ApiError(response.status, `http.${response.status}`, await response.text());
+  if (!response.ok) {
+    const text = await response.text();
+    let failure: { error?: string; message?: string } = {};
+    try {
+      failure = JSON.parse(text);
+    } catch {
+      // not the API's JSON: the text says what happened
+    }
+    throw new ApiError(response.status, failure.error ?? `http.${response.status}`, failure.message ?? text);
+  }
   const url = URL.createObjectURL(await response.blob());
   const a = document.createElement('a');
   a.href = url;

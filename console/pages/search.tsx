@@ -1,6 +1,6 @@
-/** Search by number, name (characters or pinyin), e-mail, member id or profile id, a page at a time. */
+/** Search by number, name (characters or pinyin), e-mail, member id or profile id, a page at a time; or take every customer as a file. */
 import { useEffect, useState } from 'preact/hooks';
-import { api, q } from '../api.ts';
+import { api, download, q } from '../api.ts';
 import { t } from '../i18n.ts';
 import type { SearchHit, SearchPage } from '../types.ts';
 
@@ -31,8 +31,14 @@ export function Search({ initial }: { initial: string }) {
     // the query goes into the address, so a search can be bookmarked and Back returns to it
     location.hash = `#/search?${q({ q: text.trim() })}`;
   };
+  const exportAs = (format: 'csv' | 'xlsx') => download(`/v1/export?format=${format}`, `customers.${format}`).catch((e) => setError(t('common.error', { message: (e as Error).message })));
   return (
     <section class="search">
+      <p class="toolbar" id="export">
+        {t('search.export')}{' '}
+        <button type="button" id="export-csv" onClick={() => exportAs('csv')}>CSV</button>{' '}
+        <button type="button" id="export-xlsx" onClick={() => exportAs('xlsx')}>XLSX</button>
+      </p>
       <form onSubmit={submit}>
         <input id="search-box" type="search" value={text} placeholder={t('search.placeholder')} onInput={(e) => setText(e.currentTarget.value)} autofocus />
         <button type="submit" id="search-submit" disabled={!text.trim()}>{t('search.submit')}</button>

@@ -223,6 +223,29 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/v1/export': {
+      get: {
+        operationId: 'exportCustomers',
+        summary: 'The deduplicated customer list as a file: one row per customer (CSV, XLSX) or one profile a line (NDJSON)',
+        parameters: [
+          { name: 'format', in: 'query', schema: { enum: ['csv', 'xlsx', 'ndjson'], default: 'csv' } },
+          { name: 'encoding', in: 'query', description: 'CSV text: UTF-8 with a BOM (for Excel), or GBK', schema: { enum: ['utf8', 'gbk'], default: 'utf8' } },
+        ],
+        responses: {
+          '200': {
+            description: 'the file, as an attachment (`customers.<format>`)',
+            content: {
+              'text/csv': { schema: str },
+              'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', contentMediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } },
+              'application/x-ndjson': { schema: str },
+            },
+          },
+          '400': error('an unknown format or encoding'),
+          '413': error('the list is larger than one answer carries (4 MB): `phonekey export` writes any size'),
+          ...AUTH,
+        },
+      },
+    },
     '/v1/segments': {
       get: {
         operationId: 'segment',

@@ -121,6 +121,7 @@ export class PhoneKeyStack extends Stack {
     this.api.addRoute(HttpMethod.GET, '/v1/segments', this.functions.apiFn.fn);
     this.api.addRoute(HttpMethod.GET, '/v1/reports', this.functions.apiFn.fn);
     this.api.addRoute(HttpMethod.GET, '/v1/numbers', this.functions.apiFn.fn);
+    this.api.addRoute(HttpMethod.GET, '/v1/export', this.functions.apiFn.fn);
     this.api.addRoute(HttpMethod.GET, '/v1/reports/{kind}/{id}/{file}', this.functions.apiFn.fn);
     this.api.addRoute(HttpMethod.DELETE, '/v1/profiles/{phone}', this.functions.apiFn.fn);
     // identity (issue 6): check on entry, review queue, unmerge, merge history

@@ -2,14 +2,16 @@
 /**
  * The steward's console in a real browser (headless Chromium from Debian, driven by
  * puppeteer-core) against the local cloud: sign in with the API token, approve a review and see
- * the profile change, reject the other, find a customer by a traditional-character name, and
- * unmerge from the profile page — each checked through the API as well.
+ * the profile change, reject the other, find a customer by a traditional-character name,
+ * unmerge from the profile page, list shared numbers and download the customer list — each
+ * checked through the API as well.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import ExcelJS from 'exceljs';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { currentSecret, localS3, startTestCloud } from '../support/local-cloud.ts';
@@ -39,6 +41,15 @@ async function textOf(selector: string): Promise<string> {
 /** Waits until the element's text contains `expected` (the page updates after the API answers). */
 async function waitForText(selector: string, expected: string): Promise<void> {
   await page.waitForFunction((s, x) => document.querySelector(s)?.textContent?.includes(x), {}, selector, expected);
+}
+
+/** A folder the page's next download lands in, and its completion. */
+async function nextDownload(): Promise<{ folder: string; done: Promise<void> }> {
+  const folder = mkdtempSync(join(tmpdir(), 'phonekey-downloads-'));
+  const cdp = await page.createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: folder, eventsEnabled: true });
+  const done = new Promise<void>((resolve) => cdp.on('Browser.downloadProgress', (e) => e.state === 'completed' && resolve()));
+  return { folder, done };
 }
 
 beforeAll(async () => {
@@ -137,10 +148,7 @@ describe('the console', { timeout: 120_000 }, () => {
   });
 
   it('lists the imports with their figures and downloads a report file', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'phonekey-downloads-'));
-    const cdp = await page.createCDPSession();
-    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: folder, eventsEnabled: true });
-    const done = new Promise<void>((resolve) => cdp.on('Browser.downloadProgress', (e) => e.state === 'completed' && resolve()));
+    const { folder, done } = await nextDownload();
     await page.click('#nav-reports');
     await waitForText('#reports', 'crm: incoming/crm/crm.csv');
     const crm = await page.$$eval('#reports tr[data-report]', (rows) => (rows.find((r) => r.textContent!.includes('crm: ')) as HTMLElement).dataset.report!);
@@ -162,6 +170,24 @@ describe('the console', { timeout: 120_000 }, () => {
     await page.click('#tab-shared');
     await waitForText('#listed-numbers tr[data-number="+8613544445555"] .names', '周杰、周敏');
     expect(await textOf('#listed-numbers tr[data-number="+8613544445555"]')).toMatch(/shared: links nobody by itself \(2 distinct names/);
+  });
+
+  it('downloads the deduplicated customer list as XLSX, one row per customer', async () => {
+    const { folder, done } = await nextDownload();
+    await page.click('#nav-search');
+    await page.click('#export-xlsx');
+    await done;
+    expect(readdirSync(folder)).toEqual(['customers.xlsx']);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(join(folder, 'customers.xlsx'));
+    const sheet = book.getWorksheet('customers')!;
+    expect(sheet.getRow(1).getCell(1).value).toBe('profile_id');
+    // one row per customer: every profile once, as many as the NDJSON export has
+    const ids = sheet.getColumn(1).values.slice(2) as string[];
+    const ndjson = await (await fetch(`${cloud.info.endpoints.api}/v1/export?format=ndjson`, { headers: { authorization: `Bearer ${token}` } })).text();
+    const profiles = ndjson.trim().split('\n').map((l) => JSON.parse(l).profileId as string);
+    expect(ids.sort()).toEqual(profiles.sort());
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('speaks Chinese at a click', async () => {

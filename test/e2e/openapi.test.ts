@@ -122,6 +122,9 @@ describe('/openapi.json', { timeout: 120_000 }, () => {
     expect((await call('GET', '/v1/segments?q=city:%E4%B8%8A%E6%B5%B7%20consent:sms')).status).toBe(200);
     expect((await call('GET', '/v1/segments?q=city:%E4%B8%8A%E6%B5%B7%20consent:sms&format=csv')).status).toBe(200);
     expect((await call('GET', '/v1/segments?q=spend%3E%3Dabc')).status).toBe(400);
+    expect((await call('GET', '/v1/export?format=csv')).body).toContain('profile_id,name');
+    expect((await call('GET', '/v1/export?format=xlsx')).status).toBe(200);
+    expect((await call('GET', '/v1/export?format=pdf')).status).toBe(400);
   });
 
   it('matches real answers of the review, merge and unmerge routes', async () => {

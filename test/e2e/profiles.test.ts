@@ -219,6 +219,20 @@ describe('segments', () => {
 
     const refused = await runCli(['export', '--format', 'xlsx'], { dataDir });
     expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('--out')]);
+
+    // the same files through the API (the console's download buttons), byte for byte
+    const viaApi = async (query: string) => {
+      const response = await fetch(`${cloud.info.endpoints.api}/v1/export?${query}`, { headers: { authorization: `Bearer ${apiToken}` } });
+      expect(response.status).toBe(200);
+      return { type: response.headers.get('content-type'), disposition: response.headers.get('content-disposition'), bytes: Buffer.from(await response.arrayBuffer()) };
+    };
+    const csvApi = await viaApi('format=csv');
+    expect(csvApi).toMatchObject({ type: 'text/csv; charset=utf-8', disposition: 'attachment; filename="customers.csv"' });
+    expect(csvApi.bytes.equals(readFileSync(csvFile))).toBe(true);
+    expect((await viaApi('format=csv&encoding=gbk')).bytes.equals(readFileSync(gbkFile))).toBe(true);
+    const apiBook = new ExcelJS.Workbook();
+    await apiBook.xlsx.load((await viaApi('format=xlsx')).bytes as unknown as ArrayBuffer);
+    expect(apiBook.getWorksheet('customers')!.rowCount).toBe(5);
   });
 
   it('phonekey segment writes NDJSON to a file; phonekey export carries metrics and tags', async () => {

@@ -11,7 +11,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { loadSettings, streamProfiles } from '../../../functions/app/profiles/index.ts';
 import { requireFile, UserError, withTarget, type CommandContext } from '../main.ts';
 import { viewsFor } from '../profile-view.ts';
-import { parseEncoding, writeProfiles } from '../export-file.ts';
+import { parseEncoding, writeProfilesTo } from '../export-file.ts';
 import { importFiles, readSourceConfigFile } from './import.ts';
 import { newRunId, runNightly } from './reconcile.ts';
 import { reportsDirOf } from '../report-files.ts';
@@ -57,7 +57,7 @@ export function dedupeCommand(program: Command, context: () => CommandContext): 
           const runId = newRunId();
           const { report } = await runNightly(ctx, target, { runId, name: runId, input: { trigger: 'cli', runId }, timeoutMs });
           const views = viewsFor(target);
-          const customers = await writeProfiles(streamProfiles(views, await loadSettings(views)), format, { out, encoding });
+          const customers = await writeProfilesTo(streamProfiles(views, await loadSettings(views)), format, { out, encoding });
           cpSync(reportsDirOf(scratch), reports, { recursive: true });
           const c = imported!.counts;
           outer.print({ file, rows: c.read, stored: c.stored, withoutNumber: c.withoutNumber, rejected: c.rejected, customers, merges: report.counts.merges, reviews: report.counts.reviewsPending, out, reports, ...(options.keep ? { dataDir: scratch } : {}) }, () =>

@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { loadSettings, streamProfiles } from '../../../functions/app/profiles/index.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { viewsFor } from '../profile-view.ts';
-import { parseEncoding, writeProfiles, type ExportFormat } from '../export-file.ts';
+import { parseEncoding, writeProfilesTo } from '../export-file.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../../../functions/app/profiles/export-file.ts';
 
-const FORMATS: ExportFormat[] = ['ndjson', 'csv', 'xlsx'];
+const FORMATS: readonly ExportFormat[] = EXPORT_FORMATS;
 
 export function exportCommand(program: Command, context: () => CommandContext): void {
   program
@@ -22,7 +23,7 @@ export function exportCommand(program: Command, context: () => CommandContext): 
       await withTarget(ctx, async (target) => {
         const views = viewsFor(target);
         // Streamed profile by profile (64 at a time), so the table's size does not matter.
-        const count = await writeProfiles(streamProfiles(views, await loadSettings(views)), format, { out: options.out, encoding });
+        const count = await writeProfilesTo(streamProfiles(views, await loadSettings(views)), format, { out: options.out, encoding });
         if (options.out) ctx.print({ profiles: count, file: options.out, format }, () => `${count} profiles written to ${options.out}`);
       });
     });
