@@ -4,7 +4,7 @@
  *   npx tsx bench/match-api.bench.ts [--profiles 100000] [--rate 100] [--seconds 20] [--data-dir DIR]
  *   npm run bench -- match-api
  *
- * `--data-dir DIR` keeps the loaded local cloud's data in DIR and, when DIR already holds a load of
+ * `--phases sample,direct,steady,search` (default: the first three). `--data-dir DIR` keeps the loaded local cloud's data in DIR and, when DIR already holds a load of
  * the same size (its `match-bench.json`), reuses it instead of writing everything again (loading
  * 100k profiles takes minutes). `--phases sample,direct,steady` runs only some of the measurements.
  *
@@ -42,7 +42,7 @@ import { checkOnEntry } from '../functions/app/identity/check-on-entry.ts';
 import { loadavg } from 'node:os';
 import { batchPut } from '../functions/adapters/dynamo-batch.ts';
 import { profileIdFor, profileShard } from '../functions/core/identity-keys.ts';
-import { blockingKeys, defaultMatchRules, recordKey } from '../functions/core/match/index.ts';
+import { blockingKeys, defaultMatchRules, lookupKeys, recordKey } from '../functions/core/match/index.ts';
 import type { CleanRecord } from '../functions/core/model.ts';
 import { startLocalCloud } from '../lib/local/cloud.ts';
 import { generateCleanRecords } from '../test/support/generate-customers.ts';
@@ -73,7 +73,7 @@ const autocannon = autocannonUntyped as (opts: Record<string, unknown>, done: (e
  * 1 ms, adding synthetic samples in proportion to each latency: against a server answering every
  * request in exactly 20 ms it reports p50 12 ms and p99 47 ms.)
  */
-async function steadyLoad(spec: { url: string; token: string; bodies: string[]; rate: number; seconds: number }): Promise<Result> {
+async function steadyLoad(spec: { url: string; token: string; requests: Array<{ path: string; body?: string }>; rate: number; seconds: number }): Promise<Result> {
   const { Agent, request } = await import('node:http');
   // idle sockets close before the server's 5 s keep-alive timeout would (else a reuse races its close)
   const agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: 4000 });
@@ -93,12 +93,13 @@ async function steadyLoad(spec: { url: string; token: string; bodies: string[]; 
     const tick = () => {
       while (sent < total && start + sent * interval <= performance.now()) {
         const scheduled = start + sent * interval;
-        const body = spec.bodies[sent % spec.bodies.length]!;
+        const { path, body } = spec.requests[sent % spec.requests.length]!;
         sent++;
         outstanding++;
+        const headers = { authorization: `Bearer ${spec.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) };
         const req = request(
-          `${spec.url}/v1/match`,
-          { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.token}`, 'content-length': Buffer.byteLength(body) } },
+          `${spec.url}${path}`,
+          { method: body === undefined ? 'GET' : 'POST', agent, headers },
           (res) => {
             res.resume();
             res.on('end', () => {
@@ -131,16 +132,17 @@ async function steadyLoad(spec: { url: string; token: string; bodies: string[]; 
 
 // ---- child process: the load generator, given the bodies and how to send them ----
 if (process.argv[2] === '--load') {
-  const spec = JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as { url: string; token: string; bodies: string[]; opts: Record<string, unknown>; steady?: { rate: number; seconds: number } };
+  const spec = JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as { url: string; token: string; requests: Array<{ path: string; body?: string }>; opts: Record<string, unknown>; steady?: { rate: number; seconds: number } };
   let n = 0;
+  // autocannon (the figures before 2026-11-23) sends the check-on-entry bodies only
   const request = {
     method: 'POST' as const,
     path: '/v1/match',
-    setupRequest: (req: Record<string, unknown>) => ({ ...req, body: spec.bodies[n++ % spec.bodies.length]!, headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.token}` } }),
+    setupRequest: (req: Record<string, unknown>) => ({ ...req, body: spec.requests[n++ % spec.requests.length]!.body, headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.token}` } }),
   };
   const cpu0 = process.cpuUsage();
   const result = spec.steady
-    ? await steadyLoad({ url: spec.url, token: spec.token, bodies: spec.bodies, ...spec.steady })
+    ? await steadyLoad({ url: spec.url, token: spec.token, requests: spec.requests, ...spec.steady })
     : await new Promise<Result>((resolve, reject) => autocannon({ url: spec.url, ...spec.opts, requests: [request] }, (err, r) => (err ? reject(err) : resolve(r))));
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(JSON.stringify({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 }) + '\n');
@@ -221,8 +223,8 @@ if (KEEP_DIR) mkdirSync(KEEP_DIR, { recursive: true });
 /** What a kept data folder holds (written after a complete load). */
 const loadFile = join(dataDir, 'match-bench.json');
 const loaded = existsSync(loadFile) ? (JSON.parse(readFileSync(loadFile, 'utf8')) as { profiles: number; seed: number; index?: number }) : undefined;
-/** The index entries' format: 2 = with profile and comparison fields (check on entry scores from them). */
-const INDEX_FORMAT = 2;
+/** The index entries' format: 2 = with profile and comparison fields (check on entry scores from them); 3 = with the lookup keys search reads. */
+const INDEX_FORMAT = 3;
 const reuse = loaded?.profiles === PROFILES && loaded.seed === 6;
 if (loaded && !reuse) throw new Error(`${dataDir} holds a load of ${loaded.profiles} profiles, not ${PROFILES}: give another --data-dir`);
 const t0 = Date.now();
@@ -275,7 +277,7 @@ try {
   // the per-key markers (only match on arrival reads those; the API queries the keys directly)
   const everyKeyIndexed = { has: () => true } as unknown as ReadonlySet<string>;
   const index = blockEntryItems(
-    stored.map((r) => ({ member: recordKey(r), keys: blockingKeys(r, defaultMatchRules), profileId: owner.get(r.phones[0]!)!, record: r })),
+    stored.map((r) => ({ member: recordKey(r), keys: [...new Set([...blockingKeys(r, defaultMatchRules), ...lookupKeys(r, defaultMatchRules)])], profileId: owner.get(r.phones[0]!)!, record: r })),
     everyKeyIndexed,
   );
   const indexItems = index.length;
@@ -399,30 +401,84 @@ try {
     );
   }
 
-  if (PHASES.has('steady')) {
-    const specFile = join(dataDir, 'match-bench-load.json');
-    /** autocannon in a child process (its CPU stays off the local API Gateway's event loop). */
-    const runLoad = (opts: Record<string, unknown>, steady?: { rate: number; seconds: number }) => {
-      writeFileSync(specFile, JSON.stringify({ url: new URL(cloud.info.endpoints.api).origin, token, bodies: bodies.map((b) => b.body), opts, steady }));
-      return childJson<Result & { cpuMs: number }>([...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')), fileURLToPath(import.meta.url), '--load', specFile]);
-    };
-
-    await runLoad({ connections: 8, duration: 5 }); // warm the containers, like a warmed Lambda
+  const specFile = join(dataDir, 'match-bench-load.json');
+  /** The load generator in a child process (its CPU stays off the local API Gateway's event loop). */
+  const runLoad = (requests: Array<{ path: string; body?: string }>, opts: Record<string, unknown>, steady?: { rate: number; seconds: number }) => {
+    writeFileSync(specFile, JSON.stringify({ url: new URL(cloud.info.endpoints.api).origin, token, requests, opts, steady }));
+    return childJson<Result & { cpuMs: number }>([...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')), fileURLToPath(import.meta.url), '--load', specFile]);
+  };
+  const matchRequests = bodies.map((b) => ({ path: '/v1/match', body: b.body }));
+  /** A steady open-loop run of `requests`, its figures as report lines (`what` names it). */
+  const steadyRun = async (what: string, requests: Array<{ path: string; body?: string }>, note = '') => {
     const cpu0 = process.cpuUsage();
     const threads0 = threadCpu();
-    if (process.execArgv.some((a) => a.startsWith('--cpu-prof'))) console.log(`steady window starts at ${(process.hrtime.bigint() / 1000n).toString()} µs (monotonic, as in .cpuprofile)`);
-    const steady = GENERATOR === 'autocannon' ? await runLoad({ connections: 10, overallRate: RATE, duration: SECONDS }) : await runLoad({}, { rate: RATE, seconds: SECONDS });
-    if (process.execArgv.some((a) => a.startsWith('--cpu-prof'))) console.log(`steady window ends at ${(process.hrtime.bigint() / 1000n).toString()} µs`);
+    const steady = await runLoad(requests, {}, { rate: RATE, seconds: SECONDS });
     const cpu = process.cpuUsage(cpu0);
     const threads1 = threadCpu();
+    return {
+      steady,
+      lines: [
+        `${what.padEnd(22)} ${RATE}/s for ${SECONDS} s: ${steady.requests.total.toLocaleString()} requests, non-2xx ${steady.non2xx}, errors ${steady.errors}, timeouts ${steady.timeouts}${note}`,
+        `  latency              p50 ${steady.latency.p50} ms, p90 ${steady.latency.p90} ms, p99 ${steady.latency.p99} ms, max ${steady.latency.max} ms`,
+        `  process CPU          ${((cpu.user + cpu.system) / 1e6 / SECONDS).toFixed(2)} cores, ${((cpu.user + cpu.system) / 1000 / Math.max(1, steady.requests.total)).toFixed(2)} ms per request (the local cloud; the load generator's ${(steady.cpuMs / Math.max(1, steady.requests.total)).toFixed(2)} ms per request is not in it)`,
+        `  by thread            ${threadSplit(threads0, threads1, steady.requests.total)}`,
+      ],
+    };
+  };
+
+  if (PHASES.has('steady')) {
+    await runLoad(matchRequests, { connections: 8, duration: 5 }); // warm the containers, like a warmed Lambda
+    if (process.execArgv.some((a) => a.startsWith('--cpu-prof'))) console.log(`steady window starts at ${(process.hrtime.bigint() / 1000n).toString()} µs (monotonic, as in .cpuprofile)`);
+    if (GENERATOR === 'autocannon') {
+      const steady = await runLoad(matchRequests, { connections: 10, overallRate: RATE, duration: SECONDS });
+      lines.push(`POST /v1/match         ${RATE}/s for ${SECONDS} s (autocannon overallRate, 10 connections: bursts at each second, latency histogram with 1 ms expected interval): p50 ${steady.latency.p50} ms, p99 ${steady.latency.p99} ms, non-2xx ${steady.non2xx}`);
+    } else {
+      const run = await steadyRun('POST /v1/match', matchRequests, ` (open loop, one request every ${(1000 / RATE).toFixed(1)} ms, latency from its scheduled time; target p99 < 50 ms)`);
+      lines.push(...run.lines);
+    }
+    if (process.execArgv.some((a) => a.startsWith('--cpu-prof'))) console.log(`steady window ends at ${(process.hrtime.bigint() / 1000n).toString()} µs`);
+  }
+
+  if (PHASES.has('search')) {
+    // Search as the console and the API use it: a number as typed (138-1234-5678), a name in
+    // characters or in pinyin, an e-mail; each must list the record's own profile. Baselines from
+    // the same run and rate: the cheapest authorized answer (GET /openapi.json is not authorized, so
+    // GET /v1/reviews?limit=1: the token check and one Query) and the check on entry.
+    const queries: Array<{ q: string; expect: string; kind: string }> = [];
+    while (queries.length < 4_000) {
+      const r = stored[Math.floor(rand() * stored.length)]!;
+      const kind = Math.floor(rand() * 4);
+      const national = r.phones[0]!.startsWith('+86') ? r.phones[0]!.slice(3).replace(/^(\d{3})(\d{4})(\d{4})$/, '$1-$2-$3') : undefined;
+      if (kind === 0 && national) queries.push({ q: national, expect: owner.get(r.phones[0]!)!, kind: 'number' });
+      else if (kind === 1 && r.name) queries.push({ q: r.name, expect: owner.get(r.phones[0]!)!, kind: 'name' });
+      else if (kind === 2 && r.namePinyin) queries.push({ q: r.namePinyin, expect: owner.get(r.phones[0]!)!, kind: 'pinyin' });
+      else if (kind === 3 && r.email) queries.push({ q: r.email, expect: owner.get(r.phones[0]!)!, kind: 'email' });
+    }
+    // correctness: the own profile among all pages of the answer (a common name has many namesakes)
+    const found = new Map<string, [number, number]>();
+    for (const { q, expect, kind } of queries.slice(0, 200)) {
+      let cursor: string | undefined;
+      let hit = false;
+      do {
+        const res = await fetch(`${cloud.info.endpoints.api}/v1/profiles?q=${encodeURIComponent(q)}&limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
+        const page = (await res.json()) as { profiles: Array<{ profileId: string }>; next?: string };
+        hit ||= page.profiles.some((p) => p.profileId === expect);
+        cursor = page.next;
+      } while (cursor && !hit);
+      const [n, ok] = found.get(kind) ?? [0, 0];
+      found.set(kind, [n + 1, ok + Number(hit)]);
+    }
+    lines.push(`search finds own       ${[...found].map(([k, [n, ok]]) => `${k} ${ok}/${n}`).join(', ')} (all pages)`);
+    const searchRequests = queries.map(({ q }) => ({ path: `/v1/profiles?q=${encodeURIComponent(q)}&limit=20` }));
+    await runLoad(searchRequests, { connections: 8, duration: 5 }); // warm
+    const floor = await steadyRun('GET /v1/reviews', Array.from({ length: 100 }, () => ({ path: '/v1/reviews?limit=1' })), ' (baseline: token check and one Query)');
+    const match = await steadyRun('POST /v1/match', matchRequests, ' (baseline: check on entry)');
+    const search = await steadyRun('GET /v1/profiles?q=', searchRequests, ' (search: number, name, pinyin, e-mail; first page of 20)');
+    lines.push(...floor.lines, ...match.lines, ...search.lines);
+    const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '-');
     lines.push(
-      `POST /v1/match         ${RATE}/s for ${SECONDS} s: ${steady.requests.total.toLocaleString()} requests, non-2xx ${steady.non2xx}, errors ${steady.errors}, timeouts ${steady.timeouts} (${GENERATOR === 'autocannon' ? 'autocannon overallRate, 10 connections: bursts at each second, latency histogram with 1 ms expected interval' : 'open loop, one request every ' + (1000 / RATE).toFixed(1) + ' ms, latency from its scheduled time'})`,
+      `search vs baselines    p50 ${ratio(search.steady.latency.p50, floor.steady.latency.p50)}× / p99 ${ratio(search.steady.latency.p99, floor.steady.latency.p99)}× the reviews call, p50 ${ratio(search.steady.latency.p50, match.steady.latency.p50)}× / p99 ${ratio(search.steady.latency.p99, match.steady.latency.p99)}× the check on entry`,
     );
-    lines.push(`latency                p50 ${steady.latency.p50} ms, p90 ${steady.latency.p90} ms, p99 ${steady.latency.p99} ms, max ${steady.latency.max} ms (target p99 < 50 ms)`);
-    lines.push(
-      `process CPU            ${((cpu.user + cpu.system) / 1e6 / SECONDS).toFixed(2)} cores during the run, ${((cpu.user + cpu.system) / 1000 / Math.max(1, steady.requests.total)).toFixed(2)} ms per request (the local cloud: HTTP API, functions, dynalite; the load generator's ${(steady.cpuMs / Math.max(1, steady.requests.total)).toFixed(2)} ms per request is not in it)`,
-    );
-    lines.push(`  by thread            ${threadSplit(threads0, threads1, steady.requests.total)}`);
   }
 
   lines.push(`machine load average   ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) on ${(await import('node:os')).cpus().length} cores`);

@@ -64,7 +64,7 @@ export async function searchProfiles(store: ProfileSearchStore, text: string, op
     truncated = members.size > SEARCH_CAP;
     const records = await store.memberRecords([...members].slice(0, SEARCH_CAP));
     for (const m of records.values()) {
-      const how = matchedBy(m.record, query);
+      const how = matchedBy(m.record, query, opts.rules);
       if (!how) continue;
       const before = found.get(m.profileId);
       found.set(m.profileId, before ? betterMatch(before, how) : how);

@@ -59,20 +59,19 @@ function lookup(raw: RawIdentity, field: LookupField, rules: MatchRules, text: s
 }
 
 /** How a stored record matches a lookup query, or undefined when it no longer does (index entries can be stale). */
-export function matchedBy(record: Partial<CleanRecord>, query: Extract<SearchQuery, { by: 'lookup' }>): MatchedBy | undefined {
-  const q = query.query;
+export function matchedBy(record: Partial<CleanRecord>, query: Extract<SearchQuery, { by: 'lookup' }>, rules: MatchRules): MatchedBy | undefined {
+  // an index entry is current while its record still has the key (compared as the index compares it)
+  const keys = lookupKeys(record, rules, [query.field]);
+  if (!query.keys.some((k) => keys.includes(k))) return undefined;
   switch (query.field) {
     case 'namePinyin':
-      if (!record.namePinyin || record.namePinyin !== q.namePinyin) return undefined;
-      return record.nameKey && record.nameKey === q.nameKey ? 'name' : 'pinyin';
+      return record.nameKey && record.nameKey === query.query.nameKey ? 'name' : 'pinyin';
     case 'email':
-      return record.email && record.email === q.email ? 'email' : undefined;
+      return 'email';
     case 'memberId':
-      return record.memberId && record.memberId.toLowerCase() === q.memberId?.toLowerCase() ? 'memberId' : undefined;
-    case 'externalIds.*': {
-      const [name, value] = Object.entries(q.externalIds ?? {})[0] ?? [];
-      return name && record.externalIds?.[name] === value ? 'externalId' : undefined;
-    }
+      return 'memberId';
+    case 'externalIds.*':
+      return 'externalId';
   }
 }
 

@@ -26,7 +26,7 @@ describe('parseSearchQuery', () => {
     for (const q of ['張偉', 'zhangwei', 'ZHANG.WEI@example.com', 'VIP-001']) {
       const query = parse(q) as Extract<SearchQuery, { by: 'lookup' }>;
       expect(query.keys.every((k) => indexed.has(k)), q).toBe(true);
-      expect(matchedBy(stored, query), q).toBeDefined();
+      expect(matchedBy(stored, query, defaultMatchRules), q).toBeDefined();
     }
   });
 
@@ -40,9 +40,11 @@ describe('parseSearchQuery', () => {
 describe('matchedBy', () => {
   it('ranks the same characters as a name match and a same-sounding name as pinyin; a changed record no longer matches', () => {
     const query = parse('张伟') as Extract<SearchQuery, { by: 'lookup' }>;
-    expect(matchedBy(record({ name: '張偉' }), query)).toBe('name');
-    expect(matchedBy(record({ name: '章伟' }), query)).toBe('pinyin');
-    expect(matchedBy(record({ name: '李雷' }), query)).toBeUndefined();
+    expect(matchedBy(record({ name: '張偉' }), query, defaultMatchRules)).toBe('name');
+    expect(matchedBy(record({ name: '章伟' }), query, defaultMatchRules)).toBe('pinyin');
+    expect(matchedBy(record({ name: '李雷' }), query, defaultMatchRules)).toBeUndefined();
+    // the pinyin compared as the index compares it: a record written "zhang wei" still matches
+    expect(matchedBy({ name: '张伟', nameKey: '张伟', namePinyin: 'zhang wei' }, query, defaultMatchRules)).toBe('name');
   });
 });
 
