@@ -6,10 +6,10 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CleanRecord } from '../core/model.ts';
 import type { MemberRecord } from '../ports/identity-store.ts';
-import type { ProfileSearchStore } from '../ports/profile-search.ts';
+import type { LookupEntry, ProfileSearchStore } from '../ports/profile-search.ts';
 import type { ProfileItem } from '../ports/profile-views.ts';
 import { batchGet } from './dynamo-batch.ts';
-import { hashBlockingKey, type DynamoIdentityStore } from './dynamo-identity-store.ts';
+import { decodeEntryRecord, hashBlockingKey, type DynamoIdentityStore } from './dynamo-identity-store.ts';
 import { BLOCK_MARKER, blockKeyPk, profilePk } from './dynamo-keys.ts';
 
 export class DynamoProfileSearch implements ProfileSearchStore {
@@ -31,8 +31,8 @@ export class DynamoProfileSearch implements ProfileSearchStore {
     return this.identity.memberRecords(keys);
   }
 
-  async lookupMembers(key: string, limit: number): Promise<string[]> {
-    const members: string[] = [];
+  async lookupEntries(key: string, limit: number): Promise<LookupEntry[]> {
+    const members: LookupEntry[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const out = await this.db.send(
@@ -40,12 +40,12 @@ export class DynamoProfileSearch implements ProfileSearchStore {
           TableName: this.table,
           KeyConditionExpression: 'pk = :p AND sk > :m',
           ExpressionAttributeValues: { ':p': blockKeyPk(hashBlockingKey(key)), ':m': BLOCK_MARKER },
-          ProjectionExpression: 'sk',
+          ProjectionExpression: 'sk, p, r',
           Limit: limit - members.length,
           ExclusiveStartKey,
         }),
       );
-      for (const i of out.Items ?? []) members.push(i.sk as string);
+      for (const i of out.Items ?? []) members.push({ member: i.sk as string, ...(i.p ? { profileId: i.p as string } : {}), ...(i.r ? { record: decodeEntryRecord(i.r as string) } : {}) });
       ExclusiveStartKey = out.LastEvaluatedKey;
     } while (ExclusiveStartKey && members.length < limit);
     return members;
