@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import { installSalt } from './install-salt.ts';
+import { withoutLogFilter } from './sdk-client.ts';
 import { freeFormText, storableAttributes } from './free-form.ts';
 import type { Arrival, EvidenceUpdate, EventOutcome, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { emptyEvidence, type ArrivalPlan, type Home } from '../core/identity/index.ts';
@@ -58,7 +59,8 @@ function transactionGroups<T>(entries: T[], itemsOf: (entry: T) => number = () =
   return groups;
 }
 
-export function documentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
+/** The DocumentClient every adapter uses (the default client without the SDK's log filtering). */
+export function documentClient(client = withoutLogFilter(new DynamoDBClient({}))): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 

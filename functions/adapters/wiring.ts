@@ -16,6 +16,7 @@ import { DynamoNightlyTable, DynamoViewWriter, S3RunFiles } from './nightly-stor
 import { S3Files } from './s3-files.ts';
 import { S3Reports } from './s3-reports.ts';
 import { SecretReader } from './secrets.ts';
+import { withoutLogFilter } from './sdk-client.ts';
 
 /** One DocumentClient per process: the SDK client and its connections are shared by every store. */
 let shared: DynamoDBDocumentClient | undefined;
@@ -30,10 +31,11 @@ export const numberDirectory = (table: string) => new DynamoNumberDirectory(db()
 export const nightlyTable = (table: string) => new DynamoNightlyTable(db(), table);
 export const viewWriter = (table: string) => new DynamoViewWriter(db(), table);
 let s3: S3Client | undefined;
-/** The raw bucket's objects, read as an import reads them (through `s3` where the caller has its own client). */
-export const rawFiles = (s3?: S3Client) => new S3Files(s3);
+const sharedS3 = () => (s3 ??= withoutLogFilter(new S3Client({})));
+/** The raw bucket's objects, read as an import reads them (through `client` where the caller has its own). */
+export const rawFiles = (client?: S3Client) => new S3Files(client ?? sharedS3());
 /** Secrets Manager values, cached (`options` as SecretReader takes them). */
 export const secretReader = (...args: ConstructorParameters<typeof SecretReader>) => new SecretReader(...args);
 /** The reports imports and nightly runs leave in the reports bucket. */
-export const reportStore = (bucket: string, client?: S3Client) => new S3Reports(client ?? (s3 ??= new S3Client({})), bucket);
-export const runFiles = (bucket: string, runId: string) => new S3RunFiles((s3 ??= new S3Client({})), bucket, runId);
+export const reportStore = (bucket: string, client?: S3Client) => new S3Reports(client ?? sharedS3(), bucket);
+export const runFiles = (bucket: string, runId: string) => new S3RunFiles(sharedS3(), bucket, runId);
