@@ -19,7 +19,7 @@
  * 3. Warms the API function's containers (autocannon, 5 s at full speed), then sends POST /v1/match
  *    at a steady rate, open loop: one request every 1/rate s whatever the answers, latency from its
  *    scheduled send (`--generator autocannon` uses autocannon's `overallRate` instead, as the
- *    figures before 2026-11-23 did; see steadyLoad for why it reads high), bodies drawn from stored records the way a CRM form fills them:
+ *    figures before 2026-11-23 did; see bench/open-loop.ts for why it reads high), bodies drawn from stored records the way a CRM form fills them:
  *    phone + name, name + birth date, name + city, e-mail + name. Reports latency p50/p99, the
  *    share of answers whose best candidate is the record's own profile, and errors. The load
  *    generator runs in a child process (as in the webhook bench), so its CPU is not on the local
@@ -30,6 +30,7 @@
 // @ts-expect-error autocannon ships no types (and @types/autocannon is not a dependency)
 import autocannonUntyped from 'autocannon';
 import { childJson } from './child-json.ts';
+import { openLoop } from './open-loop.ts';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
@@ -63,73 +64,6 @@ interface Result {
 }
 const autocannon = autocannonUntyped as (opts: Record<string, unknown>, done: (err: Error | null, result: Result) => void) => unknown;
 
-/**
- * A steady open-loop load: request i is sent at start + i/rate whatever the answers before it
- * (keep-alive connections, as many as needed), and its latency counts from that scheduled time, so
- * a slow answer delays no later send and hides nothing (no coordinated omission). Percentiles are
- * exact, over every request. (autocannon's `overallRate` is neither: each connection sends its
- * share of a second back to back and then waits for the next second, so the load comes in bursts
- * at each second's start, and its latency histogram "corrects" with an expected interval of
- * 1 ms, adding synthetic samples in proportion to each latency: against a server answering every
- * request in exactly 20 ms it reports p50 12 ms and p99 47 ms.)
- */
-async function steadyLoad(spec: { url: string; token: string; requests: Array<{ path: string; body?: string }>; rate: number; seconds: number }): Promise<Result> {
-  const { Agent, request } = await import('node:http');
-  // idle sockets close before the server's 5 s keep-alive timeout would (else a reuse races its close)
-  const agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: 4000 });
-  const total = Math.round(spec.rate * spec.seconds);
-  const interval = 1000 / spec.rate;
-  const latencies: number[] = [];
-  let non2xx = 0;
-  let errors = 0;
-  let timeouts = 0;
-  const start = performance.now() + 20;
-  let sent = 0;
-  await new Promise<void>((done) => {
-    let outstanding = 0;
-    const finished = () => {
-      if (--outstanding === 0 && sent >= total) done();
-    };
-    const tick = () => {
-      while (sent < total && start + sent * interval <= performance.now()) {
-        const scheduled = start + sent * interval;
-        const { path, body } = spec.requests[sent % spec.requests.length]!;
-        sent++;
-        outstanding++;
-        const headers = { authorization: `Bearer ${spec.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) };
-        const req = request(
-          `${spec.url}${path}`,
-          { method: body === undefined ? 'GET' : 'POST', agent, headers },
-          (res) => {
-            res.resume();
-            res.on('end', () => {
-              latencies.push(performance.now() - scheduled);
-              if ((res.statusCode ?? 0) >= 300) non2xx++;
-              finished();
-            });
-          },
-        );
-        req.setTimeout(30_000, () => {
-          timeouts++;
-          req.destroy();
-        });
-        req.on('error', (error) => {
-          if (errors++ < 3) process.stderr.write(`load generator: ${error.message}\n`);
-          finished();
-        });
-        req.end(body);
-      }
-      if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
-    };
-    tick();
-  });
-  agent.destroy();
-  const sorted = latencies.sort((a, b) => a - b);
-  const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
-  const stats = { average: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
-  return { requests: { ...stats, total: sent }, latency: stats, non2xx, errors, timeouts };
-}
-
 // ---- child process: the load generator, given the bodies and how to send them ----
 if (process.argv[2] === '--load') {
   const spec = JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as { url: string; token: string; requests: Array<{ path: string; body?: string }>; opts: Record<string, unknown>; steady?: { rate: number; seconds: number } };
@@ -142,7 +76,7 @@ if (process.argv[2] === '--load') {
   };
   const cpu0 = process.cpuUsage();
   const result = spec.steady
-    ? await steadyLoad({ url: spec.url, token: spec.token, requests: spec.requests, ...spec.steady })
+    ? await openLoop({ url: spec.url, requests: spec.requests.map((r) => ({ ...r, headers: { authorization: `Bearer ${spec.token}` } })), ...spec.steady })
     : await new Promise<Result>((resolve, reject) => autocannon({ url: spec.url, ...spec.opts, requests: [request] }, (err, r) => (err ? reject(err) : resolve(r))));
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(JSON.stringify({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 }) + '\n');
