@@ -33,9 +33,9 @@ import { clustersOf, tableClusters } from './table-clusters.ts';
 import { startLocalCloud } from '../lib/local/cloud.ts';
 import { LOCAL_CREDENTIALS } from '../lib/local/cloud-info.ts';
 import { parsePhone } from '../functions/core/clean/index.ts';
-import { defaultMatchRules, resolve } from '../functions/core/match/index.ts';
+import { defaultMatchRules, recordKey, resolve } from '../functions/core/match/index.ts';
 import { generateCustomers, type GeneratedRecord } from '../test/support/generate-customers.ts';
-import { evaluate, formatEvaluation } from '../test/core/match/metrics.ts';
+import { blockingRecall, evaluate, formatBlockingRecall, formatEvaluation } from '../test/core/match/metrics.ts';
 import { loadEpbrn, loadFebrl, loadSplink } from '../test/core/match/datasets.ts';
 
 function arg(name: string, def: number): number {
@@ -136,13 +136,15 @@ if (PUBLIC) {
     ['FEBRL 3', loadFebrl('febrl/dataset3.csv')],
     ['Splink fake_1000', loadSplink()],
   ] as const) {
-    const res = resolve(data.records, defaultMatchRules);
-    console.log(formatEvaluation(name, evaluate(res.clusters.map((c) => c.members), data.truth)));
+    const res = resolve(data.records, defaultMatchRules, { keepPairs: true });
+    const reached = blockingRecall(data.records.map(recordKey), res.pairs!, data.truth);
+    console.log(formatEvaluation(name, evaluate(res.clusters.map((c) => c.members), data.truth), formatBlockingRecall(reached)));
   }
 }
 
 interface Measured {
   e: ReturnType<typeof evaluate>;
+  blocking: ReturnType<typeof blockingRecall>;
   stored: number;
   /** Records with a usable number of the person's own that are in no profile. */
   lostWithNumber: number;
@@ -196,7 +198,9 @@ function intrudersByKind(clusters: string[][], recordOf: Map<string, GeneratedRe
 
 async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measured> {
   // an order row is stored as a purchase event with the row's identity (event id `O-<row id>`)
-  const { profileOf, live } = await tableClusters(db, table, (item) => `${item.channel}#${String(item.eventId).slice(2)}`);
+  const { profileOf, live, records } = await tableClusters(db, table, (item) => `${item.channel}#${String(item.eventId).slice(2)}`);
+  // the stored records blocked as the nightly re-match blocks them
+  const blocking = blockingRecall(records.map(recordKey), resolve(records, defaultMatchRules, { keepPairs: true }).pairs!, truth);
   const clusters = new Map(clustersOf(profileOf, (m) => truth.has(m)).map((c) => [profileOf.get(c[0]!)!, c]));
   // over every generated record: one not stored is a cluster of its own (a person lost to a reject)
   const storedTruth = new Map([...profileOf.keys()].filter((k) => truth.has(k)).map((k) => [k, truth.get(k)!]));
@@ -224,6 +228,7 @@ async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measu
   }
   return {
     e,
+    blocking,
     stored: storedTruth.size,
     lostWithNumber,
     profiles: live.length,
@@ -239,7 +244,7 @@ async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measu
 }
 
 function report(when: string, m: Measured): void {
-  console.log(formatEvaluation(`generated, ${when}`, m.e));
+  console.log(formatEvaluation(`generated, ${when}`, m.e, formatBlockingRecall(m.blocking, ' among the stored customer records (order rows are events)')));
   console.log(
     `  ${m.stored} of ${g.records.length} records stored, ${m.lostWithNumber} records with the person's own valid number in no profile; ${m.profiles} profiles, biggest ${m.biggest} records` +
       `\n  profiles holding an invalid number that cleaning let through: ${m.invalidInProfiles} (such numbers: ${invalidButValid.size}); keyed by a store number: ${m.storeNumbersKeying}, holding one: ${m.storeNumbersHeld}` +

@@ -5,11 +5,14 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { CleanRecord } from '../functions/core/model.ts';
 
 export interface TableClusters {
   /** member key → live profile id */
   profileOf: Map<string, string>;
   live: Array<{ profileId: string; phone?: string; phones: string[] }>;
+  /** The stored source records (cleaned), as the nightly re-match reads them. */
+  records: CleanRecord[];
 }
 
 /** `eventKey` names an event item's member key (default `channel#eventId`). */
@@ -17,11 +20,15 @@ export async function tableClusters(db: DynamoDBDocumentClient, table: string, e
   const stored = new Map<string, string>();
   const mergedInto = new Map<string, string>();
   const live: TableClusters['live'] = [];
+  const records: CleanRecord[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey }));
     for (const item of page.Items ?? []) {
-      if (item.sk === 'REC') stored.set(`${item.source}#${item.recordId}`, item.profileId);
+      if (item.sk === 'REC') {
+        stored.set(`${item.source}#${item.recordId}`, item.profileId);
+        records.push(item.record as CleanRecord);
+      }
       else if (item.sk === 'EVT') stored.set(eventKey(item), item.profileId);
       else if (item.sk === 'PROFILE') {
         if (item.mergedInto) mergedInto.set(item.profileId, item.mergedInto);
@@ -34,7 +41,7 @@ export async function tableClusters(db: DynamoDBDocumentClient, table: string, e
     for (let i = 0; mergedInto.has(p) && i < 100; i++) p = mergedInto.get(p)!;
     return p;
   };
-  return { profileOf: new Map([...stored].map(([k, p]) => [k, final(p)])), live };
+  return { profileOf: new Map([...stored].map(([k, p]) => [k, final(p)])), live, records };
 }
 
 /** The clusters of the given members (others left out). */

@@ -103,6 +103,8 @@ export interface ResolveResult {
   clusters: ResolvedCluster[];
   reviews: ReviewItem[];
   stats: ResolveStats;
+  /** With `keepPairs`: every distinct pair scored, as indexes into the records (`a[k]` < `b[k]`). */
+  pairs?: { a: Int32Array; b: Int32Array };
 }
 
 export interface ResolveOptions {
@@ -115,6 +117,8 @@ export interface ResolveOptions {
    * clusters like any record but do not count toward `maxClusterSize`, which caps people-records.
    */
   uncounted?: ReadonlySet<string>;
+  /** Return the candidate pairs blocking produced (`pairs`): what an evaluation needs for blocking recall. */
+  keepPairs?: boolean;
 }
 
 const F_FORBIDDEN = 8;
@@ -479,5 +483,6 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
     clusters,
     reviews,
     stats: { records: n, blocks, pairsCompared: m, autoMerged: merged.length, queued: reviews.length, genericValues: genericList, oversizedBlocks: oversized },
+    ...(opts.keepPairs ? { pairs: { a: pairA, b: pairB } } : {}),
   };
 }

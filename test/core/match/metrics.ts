@@ -60,3 +60,28 @@ export function formatEvaluation(name: string, e: Evaluation, extra = ''): strin
     ` | B-cubed P ${f(e.bcubed.precision)} R ${f(e.bcubed.recall)} F1 ${f(e.bcubed.f1)} | perfectly resolved ${(e.perfect * 100).toFixed(1)}%${extra}`
   );
 }
+
+/**
+ * Blocking recall: the share of true pairs (two records of one entity) that blocking made a
+ * candidate pair, so the scorer saw them at all; what blocking misses no weight can join.
+ * `pairs` index `keys` (resolve's `keepPairs`); records without truth are left out.
+ */
+export function blockingRecall(keys: string[], pairs: { a: Int32Array; b: Int32Array }, truth: Map<string, string>): { reached: number; truePairs: number; recall: number } {
+  const size = new Map<string, number>();
+  for (const k of keys) {
+    const t = truth.get(k);
+    if (t !== undefined) size.set(t, (size.get(t) ?? 0) + 1);
+  }
+  let truePairs = 0;
+  for (const s of size.values()) truePairs += c2(s);
+  let reached = 0;
+  for (let i = 0; i < pairs.a.length; i++) {
+    const ta = truth.get(keys[pairs.a[i]!]!);
+    if (ta !== undefined && ta === truth.get(keys[pairs.b[i]!]!)) reached++;
+  }
+  return { reached, truePairs, recall: truePairs === 0 ? 1 : reached / truePairs };
+}
+
+export function formatBlockingRecall(b: ReturnType<typeof blockingRecall>, of = ''): string {
+  return ` | blocking recall ${b.recall.toFixed(4)} (${b.reached} of ${b.truePairs} true pairs${of} compared)`;
+}
