@@ -54,8 +54,11 @@ describe('searchProfiles over index entries', () => {
   it('ranks from what the entries carry and reads the stored records of the page’s hits only', async () => {
     const store = new MemoryStore();
     for (let i = 1; i <= 50; i++) store.arrive(person(String(i), i % 10 === 0 ? '章伟' : '张伟'), `p_${String(i).padStart(16, '0')}`);
+    // an e-mail added since crm#1 was indexed: the hit shows the record as it is now
+    store.records.set('crm#1', { profileId: 'p_0000000000000001', record: { ...person('1', '张伟'), email: 'zhang.wei@example.com' } });
     const page = await searchProfiles(store, '张伟', { rules, limit: 5 });
     expect(page.profiles.map((p) => p.matched)).toEqual(['name', 'name', 'name', 'name', 'name']);
+    expect(page.profiles[0]).toMatchObject({ profileId: 'p_0000000000000001', email: 'zhang.wei@example.com' });
     expect(page.next).toBeTruthy();
     expect(store.recordReads).toBe(5);
   });

@@ -81,7 +81,7 @@ export async function searchProfiles(store: ProfileSearchStore, text: string, op
     if (!toCheck.every(agrees)) {
       const rest = await store.memberRecords(carried.map((e) => e.member).filter((m) => !stored.has(m)));
       matches = rank([...stored.values(), ...rest.values()], query, opts.rules);
-    }
+    } else for (const m of now.values()) matches.example.set(m.profileId, m.record); // the hits describe the records as they are now
     for (const [profileId, matched] of matches.found) found.set(profileId, matched);
     for (const [profileId, record] of matches.example) example.set(profileId, record);
   }
