@@ -152,10 +152,10 @@ export function keyValues(r: Partial<CleanRecord>, def: BlockingKey): string[] {
   return out;
 }
 
-/** Every blocking key of a record, as `<blockingId>:<value>`: what storage indexes for check-on-entry. */
+/** A record's blocking keys, as `<blockingId>:<value>`: what storage indexes for arrival and the check on entry (blocks marked `onArrival: false` are the batch re-match's alone). */
 export function blockingKeys(record: Partial<CleanRecord>, rules: MatchRules): string[] {
   const out: string[] = [];
-  for (const def of rules.blocking) for (const v of keyValues(record, def)) out.push(`${def.id}:${v}`);
+  for (const def of rules.blocking) if (def.onArrival !== false) for (const v of keyValues(record, def)) out.push(`${def.id}:${v}`);
   return [...new Set(out)];
 }
 

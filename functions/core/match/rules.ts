@@ -101,6 +101,12 @@ const BlockingSchema = z
     identifier: z.boolean().default(false),
     /** Blocks larger than this are compared by a sliding window instead of all pairs. */
     maxBlockSize: z.number().int().min(2).optional(),
+    /**
+     * false: only the batch re-match (resolve, the nightly run) blocks on it; records are not
+     * indexed under it, so arrival and the check on entry neither write nor read it (a broad block
+     * that pays in the batch and would cost an index entry and a read per arriving record).
+     */
+    onArrival: z.boolean().default(true),
   })
   .strict();
 

@@ -171,4 +171,14 @@ describe('check on entry', () => {
     const keys = blockingKeys({ phones: [P1, P2], nameKey: '王伟', namePinyin: 'wang wei', birthDate: '1980-01-02', city: '北京市', email: 'WW@163.com' }, defaultMatchRules);
     expect(keys).toEqual([`phone:${P1}`, `phone:${P2}`, 'email:ww@163.com', 'name-birth:王伟|1980-01-02', 'name-city:王伟|北京市', 'pinyin-year:wangwei|1980']);
   });
+
+  it('compares records by birth date alone in the batch re-match only: the index holds no such key', () => {
+    // one person, the name mistyped past every name key, the same birth date and e-mail domain
+    const a = { source: 's', recordId: 'a', phones: [], name: 'Joan Smyth', nameKey: 'joan smyth', namePinyin: 'joansmyth', birthDate: '1980-01-02' } as CleanRecord;
+    const b = { ...a, recordId: 'b', name: 'Jaon Smith', nameKey: 'jaon smith', namePinyin: 'jaonsmith' };
+    expect(blockingKeys(a, defaultMatchRules).some((k) => k.startsWith('birth:'))).toBe(false);
+    expect(resolve([a, b], defaultMatchRules).stats.pairsCompared).toBe(1);
+    const arrivalOnly = { ...defaultMatchRules, blocking: defaultMatchRules.blocking.filter((d) => d.onArrival) };
+    expect(resolve([a, b], arrivalOnly).stats.pairsCompared).toBe(0);
+  });
 });

@@ -17,7 +17,7 @@ function issues(value: unknown): string[] {
 
 describe('match rules schema', () => {
   it('accepts the shipped default rules and fills defaults', () => {
-    expect(defaultMatchRules.blocking.map((b) => b.id)).toEqual(['phone', 'email', 'member', 'external', 'name-birth', 'name-city', 'pinyin-year']);
+    expect(defaultMatchRules.blocking.map((b) => b.id)).toEqual(['phone', 'email', 'member', 'external', 'name-birth', 'name-city', 'pinyin-year', 'birth']);
     expect(defaultMatchRules.exact.map((c) => c.id)).toEqual(['phone', 'email', 'memberId', 'externalId']);
     expect(defaultMatchRules.thresholds.autoMerge).toBeGreaterThan(defaultMatchRules.thresholds.review);
     expect(defaultMatchRules.guards.genericValue.maxDistinctNames).toBe(4);
