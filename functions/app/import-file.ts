@@ -10,7 +10,8 @@ import { mapRow } from '../core/ingest/map-row.ts';
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
 import { cleanIdentity, describesSomeone } from '../core/clean/index.ts';
 import { contentHash } from '../core/identity-keys.ts';
-import { defaultTaxonomy, eventIdFor, parseDateTime, taxonomyOffset, validateEvent } from '../core/events/index.ts';
+import { defaultTaxonomy, eventIdFor, parseDateTime, taxonomyOffset } from '../core/events/index.ts';
+import { eventWrite, validateMapped } from './event-write.ts';
 import type { CleanRecord, Consent, Problem } from '../core/model.ts';
 import type { MappedEvent } from '../core/ingest/map-row.ts';
 import { emptyCounts } from '../core/report/import-counts.ts';
@@ -273,7 +274,7 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
  * (the same row uploaded again, in any file, hashes the same).
  */
 function eventOf(source: string, mapped: MappedEvent, record: CleanRecord, timeZone: string | undefined): EventWrite | { problem: Problem } {
-  const valid = validateEvent({ tag: mapped.tag, attributes: mapped.attributes, ...(mapped.occurredAt ? { occurredAt: mapped.occurredAt } : {}) }, defaultTaxonomy, { timeZone });
+  const valid = validateMapped(mapped, timeZone);
   if (!valid.ok) return { problem: valid.problem };
   const { attributes } = valid.event;
   const orderId = typeof attributes.order_id === 'string' || typeof attributes.order_id === 'number' ? String(attributes.order_id) : '';
@@ -284,11 +285,7 @@ function eventOf(source: string, mapped: MappedEvent, record: CleanRecord, timeZ
     : (derived ?? eventIdFor(source, { tag: valid.event.tag, attributes, occurredAt: valid.event.occurredAt ?? null, phone: record.phones[0] }));
   const longId = idTooLong(eventId, 'event');
   if (longId) return { problem: longId };
-  const write: EventWrite = { channel: source, eventId, record: { ...record, recordId: eventId }, tag: valid.event.tag, attributes };
-  if (mapped.nativeName) write.nativeName = mapped.nativeName;
-  if (valid.event.occurredAt) Object.assign(write, { occurredAt: valid.event.occurredAt, utcOffset: valid.event.utcOffset });
-  if (valid.event.unmapped) write.unmapped = true;
-  return write;
+  return eventWrite(source, eventId, { ...record, recordId: eventId }, valid.event, mapped.nativeName);
 }
 
 /** Consent as the row gave it, stamped with its source; `at` as ISO 8601 when it reads as a time. */

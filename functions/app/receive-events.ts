@@ -15,7 +15,8 @@
  */
 import { idTooLong } from '../core/id-limits.ts';
 import { cleanIdentity, describesSomeone } from '../core/clean/index.ts';
-import { defaultTaxonomy, eventIdFor, parseWebhookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, validateEvent, verifySignature } from '../core/events/index.ts';
+import { eventIdFor, parseWebhookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../core/events/index.ts';
+import { eventWrite, validateMapped } from './event-write.ts';
 import { mapRow } from '../core/ingest/map-row.ts';
 import { parseSourceConfig, type SourceConfig } from '../core/ingest/source-config.ts';
 import type { Problem } from '../core/model.ts';
@@ -225,12 +226,9 @@ export async function receiveEvents(
       const problem = cleaned.problems.find((p) => p.field === 'phone' || p.field === 'phones');
       return reject(index, problem ? { code: problem.code, message: problem.message } : { code: 'phone.missing', message: 'the event has no phone number' }, eventId);
     }
-    const valid = validateEvent({ tag: mapped.event.tag, attributes: mapped.event.attributes, ...(mapped.event.occurredAt ? { occurredAt: mapped.event.occurredAt } : {}) }, defaultTaxonomy, { timeZone: config.timezone });
+    const valid = validateMapped(mapped.event, config.timezone);
     if (!valid.ok) return reject(index, valid.problem, eventId);
-    const write: EventWrite = { channel, eventId, record: cleaned.record, tag: valid.event.tag, attributes: valid.event.attributes };
-    if (mapped.event.nativeName) write.nativeName = mapped.event.nativeName;
-    if (valid.event.occurredAt) Object.assign(write, { occurredAt: valid.event.occurredAt, utcOffset: valid.event.utcOffset });
-    if (valid.event.unmapped) write.unmapped = true;
+    const write = eventWrite(channel, eventId, cleaned.record, valid.event, mapped.event.nativeName);
     const size = jsonBytes(write);
     if (size > MAX_EVENT_BYTES) {
       return reject(index, { code: 'event.too_large', message: `the mapped event is ${size} bytes; the limit per event is ${MAX_EVENT_BYTES}` }, eventId);
