@@ -20,6 +20,8 @@ const object = (required: Record<string, unknown>, optional: Record<string, unkn
 const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
 const error = (description: string) => json(ref('Error'), description);
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: str });
+/** The page size of the listing routes. */
+const PAGE_LIMIT = { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } };
 const PROFILE_REF = pathParam('phone', 'any written form of one of the profile’s numbers, or its profile id (`p_` and 16 hex digits)');
 /** What the token authorizer answers before any function runs. */
 const AUTH = {
@@ -31,21 +33,25 @@ const schemas = {
   Error: object({ error: { ...str, description: 'a stable code, e.g. `phone.invalid`, `review.not_found`' }, message: str }),
   GatewayError: object({ message: str }),
   NumberFacts: object({ phone: str }, { type: str, region: str, location: str, carrier: str }),
-  ListedNumber: object(
-    {
-      phone: str,
-      standing: { enum: ['personal', 'shared', 'generic'] },
-      explanation: str,
-      names: strings,
-      genders: { type: 'array', items: { enum: ['M', 'F'] } },
-      birthDates: int,
-      since: str,
-      claimedBy: str,
-    },
-    { type: str, region: str, location: str, carrier: str, genericSince: str },
-  ),
+  ListedNumber: {
+    allOf: [
+      ref('NumberFacts'),
+      object(
+        {
+          standing: { enum: ['personal', 'shared', 'generic'] },
+          explanation: str,
+          names: strings,
+          genders: { type: 'array', items: { enum: ['M', 'F'] } },
+          birthDates: int,
+          since: str,
+          claimedBy: str,
+        },
+        { genericSince: str },
+      ),
+    ],
+  },
   Member: object({ source: str, recordId: str }),
-  FieldLineage: object({ value: str, source: str, recordId: str }, { at: str }),
+  FieldLineage: object({ value: str, source: str, recordId: str }, { at: str, pinnedBy: str, pinnedAt: str }),
   Metrics: object({
     totalSpend: num,
     totalSpendCents: { type: 'integer' },
@@ -175,7 +181,7 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Find profiles by a number in any written form, a name (characters or pinyin), an e-mail, a member id, `name=value` of an external id, or a profile id',
         parameters: [
           { name: 'q', in: 'query', required: true, schema: str },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          PAGE_LIMIT,
           { name: 'cursor', in: 'query', schema: str },
         ],
         responses: { '200': json(ref('SearchPage'), 'a page of profiles, exact matches first'), '400': error('an empty or unusable query, a bad limit or cursor'), ...AUTH },
@@ -347,7 +353,7 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Numbers that are not one person’s own: generic ones key nobody, shared ones link nobody by themselves',
         parameters: [
           { name: 'standing', in: 'query', schema: { enum: ['generic', 'shared'], default: 'generic' } },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          PAGE_LIMIT,
           { name: 'cursor', in: 'query', description: 'the `next` of the page before', schema: str },
         ],
         responses: {
@@ -363,7 +369,7 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Import or nightly-run reports, newest first, with their figures',
         parameters: [
           { name: 'kind', in: 'query', schema: { enum: ['imports', 'nightly'], default: 'imports' } },
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          PAGE_LIMIT,
         ],
         responses: {
           '200': json(object({ kind: str, reports: { type: 'array', items: ref('ReportSummary') } }), 'reports'),
