@@ -384,11 +384,12 @@ try {
       const kind = Math.floor(rand() * 4);
       // a mobile as a clerk types it; other numbers in full (a landline without its 0 is ambiguous by design)
       const phone = r.phones[0]!;
+      const expect = owner.get(phone)!;
       const typed = /^\+861\d{10}$/.test(phone) ? phone.slice(3).replace(/^(\d{3})(\d{4})(\d{4})$/, '$1-$2-$3') : phone;
-      if (kind === 0) queries.push({ q: typed, expect: owner.get(phone)!, kind: 'number' });
-      else if (kind === 1 && r.name) queries.push({ q: r.name, expect: owner.get(r.phones[0]!)!, kind: 'name' });
-      else if (kind === 2 && r.namePinyin) queries.push({ q: r.namePinyin, expect: owner.get(r.phones[0]!)!, kind: 'pinyin' });
-      else if (kind === 3 && r.email) queries.push({ q: r.email, expect: owner.get(r.phones[0]!)!, kind: 'email' });
+      if (kind === 0) queries.push({ q: typed, expect, kind: 'number' });
+      else if (kind === 1 && r.name) queries.push({ q: r.name, expect, kind: 'name' });
+      else if (kind === 2 && r.namePinyin) queries.push({ q: r.namePinyin, expect, kind: 'pinyin' });
+      else if (kind === 3 && r.email) queries.push({ q: r.email, expect, kind: 'email' });
     }
     // correctness: the own profile among all pages of the answer (a common name has many namesakes)
     const found = new Map<string, [number, number]>();
