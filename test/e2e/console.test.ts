@@ -86,12 +86,11 @@ describe('the console', { timeout: 120_000 }, () => {
     expect((await fetch(`${cloud.info.endpoints.api}/console/nope.js`)).status).toBe(404);
 
     await page.goto(`${cloud.info.endpoints.api}/console`);
-    await page.type('#token', 'not-the-token');
-    await page.click('#sign-in');
+    await page.locator('#token').fill('not-the-token');
+    await page.locator('#sign-in').click();
     expect(await textOf('#login-error')).toMatch(/refused/);
-    await page.$eval('#token', (e) => ((e as HTMLInputElement).value = ''));
-    await page.type('#token', token);
-    await page.click('#sign-in');
+    await page.locator('#token').fill(token);
+    await page.locator('#sign-in').click();
     await waitForText('#review-count', '2 pairs pending');
   });
 
@@ -103,7 +102,7 @@ describe('the console', { timeout: 120_000 }, () => {
     // the two addresses differ: the steward keeps the POS one (side b), whatever survivorship would pick
     const side = await page.$eval('#pair thead th:nth-child(3) a', (a) => a.textContent!);
     const pos = side.startsWith('pos#') ? 'b' : 'a';
-    await page.click(`#pair tr[data-field="address"] input[value="${pos}"]`);
+    await page.locator(`#pair tr[data-field="address"] input[value="${pos}"]`).click();
     await waitForText('#taking', 'address ← pos#p2');
     await page.keyboard.press('a');
     await waitForText('#notice', 'Merged into profile');
@@ -114,32 +113,32 @@ describe('the console', { timeout: 120_000 }, () => {
     expect(merged.view.basic.lineage.address).toMatchObject({ source: 'pos', recordId: 'p2', pinnedBy: expect.any(String) });
 
     // the notice links to the profile, which shows both numbers now
-    await page.click('#notice a');
+    await page.locator('#notice a').click();
     await waitForText('#basic', '+8615811113333');
     expect(await textOf('#members')).toContain('pos#p2');
     expect(await textOf('#basic dd[data-field="location"]')).toMatch(/← pos\/p2 .*chosen by /);
   });
 
   it('rejects the other pair with the button, and the queue is empty', async () => {
-    await page.click('#nav-reviews');
+    await page.locator('#nav-reviews').click();
     await waitForText('#review-count', '1 pairs pending');
-    await page.click('#reject');
+    await page.locator('#reject').click();
     await page.waitForSelector('#no-reviews');
     expect((await api('GET', '/v1/reviews')).reviews).toEqual([]);
   });
 
   it('finds a customer by a name in traditional characters and unmerges from the profile page', async () => {
-    await page.click('#nav-search');
-    await page.type('#search-box', '張偉');
-    await page.click('#search-submit');
+    await page.locator('#nav-search').click();
+    await page.locator('#search-box').fill('張偉');
+    await page.locator('#search-submit').click();
     await waitForText('#hits', '张伟');
-    await page.click('#hits a');
+    await page.locator('#hits a').click();
     await page.waitForSelector('#merges button.unmerge');
     await waitForText('#numbers tr[data-number="+8613812345678"]', 'mobile');
     const before = await api('GET', '/v1/profiles/13812345678');
     expect(before.phones).toHaveLength(2);
     const member = await page.$eval('#merges button.unmerge', (b) => (b as HTMLElement).dataset.member!);
-    await page.click('#merges button.unmerge');
+    await page.locator('#merges button.unmerge').click();
     await waitForText('#notice', `Unmerged: ${member}`);
     await page.waitForSelector('#merges li.undone');
     const a = await api('GET', '/v1/profiles/13812345678');
@@ -149,15 +148,15 @@ describe('the console', { timeout: 120_000 }, () => {
 
   it('lists the imports with their figures and downloads a report file', async () => {
     const { folder, done } = await nextDownload();
-    await page.click('#nav-reports');
+    await page.locator('#nav-reports').click();
     await waitForText('#reports', 'crm: incoming/crm/crm.csv');
     const crm = await page.$$eval('#reports tr[data-report]', (rows) => (rows.find((r) => r.textContent!.includes('crm: ')) as HTMLElement).dataset.report!);
     expect(await textOf(`#reports tr[data-report="${crm}"] .counts`)).toMatch(/read 3 · stored 3/);
-    await page.click(`#reports tr[data-report="${crm}"] button[data-file="report.json"]`);
+    await page.locator(`#reports tr[data-report="${crm}"] button[data-file="report.json"]`).click();
     await done;
     const [saved] = readdirSync(folder);
     expect(JSON.parse(readFileSync(join(folder, saved!), 'utf8')).counts.read).toBe(3);
-    await page.click('#tab-nightly');
+    await page.locator('#tab-nightly').click();
     await page.waitForSelector('#no-reports');
   });
 
@@ -165,17 +164,17 @@ describe('the console', { timeout: 120_000 }, () => {
     const family = ['id,姓名,手机', 'f1,周杰,13544445555', 'f2,周敏,135 4444 5555'].join('\n');
     await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: 'incoming/crm/family.csv', Body: family }));
     await cloud.idle();
-    await page.click('#nav-numbers');
+    await page.locator('#nav-numbers').click();
     await page.waitForSelector('#no-numbers');
-    await page.click('#tab-shared');
+    await page.locator('#tab-shared').click();
     await waitForText('#listed-numbers tr[data-number="+8613544445555"] .names', '周杰、周敏');
     expect(await textOf('#listed-numbers tr[data-number="+8613544445555"]')).toMatch(/shared: links nobody by itself \(2 distinct names/);
   });
 
   it('downloads the deduplicated customer list as XLSX, one row per customer', async () => {
     const { folder, done } = await nextDownload();
-    await page.click('#nav-search');
-    await page.click('#export-xlsx');
+    await page.locator('#nav-search').click();
+    await page.locator('#export-xlsx').click();
     await done;
     expect(readdirSync(folder)).toEqual(['customers.xlsx']);
     const book = new ExcelJS.Workbook();
@@ -191,9 +190,9 @@ describe('the console', { timeout: 120_000 }, () => {
   });
 
   it('speaks Chinese at a click', async () => {
-    await page.click('#language');
+    await page.locator('#language').click();
     await waitForText('#nav-reviews', '待审核');
-    await page.click('#language');
+    await page.locator('#language').click();
     await waitForText('#nav-reviews', 'Reviews');
   });
 });
