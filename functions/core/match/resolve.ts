@@ -1,16 +1,9 @@
 /**
  * Batch identity resolution over plain CleanRecords: block → compare → decide → cluster.
  *
- * 1. Blocking. Each `rules.blocking` definition groups records by a key (phone, e-mail,
- *    nameKey+birthDate, …), by a 53-bit hash of the key with the record index in the low bits of
- *    one float, sorted in a typed array: no million-entry string map (a rare hash collision only
- *    adds comparisons). Only records sharing a block are compared. An identifier block
- *    (phone, e-mail, member id, external id) whose records carry more than
- *    `guards.genericValue.maxDistinctNames` distinct names (or more than `maxRecords` records)
- *    is a generic value, like a store's own number: it yields no pairs and the comparators ignore
- *    it everywhere. A block larger than `maxBlockSize` is compared by a sorted-neighbourhood
- *    window instead of all pairs, so cost stays linear. Pairs are encoded as one float
- *    (`i·n + j`), sorted and deduplicated in a typed array.
+ * 1. Blocking (`blocking.ts`): only records sharing a block are compared; generic identifier
+ *    values (a store's own number) yield no pairs and are ignored by the comparators everywhere.
+ *    Pairs are encoded as one float (`i·n + j`), sorted and deduplicated in a typed array.
  * 2. Scoring: see `rules.ts` (sum of log2 likelihood-ratio weights) and `score.ts`.
  * 3. Clustering with guards (union-find, edges in order: human approvals, then strong edges, then
  *    weak ones, each by decreasing score). An edge is *strong* when an exact rule agreed (same
@@ -33,14 +26,12 @@
  */
 import type { CleanRecord } from '../model.ts';
 import { goldenRecord } from './golden.ts';
-import { distinctNamesExceed, listedGenericNumbers, nameSignature } from './generic.ts';
-import { keyHashes, keyValues, MAX_KEYS_PER_RECORD, recordKey } from './keys.ts';
-import type { BlockingKey, MatchRules } from './rules.ts';
+import { forEachBlockedPair } from './blocking.ts';
+import { recordKey } from './keys.ts';
+import type { MatchRules } from './rules.ts';
 import {
   compileRules,
   decide,
-  emptyGeneric,
-  type GenericField,
   fieldScores,
   FLAG_CONFLICT_REJECT,
   FLAG_CONFLICT_REVIEW,
@@ -137,24 +128,6 @@ class PairBuffer {
   }
 }
 
-function genericField(def: BlockingKey): GenericField | undefined {
-  if (def.parts.length !== 1) return undefined;
-  const p = def.parts[0]!;
-  if (p === 'phone') return 'phones';
-  if (p === 'email') return 'email';
-  if (p === 'memberId') return 'memberId';
-  if (p === 'externalIds.*') return 'externalIds';
-  return undefined;
-}
-
-/** The key value (as in blockingKeys) of a block, found back from one member and the block's hash. */
-function blockValue(r: CleanRecord, def: BlockingKey, h: number, hashScale: number, buf: Float64Array): string {
-  const k = keyHashes(r, def, buf);
-  const values = keyValues(r, def);
-  for (let c = 0; c < k; c++) if (Math.floor((buf[c]! / 2 ** 53) * hashScale) === h) return values[c]!;
-  return values[0]!;
-}
-
 function hasGenericPhone(r: CleanRecord, genericPhones: ReadonlySet<string>): boolean {
   if (genericPhones.size === 0) return false;
   for (const p of r.phones) if (genericPhones.has(p)) return true;
@@ -166,91 +139,11 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
   const n = records.length;
   const c = compileRules(rules);
   const guards = rules.guards;
-  const listedNumbers = listedGenericNumbers(rules);
   const keys = records.map(recordKey);
-  const generic = emptyGeneric();
-  const genericList: string[] = [];
   const pairs = new PairBuffer();
-  let blocks = 0;
-  let oversized = 0;
 
-  // 1. blocking: per definition, one float per (key, record): hash in the high bits, record
-  // index in the low bits; sorted, equal high bits are one block (a rare hash collision only
-  // adds comparisons).
-  const recBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
-  const recScale = 2 ** recBits;
-  const hashScale = 2 ** (53 - recBits);
-  const hashBuf = new Float64Array(MAX_KEYS_PER_RECORD);
-  let occ = new Float64Array(Math.max(16, n));
-  const members: number[] = [];
-  for (const def of rules.blocking) {
-    let len = 0;
-    for (let i = 0; i < n; i++) {
-      const k = keyHashes(records[i]!, def, hashBuf);
-      for (let c = 0; c < k; c++) {
-        if (len === occ.length) {
-          const o2 = new Float64Array(len * 2);
-          o2.set(occ);
-          occ = o2;
-        }
-        occ[len++] = Math.floor((hashBuf[c]! / 2 ** 53) * hashScale) * recScale + i;
-      }
-    }
-    const sortedOcc = occ.subarray(0, len).sort();
-    const gField = def.identifier ? genericField(def) : undefined;
-    const maxBlock = def.maxBlockSize ?? guards.maxBlockSize;
-    for (let start = 0; start < len; ) {
-      const h = Math.floor(sortedOcc[start]! / recScale);
-      let end = start + 1;
-      while (end < len && Math.floor(sortedOcc[end]! / recScale) === h) end++;
-      if (end - start < 2) {
-        start = end;
-        continue;
-      }
-      members.length = 0;
-      for (let o = start; o < end; o++) {
-        const r = sortedOcc[o]! - h * recScale;
-        if (members[members.length - 1] !== r) members.push(r);
-      }
-      start = end;
-      if (members.length < 2) continue;
-      blocks++;
-      if (def.identifier) {
-        const isGeneric =
-          members.length > guards.genericValue.maxRecords ||
-          distinctNamesExceed(records, members, guards.genericValue.maxDistinctNames) ||
-          (gField === 'phones' && listedNumbers.size > 0 && listedNumbers.has(blockValue(records[members[0]!]!, def, h, hashScale, hashBuf)));
-        if (isGeneric) {
-          const value = blockValue(records[members[0]!]!, def, h, hashScale, hashBuf);
-          genericList.push(`${def.id}:${value}`);
-          if (gField) generic[gField].add(value);
-          continue;
-        }
-        // shared: names that are not one name written two ways (the arrival policy's test, core/identity)
-        if (gField === 'phones' && new Set(members.map((i) => nameSignature(records[i]!)).filter(Boolean)).size > 1)
-          (generic.sharedPhones ??= new Set()).add(blockValue(records[members[0]!]!, def, h, hashScale, hashBuf));
-      }
-      if (members.length <= maxBlock) {
-        for (let x = 0; x < members.length; x++) {
-          const i = members[x]!;
-          for (let y = x + 1; y < members.length; y++) pairs.push(i * n + members[y]!);
-        }
-      } else {
-        oversized++;
-        const sortKeys = members.map((r) => `${nameSignature(records[r]!) ?? ''}|${records[r]!.birthDate ?? ''}`);
-        const order = members.map((_, k) => k).sort((a, b) => (sortKeys[a]! < sortKeys[b]! ? -1 : sortKeys[a]! > sortKeys[b]! ? 1 : a - b));
-        for (let x = 0; x < order.length; x++) {
-          const i = members[order[x]!]!;
-          const end2 = Math.min(order.length, x + 1 + guards.windowSize);
-          for (let y = x + 1; y < end2; y++) {
-            const j = members[order[y]!]!;
-            pairs.push(i < j ? i * n + j : j * n + i);
-          }
-        }
-      }
-    }
-  }
-  occ = new Float64Array(0);
+  // 1. blocking
+  const { generic, genericList, blocks, oversized } = forEachBlockedPair(records, rules, (code) => pairs.push(code));
 
   // human decisions
   const keyIndex = new Map<string, number>();
