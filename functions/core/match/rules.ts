@@ -63,8 +63,14 @@ const LevelSchema = z
     min: z.number().min(0).max(1),
     weight: z.number(),
     label: z.string().optional(),
+    /** Learned: share of same-person pairs reaching this level (m), of different-people pairs (u). */
+    m: z.number().min(0).max(1).optional(),
+    u: z.number().min(0).max(1).optional(),
   })
   .strict();
+
+/** Fields whose exact agreement can be weighed by how common the value is. */
+export const TF_FIELDS = ['name', 'nameKey', 'namePinyin', 'birthDate', 'gender', 'city', 'province', 'address'] as const;
 
 const ComparatorSchema = z
   .object({
@@ -73,10 +79,21 @@ const ComparatorSchema = z
     similarity: z.enum(SIMILARITIES),
     levels: z.array(LevelSchema).min(1),
     else: z.number(),
+    /** Learned m and u of `else` (below every level). */
+    elseM: z.number().min(0).max(1).optional(),
+    elseU: z.number().min(0).max(1).optional(),
     missing: z.number().default(0),
+    /**
+     * Term frequencies: the share of records carrying each common value. Agreeing exactly on one
+     * of them weighs log2(m / share) instead of the first level's weight, so two 张伟 count for
+     * less than two 欧阳娜娜. Needs the first level's `m`.
+     */
+    tf: z.record(z.string(), z.number().gt(0).max(1)).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.tf && c.levels[0]!.m === undefined) ctx.addIssue({ code: 'custom', path: ['tf'], message: 'needs levels[0].m (the share of same-person pairs agreeing exactly)' });
+    if (c.tf && !(TF_FIELDS as readonly string[]).includes(c.field)) ctx.addIssue({ code: 'custom', path: ['tf'], message: `applies to ${TF_FIELDS.join(', ')} only` });
     for (let i = 1; i < c.levels.length; i++) {
       if (c.levels[i]!.min >= c.levels[i - 1]!.min) {
         ctx.addIssue({ code: 'custom', path: ['levels', i, 'min'], message: 'levels must be listed by strictly decreasing min' });
@@ -123,6 +140,33 @@ const ConflictSchema = z
   .strict();
 
 const strategies = z.array(z.enum(STRATEGIES)).min(1);
+const probability = z.number().gt(0).lt(1);
+
+/** The score at which a pair's match probability reaches `p`, given the prior log2 odds. */
+export function scoreForProbability(p: number, prior: number): number {
+  return Math.log2(p / (1 - p)) - prior;
+}
+
+/** A pair's match probability from its score and the prior log2 odds. */
+export function matchProbability(score: number, prior: number): number {
+  return 1 / (1 + 2 ** -(prior + score));
+}
+
+type Thresholds = { autoMerge?: number | undefined; review?: number | undefined; matchProbability?: { autoMerge: number; review: number } | undefined };
+
+/** The score thresholds, written as scores or derived from match probabilities and the prior; a string says what is wrong. */
+function scoreThresholds(r: { prior?: number | undefined; thresholds: Thresholds }): { autoMerge: number; review: number } | string {
+  const t = r.thresholds;
+  if (!t.matchProbability) return t.autoMerge !== undefined && t.review !== undefined ? { autoMerge: t.autoMerge, review: t.review } : 'give autoMerge and review, or matchProbability';
+  if (r.prior === undefined) return 'matchProbability needs the prior (log2 odds that two random records match)';
+  const derived = { autoMerge: scoreForProbability(t.matchProbability.autoMerge, r.prior), review: scoreForProbability(t.matchProbability.review, r.prior) };
+  // a parsed document written back carries the derived scores: they must be the ones derived
+  for (const k of ['autoMerge', 'review'] as const) {
+    const given = t[k];
+    if (given !== undefined && Math.abs(given - derived[k]) > 1e-6) return `${k} ${given} contradicts matchProbability (score ${round2(derived[k])}): give one of them`;
+  }
+  return derived;
+}
 
 export const MatchRulesSchema = z
   .object({
@@ -131,12 +175,19 @@ export const MatchRulesSchema = z
     blocking: z.array(BlockingSchema).min(1),
     exact: z.array(ComparatorSchema),
     fuzzy: z.array(ComparatorSchema),
+    /**
+     * log2 of the odds that two records picked at random are the same person (learned by
+     * `rules learn`): a pair's match probability is 1 / (1 + 2^-(prior + score)).
+     */
+    prior: z.number().max(0).optional(),
     thresholds: z
       .object({
         /** Score at or above which a pair is merged automatically. */
-        autoMerge: z.number(),
+        autoMerge: z.number().optional(),
         /** Score at or above which (and below autoMerge) a pair goes to the review queue. */
-        review: z.number(),
+        review: z.number().optional(),
+        /** The same cuts as match probabilities (needs `prior`); the scores then follow from them. */
+        matchProbability: z.object({ autoMerge: probability, review: probability }).strict().optional(),
       })
       .strict(),
     guards: z
@@ -186,11 +237,14 @@ export const MatchRulesSchema = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    if (r.thresholds.review > r.thresholds.autoMerge) {
-      ctx.addIssue({ code: 'custom', path: ['thresholds', 'review'], message: 'must not exceed thresholds.autoMerge' });
+    const t = scoreThresholds(r);
+    if (typeof t === 'string') ctx.addIssue({ code: 'custom', path: ['thresholds'], message: t });
+    else if (t.review > t.autoMerge) {
+      ctx.addIssue({ code: 'custom', ...(r.thresholds.matchProbability ? { path: ['thresholds', 'matchProbability'], message: 'review must not exceed autoMerge' } : { path: ['thresholds', 'review'], message: 'must not exceed thresholds.autoMerge' }) });
     }
-    if (r.guards.chaining.strongScore < r.thresholds.autoMerge) {
-      ctx.addIssue({ code: 'custom', path: ['guards', 'chaining', 'strongScore'], message: 'must be at least thresholds.autoMerge' });
+    if (typeof t !== 'string' && r.guards.chaining.strongScore < t.autoMerge) {
+      const derived = r.thresholds.matchProbability ? ` (score ${round2(t.autoMerge)})` : '';
+      ctx.addIssue({ code: 'custom', path: ['guards', 'chaining', 'strongScore'], message: `must be at least thresholds.autoMerge${derived}` });
     }
     const seen = new Map<string, string>();
     for (const section of ['blocking', 'exact', 'fuzzy'] as const) {
@@ -210,8 +264,14 @@ export const MatchRulesSchema = z
         });
       }
     });
-  });
+  })
+  .transform((r) => ({ ...r, thresholds: { ...r.thresholds, ...(scoreThresholds(r) as { autoMerge: number; review: number }) } }));
 
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** Validated rules: `thresholds.autoMerge` and `review` are scores, computed when written as probabilities. */
 export type MatchRules = z.infer<typeof MatchRulesSchema>;
 /** The rules as written in a JSON file (defaults not yet applied). */
 export type MatchRulesInput = z.input<typeof MatchRulesSchema>;

@@ -123,6 +123,18 @@ export interface CompiledComparator {
   levels: Comparator['levels'];
   else: number;
   missing: number;
+  /** Term-frequency weights of common values at exact agreement: log2(m / share). */
+  tfWeight?: Map<string, number>;
+  /** The value tfWeight is looked up by. */
+  tfValue?: (r: Rec) => string | undefined;
+}
+
+function termFrequencies(c: Comparator): Pick<CompiledComparator, 'tfWeight' | 'tfValue'> {
+  const m = c.levels[0]!.m;
+  if (!c.tf || m === undefined) return {};
+  const f = c.field as keyof Rec;
+  const tfValue = c.field === 'name' ? (r: Rec) => r.nameKey || r.namePinyin : (r: Rec) => r[f] as string | undefined;
+  return { tfWeight: new Map(Object.entries(c.tf).map(([v, share]) => [v, Math.log2(m / share)])), tfValue };
 }
 
 export interface CompiledRules {
@@ -139,7 +151,7 @@ export function compileRules(rules: MatchRules): CompiledRules {
   const comparators: CompiledComparator[] = [
     ...rules.exact.map((c) => ({ c, exact: true })),
     ...rules.fuzzy.map((c) => ({ c, exact: false })),
-  ].map(({ c, exact }) => ({ id: c.id, exact, sim: similarityFor(c), levels: c.levels, else: c.else, missing: c.missing ?? 0 }));
+  ].map(({ c, exact }) => ({ id: c.id, exact, sim: similarityFor(c), levels: c.levels, else: c.else, missing: c.missing ?? 0, ...termFrequencies(c) }));
   const index = new Map(comparators.map((c, i) => [c.id, i]));
   const conflicts = (rules.guards.conflicts ?? []).map((c) => ({
     id: c.id,
@@ -188,7 +200,12 @@ export function scoreInto(c: CompiledRules, a: Rec, b: Rec, g: GenericValues, bu
     const levels = cmp.levels;
     let l = 0;
     while (l < levels.length && s < levels[l]!.min) l++;
-    const w = l < levels.length ? levels[l]!.weight : cmp.else;
+    let w = l < levels.length ? levels[l]!.weight : cmp.else;
+    if (l === 0 && cmp.tfWeight && s >= 1) {
+      const v = cmp.tfValue!(a);
+      const t = v === undefined ? undefined : cmp.tfWeight.get(v);
+      if (t !== undefined) w = t;
+    }
     buf.level[i] = l;
     buf.weight[i] = w;
     total += w;

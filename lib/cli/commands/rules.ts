@@ -1,12 +1,17 @@
 /**
  * `phonekey rules show [--kind K]` and `phonekey rules put <rules.json> [--kind K]` (SPEC §2): the
- * rules in force, stored in the table; `put` validates first and saves nothing when invalid. The
+ * rules in force, stored in the table; `put` validates first and saves nothing when invalid.
+ * `phonekey rules learn [--sample N] [--out F]` re-estimates the match weights from the stored
+ * records and writes the rules (stores nothing). The
  * kind is `--kind`, else the document's `"kind"`, else guessed from its shape (see
  * functions/app/identity/rules.ts, where new kinds such as `tags` plug in).
  */
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { putRules, RULE_KINDS, RulesError, showRules } from '../../../functions/app/identity/rules.ts';
+import { learnRules, type LearnedRules } from '../../../functions/app/identity/learn-rules.ts';
+import { scoreForProbability } from '../../../functions/core/match/rules.ts';
+import { nightlyTable } from '../../../functions/adapters/wiring.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { cliActor, identityStoreFor } from './review.ts';
 
@@ -55,4 +60,46 @@ export function rulesCommand(program: Command, context: () => CommandContext): v
         }
       });
     });
+  rules
+    .command('learn')
+    .description('estimate the match weights from the stored records (m by EM, u from random pairs, term frequencies, the prior) and write the rules to put; stores nothing')
+    .option('--sample <n>', 'learn from an even sample of at most n records (default: all)')
+    .option('--out <file>', 'write the rules there (default: print them)')
+    .action(async (options: { sample?: string; out?: string }) => {
+      const ctx = context();
+      const sample = options.sample === undefined ? undefined : Number(options.sample);
+      if (sample !== undefined && !(Number.isInteger(sample) && sample >= 2)) throw new UserError(`--sample must be a whole number of at least 2, not ${JSON.stringify(options.sample)}`);
+      await withTarget(ctx, async (target) => {
+        const learned = await learnRules(nightlyTable(target.outputs.TableName), identityStoreFor(target), sample === undefined ? {} : { sample });
+        if (learned.report.records < 2) throw new UserError('nothing to learn from: the table holds fewer than two records (import some first)');
+        const doc = `${JSON.stringify(learned.rules, null, 2)}\n`;
+        if (options.out) writeFileSync(options.out, doc);
+        if (ctx.opts.json) ctx.print(learned, () => '');
+        else if (options.out) ctx.print(learned, () => `${learnSummary(learned)}\n\nrules written to ${options.out}: read them, then \`phonekey rules put ${options.out}\``);
+        else {
+          process.stdout.write(doc);
+          process.stderr.write(`${learnSummary(learned)}\n`);
+        }
+      });
+    });
+}
+
+const sig = (x: number) => (x >= 0.01 ? x.toFixed(3) : x.toExponential(1));
+
+/** What was learned, one comparator per line: each outcome's weight with its m and u. */
+export function learnSummary({ report, stored }: LearnedRules): string {
+  const p = report.matchProbability;
+  const lines = [
+    `learned from ${report.records} of ${stored} stored records: ${report.randomPairs} random pairs for u, ${report.sessions.length} blocking sessions for m, ${report.labelledPairs} pairs a steward decided`,
+    `prior ${report.prior} (1 pair in ${Math.round(2 ** -report.prior)} is the same person); merge at match probability ≥ ${p.autoMerge} (score ${scoreForProbability(p.autoMerge, report.prior).toFixed(1)}), review at ≥ ${p.review} (score ${scoreForProbability(p.review, report.prior).toFixed(1)})`,
+  ];
+  for (const c of report.comparators) {
+    if (c.status !== 'learned') {
+      lines.push(`  ${c.id}: kept as given (${c.status})`);
+      continue;
+    }
+    const outcomes = c.outcomes.map((o) => `${o.label} ${o.weight >= 0 ? '+' : ''}${o.weight} (m ${sig(o.m)}, u ${sig(o.u)})`).join(' · ');
+    lines.push(`  ${c.id}: ${outcomes}${c.commonValues ? ` · ${c.commonValues} common values weighed by frequency` : ''}`);
+  }
+  return lines.join('\n');
 }
