@@ -34,7 +34,7 @@ import { startLocalCloud } from '../lib/local/cloud.ts';
 import { LOCAL_CREDENTIALS } from '../lib/local/cloud-info.ts';
 import { parsePhone } from '../functions/core/clean/index.ts';
 import { defaultMatchRules, recordKey, resolve } from '../functions/core/match/index.ts';
-import { generateCustomers, type GeneratedRecord } from '../test/support/generate-customers.ts';
+import { channelCsv, generateCustomers, type GeneratedRecord } from '../test/support/generate-customers.ts';
 import { blockingRecall, evaluate, formatBlockingRecall, formatEvaluation } from '../test/core/match/metrics.ts';
 import { loadEpbrn, loadFebrl, loadSplink } from '../test/core/match/datasets.ts';
 
@@ -45,23 +45,6 @@ function arg(name: string, def: number): number {
 const PEOPLE = arg('people', 2000);
 const SEED = arg('seed', 2026);
 const PUBLIC = !process.argv.includes('--no-public');
-
-const HEADER = ['id', '姓名', '手机', '备用手机', '邮箱', '性别', '生日', '地址', '城市', '会员号', 'openid', '订单号', '金额'];
-const cell = (v: string | undefined) => (v === undefined ? '' : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-
-/** A channel's export: its rows are orders (purchase events) when they carry amounts. */
-function csvOf(records: GeneratedRecord[]): string {
-  const orders = records.some((r) => r.amountCents !== undefined);
-  const lines = [(orders ? HEADER : HEADER.slice(0, -2)).join(',')];
-  for (const r of records) {
-    const x = r.raw;
-    const order = orders ? [`O-${r.recordId}`, ((r.amountCents ?? 0) / 100).toFixed(2)] : [];
-    lines.push(
-      [r.recordId, x.name, x.phone, x.phones?.[0], x.email, x.gender, x.birthDate, x.address, x.city, x.memberId, x.externalIds?.openid, ...order].map(cell).join(','),
-    );
-  }
-  return lines.join('\n') + '\n';
-}
 
 const g = generateCustomers({ people: PEOPLE, seed: SEED, recycled: 0.01, stores: 3, orders: true });
 const truth = new Map(g.records.map((r) => [`${r.source}#${r.recordId}`, r.personId]));
@@ -93,7 +76,7 @@ try {
 
   let t = Date.now();
   for (const [source, records] of bySource) {
-    const text = csvOf(records);
+    const text = channelCsv(records);
     const body = source === 'pos' ? iconv.encode(text, 'gbk') : Buffer.from(text);
     await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: `incoming/${source}/${source}-export.csv`, Body: body }));
   }

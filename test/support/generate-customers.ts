@@ -530,3 +530,20 @@ export function generateCleanRecords(opts: { records: number; seed: number }): {
   }
   return { records, personOf };
 }
+
+const CSV_HEADER = ['id', '姓名', '手机', '备用手机', '邮箱', '性别', '生日', '地址', '城市', '会员号', 'openid', '订单号', '金额'];
+const cell = (v: string | undefined) => (v === undefined ? '' : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+/** A channel's export: its rows are orders (purchase events) when they carry amounts. */
+export function channelCsv(records: GeneratedRecord[]): string {
+  const orders = records.some((r) => r.amountCents !== undefined);
+  const lines = [(orders ? CSV_HEADER : CSV_HEADER.slice(0, -2)).join(',')];
+  for (const r of records) {
+    const x = r.raw;
+    const order = orders ? [`O-${r.recordId}`, ((r.amountCents ?? 0) / 100).toFixed(2)] : [];
+    lines.push(
+      [r.recordId, x.name, x.phone, x.phones?.[0], x.email, x.gender, x.birthDate, x.address, x.city, x.memberId, x.externalIds?.openid, ...order].map(cell).join(','),
+    );
+  }
+  return lines.join('\n') + '\n';
+}

@@ -90,7 +90,7 @@ const sig = (x: number) => (x >= 0.01 ? x.toFixed(3) : x.toExponential(1));
 export function learnSummary({ report, stored }: LearnedRules): string {
   const p = report.matchProbability;
   const lines = [
-    `learned from ${report.records} of ${stored} stored records: ${report.randomPairs} random pairs for u, ${report.sessions.length} blocking sessions for m, ${report.labelledPairs} pairs a steward decided`,
+    `learned from ${report.records} of ${stored} stored records: ${report.randomPairs} random pairs for u, ${report.sessions.length} blocking sessions for m, ${report.labelledPairs} pair${report.labelledPairs === 1 ? '' : 's'} a steward decided`,
     `prior ${report.prior} (1 pair in ${Math.round(2 ** -report.prior)} is the same person); merge at match probability ≥ ${p.autoMerge} (score ${scoreForProbability(p.autoMerge, report.prior).toFixed(1)}), review at ≥ ${p.review} (score ${scoreForProbability(p.review, report.prior).toFixed(1)})`,
   ];
   for (const c of report.comparators) {
