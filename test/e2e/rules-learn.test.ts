@@ -75,9 +75,13 @@ describe('phonekey rules learn', { timeout: 180_000 }, () => {
     expect(JSON.stringify(match)).toContain(`"phone":${weight}`);
   });
 
-  it('refuses a sample that is not a number, naming the option', async () => {
+  it('refuses a sample that is not a number, and one too small to learn from rather than write rules it did not learn', async () => {
     const result = await runCli(['rules', 'learn', '--sample', 'lots'], { dataDir });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/--sample must be a whole number/);
+    const tiny = await runCli(['rules', 'learn', '--sample', '5', '--out', join(dataDir, 'tiny.json')], { dataDir });
+    expect(tiny.code).not.toBe(0);
+    expect(tiny.stderr).toMatch(/too few records to learn from: 5 of \d+ stored, and no comparator had 30 pairs to compare/);
+    expect(() => readFileSync(join(dataDir, 'tiny.json'))).toThrow(/ENOENT/);
   });
 });

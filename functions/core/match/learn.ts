@@ -76,7 +76,8 @@ export const DEFAULT_MATCH_PROBABILITY = { autoMerge: 0.9, review: 0.5 };
 const SMOOTHING = 0.5;
 const TF_FIELDS_USED = new Set<FieldPath>(['name', 'birthDate', 'city']);
 const MAX_TF_VALUES = 300;
-const MIN_COMPARED = 30;
+/** A comparator with fewer compared random pairs than this keeps its given weights. */
+export const MIN_COMPARED = 30;
 
 /** A small seeded generator (mulberry32): the same seed gives the same random pairs. */
 function random(seed: number): () => number {
