@@ -20,6 +20,7 @@
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { clearPhoneCache, parsePhone } from '../functions/core/clean/phone.ts';
+import { seededRandom } from '../functions/core/random.ts';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,17 +29,6 @@ function arg(name: string, def: number): number {
 const N_INPUTS = arg('inputs', 200_000);
 const N_DISTINCT = arg('distinct', 30_000);
 const ROUNDS = arg('rounds', 5);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MOBILE_PREFIXES = [
   '130', '131', '132', '133', '134', '135', '136', '137', '138', '139', '145', '147', '150', '151', '152', '153', '155',
@@ -133,7 +123,7 @@ function render(n: Num, fmt: number, r: () => number): string {
 }
 
 function buildStream(seed: number, nInputs: number, nDistinct: number): string[] {
-  const r = rng(seed);
+  const r = seededRandom(`phones:${seed}`);
   const pool: Num[] = [];
   for (let i = 0; i < nDistinct; i++) pool.push(makeNumber(r));
   // Zipf(s = 1) over the pool.

@@ -23,9 +23,10 @@ import { forEachBlockedPair } from './blocking.ts';
 import { recordKey } from './keys.ts';
 import { scoreForProbability, type BlockingKey, type Comparator, type FieldPath, type KeyPart, type MatchRules, type MatchRulesInput } from './rules.ts';
 import { compileRules, scoreBuffers, scoreInto } from './score.ts';
+import { seededRandom } from '../random.ts';
 
 export interface LearnOptions {
-  /** Random pairs drawn for u (default 200,000). */
+  /** Random pairs drawn for u (default 1,000,000, as Splink: fewer leave rare agreements to chance). */
   randomPairs?: number;
   /** Most blocked pairs one EM session looks at (default 200,000, taken evenly when there are more). */
   sessionPairs?: number;
@@ -79,18 +80,6 @@ const MAX_TF_VALUES = 300;
 /** A comparator with fewer compared random pairs than this keeps its given weights. */
 export const MIN_COMPARED = 30;
 
-/** A small seeded generator (mulberry32): the same seed gives the same random pairs. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The comparator fields a blocking key part fixes: comparing them inside its blocks says nothing. */
 function fieldsOfPart(p: KeyPart): FieldPath[] {
   if (p === 'phone') return ['phones'];
@@ -115,21 +104,34 @@ interface Session {
   known: Array<{ outcomes: Int8Array; match: boolean }>;
 }
 
-/** Identical outcome vectors counted once: EM then runs over a few thousand patterns. */
-function collect(outcomes: Iterable<Int8Array>): Session {
-  const index = new Map<string, number>();
-  const patterns: Int8Array[] = [];
-  const counts: number[] = [];
-  for (const o of outcomes) {
-    const key = o.join(',');
-    const at = index.get(key);
+/**
+ * Identical outcome vectors counted once: EM then runs over a few thousand patterns, however many
+ * pairs. A vector is keyed by a number (outcome + 1 as a base-16 digit per comparator) while it
+ * fits in one, else by its text.
+ */
+class Patterns implements Session {
+  readonly patterns: Int8Array[] = [];
+  readonly counts: number[] = [];
+  known: Session['known'] = [];
+  private readonly index = new Map<number | string, number>();
+
+  add(o: Int8Array): void {
+    let key: number | string = 0;
+    for (let i = 0; i < o.length; i++) {
+      const digit = o[i]! + 1;
+      if (o.length > 13 || digit > 15) {
+        key = o.join(',');
+        break;
+      }
+      key = key * 16 + digit;
+    }
+    const at = this.index.get(key);
     if (at === undefined) {
-      index.set(key, patterns.length);
-      patterns.push(o.slice());
-      counts.push(1);
-    } else counts[at]!++;
+      this.index.set(key, this.patterns.length);
+      this.patterns.push(o.slice());
+      this.counts.push(1);
+    } else this.counts[at]!++;
   }
-  return { patterns, counts, known: [] };
 }
 
 function likelihood(o: Outcomes, probs: number[][], active: boolean[]): number {
@@ -196,7 +198,7 @@ export function learnWeights(records: CleanRecord[], rules: MatchRules, opts: Le
   const k = comparators.length;
   const buf = scoreBuffers(compiled);
   const flag = new Uint8Array(1);
-  const next = random(opts.seed ?? 1);
+  const next = seededRandom(`learn:${opts.seed ?? 1}`);
 
   // blocking (also finds the generic values the comparators must ignore)
   const perDefinition: number[][] = rules.blocking.map(() => []);
@@ -208,21 +210,16 @@ export function learnWeights(records: CleanRecord[], rules: MatchRules, opts: Le
   };
 
   // u from random pairs
-  const randomPairs = n < 2 ? 0 : Math.min(opts.randomPairs ?? 200_000, (n * (n - 1)) / 2);
-  const uCount = comparators.map((c) => new Array<number>(c.levels.length + 1).fill(0));
-  const compared = new Array<number>(k).fill(0);
+  const randomPairs = n < 2 ? 0 : Math.min(opts.randomPairs ?? 1_000_000, (n * (n - 1)) / 2);
+  const random = new Patterns();
   for (let p = 0; p < randomPairs; p++) {
     const i = Math.floor(next() * n);
     let j = Math.floor(next() * (n - 1));
     if (j >= i) j++;
-    const o = outcomesOf(i, j);
-    for (let c = 0; c < k; c++) if (o[c]! >= 0) {
-      uCount[c]![o[c]!]!++;
-      compared[c]!++;
-    }
+    random.add(outcomesOf(i, j));
   }
-  const uObserved = uCount.map((counts, c) => counts.map((x) => (x + SMOOTHING / counts.length) / (compared[c]! + SMOOTHING)));
-  const u = uObserved.map((x) => x.slice());
+  const compared = comparators.map((_, c) => random.patterns.reduce((x, o, p) => x + (o[c]! >= 0 ? random.counts[p]! : 0), 0));
+  const u = uFrom(random, comparators, () => 0);
   // m to start from: what the given weights say (m ∝ u·2^weight)
   const m0 = comparators.map((c, ci) => {
     const raw = [...c.levels.map((l) => l.weight), c.else].map((w, l) => u[ci]![l]! * 2 ** w);
@@ -253,7 +250,8 @@ export function learnWeights(records: CleanRecord[], rules: MatchRules, opts: Le
     for (const code of taken) union.add(code);
     const out = leftOut(def, comparators);
     if (taken.length === 0) return;
-    const session = collect(taken.map((code) => outcomesOf(Math.floor(code / n), code % n).slice()));
+    const session = new Patterns();
+    for (const code of taken) session.add(outcomesOf(Math.floor(code / n), code % n));
     session.known = known;
     const active = out.map((x) => !x);
     const r = expectationMaximisation(session, m0, u, active, opts.iterations ?? 40);
@@ -268,25 +266,26 @@ export function learnWeights(records: CleanRecord[], rules: MatchRules, opts: Le
   const m = comparators.map((c, ci) => (estimates[ci]! > 0 ? sums[ci]!.map((x) => x / estimates[ci]!) : undefined));
   const status = comparators.map((_, ci): LearnedComparatorReport['status'] => (compared[ci]! < MIN_COMPARED ? 'no values to compare' : !m[ci] ? 'no session estimated it' : 'learned'));
   const tf = comparators.map((c, ci) => (status[ci] === 'learned' && TF_FIELDS_USED.has(c.field as FieldPath) ? termFrequencies(records, c, u[ci]![0]!) : undefined));
-  const unionOutcomes = [...union].map((code) => outcomesOf(Math.floor(code / n), code % n).slice());
+  const unionOutcomes = new Patterns();
+  for (const code of union) unionOutcomes.add(outcomesOf(Math.floor(code / n), code % n));
   const totalPairs = (n * (n - 1)) / 2;
-  // Random pairs include the same person now and then: as often as λ·m. Once λ (the prior) is
-  // known, that share comes off u, which matters where matches are most of the agreement (a
-  // phone number); a few rounds settle it.
-  const floor = 1 / (2 * Math.max(1, randomPairs));
+  // Random pairs include the same person now and then, and where matches are most of the
+  // agreement (a phone number) they would make agreeing look common. Once the prior is known,
+  // each random pair counts toward u by its probability of being two different people; a few
+  // rounds settle it.
   let learned: Comparator[] = [];
   let expectedMatches = 0;
   for (let round_ = 0; round_ < 3; round_++) {
     learned = comparators.map((c, ci) => (status[ci] === 'learned' ? withWeights(c, m[ci]!, u[ci]!, tf[ci]) : c));
     expectedMatches = blockedMatchShare(unionOutcomes, learned) * union.size;
-    const lambda = expectedMatches / Math.max(1, totalPairs);
-    u.forEach((uc, ci) => {
-      const mc = m[ci];
-      if (!mc || status[ci] !== 'learned') return;
-      const corrected = uObserved[ci]!.map((x, l) => Math.max(floor, (x - lambda * mc[l]!) / (1 - lambda)));
-      const sum = corrected.reduce((p, q) => p + q, 0);
-      corrected.forEach((x, l) => (uc[l] = x / sum));
+    const prior = Math.log2(Math.max(1, expectedMatches) / Math.max(1, totalPairs - expectedMatches));
+    const weights = learned.map((c) => [...c.levels.map((l) => l.weight), c.else]);
+    const corrected = uFrom(random, comparators, (o) => {
+      let score = prior;
+      for (let i = 0; i < o.length; i++) if (o[i]! >= 0) score += weights[i]![o[i]!]!;
+      return 1 / (1 + 2 ** -score);
     });
+    corrected.forEach((uc, ci) => status[ci] === 'learned' && (u[ci] = uc));
   }
   const reports: LearnedComparatorReport[] = comparators.map((c, ci) => {
     const used = learned[ci]!;
@@ -315,6 +314,21 @@ export function learnWeights(records: CleanRecord[], rules: MatchRules, opts: Le
   return { rules: out, report: { records: n, randomPairs, sessions, prior, expectedMatches: Math.round(expectedMatches), labelledPairs: known.length, matchProbability, comparators: reports } };
 }
 
+/** u per comparator from the random pairs, each counted by its probability of being two different people (1 − matchProbability). */
+function uFrom(random: Session, comparators: Comparator[], matchProbability: (o: Int8Array) => number): number[][] {
+  const acc = comparators.map((c) => new Array<number>(c.levels.length + 1).fill(0));
+  const mass = new Array<number>(comparators.length).fill(0);
+  random.patterns.forEach((o, p) => {
+    const w = random.counts[p]! * (1 - matchProbability(o));
+    for (let c = 0; c < o.length; c++) {
+      if (o[c]! < 0) continue;
+      acc[c]![o[c]!]! += w;
+      mass[c]! += w;
+    }
+  });
+  return acc.map((a, c) => a.map((x) => (x + SMOOTHING / a.length) / (mass[c]! + SMOOTHING)));
+}
+
 /** The comparator with weights log2(m/u), its m and u written beside them, and term frequencies when given. */
 function withWeights(c: Comparator, m: number[], u: number[], tf: Record<string, number> | undefined): Comparator {
   const weight = (l: number): number => round(Math.log2(m[l]! / u[l]!));
@@ -331,10 +345,10 @@ function withWeights(c: Comparator, m: number[], u: number[], tf: Record<string,
 }
 
 /** λ over the union of blocked pairs with m and u fixed (EM on λ alone). */
-function blockedMatchShare(outcomes: Int8Array[], comparators: Comparator[]): number {
-  if (outcomes.length === 0) return 0;
+function blockedMatchShare(session: Patterns, comparators: Comparator[]): number {
+  const total = session.counts.reduce((x, y) => x + y, 0);
+  if (total === 0) return 0;
   const weights = comparators.map((c) => [...c.levels.map((l) => l.weight), c.else]);
-  const session = collect(outcomes);
   const ratio = session.patterns.map((o) => {
     let w = 0;
     for (let i = 0; i < o.length; i++) if (o[i]! >= 0) w += weights[i]![o[i]!]!;
@@ -347,7 +361,7 @@ function blockedMatchShare(outcomes: Int8Array[], comparators: Comparator[]): nu
       const odds = (lambda / (1 - lambda)) * ratio[k]!;
       matches += (odds / (1 + odds)) * session.counts[k]!;
     });
-    const nextLambda = Math.min(0.999, Math.max(1e-9, matches / outcomes.length));
+    const nextLambda = Math.min(0.999, Math.max(1e-9, matches / total));
     if (Math.abs(nextLambda - lambda) < 1e-7) return nextLambda;
     lambda = nextLambda;
   }
