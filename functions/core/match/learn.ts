@@ -240,10 +240,13 @@ export function learnWeights(records: CleanRecord[], rules: MatchRules, opts: Le
   const sums = comparators.map((c) => new Array<number>(c.levels.length + 1).fill(0));
   const estimates = new Array<number>(k).fill(0);
   const sessions: LearnReport['sessions'] = [];
+  // the sessions' pairs, and every distinct blocked pair: the prior scales the first's match share to the second
   const union = new Set<number>();
+  const blockedPairs = new Set<number>();
   rules.blocking.forEach((def, d) => {
     const codes = [...new Set(perDefinition[d])].sort((a, b) => a - b);
     perDefinition[d] = [];
+    for (const code of codes) blockedPairs.add(code);
     const step = Math.max(1, codes.length / maxPairs);
     const taken: number[] = [];
     for (let x = 0; x < codes.length; x += step) taken.push(codes[Math.floor(x)]!);
@@ -277,7 +280,7 @@ export function learnWeights(records: CleanRecord[], rules: MatchRules, opts: Le
   let expectedMatches = 0;
   for (let round_ = 0; round_ < 3; round_++) {
     learned = comparators.map((c, ci) => (status[ci] === 'learned' ? withWeights(c, m[ci]!, u[ci]!, tf[ci]) : c));
-    expectedMatches = blockedMatchShare(unionOutcomes, learned) * union.size;
+    expectedMatches = blockedMatchShare(unionOutcomes, learned) * blockedPairs.size;
     const prior = Math.log2(Math.max(1, expectedMatches) / Math.max(1, totalPairs - expectedMatches));
     const weights = learned.map((c) => [...c.levels.map((l) => l.weight), c.else]);
     const corrected = uFrom(random, comparators, (o) => {
