@@ -45,6 +45,7 @@ const identity: IdentityPort = {
   apply: (result, ctx) => applyResolution(identities, ctx.assignment, result, { actor: 'nightly', rules: ctx.rules, records: ctx.records }) as unknown as Promise<ApplySummary>,
   pendingReviews: async () => (await identities.pendingReviews(Number.MAX_SAFE_INTEGER)).length,
   markGeneric: (phones) => numbers.markGeneric(phones),
+  storeRules: (doc, actor) => identities.putRulesDoc('match', doc, actor),
 };
 
 export type NightlyStep = 'plan' | 'snapshot' | 'rematch' | 'profile-plan' | 'measure' | 'quantiles' | 'recompute' | 'report' | 'failed';

@@ -1,7 +1,8 @@
 /**
  * `phonekey rules learn` through the CLI of a local cloud: generated customers imported by
  * channel, the weights learned from the stored records (a steward's decision among them), written
- * to a file a person reads, stored by `rules put` and in force for the next match.
+ * to a file a person reads, stored by `rules put` and in force for the next match; with
+ * `learning.nightly` the nightly run learns them again and stores them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -73,6 +74,22 @@ describe('phonekey rules learn', { timeout: 180_000 }, () => {
     const phone = profiles.find((p) => p.phone)!.phone;
     const match = JSON.parse((await cli(['match', '--phone', phone, '--json'])).stdout);
     expect(JSON.stringify(match)).toContain(`"phone":${weight}`);
+  });
+
+  it('is re-learned by the nightly run when the rules ask for it, and stored as the rules in force', async () => {
+    const asking = { ...learned, learning: { nightly: true }, description: 'hand-edited' };
+    const file = join(dataDir, 'nightly.json');
+    writeFileSync(file, JSON.stringify(asking));
+    await cli(['rules', 'put', file]);
+    const before = JSON.parse((await cli(['rules', 'show', '--json'])).stdout);
+    const report = JSON.parse((await cli(['reconcile', '--json'])).stdout);
+    expect(report.notes.join('\n')).toMatch(/match weights re-learned from \d+ records \(\d+ comparators, prior -[\d.]+\) and stored as the rules in force/);
+    const after = JSON.parse((await cli(['rules', 'show', '--json'])).stdout);
+    expect(after.updatedAt > before.updatedAt).toBe(true);
+    expect(after.rules.description).toMatch(/Weights learned from \d+ records/);
+    expect(after.rules.learning).toEqual({ nightly: true });
+    const audit = JSON.parse((await cli(['audit', '--json'])).stdout);
+    expect(JSON.stringify(audit)).toMatch(/"actor":"nightly:[^"]+"/);
   });
 
   it('refuses a sample that is not a number, and one too small to learn from rather than write rules it did not learn', async () => {

@@ -3,7 +3,7 @@
  * records (core/match/learn.ts) and the pairs stewards decided. Nothing is stored: the result is
  * a document to read, diff and `rules put`.
  */
-import { learnWeights, type LearnReport } from '../../core/match/learn.ts';
+import { evenSample, learnWeights, type LearnReport } from '../../core/match/learn.ts';
 import type { MatchRulesInput } from '../../core/match/index.ts';
 import type { CleanRecord } from '../../core/model.ts';
 import type { IdentityStore } from '../../ports/identity-store.ts';
@@ -21,13 +21,6 @@ export interface LearnedRules {
   report: LearnReport;
   /** Stored records the table holds (report.records were learned from). */
   stored: number;
-}
-
-/** A deterministic sample: every record whose position lands on the stride, in key order. */
-function evenSample(records: CleanRecord[], size: number | undefined): CleanRecord[] {
-  if (size === undefined || records.length <= size) return records;
-  const step = records.length / size;
-  return Array.from({ length: size }, (_, i) => records[Math.floor(i * step)]!);
 }
 
 export async function learnRules(table: NightlyTable, store: IdentityStore, opts: LearnRulesOptions = {}): Promise<LearnedRules> {

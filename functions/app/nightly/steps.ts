@@ -20,7 +20,8 @@
  * the whole base (about 24 s and 1.2 GB for 1M records, see bench/resolve.bench.ts).
  */
 import { numberLocation, sumCounts } from '../../core/report/number-locations.ts';
-import { listedGenericNumbers, resolve, type MatchRules, type ResolveResult } from '../../core/match/index.ts';
+import { listedGenericNumbers, parseMatchRules, resolve, type MatchRules, type MatchRulesInput, type ResolveResult } from '../../core/match/index.ts';
+import { evenSample, learnedAnything, learnWeights } from '../../core/match/learn.ts';
 import { MISSING_FIELDS, renderNightlyReport, scoreBucket, type NightlyMerge, type NightlyReport, type SourceQuality, type StepSummary } from '../../core/report/nightly-report.ts';
 import { Reservoir } from '../../core/report/nightly-sample.ts';
 import type { CleanRecord } from '../../core/model.ts';
@@ -57,6 +58,8 @@ export interface IdentityPort {
   pendingReviews(): Promise<number>;
   /** Marks numbers generic (they key nobody from then on); returns those newly marked. */
   markGeneric(phones: string[]): Promise<string[]>;
+  /** Stores re-learned match rules as the rules in force (audited as `actor`). */
+  storeRules(doc: MatchRulesInput, actor: string): Promise<void>;
 }
 
 type Measured = { profileId: string; metrics: ProfileMetrics };
@@ -369,7 +372,7 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
   const profileOf = (key: string) => profileOfRecord.get(key);
 
   const decisions = await deps.identity.decisions();
-  const rules = await deps.rules();
+  const { rules, note: learnedNote } = await relearn(deps, p.runId, records, await deps.rules(), decisions);
   const result = resolve(records, rules, { ...decisions, uncounted: eventKeys });
   const changes = profileChanges(result.clusters, profileOf);
 
@@ -406,6 +409,7 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
     applied: true,
     apply,
     genericMarked: genericMarked.length,
+    ...(learnedNote ? { note: learnedNote } : {}),
     stats: { ...stats, genericValues: genericValues.length },
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -415,6 +419,27 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * With `learning.nightly` in the rules, the weights are learned again from the table (decided
+ * pairs as labels) and stored as the rules in force before the re-match uses them; a table too
+ * small to learn from keeps the rules as they are.
+ */
+async function relearn(
+  deps: NightlyDeps,
+  runId: string,
+  records: CleanRecord[],
+  rules: MatchRules,
+  decisions: { noMerge: Array<[string, string]>; approved: Array<[string, string]> },
+): Promise<{ rules: MatchRules; note?: string }> {
+  if (!rules.learning.nightly) return { rules };
+  const labels = [...decisions.approved.map(([a, b]) => ({ a, b, match: true })), ...decisions.noMerge.map(([a, b]) => ({ a, b, match: false }))];
+  const { rules: doc, report } = learnWeights(evenSample(records, rules.learning.sample), rules, { labels });
+  if (!learnedAnything(report)) return { rules, note: `match weights not re-learned: ${report.records} records gave no comparator enough pairs` };
+  await deps.identity.storeRules(doc, `nightly:${runId}`);
+  const learned = report.comparators.filter((c) => c.status === 'learned').length;
+  return { rules: parseMatchRules(doc), note: `match weights re-learned from ${report.records} records (${learned} comparators, prior ${report.prior}) and stored as the rules in force` };
+}
 
 // ---- profiles: plan, then recompute in chunks ----
 

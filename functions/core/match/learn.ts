@@ -317,6 +317,18 @@ export function learnWeights(records: CleanRecord[], rules: MatchRules, opts: Le
   return { rules: out, report: { records: n, randomPairs, sessions, prior, expectedMatches: Math.round(expectedMatches), labelledPairs: known.length, matchProbability, comparators: reports } };
 }
 
+/** A deterministic sample of at most `size`: the records whose position lands on an even stride. */
+export function evenSample<T>(records: T[], size: number | undefined): T[] {
+  if (size === undefined || records.length <= size) return records;
+  const step = records.length / size;
+  return Array.from({ length: size }, (_, i) => records[Math.floor(i * step)]!);
+}
+
+/** Whether anything was learned: at least one comparator had pairs to learn from. */
+export function learnedAnything(report: LearnReport): boolean {
+  return report.comparators.some((c) => c.status === 'learned');
+}
+
 /** u per comparator from the random pairs, each counted by its probability of being two different people (1 − matchProbability). */
 function uFrom(random: Session, comparators: Comparator[], matchProbability: (o: Int8Array) => number): number[][] {
   const acc = comparators.map((c) => new Array<number>(c.levels.length + 1).fill(0));

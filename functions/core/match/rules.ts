@@ -225,6 +225,15 @@ export const MatchRulesSchema = z
           .strict(),
       })
       .strict(),
+    /** The nightly run re-learns the weights from the whole table before it re-matches (core/match/learn.ts), and stores them as the rules in force. */
+    learning: z
+      .object({
+        nightly: z.boolean().default(false),
+        /** Learn from an even sample of at most this many records (default: all). */
+        sample: z.number().int().min(2).optional(),
+      })
+      .strict()
+      .default({ nightly: false }),
     survivorship: z
       .object({
         /** Sources in order of trust, most trusted first; unlisted sources come last. */

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { putRules, RULE_KINDS, RulesError, showRules } from '../../../functions/app/identity/rules.ts';
 import { learnRules, type LearnedRules } from '../../../functions/app/identity/learn-rules.ts';
 import { scoreForProbability } from '../../../functions/core/match/rules.ts';
-import { MIN_COMPARED } from '../../../functions/core/match/learn.ts';
+import { learnedAnything, MIN_COMPARED } from '../../../functions/core/match/learn.ts';
 import { nightlyTable } from '../../../functions/adapters/wiring.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { cliActor, identityStoreFor } from './review.ts';
@@ -72,7 +72,7 @@ export function rulesCommand(program: Command, context: () => CommandContext): v
       if (sample !== undefined && !(Number.isInteger(sample) && sample >= 2)) throw new UserError(`--sample must be a whole number of at least 2, not ${JSON.stringify(options.sample)}`);
       await withTarget(ctx, async (target) => {
         const learned = await learnRules(nightlyTable(target.outputs.TableName), identityStoreFor(target), sample === undefined ? {} : { sample });
-        if (!learned.report.comparators.some((c) => c.status === 'learned')) {
+        if (!learnedAnything(learned.report)) {
           throw new UserError(`too few records to learn from: ${learned.report.records} of ${learned.stored} stored, and no comparator had ${MIN_COMPARED} pairs to compare (import more first)`);
         }
         const doc = `${JSON.stringify(learned.rules, null, 2)}\n`;
