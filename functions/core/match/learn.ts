@@ -21,8 +21,8 @@
 import type { CleanRecord } from '../model.ts';
 import { forEachBlockedPair } from './blocking.ts';
 import { recordKey } from './keys.ts';
-import { scoreForProbability, type BlockingKey, type Comparator, type FieldPath, type KeyPart, type MatchRules, type MatchRulesInput } from './rules.ts';
-import { compileRules, scoreBuffers, scoreInto } from './score.ts';
+import { matchProbability, scoreForProbability, type BlockingKey, type Comparator, type FieldPath, type KeyPart, type MatchRules, type MatchRulesInput } from './rules.ts';
+import { compileRules, round, scoreBuffers, scoreInto, tfValueOf } from './score.ts';
 import { seededRandom } from '../random.ts';
 
 export interface LearnOptions {
@@ -94,25 +94,16 @@ function leftOut(def: BlockingKey, comparators: Comparator[]): boolean[] {
   return comparators.map((c) => fixed.has(c.field as FieldPath));
 }
 
-/** Outcome index per comparator: 0..levels-1, levels = else, -1 = a side is missing. */
-type Outcomes = Int8Array;
-
-interface Session {
-  patterns: Int8Array[];
-  counts: number[];
-  /** Labelled patterns: known answer. */
-  known: Array<{ outcomes: Int8Array; match: boolean }>;
-}
-
 /**
- * Identical outcome vectors counted once: EM then runs over a few thousand patterns, however many
+ * Outcome vectors (per comparator: 0..levels-1, levels = else, -1 = a side is missing), identical ones counted once: EM then runs over a few thousand patterns, however many
  * pairs. A vector is keyed by a number (outcome + 1 as a base-16 digit per comparator) while it
  * fits in one, else by its text.
  */
-class Patterns implements Session {
+class Patterns {
   readonly patterns: Int8Array[] = [];
   readonly counts: number[] = [];
-  known: Session['known'] = [];
+  /** Labelled vectors: their answer is known. */
+  known: Array<{ outcomes: Int8Array; match: boolean }> = [];
   private readonly index = new Map<number | string, number>();
 
   add(o: Int8Array): void {
@@ -134,14 +125,14 @@ class Patterns implements Session {
   }
 }
 
-function likelihood(o: Outcomes, probs: number[][], active: boolean[]): number {
+function likelihood(o: Int8Array, probs: number[][], active: boolean[]): number {
   let p = 1;
   for (let i = 0; i < o.length; i++) if (active[i] && o[i]! >= 0) p *= probs[i]![o[i]!]!;
   return p;
 }
 
 /** EM for m with u fixed: returns m per comparator (undefined where the session says nothing), λ and the iterations run. */
-function expectationMaximisation(s: Session, m0: number[][], u: number[][], active: boolean[], maxIterations: number): { m: Array<number[] | undefined>; lambda: number; iterations: number } {
+function expectationMaximisation(s: Patterns, m0: number[][], u: number[][], active: boolean[], maxIterations: number): { m: Array<number[] | undefined>; lambda: number; iterations: number } {
   let m = m0.map((x) => x.slice());
   let lambda = 0.3;
   let it = 0;
@@ -222,7 +213,7 @@ export function learnWeights(records: CleanRecord[], rules: MatchRules, opts: Le
   const u = uFrom(random, comparators, () => 0);
   // m to start from: what the given weights say (m ∝ u·2^weight)
   const m0 = comparators.map((c, ci) => {
-    const raw = [...c.levels.map((l) => l.weight), c.else].map((w, l) => u[ci]![l]! * 2 ** w);
+    const raw = outcomeWeights(c).map((w, l) => u[ci]![l]! * 2 ** w);
     const sum = raw.reduce((a, b) => a + b, 0);
     return raw.map((x) => x / sum);
   });
@@ -275,20 +266,18 @@ export function learnWeights(records: CleanRecord[], rules: MatchRules, opts: Le
   // Random pairs include the same person now and then, and where matches are most of the
   // agreement (a phone number) they would make agreeing look common. Once the prior is known,
   // each random pair counts toward u by its probability of being two different people; a few
-  // rounds settle it.
-  let learned: Comparator[] = [];
-  let expectedMatches = 0;
+  // rounds settle it, and the weights written are those of the last u.
+  const build = () => comparators.map((c, ci) => (status[ci] === 'learned' ? withWeights(c, m[ci]!, u[ci]!, tf[ci]) : c));
+  const priorOf = (expected: number) => Math.log2(Math.max(1, expected) / Math.max(1, totalPairs - expected));
+  let learned = build();
+  let expectedMatches = blockedMatchShare(unionOutcomes, learned) * blockedPairs.size;
   for (let round_ = 0; round_ < 3; round_++) {
-    learned = comparators.map((c, ci) => (status[ci] === 'learned' ? withWeights(c, m[ci]!, u[ci]!, tf[ci]) : c));
-    expectedMatches = blockedMatchShare(unionOutcomes, learned) * blockedPairs.size;
-    const prior = Math.log2(Math.max(1, expectedMatches) / Math.max(1, totalPairs - expectedMatches));
-    const weights = learned.map((c) => [...c.levels.map((l) => l.weight), c.else]);
-    const corrected = uFrom(random, comparators, (o) => {
-      let score = prior;
-      for (let i = 0; i < o.length; i++) if (o[i]! >= 0) score += weights[i]![o[i]!]!;
-      return 1 / (1 + 2 ** -score);
-    });
+    const prior = priorOf(expectedMatches);
+    const weights = learned.map(outcomeWeights);
+    const corrected = uFrom(random, comparators, (o) => matchProbability(scoreOf(o, weights), prior));
     corrected.forEach((uc, ci) => status[ci] === 'learned' && (u[ci] = uc));
+    learned = build();
+    expectedMatches = blockedMatchShare(unionOutcomes, learned) * blockedPairs.size;
   }
   const reports: LearnedComparatorReport[] = comparators.map((c, ci) => {
     const used = learned[ci]!;
@@ -300,21 +289,20 @@ export function learnWeights(records: CleanRecord[], rules: MatchRules, opts: Le
     };
   });
 
-  // the prior: expected matches among all blocked pairs under the learned model, over all pairs
   const byId = new Map(learned.map((c) => [c.id, c]));
   const draft = { ...rules, exact: rules.exact.map((c) => byId.get(c.id)!), fuzzy: rules.fuzzy.map((c) => byId.get(c.id)!) };
-  const prior = round(Math.log2(Math.max(1, expectedMatches) / Math.max(1, totalPairs - expectedMatches)));
-  const matchProbability = opts.matchProbability ?? rules.thresholds.matchProbability ?? DEFAULT_MATCH_PROBABILITY;
+  const prior = round(priorOf(expectedMatches));
+  const cuts = opts.matchProbability ?? rules.thresholds.matchProbability ?? DEFAULT_MATCH_PROBABILITY;
   const strongMargin = rules.guards.chaining.strongScore - rules.thresholds.autoMerge;
-  const autoMerge = scoreForProbability(matchProbability.autoMerge, prior);
+  const autoMerge = scoreForProbability(cuts.autoMerge, prior);
   const out: MatchRulesInput = {
     ...draft,
     description: `${(rules.description ?? '').replace(/ Weights learned .*$/, '')} Weights learned from ${n} records (m by EM over blocked pairs, u from ${randomPairs} random pairs).`.trim(),
     prior,
-    thresholds: { matchProbability },
+    thresholds: { matchProbability: cuts },
     guards: { ...rules.guards, chaining: { ...rules.guards.chaining, strongScore: round(Math.max(rules.guards.chaining.strongScore, autoMerge + strongMargin)) } },
   };
-  return { rules: out, report: { records: n, randomPairs, sessions, prior, expectedMatches: Math.round(expectedMatches), labelledPairs: known.length, matchProbability, comparators: reports } };
+  return { rules: out, report: { records: n, randomPairs, sessions, prior, expectedMatches: Math.round(expectedMatches), labelledPairs: known.length, matchProbability: cuts, comparators: reports } };
 }
 
 /** A deterministic sample of at most `size`: the records whose position lands on an even stride. */
@@ -330,7 +318,7 @@ export function learnedAnything(report: LearnReport): boolean {
 }
 
 /** u per comparator from the random pairs, each counted by its probability of being two different people (1 − matchProbability). */
-function uFrom(random: Session, comparators: Comparator[], matchProbability: (o: Int8Array) => number): number[][] {
+function uFrom(random: Patterns, comparators: Comparator[], matchProbability: (o: Int8Array) => number): number[][] {
   const acc = comparators.map((c) => new Array<number>(c.levels.length + 1).fill(0));
   const mass = new Array<number>(comparators.length).fill(0);
   random.patterns.forEach((o, p) => {
@@ -359,16 +347,24 @@ function withWeights(c: Comparator, m: number[], u: number[], tf: Record<string,
   return out;
 }
 
+/** A comparator's weight per outcome: its levels, then else. */
+function outcomeWeights(c: Comparator): number[] {
+  return [...c.levels.map((l) => l.weight), c.else];
+}
+
+/** The score of an outcome vector: the sum of its outcomes' weights (a missing side adds nothing). */
+function scoreOf(o: Int8Array, weights: number[][]): number {
+  let score = 0;
+  for (let i = 0; i < o.length; i++) if (o[i]! >= 0) score += weights[i]![o[i]!]!;
+  return score;
+}
+
 /** λ over the union of blocked pairs with m and u fixed (EM on λ alone). */
 function blockedMatchShare(session: Patterns, comparators: Comparator[]): number {
   const total = session.counts.reduce((x, y) => x + y, 0);
   if (total === 0) return 0;
-  const weights = comparators.map((c) => [...c.levels.map((l) => l.weight), c.else]);
-  const ratio = session.patterns.map((o) => {
-    let w = 0;
-    for (let i = 0; i < o.length; i++) if (o[i]! >= 0) w += weights[i]![o[i]!]!;
-    return 2 ** w;
-  });
+  const weights = comparators.map(outcomeWeights);
+  const ratio = session.patterns.map((o) => 2 ** scoreOf(o, weights));
   let lambda = 0.1;
   for (let it = 0; it < 100; it++) {
     let matches = 0;
@@ -386,9 +382,10 @@ function blockedMatchShare(session: Patterns, comparators: Comparator[]): number
 /** Values of the comparator's field more common than its average exact agreement (u of the first level), with their share. */
 function termFrequencies(records: CleanRecord[], c: Comparator, averageU: number): Record<string, number> | undefined {
   const count = new Map<string, number>();
+  const valueOf = tfValueOf(c);
   let total = 0;
   for (const r of records) {
-    const v = c.field === 'name' ? r.nameKey || r.namePinyin : (r[c.field as keyof CleanRecord] as string | undefined);
+    const v = valueOf(r);
     if (!v) continue;
     total++;
     count.set(v, (count.get(v) ?? 0) + 1);
@@ -399,10 +396,6 @@ function termFrequencies(records: CleanRecord[], c: Comparator, averageU: number
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, MAX_TF_VALUES);
   return common.length > 0 ? Object.fromEntries(common.map(([v, share]) => [v, prob(share)])) : undefined;
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
 }
 
 /** Probabilities to four significant digits: readable in a diff, precise enough for a weight. */

@@ -18,6 +18,8 @@
  */
 import { z } from 'zod';
 import { parseRulesDoc, RulesDocError } from '../rules-doc.ts';
+// score.ts needs only this file's types, so the import runs no cycle
+import { round } from './score.ts';
 
 export const KEY_PARTS = [
   'phone',
@@ -163,7 +165,7 @@ function scoreThresholds(r: { prior?: number | undefined; thresholds: Thresholds
   // a parsed document written back carries the derived scores: they must be the ones derived
   for (const k of ['autoMerge', 'review'] as const) {
     const given = t[k];
-    if (given !== undefined && Math.abs(given - derived[k]) > 1e-6) return `${k} ${given} contradicts matchProbability (score ${round2(derived[k])}): give one of them`;
+    if (given !== undefined && Math.abs(given - derived[k]) > 1e-6) return `${k} ${given} contradicts matchProbability (score ${round(derived[k])}): give one of them`;
   }
   return derived;
 }
@@ -252,7 +254,7 @@ export const MatchRulesSchema = z
       ctx.addIssue({ code: 'custom', ...(r.thresholds.matchProbability ? { path: ['thresholds', 'matchProbability'], message: 'review must not exceed autoMerge' } : { path: ['thresholds', 'review'], message: 'must not exceed thresholds.autoMerge' }) });
     }
     if (typeof t !== 'string' && r.guards.chaining.strongScore < t.autoMerge) {
-      const derived = r.thresholds.matchProbability ? ` (score ${round2(t.autoMerge)})` : '';
+      const derived = r.thresholds.matchProbability ? ` (score ${round(t.autoMerge)})` : '';
       ctx.addIssue({ code: 'custom', path: ['guards', 'chaining', 'strongScore'], message: `must be at least thresholds.autoMerge${derived}` });
     }
     const seen = new Map<string, string>();
@@ -275,10 +277,6 @@ export const MatchRulesSchema = z
     });
   })
   .transform((r) => ({ ...r, thresholds: { ...r.thresholds, ...(scoreThresholds(r) as { autoMerge: number; review: number }) } }));
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}
 
 /** Validated rules: `thresholds.autoMerge` and `review` are scores, computed when written as probabilities. */
 export type MatchRules = z.infer<typeof MatchRulesSchema>;

@@ -129,12 +129,16 @@ export interface CompiledComparator {
   tfValue?: (r: Rec) => string | undefined;
 }
 
+/** The value a comparator's term frequencies are counted and looked up by: the name's key, else the field. */
+export function tfValueOf(c: Comparator): (r: Rec) => string | undefined {
+  const f = c.field as keyof Rec;
+  return c.field === 'name' ? (r) => r.nameKey || r.namePinyin : (r) => r[f] as string | undefined;
+}
+
 function termFrequencies(c: Comparator): Pick<CompiledComparator, 'tfWeight' | 'tfValue'> {
   const m = c.levels[0]!.m;
   if (!c.tf || m === undefined) return {};
-  const f = c.field as keyof Rec;
-  const tfValue = c.field === 'name' ? (r: Rec) => r.nameKey || r.namePinyin : (r: Rec) => r[f] as string | undefined;
-  return { tfWeight: new Map(Object.entries(c.tf).map(([v, share]) => [v, Math.log2(m / share)])), tfValue };
+  return { tfWeight: new Map(Object.entries(c.tf).map(([v, share]) => [v, Math.log2(m / share)])), tfValue: tfValueOf(c) };
 }
 
 export interface CompiledRules {
