@@ -200,8 +200,9 @@ export class Functions extends Construct {
       description: 'Nightly reconciliation steps (plan, snapshot segments, re-match, profile recompute, report, failure record)',
       key,
       timeout: Duration.minutes(15),
-      // The re-match holds every source record at once (resolve: ~1.2 GB for 1M records).
-      memorySize: 3008,
+      // The re-match holds every source record at once (~1.3 GB for 1M records) and scores its
+      // pairs on every core: 3,584 MB is the smallest size Lambda gives two vCPUs.
+      memorySize: 3584,
       environment: {
         TABLE_NAME: storage.table.tableName,
         REPORTS_BUCKET: storage.reportsBucket.bucketName,

@@ -17,10 +17,11 @@
  *
  * Memory: snapshot segments, profile chunks and the report stream what they read. The re-match
  * is the one step that holds every source record at once, because resolve() compares across
- * the whole base (about 24 s and 1.2 GB for 1M records, see bench/resolve.bench.ts).
+ * the whole base; it scores the pairs on every core the function has (about 26 s and 1.3 GB for
+ * 1M records on two cores, see bench/resolve.bench.ts).
  */
 import { numberLocation, sumCounts } from '../../core/report/number-locations.ts';
-import { listedGenericNumbers, parseMatchRules, resolve, type MatchRules, type MatchRulesInput, type ResolveResult } from '../../core/match/index.ts';
+import { listedGenericNumbers, parseMatchRules, type MatchRules, type MatchRulesInput, type ResolveResult } from '../../core/match/index.ts';
 import { evenSample, learnedAnything, learnWeights } from '../../core/match/learn.ts';
 import { MISSING_FIELDS, renderNightlyReport, scoreBucket, type NightlyMerge, type NightlyReport, type SourceQuality, type StepSummary } from '../../core/report/nightly-report.ts';
 import { Reservoir } from '../../core/report/nightly-sample.ts';
@@ -29,6 +30,7 @@ import { UNMAPPED_PREFIX } from '../../core/events/index.ts';
 import type { ProfileMetrics } from '../../core/profile/index.ts';
 import type { ImportCounts } from '../../ports/profile-store.ts';
 import type { ProfileWithMembers } from '../profiles/recompute.ts';
+import { resolveInParallel } from '../identity/resolve-in-parallel.ts';
 import { profileChanges } from './changes.ts';
 import { bucketedFile, bucketOf, chunkFiles, groupMembers, type ByteRange, type ChunkFile, type MemberLine } from './chunks.ts';
 import type { NightlyTable, RunFiles, SnapshotItem } from '../../ports/nightly.ts';
@@ -373,7 +375,7 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
 
   const decisions = await deps.identity.decisions();
   const { rules, note: learnedNote } = await relearn(deps, p.runId, records, await deps.rules(), decisions);
-  const result = resolve(records, rules, { ...decisions, uncounted: eventKeys });
+  const result = await resolveInParallel(records, rules, { ...decisions, uncounted: eventKeys });
   const changes = profileChanges(result.clusters, profileOf);
 
   const mergesByRule: Record<string, number> = {};

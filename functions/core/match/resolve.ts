@@ -26,22 +26,10 @@
  */
 import type { CleanRecord } from '../model.ts';
 import { goldenRecord } from './golden.ts';
-import { forEachBlockedPair } from './blocking.ts';
+import { forEachBlockedPair, type BlockingResult } from './blocking.ts';
+import { clusterScored, scorePairs, type PairScores, type ScoreInput } from './cluster.ts';
 import { recordKey } from './keys.ts';
 import type { MatchRules } from './rules.ts';
-import {
-  compileRules,
-  decide,
-  fieldScores,
-  FLAG_CONFLICT_REJECT,
-  FLAG_CONFLICT_REVIEW,
-  isStrong,
-  reasons,
-  round,
-  ruleName,
-  scoreBuffers,
-  scoreInto,
-} from './score.ts';
 
 export interface MergeExplanation {
   a: string;
@@ -112,9 +100,6 @@ export interface ResolveOptions {
   keepPairs?: boolean;
 }
 
-const F_FORBIDDEN = 8;
-const F_APPROVED = 16;
-
 class PairBuffer {
   data = new Float64Array(1 << 16);
   length = 0;
@@ -134,199 +119,105 @@ function hasGenericPhone(r: CleanRecord, genericPhones: ReadonlySet<string>): bo
   return false;
 }
 
+/** A batch blocked and paired, before any pair is scored. */
+export interface ResolvePlan {
+  records: CleanRecord[];
+  rules: MatchRules;
+  opts: ResolveOptions;
+  keys: string[];
+  /** The distinct candidate pairs (approvals included) as record indexes a[k] < b[k], sorted by a, then b. */
+  a: Int32Array;
+  b: Int32Array;
+  blocking: BlockingResult;
+  /** Pairs a person forbade / approved, as record indexes (i < j). */
+  forbidden: Array<[number, number]>;
+  approved: Array<[number, number]>;
+}
 
-export function resolve(records: CleanRecord[], rules: MatchRules, opts: ResolveOptions = {}): ResolveResult {
+export function planResolve(records: CleanRecord[], rules: MatchRules, opts: ResolveOptions = {}): ResolvePlan {
   const n = records.length;
-  const c = compileRules(rules);
-  const guards = rules.guards;
   const keys = records.map(recordKey);
   const pairs = new PairBuffer();
+  const blocking = forEachBlockedPair(records, rules, (code) => pairs.push(code));
 
-  // 1. blocking
-  const { generic, genericList, blocks, oversized } = forEachBlockedPair(records, rules, (code) => pairs.push(code));
-
-  // human decisions
   const keyIndex = new Map<string, number>();
   const wanted = new Set<string>();
   for (const [a, b] of [...(opts.noMerge ?? []), ...(opts.approved ?? [])]) wanted.add(a).add(b);
   if (wanted.size > 0) keys.forEach((k, i) => wanted.has(k) && keyIndex.set(k, i));
-  const codeOf = (p: [string, string]): number | undefined => {
+  const indexesOf = (p: [string, string]): [number, number] | undefined => {
     const i = keyIndex.get(p[0]);
     const j = keyIndex.get(p[1]);
     if (i === undefined || j === undefined || i === j) return undefined;
-    return i < j ? i * n + j : j * n + i;
+    return i < j ? [i, j] : [j, i];
   };
-  const forbidden = new Set<number>();
-  const forbidByRec = new Map<number, number[]>();
+  const forbidden: Array<[number, number]> = [];
+  const forbiddenCodes = new Set<number>();
   for (const p of opts.noMerge ?? []) {
-    const code = codeOf(p);
-    if (code === undefined) continue;
-    forbidden.add(code);
-    const i = Math.floor(code / n);
-    const j = code - i * n;
-    (forbidByRec.get(i) ?? forbidByRec.set(i, []).get(i)!).push(j);
-    (forbidByRec.get(j) ?? forbidByRec.set(j, []).get(j)!).push(i);
+    const ij = indexesOf(p);
+    if (!ij || forbiddenCodes.has(ij[0] * n + ij[1])) continue;
+    forbiddenCodes.add(ij[0] * n + ij[1]);
+    forbidden.push(ij);
   }
-  const approved = new Set<number>();
+  const approved: Array<[number, number]> = [];
   for (const p of opts.approved ?? []) {
-    const code = codeOf(p);
-    if (code === undefined || forbidden.has(code)) continue;
-    approved.add(code);
-    pairs.push(code);
+    const ij = indexesOf(p);
+    if (!ij || forbiddenCodes.has(ij[0] * n + ij[1])) continue;
+    approved.push(ij);
+    pairs.push(ij[0] * n + ij[1]);
   }
 
-  // 2. dedupe and score
   const sorted = pairs.data.subarray(0, pairs.length).sort();
   let m = 0;
   for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[m++] = sorted[k]!;
-  const pairCodes = sorted.subarray(0, m);
-  const pairA = new Int32Array(m);
-  const pairB = new Int32Array(m);
-  const scores = new Float32Array(m);
-  const flags = new Uint8Array(m);
-  const buf = scoreBuffers(c);
-  const f1 = new Uint8Array(1);
-  const mergeEdges: number[] = [];
-  const reviewPairs: number[] = [];
+  const a = new Int32Array(m);
+  const b = new Int32Array(m);
   for (let k = 0; k < m; k++) {
-    const code = pairCodes[k]!;
-    const i = Math.floor(code / n);
-    const j = code - i * n;
-    pairA[k] = i;
-    pairB[k] = j;
-    const s = scoreInto(c, records[i]!, records[j]!, generic, buf, f1);
-    scores[k] = s;
-    let fl = f1[0]!;
-    if (forbidden.size > 0 && forbidden.has(code)) fl |= F_FORBIDDEN;
-    if (approved.size > 0 && approved.has(code)) fl |= F_APPROVED;
-    flags[k] = fl;
-    if (fl & F_FORBIDDEN) continue;
-    const d = fl & F_APPROVED ? 'merge' : decide(c, s, fl);
-    if (d === 'merge') mergeEdges.push(k);
-    else if (d === 'review') reviewPairs.push(k);
+    const i = Math.floor(sorted[k]! / n);
+    a[k] = i;
+    b[k] = sorted[k]! - i * n;
   }
-  pairs.data = new Float64Array(0);
+  return { records, rules, opts, keys, a, b, blocking, forbidden, approved };
+}
 
-  // adjacency (CSR) over all scored pairs, for the checks across clusters
-  const offsets = new Int32Array(n + 1);
-  for (let k = 0; k < m; k++) {
-    offsets[pairA[k]! + 1]!++;
-    offsets[pairB[k]! + 1]!++;
-  }
-  for (let i = 0; i < n; i++) offsets[i + 1]! += offsets[i]!;
-  const adj = new Int32Array(2 * m);
-  const fill = offsets.slice(0, n);
-  for (let k = 0; k < m; k++) {
-    adj[fill[pairA[k]!]!++] = k;
-    adj[fill[pairB[k]!]!++] = k;
-  }
-
-  // 3. clustering
-  const rank = (k: number): number => (flags[k]! & F_APPROVED ? 2 : isStrong(c, scores[k]!, flags[k]!) ? 1 : 0);
-  const ranks = new Uint8Array(m);
-  for (const k of mergeEdges) ranks[k] = rank(k);
-  mergeEdges.sort((x, y) => ranks[y]! - ranks[x]! || scores[y]! - scores[x]! || x - y);
-
-  const parent = new Int32Array(n);
-  const size = new Int32Array(n).fill(1);
-  /** People-records per cluster, for the size cap. */
-  const counted = Int32Array.from(keys, (key) => (opts.uncounted?.has(key) ? 0 : 1));
-  const nextMember = new Int32Array(n);
-  for (let i = 0; i < n; i++) parent[i] = nextMember[i] = i;
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]!]!;
-      x = parent[x]!;
-    }
-    return x;
+/**
+ * Pairs `from` to `to` (exclusive) of a plan, to be scored apart: with only the records they
+ * reach, which are those from the first pair's first record on (pairs are sorted by their first
+ * record, and a pair's second record comes after its first).
+ */
+export function scoreInput(plan: ResolvePlan, from: number, to: number): ScoreInput {
+  const whole = from === 0 && to === plan.a.length;
+  const offset = whole ? 0 : (plan.a[from] ?? 0);
+  return {
+    rules: plan.rules,
+    records: whole ? plan.records : plan.records.slice(offset),
+    a: whole ? plan.a : plan.a.slice(from, to),
+    b: whole ? plan.b : plan.b.slice(from, to),
+    offset,
+    generic: plan.blocking.generic,
   };
-  const t = rules.thresholds;
-  const chain = guards.chaining;
-  const merged: number[] = [];
-  const blocked: Array<{ k: number; reason: string }> = [];
-  for (const k of mergeEdges) {
-    const ra = find(pairA[k]!);
-    const rb = find(pairB[k]!);
-    if (ra === rb) continue;
-    const edgeRank = ranks[k]!;
-    if (edgeRank < 2 && counted[ra]! + counted[rb]! > guards.maxClusterSize) {
-      blocked.push({ k, reason: `joining would exceed maxClusterSize ${guards.maxClusterSize}` });
-      continue;
-    }
-    const [small, big] = size[ra]! <= size[rb]! ? [ra, rb] : [rb, ra];
-    let support = 0;
-    let reason: string | undefined;
-    let u = small;
-    do {
-      const fb = forbidByRec.get(u);
-      if (fb) for (const v of fb) if (find(v) === big) reason = 'a person forbade merging two of these records';
-      if (reason) break;
-      if (edgeRank < 2 && size[ra]! + size[rb]! > 2) {
-        for (let e = offsets[u]!; e < offsets[u + 1]!; e++) {
-          const p = adj[e]!;
-          const v = pairA[p] === u ? pairB[p]! : pairA[p]!;
-          if (find(v) !== big) continue;
-          const fl = flags[p]!;
-          if (fl & (FLAG_CONFLICT_REVIEW | FLAG_CONFLICT_REJECT)) {
-            reason = `conflict guard between ${keys[u]} and ${keys[v]}`;
-            break;
-          }
-          if (edgeRank === 0) {
-            if (scores[p]! < chain.conflictBelow) {
-              reason = `weak link contradicted: ${keys[u]} and ${keys[v]} score ${round(scores[p]!)}`;
-              break;
-            }
-            if (scores[p]! >= t.autoMerge && !(fl & F_FORBIDDEN)) support++;
-          }
-        }
-      }
-      if (reason) break;
-      u = nextMember[u]!;
-    } while (u !== small);
-    if (!reason && edgeRank === 0 && size[ra]! > 1 && size[rb]! > 1 && support < chain.minSupport) {
-      reason = `weak link between two groups (${support} merge-level pair${support === 1 ? '' : 's'} across, ${chain.minSupport} needed)`;
-    }
-    if (reason) {
-      blocked.push({ k, reason });
-      continue;
-    }
-    parent[small] = big;
-    size[big]! += size[small]!;
-    counted[big]! += counted[small]!;
-    const tmp = nextMember[small]!;
-    nextMember[small] = nextMember[big]!;
-    nextMember[big] = tmp;
-    merged.push(k);
-  }
+}
 
-  // 4. reviews: one per pair of clusters, the best scoring
-  const bestReview = new Map<number, { k: number; reason: string }>();
-  const consider = (k: number, reason: string): void => {
-    const ra = find(pairA[k]!);
-    const rb = find(pairB[k]!);
-    if (ra === rb) return;
-    const code = ra < rb ? ra * n + rb : rb * n + ra;
-    const cur = bestReview.get(code);
-    if (!cur || scores[k]! > scores[cur.k]!) bestReview.set(code, { k, reason });
-  };
-  for (const k of reviewPairs) {
-    const fl = flags[k]!;
-    consider(k, fl & FLAG_CONFLICT_REVIEW ? 'conflict guard' : `score between review (${t.review}) and autoMerge (${t.autoMerge})`);
-  }
-  for (const b of blocked) consider(b.k, b.reason);
-  const reviews: ReviewItem[] = [];
-  for (const { k, reason } of bestReview.values()) {
-    const s = scoreInto(c, records[pairA[k]!]!, records[pairB[k]!]!, generic, buf, f1);
-    const why = reason === 'conflict guard' ? reasons(c, buf, f1[0]!).filter((r) => r.startsWith('guard '))[0] ?? reason : reason;
-    reviews.push({ a: keys[pairA[k]!]!, b: keys[pairB[k]!]!, score: round(s), fieldScores: fieldScores(c, buf), reason: why });
-  }
+/** Clusters a plan's scored pairs and builds the result: clusters in order of their first record, golden records, reviews in record order. */
+export function finish(plan: ResolvePlan, scored: PairScores): ResolveResult {
+  const { records, rules, keys, blocking } = plan;
+  const n = records.length;
+  const { root, merges, reviews } = clusterScored({
+    ...scored,
+    rules,
+    records,
+    a: plan.a,
+    b: plan.b,
+    forbidden: plan.forbidden,
+    approved: plan.approved,
+    counted: Uint8Array.from(keys, (key) => (plan.opts.uncounted?.has(key) ? 0 : 1)),
+    generic: blocking.generic,
+  });
 
-  // 5. clusters, in order of their first record
   const clusterOf = new Int32Array(n).fill(-1);
   const clusterSize: number[] = [];
   const recCluster = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const r = find(i);
+    const r = root[i]!;
     let ci = clusterOf[r]!;
     if (ci < 0) {
       ci = clusterOf[r] = clusterSize.length;
@@ -341,22 +232,19 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
   const byCluster = new Int32Array(n);
   const fillAt = startOf.slice(0, nc);
   for (let i = 0; i < n; i++) byCluster[fillAt[recCluster[i]!]!++] = i;
+
   const mergesOf = new Map<number, MergeExplanation[]>();
-  for (const k of merged) {
-    const s = scoreInto(c, records[pairA[k]!]!, records[pairB[k]!]!, generic, buf, f1);
-    const ci = recCluster[pairA[k]!]!;
+  for (const { a, b, rule, score, fieldScores } of merges) {
+    const ci = recCluster[a]!;
     let list = mergesOf.get(ci);
     if (!list) mergesOf.set(ci, (list = []));
-    list.push({
-      a: keys[pairA[k]!]!,
-      b: keys[pairB[k]!]!,
-      rule: flags[k]! & F_APPROVED ? 'approved' : ruleName(c, buf),
-      score: round(s),
-      fieldScores: fieldScores(c, buf),
-    });
+    list.push({ a: keys[a]!, b: keys[b]!, rule, score, fieldScores });
   }
+  reviews.sort((x, y) => x.a - y.a || x.b - y.b);
+
   const clusters: ResolvedCluster[] = new Array(nc);
   const group: CleanRecord[] = [];
+  const genericPhones = blocking.generic.phones;
   for (let ci = 0; ci < nc; ci++) {
     const from = startOf[ci]!;
     const to = startOf[ci + 1]!;
@@ -366,7 +254,10 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
       group.push(records[byCluster[x]!]!);
       memberKeys[x - from] = keys[byCluster[x]!]!;
     }
-    const g = to - from === 1 && !hasGenericPhone(group[0]!, generic.phones) ? { golden: group[0]!, phones: group[0]!.phones, primaryPhone: group[0]!.phones[0] } : goldenRecord(group, rules, generic.phones);
+    const g =
+      to - from === 1 && !hasGenericPhone(group[0]!, genericPhones)
+        ? { golden: group[0]!, phones: group[0]!.phones, primaryPhone: group[0]!.phones[0] }
+        : goldenRecord(group, rules, genericPhones);
     const cl: ResolvedCluster = { members: memberKeys, phones: g.phones, golden: g.golden, merges: mergesOf.get(ci) ?? [] };
     if (g.primaryPhone) cl.primaryPhone = g.primaryPhone;
     clusters[ci] = cl;
@@ -374,8 +265,22 @@ export function resolve(records: CleanRecord[], rules: MatchRules, opts: Resolve
 
   return {
     clusters,
-    reviews,
-    stats: { records: n, blocks, pairsCompared: m, autoMerged: merged.length, queued: reviews.length, genericValues: genericList, oversizedBlocks: oversized },
-    ...(opts.keepPairs ? { pairs: { a: pairA, b: pairB } } : {}),
+    reviews: reviews.map(({ a, b, ...r }) => ({ a: keys[a]!, b: keys[b]!, ...r })),
+    stats: {
+      records: n,
+      blocks: blocking.blocks,
+      pairsCompared: plan.a.length,
+      autoMerged: merges.length,
+      queued: reviews.length,
+      genericValues: blocking.genericList,
+      oversizedBlocks: blocking.oversized,
+    },
+    ...(plan.opts.keepPairs ? { pairs: { a: plan.a, b: plan.b } } : {}),
   };
+}
+
+/** Resolves a batch in this thread (functions/app/identity/resolve-in-parallel.ts scores its pairs on every core). */
+export function resolve(records: CleanRecord[], rules: MatchRules, opts: ResolveOptions = {}): ResolveResult {
+  const plan = planResolve(records, rules, opts);
+  return finish(plan, scorePairs(scoreInput(plan, 0, plan.a.length)));
 }
