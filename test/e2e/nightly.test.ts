@@ -18,6 +18,7 @@ import { documentClient, DynamoProfileStore } from '../../functions/adapters/dyn
 import { DynamoNightlyTable } from '../../functions/adapters/nightly-storage.ts';
 import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import { profileChanges } from '../../functions/app/nightly/changes.ts';
+import { rematchRules } from '../../functions/app/nightly/steps.ts';
 import { resolve } from '../../functions/core/match/index.ts';
 import type { CleanRecord } from '../../functions/core/model.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
@@ -280,14 +281,14 @@ describe('a run that fails between steps', () => {
     }
     records.sort((a, b) => (a.source === b.source ? (a.recordId < b.recordId ? -1 : 1) : a.source < b.source ? -1 : 1));
     const identity = new DynamoIdentityStore(db, cloud.info.outputs.TableName);
-    const decisions = await identity.listPairDecisions();
-    const expected = profileChanges(
-      resolve(records, await identity.matchRules(), {
-        noMerge: decisions.filter((d) => d.decision === 'noMerge').map((d) => [d.a, d.b]),
-        approved: decisions.filter((d) => d.decision === 'approved').map((d) => [d.a, d.b]),
-      }).clusters,
-      (k) => assignment.get(k),
-    );
+    const listed = await identity.listPairDecisions();
+    const decisions = {
+      noMerge: listed.filter((d) => d.decision === 'noMerge').map((d): [string, string] => [d.a, d.b]),
+      approved: listed.filter((d) => d.decision === 'approved').map((d): [string, string] => [d.a, d.b]),
+    };
+    // with the rules the run will use: the stored ones, learned again from these records
+    const { rules } = rematchRules(records, await identity.matchRules(), decisions);
+    const expected = profileChanges(resolve(records, rules, decisions).clusters, (k) => assignment.get(k));
     expect(expected.merges.length).toBeGreaterThan(0);
 
     // Fail the recompute, after the re-match applied its merges (the run input asks for it).

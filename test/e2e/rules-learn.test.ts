@@ -77,8 +77,15 @@ describe('phonekey rules learn', { timeout: 180_000 }, () => {
   });
 
   it('is re-learned by the nightly run when the rules ask for it, and stored as the rules in force', async () => {
-    const asking = { ...learned, learning: { nightly: true }, description: 'hand-edited' };
     const file = join(dataDir, 'nightly.json');
+    // the shipped defaults ask for it from 1,000 records on: this table is smaller and keeps its rules
+    writeFileSync(file, JSON.stringify({ ...learned, learning: { nightly: true }, description: 'hand-edited' }));
+    await cli(['rules', 'put', file]);
+    const kept = JSON.parse((await cli(['reconcile', '--json'])).stdout);
+    expect(kept.notes.join('\n')).toMatch(/match weights not re-learned: \d+ records, fewer than learning.minRecords \(1000\)/);
+    expect(JSON.parse((await cli(['rules', 'show', '--json'])).stdout).rules.description).toBe('hand-edited');
+
+    const asking = { ...learned, learning: { nightly: true, minRecords: 100 }, description: 'hand-edited' };
     writeFileSync(file, JSON.stringify(asking));
     await cli(['rules', 'put', file]);
     const before = JSON.parse((await cli(['rules', 'show', '--json'])).stdout);
@@ -87,7 +94,7 @@ describe('phonekey rules learn', { timeout: 180_000 }, () => {
     const after = JSON.parse((await cli(['rules', 'show', '--json'])).stdout);
     expect(after.updatedAt > before.updatedAt).toBe(true);
     expect(after.rules.description).toMatch(/Weights learned from \d+ records/);
-    expect(after.rules.learning).toEqual({ nightly: true });
+    expect(after.rules.learning).toEqual({ nightly: true, minRecords: 100 });
     const audit = JSON.parse((await cli(['audit', '--json'])).stdout);
     expect(JSON.stringify(audit)).toMatch(/"actor":"nightly:[^"]+"/);
   });

@@ -374,7 +374,8 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
   const profileOf = (key: string) => profileOfRecord.get(key);
 
   const decisions = await deps.identity.decisions();
-  const { rules, note: learnedNote } = await relearn(deps, p.runId, records, await deps.rules(), decisions);
+  const { rules, doc: learnedDoc, note: learnedNote } = rematchRules(records, await deps.rules(), decisions);
+  if (learnedDoc) await deps.identity.storeRules(learnedDoc, `nightly:${p.runId}`);
   const result = await resolveInParallel(records, rules, { ...decisions, uncounted: eventKeys });
   const changes = profileChanges(result.clusters, profileOf);
 
@@ -427,20 +428,24 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * pairs as labels) and stored as the rules in force before the re-match uses them; a table too
  * small to learn from keeps the rules as they are.
  */
-async function relearn(
-  deps: NightlyDeps,
-  runId: string,
+/**
+ * The rules the re-match runs with: as stored, or, when they ask for it (`learning.nightly`, the
+ * default), learned again from these records with the decided pairs as labels. `doc` is the
+ * learned rules file, to be stored; absent when nothing was learned.
+ */
+export function rematchRules(
   records: CleanRecord[],
   rules: MatchRules,
   decisions: { noMerge: Array<[string, string]>; approved: Array<[string, string]> },
-): Promise<{ rules: MatchRules; note?: string }> {
+): { rules: MatchRules; doc?: MatchRulesInput; note?: string } {
   if (!rules.learning.nightly) return { rules };
+  if (records.length < rules.learning.minRecords)
+    return { rules, note: `match weights not re-learned: ${records.length} records, fewer than learning.minRecords (${rules.learning.minRecords})` };
   const labels = [...decisions.approved.map(([a, b]) => ({ a, b, match: true })), ...decisions.noMerge.map(([a, b]) => ({ a, b, match: false }))];
   const { rules: doc, report } = learnWeights(evenSample(records, rules.learning.sample), rules, { labels });
   if (!learnedAnything(report)) return { rules, note: `match weights not re-learned: ${report.records} records gave no comparator enough pairs` };
-  await deps.identity.storeRules(doc, `nightly:${runId}`);
   const learned = report.comparators.filter((c) => c.status === 'learned').length;
-  return { rules: parseMatchRules(doc), note: `match weights re-learned from ${report.records} records (${learned} comparators, prior ${report.prior}) and stored as the rules in force` };
+  return { rules: parseMatchRules(doc), doc, note: `match weights re-learned from ${report.records} records (${learned} comparators, prior ${report.prior}) and stored as the rules in force` };
 }
 
 // ---- profiles: plan, then recompute in chunks ----

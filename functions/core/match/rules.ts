@@ -233,9 +233,11 @@ export const MatchRulesSchema = z
         nightly: z.boolean().default(false),
         /** Learn from an even sample of at most this many records (default: all). */
         sample: z.number().int().min(2).optional(),
+        /** A smaller table keeps the rules it has: a few hundred records estimate m and u by noise. */
+        minRecords: z.number().int().min(2).default(1000),
       })
       .strict()
-      .default({ nightly: false }),
+      .default({ nightly: false, minRecords: 1000 }),
     survivorship: z
       .object({
         /** Sources in order of trust, most trusted first; unlisted sources come last. */
