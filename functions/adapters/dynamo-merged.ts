@@ -110,9 +110,10 @@ export async function addCounts(
 }
 
 /**
- * After counts were taken back (an unmerge), the tags left at zero are removed, and the map when
- * nothing is left, so the survivor's item is as it was before the merge: a zero count and a
- * missing one say the same. Conditional on each still being zero: a count that moved meanwhile stays.
+ * After counts were taken back (an unmerge), the tags left at zero are removed (the map stays,
+ * empty if nothing is left, as every profile is founded with one), so the survivor's item is as it
+ * was before the merge: a zero count and a missing one say the same. Conditional on each still
+ * being zero: a count that moved meanwhile stays.
  */
 export async function dropZeroCounts(db: DynamoDBDocumentClient, table: string, Key: ItemKey): Promise<void> {
   const found = await db.send(new GetCommand({ TableName: table, Key, ConsistentRead: true, ProjectionExpression: 'counters' }));
@@ -122,17 +123,12 @@ export async function dropZeroCounts(db: DynamoDBDocumentClient, table: string, 
   const names: Record<string, string> = Object.fromEntries(zero.map((tag, i) => [`#t${i}`, tag]));
   const values: Record<string, unknown> = { ':z': 0 };
   const conditions = zero.map((_, i) => `counters.#t${i} = :z`);
-  const all = zero.length === Object.keys(counts).length;
-  if (all) {
-    conditions.push('size(counters) = :n');
-    values[':n'] = zero.length;
-  }
   try {
     await db.send(
       new UpdateCommand({
         TableName: table,
         Key,
-        UpdateExpression: all ? 'REMOVE counters' : `REMOVE ${zero.map((_, i) => `counters.#t${i}`).join(', ')}`,
+        UpdateExpression: `REMOVE ${zero.map((_, i) => `counters.#t${i}`).join(', ')}`,
         ConditionExpression: conditions.join(' AND '),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,

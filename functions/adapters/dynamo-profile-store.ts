@@ -81,7 +81,10 @@ const aliasItem = (phone: string, profileId: string, plan: Pick<ArrivalPlan, 'ev
   };
 };
 
-/** A profile item as an import founds it: its numbers (none for a record standing apart), no counters yet. */
+/**
+ * A profile item as an import founds it: its numbers (none for a record standing apart) and an
+ * empty counters map, so the first event it gets counts in one conditional update.
+ */
 const foundedProfileItem = (profileId: string, phone: string | undefined, phones: string[], now: string): Record<string, unknown> => ({
   pk: profilePk(profileId),
   sk: 'PROFILE',
@@ -89,6 +92,7 @@ const foundedProfileItem = (profileId: string, phone: string | undefined, phones
   pshard: profileShard(profileId),
   phone,
   phones,
+  counters: {},
   createdAt: now,
   updatedAt: now,
 });
@@ -297,29 +301,36 @@ export class DynamoProfileStore implements ProfileStore {
 
   /**
    * Writes record items unless the same content is stored already: every Put conditional on the
-   * item being absent or holding another `hash`, in transactions of at most 100 items and ~3.5 MB
-   * (BatchWriteItem takes no conditions). Two imports writing the same row at once thus count it
-   * once. A cancelled transaction names the items whose content was there; the others go again.
-   * Returns the keys this call wrote.
+   * item being absent or holding another `hash`. Two imports writing the same row at once thus
+   * count it once. Returns the keys this call wrote.
    */
-  private async putRecordsOnce(items: Array<Record<string, unknown> & { pk: string; hash: string }>): Promise<Set<string>> {
+  private putRecordsOnce(items: Array<Record<string, unknown> & { pk: string; hash: string }>): Promise<Set<string>> {
+    return this.putOnce(items, (Item) => ({ ConditionExpression: 'attribute_not_exists(pk) OR #hash <> :hash', ExpressionAttributeNames: { '#hash': 'hash' }, ExpressionAttributeValues: { ':hash': Item.hash } }));
+  }
+
+  /**
+   * Conditional Puts in transactions of at most 100 items and ~3.5 MB (BatchWriteItem takes no
+   * conditions), a lone item as a plain conditional Put (a transaction costs twice the write
+   * capacity). A cancelled transaction names the items whose condition failed; the others go
+   * again. Returns the keys this call wrote; one Put per key (a later item with the same key
+   * replaces an earlier one, as it would in sequence).
+   */
+  private async putOnce<T extends Record<string, unknown> & { pk: string }>(
+    items: T[],
+    condition: (item: T) => { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> },
+  ): Promise<Set<string>> {
     const written = new Set<string>();
-    // One Put per key in a transaction: a later row with the same id replaces an earlier one, as it would in sequence.
     let pending = [...new Map(items.map((item) => [item.pk, item])).values()];
     for (let round = 0; pending.length; round++) {
-      if (round === MAX_RECORD_ROUNDS) throw new Error(`record writes still conflicting after ${MAX_RECORD_ROUNDS} rounds`);
-      const again: typeof pending = [];
+      if (round === MAX_RECORD_ROUNDS) throw new Error(`conditional writes still conflicting after ${MAX_RECORD_ROUNDS} rounds`);
+      const again: T[] = [];
       await mapLimit(transactionGroups(pending), TRANSACTION_CONCURRENCY, async (group) => {
         try {
-          await this.db.send(
-            new TransactWriteCommand({
-              TransactItems: group.map((Item) => ({
-                Put: { TableName: this.table, Item, ConditionExpression: 'attribute_not_exists(pk) OR #hash <> :hash', ExpressionAttributeNames: { '#hash': 'hash' }, ExpressionAttributeValues: { ':hash': Item.hash } },
-              })),
-            }),
-          );
+          if (group.length === 1) await this.db.send(new PutCommand({ TableName: this.table, Item: group[0]!, ...condition(group[0]!) }));
+          else await this.db.send(new TransactWriteCommand({ TransactItems: group.map((Item) => ({ Put: { TableName: this.table, Item, ...condition(Item) } })) }));
           for (const item of group) written.add(item.pk);
         } catch (error) {
+          if (group.length === 1 && isConditionFailure(error)) return;
           if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
           const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
           group.forEach((item, i) => reasons[i]?.Code !== 'ConditionalCheckFailed' && again.push(item));
@@ -646,47 +657,40 @@ export class DynamoProfileStore implements ProfileStore {
     const apartIds = [...new Set(fresh.map((i) => homes[i]!).filter((h) => h.kind === 'apart').map(profileOf))];
     await mapLimit(apartIds, CONDITIONAL_CONCURRENCY, async (profileId) => (await this.foundApart(profileId, now)) && created.add(profileId));
 
-    const outcomes: EventOutcome[] = new Array(writes.length);
-    await mapLimit(fresh, CONDITIONAL_CONCURRENCY, async (i) => {
+    // Every fresh event in as few requests as the store allows; one a concurrent delivery of the
+    // same event stored first is that delivery's to count.
+    const items = fresh.map((i) => {
       const w = writes[i]!;
-      const phone = w.record.phones[0];
       const profileId = profileOf(homes[i]!);
       const pk = keyOf(w);
-      try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: {
-              pk,
-              sk: 'EVT',
-              gsi1pk: profilePk(profileId),
-              gsi1sk: pk,
-              kind: 'event',
-              profileId,
-              // `source`/`recordId` make the event a member of its profile (lineage), like a record.
-              source: w.channel,
-              recordId: w.eventId,
-              channel: w.channel,
-              eventId: w.eventId,
-              phone,
-              tag: w.tag,
-              nativeName: w.nativeName,
-              unmapped: w.unmapped || undefined,
-              attributes: storableAttributes(w.attributes),
-              occurredAt: w.occurredAt,
-              utcOffset: w.utcOffset,
-              record: w.record,
-              receivedAt: now,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        outcomes[i] = { kind: 'stored', profileId, newProfile: created.has(profileId), ...apartOutcome(homes[i]!) };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        // A concurrent delivery of the same event stored it first: that one counts it.
-        outcomes[i] = { kind: 'redelivered', profileId };
-      }
+      return {
+        pk,
+        sk: 'EVT',
+        gsi1pk: profilePk(profileId),
+        gsi1sk: pk,
+        kind: 'event',
+        profileId,
+        // `source`/`recordId` make the event a member of its profile (lineage), like a record.
+        source: w.channel,
+        recordId: w.eventId,
+        channel: w.channel,
+        eventId: w.eventId,
+        phone: w.record.phones[0],
+        tag: w.tag,
+        nativeName: w.nativeName,
+        unmapped: w.unmapped || undefined,
+        attributes: storableAttributes(w.attributes),
+        occurredAt: w.occurredAt,
+        utcOffset: w.utcOffset,
+        record: w.record,
+        receivedAt: now,
+      };
+    });
+    const written = await this.putOnce(items, () => ({ ConditionExpression: 'attribute_not_exists(pk)' }));
+    const outcomes: EventOutcome[] = new Array(writes.length);
+    fresh.forEach((i, k) => {
+      const { pk, profileId } = items[k]!;
+      outcomes[i] = written.has(pk) ? { kind: 'stored', profileId, newProfile: created.has(profileId), ...apartOutcome(homes[i]!) } : { kind: 'redelivered', profileId };
     });
     writes.forEach((w, i) => {
       if (outcomes[i]) return;
@@ -863,7 +867,7 @@ interface CounterMove {
 
 /** A profile founded by `phone`, or standing apart (events path): its counters start empty, or at `move`. */
 function newProfileItem(profileId: string, phone: string | undefined, now: string, move?: CounterMove): Record<string, unknown> {
-  const item: Record<string, unknown> = { ...foundedProfileItem(profileId, phone, phone ? [phone] : [], now), counters: {} };
+  const item = foundedProfileItem(profileId, phone, phone ? [phone] : [], now);
   if (move) {
     item.counters = Object.fromEntries(move.tags);
     item.lastSeenAt = move.seenAt;

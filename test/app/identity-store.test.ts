@@ -365,7 +365,8 @@ describe('a merge and a write to the merged-away profile at the same time', () =
     const [A, B] = [idOf(Q1), idOf(Q2)];
     let release!: () => void;
     // the writer reads Q2's owner (B), then waits with its record until the merge is over
-    const writesRecord = (c: unknown) => c instanceof TransactWriteCommand && c.input.TransactItems?.[0]?.Put?.Item?.sk === 'REC';
+    // (a lone record is a plain conditional Put, several go in a transaction)
+    const writesRecord = (c: unknown) => (c instanceof TransactWriteCommand && c.input.TransactItems?.[0]?.Put?.Item?.sk === 'REC') || (c instanceof PutCommand && c.input.Item?.sk === 'REC');
     const { client, held } = holding(writesRecord, new Promise<void>((r) => (release = r)));
     const writing = storeRecords(new DynamoProfileStore(client, table), [{ record: person('pos', 'y2', Q2, '吴敏'), raw: {}, hash: 'h-y2' }]);
     await held;
@@ -437,5 +438,44 @@ describe('a merge and a write to the merged-away profile at the same time', () =
     const { A, B, outcome, members, late } = await purchaseDuringMerge(5, (c) => c instanceof UpdateCommand && String(c.input.UpdateExpression).includes('counters.'));
     expect(outcome).toMatchObject({ kind: 'stored', profileId: A });
     await expectCountedOnceAndRestorable(A, B, members, late);
+  });
+});
+
+describe('what events cost in store requests', () => {
+  type Send = DynamoDBDocumentClient['send'];
+  /** A store on a client that counts the commands it sends, by name. */
+  function counting() {
+    const calls: Record<string, number> = {};
+    const client = new Proxy(db, {
+      get(target, key) {
+        if (key !== 'send') return Reflect.get(target, key);
+        return (async (command: { constructor: { name: string } }, ...rest: never[]) => {
+          calls[command.constructor.name] = (calls[command.constructor.name] ?? 0) + 1;
+          return target.send(command as never, ...rest);
+        }) as Send;
+      },
+    });
+    return { calls, store: new DynamoProfileStore(client, table) };
+  }
+  const total = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
+  const phones = Array.from({ length: 100 }, (_, i) => `+8613755500${String(i).padStart(3, '0')}`);
+  const view = (eventId: string, phone: string) => ({ channel: 'app', eventId, record: { source: 'app', recordId: eventId, phones: [phone] }, tag: 'product_view', attributes: {} });
+
+  it('stores a batch of 100 events of known customers with one conditional write for all the events, and counts each once', async () => {
+    await storeRecords(profiles, phones.map((phone, i) => ({ record: { source: 'crm', recordId: `k${i}`, phones: [phone], name: `客户${i}`, nameKey: `客户${i}` }, raw: {}, hash: `h-k${i}` })));
+    const batch = counting();
+    const events = phones.map((phone, i) => view(`cost-${i}`, phone));
+    expect((await storeEvents(batch.store, events)).every((o) => o.kind === 'stored')).toBe(true);
+    const again = counting();
+    expect((await storeEvents(again.store, events)).every((o) => o.kind === 'redelivered')).toBe(true);
+    const single = counting();
+    expect((await storeEvents(single.store, [view('cost-single', phones[0]!)]))[0]!.kind).toBe('stored');
+    console.log(`store requests: batch of 100 known ${total(batch.calls)} ${JSON.stringify(batch.calls)}; its redelivery ${total(again.calls)} ${JSON.stringify(again.calls)}; one event ${total(single.calls)} ${JSON.stringify(single.calls)}`);
+    // the events themselves: one transaction, no Put each
+    expect(batch.calls.TransactWriteCommand).toBe(1);
+    expect(batch.calls.PutCommand ?? 0).toBe(0);
+    // a redelivery writes nothing
+    expect((again.calls.TransactWriteCommand ?? 0) + (again.calls.PutCommand ?? 0) + (again.calls.UpdateCommand ?? 0)).toBe(0);
+    expect(await Promise.all(phones.slice(0, 3).map(async (p) => ((await item(`PROF#${idOf(p)}`, 'PROFILE'))?.counters as Record<string, number>).product_view))).toEqual([2, 1, 1]);
   });
 });
