@@ -4,8 +4,10 @@
  * 1. Blocking (`blocking.ts`): only records sharing a block are compared; generic identifier
  *    values (a store's own number) yield no pairs and are ignored by the comparators everywhere.
  *    Pairs are encoded as one float (`i·n + j`), sorted and deduplicated in a typed array.
- * 2. Scoring: see `rules.ts` (sum of log2 likelihood-ratio weights) and `score.ts`.
- * 3. Clustering with guards (union-find, edges in order: human approvals, then strong edges, then
+ * 2. Scoring (`cluster.ts` scorePairs): see `rules.ts` (sum of log2 likelihood-ratio weights) and
+ *    `score.ts`. Any range of pairs can be scored apart, which is how the work spreads over
+ *    threads (functions/app/identity/resolve-in-parallel.ts).
+ * 3. Clustering with guards (`cluster.ts` clusterScored) (union-find, edges in order: human approvals, then strong edges, then
  *    weak ones, each by decreasing score). An edge is *strong* when an exact rule agreed (same
  *    number/e-mail/member id/openid) or its score reached `guards.chaining.strongScore`; other
  *    merge-level edges are *weak*. Before two clusters are joined, every compared pair across
@@ -21,7 +23,7 @@
  *    automatically formed cluster got there by a strong edge, or by a weak edge that nothing in
  *    the cluster contradicts (and that has support when it bridges two groups).
  * 4. Reviews: pairs between `review` and `autoMerge`, conflict-guarded pairs and blocked edges,
- *    minus those that ended in one cluster, one (the best) per pair of clusters.
+ *    minus those that ended in one cluster, one (the best) per pair of clusters, in record order.
  * 5. Golden records by survivorship (`golden.ts`).
  */
 import type { CleanRecord } from '../model.ts';
