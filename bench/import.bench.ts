@@ -212,6 +212,7 @@ try {
       if (prop === 'beginImport') return async (init: object) => ({ ...init, status: 'running', rowsDone: 0, bytesRead: 0, counts: { read: 0, stored: 0, rejected: 0, redelivered: 0, byReason: {}, newProfiles: 0, updatedProfiles: 0 } });
       if (prop === 'writeRecords') return async (w: RecordWrite[]): Promise<WriteOutcome[]> => w.map(() => ({ kind: 'stored', profileId: 'p', newProfile: false }));
       if (prop === 'numbers') return async () => new Map();
+      if (prop === 'isSuppressed') return async () => new Set();
       return async () => undefined;
     },
   });

@@ -20,7 +20,7 @@ import type { CleanRecord } from '../../core/model.ts';
 
 const ROLE = 'phonekey-resolve-part';
 /** Below this many candidate pairs per thread, starting a thread costs more than it saves. */
-export const MIN_PAIRS_PER_THREAD = 100_000;
+const MIN_PAIRS_PER_THREAD = 100_000;
 
 if (!isMainThread && (workerData as { role?: string } | null)?.role === ROLE) {
   parentPort!.once('message', ({ packed, ...input }: Sent) => {
