@@ -19,8 +19,9 @@
  *    ids): each joins an existing profile and writes one item, so its rows/s is its items/s.
  *
  * 5. Where the time goes: a slice of --profile-rows rows imported in this thread, once against a
- *    store that does nothing (the pipeline alone) and once into the real adapter with every
- *    DynamoDB call timed by command (summed latency; calls overlap, so sums exceed wall time).
+ *    store that does nothing (the pipeline alone), then into the real adapter with every
+ *    DynamoDB call timed by command (summed latency; calls overlap, so sums exceed wall time):
+ *    as new people, and again from another channel as known people.
  *
  * Targets (issue 4): import ≥ 70% of the raw store throughput; peak RSS < 512 MB at 1M rows.
  * Raw items/s counts items; the import writes a record, an alias and a profile item per new phone,
@@ -200,7 +201,7 @@ try {
   const sliceFile = join(dir, 'slice.csv');
   // New people, as in the file: numbers after the file's (the file's own would all have owners).
   await writeCustomerCsv(sliceFile, PROFILE_ROWS, 'prof', ROWS);
-  const job = (id: string) => ({ importId: id, bucket: 'bench', key: `incoming/bench/${id}.csv`, source: 'profile', fileName: 'slice.csv' });
+  const job = (id: string, source = 'profile') => ({ importId: id, bucket: 'bench', key: `incoming/${source}/${id}.csv`, source, fileName: 'slice.csv' });
   const deps = (store: ProfileStore) => ({
     store,
     open: async () => createReadStream(sliceFile) as AsyncIterable<Uint8Array>,
@@ -253,15 +254,20 @@ try {
       };
     },
   });
-  t = Date.now();
-  await importFile(job('profiled'), deps(timedStore));
-  const profiledMs = Date.now() - t;
-  console.log('');
-  console.log(`where the time goes (${PROFILE_ROWS.toLocaleString()} rows, in-process):`);
-  console.log(`  pipeline alone (read+map+clean+hash, null store)  ${(pipelineMs / 1000).toFixed(1)} s = ${rate(PROFILE_ROWS, pipelineMs).toLocaleString()} rows/s`);
-  console.log(`  with the DynamoDB adapter                          ${(profiledMs / 1000).toFixed(1)} s = ${rate(PROFILE_ROWS, profiledMs).toLocaleString()} rows/s; writeRecords ${(writeMs / 1000).toFixed(1)} s (${((writeMs / profiledMs) * 100).toFixed(0)}%)`);
-  for (const [name, e] of [...byCommand].sort((a, b) => b[1].ms - a[1].ms)) {
-    console.log(`  ${name.padEnd(22)} ${String(e.calls).padStart(7)} calls  ${(e.ms / 1000).toFixed(1).padStart(7)} s summed latency  ${(e.ms / e.calls).toFixed(1)} ms/call`);
+  // The slice as new people, then again from another channel: the same people, known by their numbers.
+  for (const [label, source] of [['new people', 'profile'], ['known people (the same rows from another channel)', 'profile-again']] as const) {
+    byCommand.clear();
+    writeMs = 0;
+    t = Date.now();
+    await importFile(job(`profiled-${source}`, source), deps(timedStore));
+    const profiledMs = Date.now() - t;
+    console.log('');
+    console.log(`where the time goes (${PROFILE_ROWS.toLocaleString()} rows, in-process), ${label}:`);
+    if (source === 'profile') console.log(`  pipeline alone (read+map+clean+hash, null store)  ${(pipelineMs / 1000).toFixed(1)} s = ${rate(PROFILE_ROWS, pipelineMs).toLocaleString()} rows/s`);
+    console.log(`  with the DynamoDB adapter                          ${(profiledMs / 1000).toFixed(1)} s = ${rate(PROFILE_ROWS, profiledMs).toLocaleString()} rows/s; writeRecords ${(writeMs / 1000).toFixed(1)} s (${((writeMs / profiledMs) * 100).toFixed(0)}%)`);
+    for (const [name, e] of [...byCommand].sort((a, b) => b[1].ms - a[1].ms)) {
+      console.log(`  ${name.padEnd(22)} ${String(e.calls).padStart(7)} calls  ${(e.ms / 1000).toFixed(1).padStart(7)} s summed latency  ${(e.ms / e.calls).toFixed(1)} ms/call`);
+    }
   }
   timedDb.destroy();
   s3.destroy();
