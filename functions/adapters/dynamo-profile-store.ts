@@ -25,8 +25,8 @@ import { emptyCounts } from '../core/report/import-counts.ts';
 const SHARDS = '0123456789abcdef'.split('');
 /** How many conditional writes run at once when new people arrive. */
 const CONDITIONAL_CONCURRENCY = 16;
-/** Rounds of record transactions before a batch gives up (the platform's retry resumes it). */
-const MAX_RECORD_ROUNDS = 10;
+/** Rounds of conditional writes (records, events) before a batch gives up (the platform's retry resumes it). */
+const MAX_WRITE_ROUNDS = 10;
 /** What one TransactWriteItems may carry, under DynamoDB's 4 MB. */
 const TRANSACTION_BYTES = 3_500_000;
 
@@ -322,7 +322,7 @@ export class DynamoProfileStore implements ProfileStore {
     const written = new Set<string>();
     let pending = [...new Map(items.map((item) => [item.pk, item])).values()];
     for (let round = 0; pending.length; round++) {
-      if (round === MAX_RECORD_ROUNDS) throw new Error(`conditional writes still conflicting after ${MAX_RECORD_ROUNDS} rounds`);
+      if (round === MAX_WRITE_ROUNDS) throw new Error(`conditional writes still conflicting after ${MAX_WRITE_ROUNDS} rounds`);
       const again: T[] = [];
       await mapLimit(transactionGroups(pending), TRANSACTION_CONCURRENCY, async (group) => {
         try {

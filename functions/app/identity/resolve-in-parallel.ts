@@ -2,9 +2,9 @@
  * Batch resolution on every core. Scoring the candidate pairs is most of the work and each pair
  * needs only its two records, so the pairs are cut into ranges, one per thread: this thread
  * scores the first range while worker threads score the others, each sent only the fields the
- * rules compare of the records its range reaches. Blocking before and clustering after run here, in the batch's pair order, so
- * the clusters, merges and reviews are the same whatever the thread count
- * (test/e2e/resolve-threads.test.ts compares them).
+ * rules compare of the records its range reaches. Blocking before and clustering after run here,
+ * in the batch's pair order, so the clusters, merges and reviews are the same whatever the thread
+ * count (test/app/resolve-in-parallel.test.ts compares them).
  *
  * A worker thread runs this very file (the TypeScript under tsx, the function's bundle on Lambda
  * and in the local cloud): loaded with the worker role, it scores the one range it is sent. A

@@ -424,11 +424,6 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * With `learning.nightly` in the rules, the weights are learned again from the table (decided
- * pairs as labels) and stored as the rules in force before the re-match uses them; a table too
- * small to learn from keeps the rules as they are.
- */
-/**
  * The rules the re-match runs with: as stored, or, when they ask for it (`learning.nightly`, the
  * default), learned again from these records with the decided pairs as labels. `doc` is the
  * learned rules file, to be stored; absent when nothing was learned.

@@ -20,6 +20,7 @@ import {
   ruleName,
   scoreBuffers,
   scoreInto,
+  fieldsScored,
   type GenericValues,
 } from './score.ts';
 
@@ -101,7 +102,7 @@ export function clusterScored(input: ClusterInput): Clustering {
   }
 
   // decide
-  const flags = input.flags;
+  const flags = input.flags; // the scores' own bits, to which the people's decisions are added here
   const mergeEdges: number[] = [];
   const reviewPairs: number[] = [];
   for (let k = 0; k < m; k++) {
@@ -256,18 +257,9 @@ export interface PackedRecords {
   columns: Record<string, string>;
 }
 
-function comparedFields(rules: MatchRules): Set<keyof CleanRecord> {
-  const fields = new Set<keyof CleanRecord>(['nameKey', 'namePinyin', 'phones']);
-  for (const c of [...rules.exact, ...rules.fuzzy]) {
-    if (c.field.startsWith('externalIds')) fields.add('externalIds');
-    else if (c.field !== 'name') fields.add(c.field as keyof CleanRecord);
-  }
-  return fields;
-}
-
 export function packRecords(records: readonly CleanRecord[], rules: MatchRules): PackedRecords {
   const columns: Record<string, string> = {};
-  for (const f of comparedFields(rules)) columns[f] = JSON.stringify(records.map((r) => r[f] ?? null));
+  for (const f of fieldsScored(rules)) columns[f] = JSON.stringify(records.map((r) => r[f] ?? null));
   return { count: records.length, columns };
 }
 

@@ -116,6 +116,17 @@ function similarityFor(c: Comparator): Sim {
   }
 }
 
+/** The record fields scoring with these rules reads (what similarityFor's comparators look at). */
+export function fieldsScored(rules: MatchRules): Set<keyof CleanRecord> {
+  // names are compared by key and pinyin, and a shared number counts only between named records
+  const fields = new Set<keyof CleanRecord>(['nameKey', 'namePinyin', 'phones']);
+  for (const c of [...rules.exact, ...rules.fuzzy]) {
+    if (c.field.startsWith('externalIds')) fields.add('externalIds');
+    else if (c.field !== 'name') fields.add(c.field as keyof CleanRecord);
+  }
+  return fields;
+}
+
 export interface CompiledComparator {
   id: string;
   exact: boolean;
