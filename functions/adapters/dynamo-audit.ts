@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-export type AuditAction = 'merge' | 'unmerge' | 'review.approve' | 'review.reject' | 'profile.pin' | 'erase' | 'rules.put';
+export type AuditAction = 'merge' | 'unmerge' | 'split' | 'split.undo' | 'review.approve' | 'review.reject' | 'profile.pin' | 'erase' | 'rules.put';
 
 export interface AuditEntry {
   action: AuditAction;

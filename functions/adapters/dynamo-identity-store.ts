@@ -7,8 +7,8 @@
 import { keyedProfile } from './dynamo-numbers.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { profileShard } from '../core/identity-keys.ts';
-import { planUnmerge, type Pin } from '../core/identity/index.ts';
+import { profileShard, splitIds } from '../core/identity-keys.ts';
+import { planUnmerge, type Pin, type SplitPart } from '../core/identity/index.ts';
 import { defaultMatchRules, goldenRecord, orderedPair, parseMatchRules, type MatchRules } from '../core/match/index.ts';
 import type { CleanRecord } from '../core/model.ts';
 import type {
@@ -21,6 +21,7 @@ import type {
   Review,
   ReviewInput,
   StoredMerge,
+  StoredSplit,
   UnmergeResult,
 } from '../ports/identity-store.ts';
 import { appendAudit } from './dynamo-audit.ts';
@@ -39,7 +40,11 @@ import {
   REVIEWS_PENDING,
   reviewPk,
   rulesPk,
+  splitPk,
+  splitsOfPk,
+  isConditionFailure,
 } from './dynamo-keys.ts';
+import { foundedProfileItem } from './dynamo-profile-store.ts';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 
 /** Most cross-profile pairs whose decisions a merge looks up one by one; beyond, the whole list is read. */
@@ -506,6 +511,98 @@ export class DynamoIdentityStore implements IdentityStore {
     return { profileId: into, restored: from, mergeId: merge.mergeId, phones: merge.moved.phones, members: back.map((m) => m.key) };
   }
 
+  // ---- splits ----
+
+  async split(profileId: string, part: SplitPart, runId: string, actor: string): Promise<StoredSplit | undefined> {
+    const { splitId, profileId: to } = splitIds(runId, profileId, part.pair[0]);
+    const existing = await this.getSplitItem(splitId);
+    if (existing?.status === 'done') return toSplit(existing);
+    const state = await this.profileState(profileId);
+    if (!state || state.mergedInto) return undefined;
+    const now = new Date();
+    const at = (existing?.at as string | undefined) ?? now.toISOString();
+    const split: StoredSplit = { splitId, from: profileId, to, at, actor, moved: { members: part.members, phones: part.phones }, counts: part.counts, glue: part.glue, pair: part.pair };
+    // The SPLIT item first: a crash part-way leaves a record of what was being moved, and a re-run finishes it.
+    if (!existing) await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: splitPk(splitId), sk: 'SPLIT', kind: 'split', ...split, status: 'applying', gsi1pk: splitsOfPk(profileId), gsi1sk: `${at}#${splitId}` } }));
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...foundedProfileItem(to, part.phones[0], part.phones, at), splitBy: splitId }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // founded by the attempt that crashed
+    }
+    const movedKeys = new Set(part.members);
+    const members = await this.profileMembers(profileId);
+    await repoint(this.db, this.table, part.phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), profileId, to, false);
+    await repoint(this.db, this.table, members.filter((m) => movedKeys.has(m.key)).map(memberItemKey), profileId, to, true);
+    // The counts move once: the mark on the SPLIT item says they did.
+    if (Object.keys(part.counts).length && (await this.markCounted(splitId))) {
+      await addCounts(this.db, this.table, { pk: profilePk(to), sk: 'PROFILE' }, 'counters', part.counts, 1, at);
+      await addCounts(this.db, this.table, { pk: profilePk(profileId), sk: 'PROFILE' }, 'counters', part.counts, -1, at);
+      await dropZeroCounts(this.db, this.table, { pk: profilePk(profileId), sk: 'PROFILE' });
+    }
+    const rules = await this.matchRules();
+    const moving = new Set(part.phones);
+    await this.writeIdentity(profileId, members.filter((m) => !movedKeys.has(m.key)), state.phones.filter((p) => !moving.has(p)), rules, now, state.phone);
+    await this.writeIdentity(to, members.filter((m) => movedKeys.has(m.key)), part.phones, rules, now);
+    await this.db.send(
+      new UpdateCommand({ TableName: this.table, Key: { pk: splitPk(splitId), sk: 'SPLIT' }, UpdateExpression: 'SET #s = :d', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':d': 'done' } }),
+    );
+    await appendAudit(this.db, this.table, { action: 'split', actor, subjects: [profileId, to, splitId, ...part.pair], detail: { members: part.members.length, phones: part.phones.length, glue: part.glue, runId } }, now);
+    return split;
+  }
+
+  /** Marks a split's counts as moved; false when they were already. */
+  private async markCounted(splitId: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({ TableName: this.table, Key: { pk: splitPk(splitId), sk: 'SPLIT' }, UpdateExpression: 'SET counted = :t', ConditionExpression: 'attribute_not_exists(counted)', ExpressionAttributeValues: { ':t': true } }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
+  async undoSplit(splitId: string, actor: string): Promise<{ split: StoredSplit; merge: StoredMerge | undefined }> {
+    const item = await this.getSplitItem(splitId);
+    if (!item) throw new UnmergeError('split.not_found', `no split ${splitId}`);
+    const split = toSplit(item);
+    if (split.undoneAt) throw new UnmergeError('split.undone', `split ${splitId} was undone at ${split.undoneAt} by ${split.undoneBy}`);
+    if (item.status !== 'done') throw new UnmergeError('split.applying', `split ${splitId} is still being applied: run the nightly again first`);
+    const [left, stayed] = split.pair;
+    await this.putPairDecision(left, stayed, 'approved', actor, `undo of split ${splitId}`);
+    const merge = await this.merge(split.from, split.to, { a: stayed, b: left, rule: 'approved', score: 0, fieldScores: {}, reasons: [`undo of split ${splitId}`] }, actor);
+    const at = new Date();
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: splitPk(splitId), sk: 'SPLIT' },
+        UpdateExpression: `SET undoneAt = :t, undoneBy = :a${merge ? ', undoneByMerge = :m' : ''}`,
+        ExpressionAttributeValues: { ':t': at.toISOString(), ':a': actor, ...(merge ? { ':m': merge.mergeId } : {}) },
+      }),
+    );
+    await appendAudit(this.db, this.table, { action: 'split.undo', actor, subjects: [split.from, split.to, splitId, ...(merge ? [merge.mergeId] : [])] }, at);
+    return { split: { ...split, undoneAt: at.toISOString(), undoneBy: actor, ...(merge ? { undoneByMerge: merge.mergeId } : {}) }, merge };
+  }
+
+  async splitsOf(profileId: string): Promise<StoredSplit[]> {
+    const out: StoredSplit[] = [];
+    for await (const item of this.queryAll({ IndexName: 'byProfile', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': splitsOfPk(profileId) }, ScanIndexForward: false })) out.push(toSplit(item));
+    const founded = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: profilePk(profileId), sk: 'PROFILE' }, ProjectionExpression: 'splitBy' }));
+    const by = founded.Item?.splitBy as string | undefined;
+    const origin = by ? await this.getSplit(by) : undefined;
+    return origin ? [...out, origin] : out;
+  }
+
+  async getSplit(splitId: string): Promise<StoredSplit | undefined> {
+    const item = await this.getSplitItem(splitId);
+    return item && toSplit(item);
+  }
+
+  private async getSplitItem(splitId: string): Promise<Record<string, any> | undefined> {
+    return (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: splitPk(splitId), sk: 'SPLIT' }, ConsistentRead: true }))).Item;
+  }
+
   async mergesInto(profileId: string): Promise<StoredMerge[]> {
     const out: StoredMerge[] = [];
     for await (const item of this.queryAll({
@@ -628,6 +725,11 @@ function toMerge(item: Record<string, any>): StoredMerge {
   // the merge and a concurrent writer may both have added a late member (dynamo-merged.ts)
   const moved = rest.moved as StoredMerge['moved'];
   return { ...rest, moved: { phones: unique(moved.phones), members: unique(moved.members) } } as StoredMerge;
+}
+
+function toSplit(item: Record<string, any>): StoredSplit {
+  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, kind: _k, status: _s, counted: _c, ...rest } = item;
+  return rest as StoredSplit;
 }
 
 function toReview(item: Record<string, any>): Review {

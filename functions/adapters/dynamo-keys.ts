@@ -18,6 +18,8 @@ export const isConditionFailure = (error: unknown) => (error as Error)?.name ===
 // ---- identity resolution (docs/identity.md) ----
 export const mergePk = (mergeId: string) => `MERGE#${mergeId}`;
 export const mergesOfPk = (profileId: string) => `MERGES#${profileId}`;
+export const splitPk = (splitId: string) => `SPLIT#${splitId}`;
+export const splitsOfPk = (profileId: string) => `SPLITS#${profileId}`;
 export const reviewPk = (reviewId: string) => `REVIEW#${reviewId}`;
 export const REVIEWS_PENDING = 'REVIEWS#pending';
 /** One item per decided pair of member keys, in canonical order (`a` ≤ `b`). */

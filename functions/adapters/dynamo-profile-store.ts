@@ -85,7 +85,7 @@ const aliasItem = (phone: string, profileId: string, plan: Pick<ArrivalPlan, 'ev
  * A profile item as an import founds it: its numbers (none for a record standing apart) and an
  * empty counters map, so the first event it gets counts in one conditional update.
  */
-const foundedProfileItem = (profileId: string, phone: string | undefined, phones: string[], now: string): Record<string, unknown> => ({
+export const foundedProfileItem = (profileId: string, phone: string | undefined, phones: string[], now: string): Record<string, unknown> => ({
   pk: profilePk(profileId),
   sk: 'PROFILE',
   profileId,

@@ -23,3 +23,12 @@ export function profileShard(profileId: string): string {
 export function contentHash(value: unknown): string {
   return sha256(canonicalJson(value)).slice(0, 32);
 }
+
+/**
+ * A split's id and the id of the profile it founds, from the run, the profile split and one member
+ * of the part leaving: a re-run of the same run splits into the same profile, not a second one.
+ */
+export function splitIds(runId: string, profileId: string, member: string): { splitId: string; profileId: string } {
+  const h = sha256(`split\u0000${runId}\u0000${profileId}\u0000${member}`);
+  return { splitId: `s_${h.slice(0, 20)}`, profileId: `p_${h.slice(20, 36)}` };
+}

@@ -4,10 +4,11 @@
  * the input is the item (`{ runId, segment | chunk, … }`). Each step is idempotent per run id:
  * what it did is kept under `nightly/<runId>/` in the reports bucket and a re-run returns it.
  */
-import { identityStore, nightlyTable, profileStore, profileViews, runFiles, viewWriter } from '../adapters/wiring.ts';
+import { identityStore, nightlyTable, numberDirectory, profileStore, profileViews, runFiles, viewWriter } from '../adapters/wiring.ts';
 import middy from '@middy/core';
 import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { splitGlued } from '../app/identity/split-glued.ts';
 import { applyResolution } from '../app/identity/apply-resolution.ts';
 import { profilesPort } from '../app/profiles/recompute.ts';
 import {
@@ -33,6 +34,7 @@ const TABLE = process.env.TABLE_NAME!;
 const table = nightlyTable(TABLE);
 const identities = identityStore(TABLE);
 const numbers = profileStore(TABLE);
+const directory = numberDirectory(TABLE);
 
 const profiles = profilesPort(profileViews(TABLE), viewWriter(TABLE));
 
@@ -45,6 +47,17 @@ const identity: IdentityPort = {
   apply: (result, ctx) => applyResolution(identities, ctx.assignment, result, { actor: 'nightly', rules: ctx.rules, records: ctx.records }) as unknown as Promise<ApplySummary>,
   pendingReviews: async () => (await identities.pendingReviews(Number.MAX_SAFE_INTEGER)).length,
   markGeneric: (phones) => numbers.markGeneric(phones),
+  genericNumbers: async () => {
+    const out: Array<{ phone: string; profileId: string }> = [];
+    for (let after: string | undefined, more = true; more; ) {
+      const page = await directory.listed('generic', 1000, after);
+      out.push(...page.numbers.map((n) => ({ phone: n.phone, profileId: n.profileId })));
+      after = page.numbers.at(-1)?.phone;
+      more = page.more && after !== undefined;
+    }
+    return out;
+  },
+  splitGlued: (profileIds, clusterOf, ctx) => splitGlued(identities, profileIds, clusterOf, { ...ctx, actor: 'nightly' }),
   storeRules: (doc, actor) => identities.putRulesDoc('match', doc, actor),
 };
 

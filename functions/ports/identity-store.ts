@@ -8,7 +8,7 @@
  * (as in exports: `{source, recordId}`).
  */
 import type { CleanRecord } from '../core/model.ts';
-import type { Pin } from '../core/identity/index.ts';
+import type { Pin, SplitPart } from '../core/identity/index.ts';
 import type { MatchRules, MergeExplanation } from '../core/match/index.ts';
 
 export type PairDecision = 'noMerge' | 'approved';
@@ -50,6 +50,27 @@ export interface StoredMerge extends MergeReason {
   fromBefore: { phone: string; phones: string[] };
   undoneAt?: string;
   undoneBy?: string;
+}
+
+/** A profile split by the re-match: which members and numbers left for a new profile, and why. */
+export interface StoredSplit {
+  splitId: string;
+  /** The profile split, and the one its leaving members now make. */
+  from: string;
+  to: string;
+  at: string;
+  actor: string;
+  moved: { members: string[]; phones: string[] };
+  /** The leaving events' counts, by tag. */
+  counts: Record<string, number>;
+  /** The numbers that glued the two (see core/identity/split.ts). */
+  glue: string[];
+  /** A member that left and one that stayed. */
+  pair: [string, string];
+  undoneAt?: string;
+  undoneBy?: string;
+  /** The merge that undid it. */
+  undoneByMerge?: string;
 }
 
 export interface UnmergeResult {
@@ -155,6 +176,17 @@ export interface IdentityStore {
   pinFields(profileId: string, pins: Record<string, Pin>, actor: string): Promise<void>;
   /** Undoes the merge that brought `member` into `profileId` (its whole side, exactly), and forbids the pair. */
   unmerge(profileId: string, member: string, actor: string): Promise<UnmergeResult>;
+  /**
+   * Moves a part of a profile (core planSplit) to a new profile: its members, the numbers only it
+   * carries and its events' counts; stores a SPLIT item and an audit entry. The ids come from
+   * `runId`, so a re-run finishes the same split. Undefined when the profile is merged away.
+   */
+  split(profileId: string, part: SplitPart, runId: string, actor: string): Promise<StoredSplit | undefined>;
+  /** Undoes a split: merges the split-off profile back (with whatever reached it since) and records the pair as approved, so no re-match splits it again. */
+  undoSplit(splitId: string, actor: string): Promise<{ split: StoredSplit; merge: StoredMerge | undefined }>;
+  /** Splits out of a profile, newest first, then the split that founded it if one did (undone ones included, marked). */
+  splitsOf(profileId: string): Promise<StoredSplit[]>;
+  getSplit(splitId: string): Promise<StoredSplit | undefined>;
   /** Merges into a profile, newest first (undone ones included, marked). */
   mergesInto(profileId: string): Promise<StoredMerge[]>;
 

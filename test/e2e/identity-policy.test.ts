@@ -230,3 +230,55 @@ describe('a steward approves a pair with chosen values', () => {
     expect(shown.stdout).toMatch(/birthDate ← web\/w1 \(.*\) chosen by cli:/);
   });
 });
+
+describe('a profile a store number glued', () => {
+  // 王芳 gave her own number and the store's; the till then sold to walk-in buyers on the store's
+  // number without a name before the number was known to be the store's
+  const OWN = '+8613955556666';
+  const STORE = '+862162345678';
+  const OTHERS = ['钱志强', '孙秀英', '周建国', '吴丽娟', '郑海波', '冯晓梅'];
+
+  it('is split by the nightly run, the other buyers’ spend leaving with them; phonekey unsplit puts it back and the next run leaves it', { timeout: 300_000 }, async () => {
+    await importCsv('pos4.csv', 'pos', ['id,姓名,手机', 'p4,王芳,13955556666/021-62345678']);
+    const walkIns = [1, 2, 3].map((i) => ({ id: `walk-${i}`, event: 'sale', phone: '021-62345678', order: `ow${i}`, amount: '100.00', currency: 'CNY' }));
+    const own = { id: 'own-1', event: 'sale', phone: '13955556666', name: '王芳', order: 'oo1', amount: '50.00', currency: 'CNY' };
+    expect(await send('till', [...walkIns, own], 'walkins')).toMatchObject({ accepted: 4 });
+    const glued = (await profileOf(OWN)).json;
+    expect(glued.view.consumption.totalSpend).toBe('350.00');
+    // the store's number turns generic as named buyers are typed on it
+    const named = OTHERS.map((name, i) => ({ id: `named-${i}`, event: 'sale', phone: '021-62345678', name, order: `on${i}`, amount: '10.00', currency: 'CNY' }));
+    expect(await send('till', named, 'named')).toMatchObject({ accepted: OTHERS.length });
+    expect((await profileOf(STORE)).json.error).toBe('number.generic');
+
+    const first = await cli(['reconcile']);
+    expect(first.counts.splitsApplied, JSON.stringify(first.counts)).toBe(3);
+    const split = (await profileOf(OWN)).json;
+    expect(split.profileId).toBe(glued.profileId);
+    expect(split.view.consumption.totalSpend).toBe('50.00');
+    expect(split.counters).toEqual({ purchase: 1 });
+    const { splits } = await cli(['splits', OWN]);
+    expect(splits).toHaveLength(3);
+    for (const s of splits) expect(s).toMatchObject({ from: glued.profileId, glue: [STORE], counts: { purchase: 1 }, moved: { phones: [] } });
+    expect(splits.map((s: any) => s.moved.members[0]).sort()).toEqual(['till#walk-1', 'till#walk-2', 'till#walk-3']);
+    // each walk-in sale is its own, on the profile it founded
+    const exported = await exportProfiles();
+    for (const s of splits) expect(exported.get(s.to).view.consumption.totalSpend).toBe('100.00');
+    const listedHere = await cli(['splits', splits[0].to]);
+    expect(listedHere.splits.map((s: any) => s.splitId)).toEqual([splits[0].splitId]);
+
+    // a steward says one of them was hers after all
+    const back = splits.find((s: any) => s.moved.members[0] === 'till#walk-1');
+    const undone = await cli(['unsplit', back.splitId]);
+    expect(undone.merge).toMatchObject({ into: glued.profileId, from: back.to });
+    expect((await profileOf(OWN)).json.view.consumption.totalSpend).toBe('150.00');
+    const again = await runCli(['unsplit', back.splitId], { dataDir });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('was undone at');
+
+    const second = await cli(['reconcile']);
+    expect(second.counts.splitsApplied).toBe(0);
+    const after = (await profileOf(OWN)).json;
+    expect(after.view.consumption.totalSpend).toBe('150.00');
+    expect(after.counters).toEqual({ purchase: 2 });
+  });
+});

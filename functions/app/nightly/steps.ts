@@ -31,6 +31,8 @@ import type { ProfileMetrics } from '../../core/profile/index.ts';
 import type { ImportCounts } from '../../ports/profile-store.ts';
 import type { ProfileWithMembers } from '../profiles/recompute.ts';
 import { resolveInParallel } from '../identity/resolve-in-parallel.ts';
+import type { SplitSummary } from '../identity/split-glued.ts';
+import type { SplitPolicy } from '../../core/identity/index.ts';
 import { profileChanges } from './changes.ts';
 import { bucketedFile, bucketOf, chunkFiles, groupMembers, type ByteRange, type ChunkFile, type MemberLine } from './chunks.ts';
 import type { NightlyTable, RunFiles, SnapshotItem } from '../../ports/nightly.ts';
@@ -60,6 +62,10 @@ export interface IdentityPort {
   pendingReviews(): Promise<number>;
   /** Marks numbers generic (they key nobody from then on); returns those newly marked. */
   markGeneric(phones: string[]): Promise<string[]>;
+  /** Every number marked generic, with the profile that claimed it (where its sales landed before it was known). */
+  genericNumbers(): Promise<Array<{ phone: string; profileId: string }>>;
+  /** Splits the profiles a number glued among those given (functions/app/identity/split-glued.ts). */
+  splitGlued(profileIds: string[], clusterOf: ReadonlyMap<string, number>, ctx: { runId: string } & SplitPolicy): Promise<SplitSummary>;
   /** Stores re-learned match rules as the rules in force (audited as `actor`). */
   storeRules(doc: MatchRulesInput, actor: string): Promise<void>;
 }
@@ -332,7 +338,9 @@ export interface RematchOutput {
   clusters: number;
   merges: number;
   profilesMerged: number;
+  /** Profiles the rules put apart (after any split, `splitsApplied` parts left them for profiles of their own). */
   splits: number;
+  splitsApplied?: number;
   reviewsQueued: number;
   mergesByRule: Record<string, number>;
   mergeScores: Record<string, number>;
@@ -377,6 +385,22 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
   const { rules, doc: learnedDoc, note: learnedNote } = rematchRules(records, await deps.rules(), decisions);
   if (learnedDoc) await deps.identity.storeRules(learnedDoc, `nightly:${p.runId}`);
   const result = await resolveInParallel(records, rules, { ...decisions, uncounted: eventKeys });
+  // Numbers the whole base shows many people use: generic from now on, on arrival too.
+  // Numbers the rules list as generic are taken off whoever they key too.
+  const genericPhones = new Set([...result.stats.genericValues.filter((v) => v.startsWith('phone:')).map((v) => v.slice('phone:'.length)), ...listedGenericNumbers(rules)]);
+  const genericMarked = await deps.identity.markGeneric([...genericPhones]);
+
+  // Profiles a number glued come apart first; the merges are then read against where members are now.
+  // Candidates: the profiles the clusters put apart, and those a generic number keyed once.
+  const proposed = profileChanges(result.clusters, profileOf).splits;
+  const claimed = await deps.identity.genericNumbers();
+  for (const { phone } of claimed) genericPhones.add(phone);
+  const clusterOf = new Map<string, number>();
+  result.clusters.forEach((c, i) => c.members.forEach((m) => clusterOf.set(m, i)));
+  const candidates = [...new Set([...proposed, ...claimed.map((c) => c.profileId)])].sort();
+  const approved = new Set(decisions.approved.flat());
+  const split = await deps.identity.splitGlued(candidates, clusterOf, { runId: p.runId, isGeneric: (n) => genericPhones.has(n), approved });
+  for (const [member, profileId] of split.moved) profileOfRecord.set(member, profileId);
   const changes = profileChanges(result.clusters, profileOf);
 
   const mergesByRule: Record<string, number> = {};
@@ -389,22 +413,18 @@ export async function rematch(deps: NightlyDeps, p: PlanOutput): Promise<Rematch
     }
   }
   await deps.files.put('merges.ndjson', changes.merges.map((m) => JSON.stringify(m)).join('\n') + (changes.merges.length ? '\n' : ''), 'application/x-ndjson');
-  await putJson(deps.files, 'splits.json', changes.splits);
+  await putJson(deps.files, 'splits.json', { proposed, applied: split.splits, notGlued: split.notGlued });
 
   const byKey = new Map(records.map((r) => [`${r.source}#${r.recordId}`, r]));
   const apply = await deps.identity.apply(result, { runId: p.runId, rules, assignment: profileOfRecord, records: byKey });
-  // Numbers the whole base shows many people use: generic from now on, on arrival too.
-  // Numbers the rules list as generic are taken off whoever they key too.
-  const genericPhones = new Set([...result.stats.genericValues.filter((v) => v.startsWith('phone:')).map((v) => v.slice('phone:'.length)), ...listedGenericNumbers(rules)]);
-  const genericMarked = await deps.identity.markGeneric([...genericPhones]);
-
   const { genericValues, ...stats } = result.stats;
   const out: RematchOutput = {
     records: records.length,
     clusters: result.clusters.length,
     merges: changes.merges.length,
     profilesMerged: changes.merges.reduce((n, m) => n + m.profiles.length - 1, 0),
-    splits: changes.splits.length,
+    splits: proposed.length,
+    splitsApplied: split.applied,
     // what reached the queue (pairs already queued or decided are not queued again)
     reviewsQueued: apply.reviewsQueued ?? result.reviews.length,
     mergesByRule,
@@ -488,8 +508,9 @@ export async function profilePlan(deps: NightlyDeps, p: PlanOutput): Promise<Pro
         return { segment, ranges: r };
       })),
     );
-    // Profiles this run merged: their members moved after the snapshot.
+    // Profiles this run merged or split: their members moved after the snapshot.
     for await (const line of deps.files.lines('merges.ndjson')) if (line) for (const id of (JSON.parse(line) as NightlyMerge).profiles) live.add(id);
+    for (const s of (await getJson<{ applied?: Array<{ from: string; to: string }> }>(deps.files, 'splits.json'))?.applied ?? []) live.add(s.from).add(s.to);
   }
   const files = chunkFiles(listed, buckets, (id) => before.get(id), hashed ? live : new Set(listed.map((l) => l.profileId)), ranges);
   await mapLimit(files, 16, (f) => putJson(deps.files, chunkKey(f.chunk), f));
@@ -723,6 +744,7 @@ export async function report(deps: NightlyDeps, p: PlanOutput): Promise<{ report
       merges: rematchOut.merges,
       profilesMerged: rematchOut.profilesMerged,
       splits: rematchOut.splits,
+      splitsApplied: rematchOut.splitsApplied ?? 0,
       unmerges,
       reviewsQueued: rematchOut.reviewsQueued,
       reviewsPending,

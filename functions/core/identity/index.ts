@@ -17,3 +17,4 @@ export {
 } from './number-evidence.ts';
 export { planUnmerge, type MergeMoved, type SurvivorMember, type UnmergePlan } from './unmerge.ts';
 export { pinsFromChoices, pinnedMembers, PINNABLE_FIELDS, PinError, type Pin, type PinnableField } from './pins.ts';
+export { planSplit, splitMember, type SplitMember, type SplitPart, type SplitPlan, type SplitPolicy } from './split.ts';

@@ -62,6 +62,8 @@ export interface NightlyReport {
     profilesMerged: number;
     /** Profiles the rules would split (their records no longer match), applied or proposed. */
     splits: number;
+    /** Parts that left a profile a number glued, each for a profile of its own (undoable: `phonekey unsplit`). */
+    splitsApplied?: number;
     /** Unmerges done by people (audit log) in the 24 hours before the report. */
     unmerges: number;
     /** Uncertain pairs the re-match queued for review in this run. */
@@ -114,6 +116,7 @@ export function renderNightlyReport(report: NightlyReport): string {
     ['merges', c.merges],
     ['profiles merged', c.profilesMerged],
     ['splits', c.splits],
+    ['parts split off', c.splitsApplied ?? 0],
     ['unmerges', c.unmerges],
     ['reviews queued', c.reviewsQueued],
     ['reviews pending', c.reviewsPending],
@@ -179,7 +182,7 @@ export function nightlySummary(report: NightlyReport): string {
   const lines = [
     `nightly run ${report.runId}: ${report.status}`,
     `  records ${c.records}, events ${c.events}, profiles ${c.profilesBefore} → ${c.profiles}`,
-    `  merges ${c.merges} (${c.profilesMerged} profiles absorbed${report.mergesApplied ? '' : ', NOT applied'}), splits ${c.splits}, unmerges ${c.unmerges}`,
+    `  merges ${c.merges} (${c.profilesMerged} profiles absorbed${report.mergesApplied ? '' : ', NOT applied'}), splits ${c.splits} (${c.splitsApplied ?? 0} parts split off), unmerges ${c.unmerges}`,
     `  reviews queued ${c.reviewsQueued}, pending ${c.reviewsPending}; profiles recomputed ${c.profilesRecomputed}`,
   ];
   const rules = Object.entries(report.mergesByRule).map(([k, v]) => `${k} ${v}`);

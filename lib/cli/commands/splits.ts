@@ -1,0 +1,54 @@
+/** `phonekey splits <profile>` and `phonekey unsplit <splitId>`: what the nightly split off a profile a number glued, and its undoing. */
+import type { Command } from 'commander';
+import { UnmergeError } from '../../../functions/adapters/dynamo-identity-store.ts';
+import type { StoredSplit } from '../../../functions/ports/identity-store.ts';
+import { UserError, withTarget, type CommandContext } from '../main.ts';
+import { cliActor, identityStoreFor } from './review.ts';
+import { profileIdOf } from './unmerge.ts';
+
+const describeSplit = (s: StoredSplit) =>
+  [
+    `split ${s.splitId}  ${s.at}  by ${s.actor}${s.undoneAt ? `  (undone ${s.undoneAt} by ${s.undoneBy})` : ''}`,
+    `  ${s.from} → ${s.to}  glued by ${s.glue.join(', ')}`,
+    `  moved: ${s.moved.members.join(', ')}${s.moved.phones.length ? `; numbers ${s.moved.phones.join(', ')}` : ''}${Object.keys(s.counts).length ? `; counts ${Object.entries(s.counts).map(([t, n]) => `${t} ${n}`).join(', ')}` : ''}`,
+  ].join('\n');
+
+export function splitsCommand(program: Command, context: () => CommandContext): void {
+  program
+    .command('splits')
+    .argument('<profile>', 'a phone number of the profile, or its profile id')
+    .option('--country <code>', 'country for a number written without one', 'CN')
+    .action(async (profile: string, options: { country: string }) => {
+      const ctx = context();
+      await withTarget(ctx, async (target) => {
+        const store = identityStoreFor(target);
+        const profileId = await profileIdOf(store, profile, options.country);
+        const splits = await store.splitsOf(profileId);
+        ctx.print({ profileId, splits }, () => (splits.length ? splits.map(describeSplit).join('\n\n') : `nothing was split off profile ${profileId}`));
+      });
+    });
+}
+
+export function unsplitCommand(program: Command, context: () => CommandContext): void {
+  program
+    .command('unsplit')
+    .argument('<splitId>', 'the split, as `phonekey splits` and the nightly report name it (s_…)')
+    .action(async (splitId: string) => {
+      const ctx = context();
+      await withTarget(ctx, async (target) => {
+        const store = identityStoreFor(target);
+        try {
+          const out = await store.undoSplit(splitId, cliActor());
+          ctx.print(out, () =>
+            [
+              `undid split ${splitId}: ${out.split.to} merged back into ${out.split.from}${out.merge ? ` (merge ${out.merge.mergeId})` : ''}`,
+              `  ${out.split.pair[0]} and ${out.split.pair[1]} are recorded as one person: no re-match splits them again`,
+            ].join('\n'),
+          );
+        } catch (error) {
+          if (error instanceof UnmergeError) throw new UserError(error.message);
+          throw error;
+        }
+      });
+    });
+}
