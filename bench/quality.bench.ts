@@ -88,8 +88,10 @@ try {
   report('after imports', afterImports);
 
   t = Date.now();
-  await phonekey(['reconcile', '--json'], dataDir);
-  console.log(`phonekey reconcile in ${((Date.now() - t) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`);
+  const night = JSON.parse(await phonekey(['reconcile', '--json'], dataDir)) as { counts: { splits: number; splitsApplied?: number; reviewsPending: number } };
+  console.log(
+    `phonekey reconcile in ${((Date.now() - t) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)}): ${night.counts.splitsApplied ?? 0} parts split off ${night.counts.splits} profiles the rules put apart; ${night.counts.reviewsPending} reviews pending for a steward`,
+  );
   const afterNight = await measure(db, table);
   report('after reconcile', afterNight);
   // what a spreadsheet user does: one customer per cleaned number, a row without one alone

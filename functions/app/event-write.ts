@@ -14,7 +14,9 @@ export function validateMapped(mapped: MappedEvent, timeZone: string | undefined
 }
 
 export function eventWrite(channel: string, eventId: string, record: CleanRecord, event: ValidEvent, nativeName?: string): EventWrite {
-  const write: EventWrite = { channel, eventId, record, tag: event.tag, attributes: event.attributes };
+  // the event's identity was seen when the event happened (a number that changed hands is told apart by it)
+  const seen = event.occurredAt && !record.observedAt ? { ...record, observedAt: event.occurredAt.slice(0, 10) } : record;
+  const write: EventWrite = { channel, eventId, record: seen, tag: event.tag, attributes: event.attributes };
   if (nativeName) write.nativeName = nativeName;
   if (event.occurredAt) Object.assign(write, { occurredAt: event.occurredAt, utcOffset: event.utcOffset });
   if (event.unmapped) write.unmapped = true;

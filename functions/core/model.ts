@@ -24,6 +24,8 @@ export interface RawIdentity {
   areaCode?: string;
   memberId?: string;
   externalIds?: Record<string, string>;
+  /** When the source last saw the customer (a date, or a date and time). */
+  observedAt?: string;
 }
 
 /** One source row or event after cleaning: what matching, merging and profiles work on. */

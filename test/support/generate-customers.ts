@@ -531,7 +531,7 @@ export function generateCleanRecords(opts: { records: number; seed: number }): {
   return { records, personOf };
 }
 
-const CSV_HEADER = ['id', '姓名', '手机', '备用手机', '邮箱', '性别', '生日', '地址', '城市', '会员号', 'openid', '订单号', '金额'];
+const CSV_HEADER = ['id', '姓名', '手机', '备用手机', '邮箱', '性别', '生日', '地址', '城市', '会员号', 'openid', '最后消费时间', '订单号', '金额'];
 const cell = (v: string | undefined) => (v === undefined ? '' : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** A channel's export: its rows are orders (purchase events) when they carry amounts. */
@@ -542,7 +542,7 @@ export function channelCsv(records: GeneratedRecord[]): string {
     const x = r.raw;
     const order = orders ? [`O-${r.recordId}`, ((r.amountCents ?? 0) / 100).toFixed(2)] : [];
     lines.push(
-      [r.recordId, x.name, x.phone, x.phones?.[0], x.email, x.gender, x.birthDate, x.address, x.city, x.memberId, x.externalIds?.openid, ...order].map(cell).join(','),
+      [r.recordId, x.name, x.phone, x.phones?.[0], x.email, x.gender, x.birthDate, x.address, x.city, x.memberId, x.externalIds?.openid, r.observedAt.slice(0, 10), ...order].map(cell).join(','),
     );
   }
   return lines.join('\n') + '\n';

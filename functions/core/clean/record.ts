@@ -153,6 +153,11 @@ export function cleanIdentity(raw: RawIdentity, ctx: CleanContext): CleanIdentit
     for (const [k, v] of Object.entries(raw.externalIds)) if (present(v)) ids[k] = String(v).trim();
     if (Object.keys(ids).length) record.externalIds = ids;
   }
-  if (ctx.observedAt) record.observedAt = ctx.observedAt;
+  if (present(raw.observedAt)) {
+    const d = parseDate(raw.observedAt as string, { order: ctx.dateOrder });
+    if ('value' in d) record.observedAt = d.value;
+    else if (d.problem.code !== 'date.placeholder') problems.push(fp('observedAt', d.problem));
+  }
+  if (!record.observedAt && ctx.observedAt) record.observedAt = ctx.observedAt;
   return { record, problems, phoneResults };
 }

@@ -64,6 +64,8 @@ const SINGLE_ALIASES: Record<Single, string[]> = {
   city: ['市', '城市', '所在城市', '所在市', '门店城市', 'city', 'town', 'suburb'],
   postcode: ['邮编', '邮政编码', 'postcode', 'postalcode', 'zip', 'zipcode'],
   areaCode: ['区号', '电话区号', 'areacode', 'phoneareacode'],
+  // when the source last saw the customer: dates a number changed hands by, and "most recent" survivorship
+  observedAt: ['更新时间', '最后更新时间', '最近更新时间', '最后消费时间', '最近消费时间', '最后到店时间', 'updatedat', 'lastupdated', 'lastseen', 'lastseenat', 'observedat'],
   memberId: ['会员号', '会员卡号', '会员编号', '会员id', '会员卡', '卡号', 'memberid', 'memberno', 'membernumber', 'membershipno', 'membershipnumber', 'membershipid', 'cardno', 'cardnumber', 'loyaltyid', 'loyaltyno'],
 };
 

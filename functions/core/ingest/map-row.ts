@@ -156,7 +156,7 @@ export function mapRow(fields: Record<string, unknown>, config: SourceConfig, ct
   for (const key of Object.keys(spec) as CanonicalField[]) {
     const at = spec[key];
     if (at === undefined) continue;
-    const opts = { idLike: ID_LIKE.has(key), dateOnly: key === 'birthDate' };
+    const opts = { idLike: ID_LIKE.has(key), dateOnly: key === 'birthDate' || key === 'observedAt' };
     const values = isJoin(at) ? joined(fields, at, opts) : textsAt(fields, asList(at), opts);
     if (!values.length) continue;
     if (key === 'phone') {

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { issuePath, parseRulesDoc } from '../rules-doc.ts';
 
 /** `areaCode`: the area code the row's local numbers are dialled in (a store's 022, a US 312). */
-export const CANONICAL_FIELDS = ['phone', 'phones', 'name', 'email', 'gender', 'birthDate', 'address', 'province', 'city', 'postcode', 'areaCode', 'memberId'] as const;
+export const CANONICAL_FIELDS = ['phone', 'phones', 'name', 'email', 'gender', 'birthDate', 'address', 'province', 'city', 'postcode', 'areaCode', 'memberId', 'observedAt'] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 
 const PATH_MESSAGE = 'expected a column name or JSON path';

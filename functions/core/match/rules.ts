@@ -136,6 +136,11 @@ const ConflictSchema = z
     shared: z.array(z.string()).min(1),
     /** … while these comparator ids all disagree (below their lowest level, both sides present). */
     differ: z.array(z.string()).min(1),
+    /**
+     * … and, when set, the two records were observed (`observedAt`, both dated) at least this many
+     * days apart: a number that changed hands between a former holder and the next.
+     */
+    observedApartDays: z.number().int().min(1).optional(),
     /** review: never auto-merge, queue for a person; reject: never link, never queue. */
     action: z.enum(['review', 'reject']),
   })

@@ -124,6 +124,7 @@ export function fieldsScored(rules: MatchRules): Set<keyof CleanRecord> {
     if (c.field.startsWith('externalIds')) fields.add('externalIds');
     else if (c.field !== 'name') fields.add(c.field as keyof CleanRecord);
   }
+  if (rules.guards.conflicts.some((c) => c.observedApartDays)) fields.add('observedAt');
   return fields;
 }
 
@@ -155,7 +156,7 @@ function termFrequencies(c: Comparator): Pick<CompiledComparator, 'tfWeight' | '
 export interface CompiledRules {
   rules: MatchRules;
   comparators: CompiledComparator[];
-  conflicts: Array<{ id: string; shared: number[]; differ: number[]; action: 'review' | 'reject' }>;
+  conflicts: Array<{ id: string; shared: number[]; differ: number[]; /** 0: any dates. */ apartMs: number; action: 'review' | 'reject' }>;
 }
 
 const compiledCache = new WeakMap<MatchRules, CompiledRules>();
@@ -172,6 +173,7 @@ export function compileRules(rules: MatchRules): CompiledRules {
     id: c.id,
     shared: c.shared.map((x) => index.get(x)!),
     differ: c.differ.map((x) => index.get(x)!),
+    apartMs: (c.observedApartDays ?? 0) * 86_400_000,
     action: c.action,
   }));
   const compiled = { rules, comparators, conflicts };
@@ -230,10 +232,17 @@ export function scoreInto(c: CompiledRules, a: Rec, b: Rec, g: GenericValues, bu
     let on = true;
     for (const i of k.shared) if (!(buf.sim[i]! >= 1)) on = false;
     for (const i of k.differ) if (buf.level[i] !== cs[i]!.levels.length) on = false;
+    if (on && k.apartMs) on = observedApart(a, b) >= k.apartMs;
     if (on) flags |= k.action === 'review' ? FLAG_CONFLICT_REVIEW : FLAG_CONFLICT_REJECT;
   }
   flagsOut[0] = flags;
   return total;
+}
+
+/** How far apart two records were observed (ms), or -1 when either is undated. */
+function observedApart(a: Rec, b: Rec): number {
+  if (!a.observedAt || !b.observedAt) return -1;
+  return Math.abs(Date.parse(a.observedAt) - Date.parse(b.observedAt)) || 0;
 }
 
 export type Decision = 'merge' | 'review' | 'none';
@@ -280,7 +289,8 @@ export function reasons(c: CompiledRules, buf: ScoreBuffers, flags: number): str
   });
   for (const k of c.conflicts) {
     const bit = k.action === 'review' ? FLAG_CONFLICT_REVIEW : FLAG_CONFLICT_REJECT;
-    if (flags & bit) out.push(`guard ${k.id}: ${k.shared.map((i) => c.comparators[i]!.id).join('+')} shared but ${k.differ.map((i) => c.comparators[i]!.id).join(' and ')} differ → ${k.action}`);
+    const apart = k.apartMs ? `, observed ${Math.round(k.apartMs / 86_400_000)}+ days apart` : '';
+    if (flags & bit) out.push(`guard ${k.id}: ${k.shared.map((i) => c.comparators[i]!.id).join('+')} shared but ${k.differ.map((i) => c.comparators[i]!.id).join(' and ')} differ${apart} → ${k.action}`);
   }
   return out;
 }

@@ -35,6 +35,13 @@ describe('cleanIdentity', () => {
     expect(problems).toContainEqual({ field: 'phone', code: 'phone.repeated_digits', message: expect.any(String) });
   });
 
+  it('reads when the source last saw the customer as a date, and names a date it cannot read', () => {
+    expect(cleanIdentity({ phone: '13900001111', observedAt: '2022/3/1 14:22' }, ctx).record.observedAt).toBe('2022-03-01');
+    const bad = cleanIdentity({ phone: '13900001111', observedAt: 'last spring' }, { ...ctx, observedAt: '2026-01-02' });
+    expect(bad.problems).toEqual([expect.objectContaining({ field: 'observedAt', code: 'date.unrecognized' })]);
+    expect(bad.record.observedAt).toBe('2026-01-02');
+  });
+
   it('reports a missing phone', () => {
     expect(cleanIdentity({ name: '张三' }, ctx).problems).toContainEqual({ field: 'phone', code: 'phone.missing', message: expect.any(String) });
   });

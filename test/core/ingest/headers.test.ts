@@ -28,6 +28,7 @@ describe('header detection', () => {
     for (const h of ['市', '城市']) expect(detectMapping([h]).fields, h).toEqual({ city: h });
     for (const h of ['会员号', '会员卡号']) expect(detectMapping([h]).fields, h).toEqual({ memberId: h });
     for (const h of ['地址', '联系地址']) expect(detectMapping([h]).fields, h).toEqual({ address: h });
+    for (const h of ['最后消费时间', '更新时间', 'last_seen', 'updated_at']) expect(detectMapping([h]).fields, h).toEqual({ observedAt: h });
   });
 
   it('recognizes English headers whatever the case, spaces, underscores or dashes', () => {

@@ -64,7 +64,7 @@ describe('source config', () => {
         '  - delimiter: expected one character (or "tab", "comma", "semicolon", "pipe")',
         '  - fields.phone: expected a column name or JSON path, a list of them, or { \"join\": [columns], \"separator\": \" \" }',
         '  - fields.email: expected a column name or JSON path',
-        '  - fields: unknown key "mobile" (expected one of phone, phones, name, email, gender, birthDate, address, province, city, postcode, areaCode, memberId)',
+        '  - fields: unknown key "mobile" (expected one of phone, phones, name, email, gender, birthDate, address, province, city, postcode, areaCode, memberId, observedAt)',
         '  - externalIds["open-id"]: invalid key: id names are letters, digits and "_", such as "openid"',
         '  - events.mapping.pay_success.tag: expected a snake_case tag such as "purchase"',
         '  - events.attributes.orderId: invalid key: attribute names are snake_case, such as "order_id"',

@@ -72,6 +72,17 @@ describe('resolve', () => {
     expect(res.reviews[0]!.fieldScores).toMatchObject({ phone: 12, name: -6, gender: -5 });
   });
 
+  it('links nobody and asks nobody when a number changed hands: another name, observed a year or more apart', () => {
+    const former = rec('f', { phones: [P1], n: '王伟', gender: 'M', observedAt: '2021-04-02' });
+    const next = rec('n', { phones: [P1], n: '李娜', gender: 'F', observedAt: '2024-09-30' });
+    const recycled = resolve([former, next], defaultMatchRules);
+    expect(recycled.clusters).toHaveLength(2);
+    expect(recycled.reviews).toEqual([]);
+    expect(scorePair(former, next, defaultMatchRules).reasons.join('\n')).toContain('guard recycled-number: phone shared but name differ, observed 365+ days apart → reject');
+    // the same two names a month apart, or undated, are a household's or a conflict: a person decides
+    for (const later of [{ ...next, observedAt: '2021-05-02' }, { ...next, observedAt: undefined }]) expect(resolve([former, later], defaultMatchRules).reviews).toHaveLength(1);
+  });
+
   it('does not chain through a weak link that another member contradicts', () => {
     // a–b and b–c agree on name and birth date only (weak); a and c disagree on much else
     const a = rec('a', { n: '李娜', birthDate: '1990-05-06', gender: 'F', city: '北京市', memberId: 'M1', email: 'a@x.cn', phones: [P1] });

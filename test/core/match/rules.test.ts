@@ -45,7 +45,7 @@ describe('match rules schema', () => {
     const got = issues(r);
     expect(got).toContain('thresholds.review: must not exceed thresholds.autoMerge');
     expect(got).toContain('fuzzy[0] (name).levels[1].min: levels must be listed by strictly decreasing min');
-    expect(got.some((l) => l.startsWith('guards.conflicts[0] (same-phone-different-person).differ[1]: unknown comparator "shoe"'))).toBe(true);
+    expect(got.some((l) => l.startsWith('guards.conflicts[0] (recycled-number).differ[1]: unknown comparator "shoe"'))).toBe(true);
     expect(got.some((l) => l.startsWith('exact[4] (phone).id: duplicate id "phone" (also at exact[0])'))).toBe(true);
     expect(got).toContain('guards.chaining.strongScore: must be at least thresholds.autoMerge');
   });
