@@ -8,8 +8,8 @@ import { keyedProfile } from './dynamo-numbers.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { profileShard, splitIds } from '../core/identity-keys.ts';
-import { planUnmerge, type Pin, type SplitPart } from '../core/identity/index.ts';
-import { defaultMatchRules, goldenRecord, orderedPair, parseMatchRules, type MatchRules } from '../core/match/index.ts';
+import { forbiddenAcross, mergeToUndo, pairsForbiddenByUnmerge, planUnmerge, profileIdentity, type Pin, type SplitPart } from '../core/identity/index.ts';
+import { defaultMatchRules, orderedPair, parseMatchRules, type MatchRules } from '../core/match/index.ts';
 import type { CleanRecord } from '../core/model.ts';
 import type {
   BlockEntry,
@@ -371,11 +371,10 @@ export class DynamoIdentityStore implements IdentityStore {
     const [membersA, membersB] = await Promise.all([this.profileMembers(into), this.profileMembers(from)]);
 
     if (reason.rule !== 'approved') {
-      const inA = new Set(membersA.map((m) => m.key));
-      for (const [key, decision] of await this.decisionsAmong([...membersA, ...membersB].map((m) => m.key))) {
-        const [x, y] = key.split('\u0000') as [string, string];
-        if (decision === 'noMerge' && inA.has(x) !== inA.has(y)) throw new MergeForbiddenError([x, y]);
-      }
+      const sideA = membersA.map((m) => m.key);
+      const sideB = membersB.map((m) => m.key);
+      const forbidden = forbiddenAcross(sideA, sideB, await this.decisionsAmong([...sideA, ...sideB]));
+      if (forbidden) throw new MergeForbiddenError(forbidden);
     }
 
     const rules = await this.matchRules();
@@ -456,8 +455,7 @@ export class DynamoIdentityStore implements IdentityStore {
     if (!current) throw new UnmergeError('profile.not_found', `no profile ${profileId}`);
     const members = await this.profileMembers(current);
     if (!members.some((m) => m.key === member)) throw new UnmergeError('member.not_in_profile', `${member} is not a member of profile ${current}`);
-    const active = (await this.mergesInto(current)).filter((m) => !m.undoneAt);
-    const merge = active.find((m) => m.moved.members.includes(member)) ?? active[0];
+    const merge = mergeToUndo(await this.mergesInto(current), member);
     if (!merge) throw new UnmergeError('merge.not_found', `profile ${current} was not formed by any merge: nothing to undo`);
     const now = new Date();
     const at = now.toISOString();
@@ -502,11 +500,7 @@ export class DynamoIdentityStore implements IdentityStore {
         ExpressionAttributeValues: { ':t': at, ':a': actor },
       }),
     );
-    // never again automatically: the linking pair, and the named member against the other side
-    const movedSet = new Set(merge.moved.members);
-    const otherSideOfLink = movedSet.has(member) ? (movedSet.has(merge.a) ? merge.b : merge.a) : movedSet.has(merge.a) ? merge.a : merge.b;
-    const pairs = unique([pairKey(merge.a, merge.b), pairKey(member, otherSideOfLink)]).map((k) => k.split('\u0000') as [string, string]);
-    for (const [x, y] of pairs) if (x !== y) await this.putPairDecision(x, y, 'noMerge', actor, `unmerge of ${merge.mergeId}`);
+    for (const [x, y] of pairsForbiddenByUnmerge(merge, member)) await this.putPairDecision(x, y, 'noMerge', actor, `unmerge of ${merge.mergeId}`);
     await appendAudit(this.db, this.table, { action: 'unmerge', actor, subjects: [into, from, merge.mergeId, member], detail: { members: back.length, arrivedSince: plan.arrivedSince.length, phones: merge.moved.phones.length } }, now);
     return { profileId: into, restored: from, mergeId: merge.mergeId, phones: merge.moved.phones, members: back.map((m) => m.key) };
   }
@@ -621,14 +615,10 @@ export class DynamoIdentityStore implements IdentityStore {
     return out.Item && toMerge(out.Item);
   }
 
-  /** Sets a profile's numbers (primary by survivorship) and golden record from its members' records. */
+  /** Writes a profile's numbers and golden record as core profileIdentity derives them from its members' records. */
   private async writeIdentity(profileId: string, members: MemberRecord[], phones: string[], rules: MatchRules, now: Date, fallbackPrimary?: string): Promise<void> {
     const records = members.filter((m) => m.kind === 'record' && m.record).map((m) => m.record);
-    const g = records.length ? goldenRecord(records, rules, new Set()) : undefined;
-    const primary = g?.primaryPhone && phones.includes(g.primaryPhone) ? g.primaryPhone : fallbackPrimary && phones.includes(fallbackPrimary) ? fallbackPrimary : phones[0];
-    const ordered = primary ? [primary, ...phones.filter((p) => p !== primary)] : phones;
-    const multi = records.length > 1 && g;
-    const golden = multi ? { fields: withoutPhones(g.golden), sources: g.sources ?? {} } : undefined;
+    const { phone: primary, phones: ordered, golden } = profileIdentity(records, phones, rules, fallbackPrimary);
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
@@ -735,11 +725,6 @@ function toSplit(item: Record<string, any>): StoredSplit {
 function toReview(item: Record<string, any>): Review {
   const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, kind: _k, ...rest } = item;
   return rest as Review;
-}
-
-function withoutPhones(golden: Partial<CleanRecord>): Partial<CleanRecord> {
-  const { phones: _p, source: _s, recordId: _r, ...rest } = golden;
-  return rest;
 }
 
 function unique<T>(xs: T[]): T[] {
