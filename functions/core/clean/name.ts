@@ -21,9 +21,11 @@ function simplified(s: string): string {
 
 const HONORIFIC_PREFIX = /^(?:(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam|mme|mlle|herr|frau)\.?\s+)+/i;
 const HONORIFIC_SUFFIX = /(?:先生|女士|小姐|太太|夫人|老师|同学|阿姨|师傅)$/;
+/** A note a till or CRM appends to the name: `(会员)`, `（老客户）`, `[VIP]`, ` VIP`, `会员`. */
+const ANNOTATION_SUFFIX = /(?:\s*[(（\[【][^()（）\[\]【】]*[)）\]】]|\s*\b(?:s?vip)\b|\s*(?:会员|贵宾))+$/i;
 const CJK_SPACE = /([\u3400-\u9fff\uf900-\ufaff·])\s+(?=[\u3400-\u9fff\uf900-\ufaff·])/g;
 
-/** Returns undefined for empty or placeholder names, or a name that is only an honorific. */
+/** Returns undefined for empty or placeholder names, or a name that is only an honorific or a note. */
 export function cleanName(raw: string): CleanName | undefined {
   if (raw == null) return undefined;
   // NFKC folds full-width letters, digits and spaces to their ordinary forms.
@@ -31,6 +33,9 @@ export function cleanName(raw: string): CleanName | undefined {
   v = v.replace(/^["'“”‘’`]+|["'“”‘’`]+$/g, '').trim();
   if (!v || isPlaceholder(v)) return undefined;
   v = v.replace(CJK_SPACE, '$1');
+  // a note alone says nobody's name
+  v = v.replace(ANNOTATION_SUFFIX, '').trim();
+  if (!v) return undefined;
   const noPrefix = v.replace(HONORIFIC_PREFIX, '').trim();
   if (noPrefix) v = noPrefix;
   const noSuffix = v.replace(HONORIFIC_SUFFIX, '').trim();

@@ -18,6 +18,14 @@ describe('cleanName', () => {
     expect(cleanName('Ms Wong')?.value).toBe('Wong');
   });
 
+  it('drops the notes tills and CRMs append to a name, keeping brackets inside it', () => {
+    for (const raw of ['许强(会员)', '许强（老客户）', '许强 VIP', '许强VIP', '许强[svip]', '许强【会员】', '许强会员', '许强先生(会员)'])
+      expect(cleanName(raw), raw).toMatchObject({ value: '许强', key: '许强', pinyin: 'xuqiang' });
+    expect(cleanName('John (Jack) Smith')?.value).toBe('John (Jack) Smith');
+    expect(cleanName('Vipul Shah')?.value).toBe('Vipul Shah');
+    expect(cleanName('(会员)')).toBeUndefined();
+  });
+
   it('folds traditional to simplified and case in the key, keeping the written value', () => {
     const t = cleanName('陳曉明');
     expect(t).toEqual({ value: '陳曉明', key: '陈晓明', pinyin: 'chenxiaoming' });

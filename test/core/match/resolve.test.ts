@@ -78,7 +78,7 @@ describe('resolve', () => {
     const recycled = resolve([former, next], defaultMatchRules);
     expect(recycled.clusters).toHaveLength(2);
     expect(recycled.reviews).toEqual([]);
-    expect(scorePair(former, next, defaultMatchRules).reasons.join('\n')).toContain('guard recycled-number: phone shared but name differ, observed 365+ days apart → reject');
+    expect(scorePair(former, next, defaultMatchRules).reasons.join('\n')).toContain('guard recycled-number: phone shared but name and gender differ, observed 365+ days apart → reject');
     // the same two names a month apart, or undated, are a household's or a conflict: a person decides
     for (const later of [{ ...next, observedAt: '2021-05-02' }, { ...next, observedAt: undefined }]) expect(resolve([former, later], defaultMatchRules).reviews).toHaveLength(1);
   });
