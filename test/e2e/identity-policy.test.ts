@@ -2,8 +2,10 @@
  * A phone number is evidence, not a person — end to end through the CLI and signed webhooks of one
  * local cloud: a store's own number typed for thirty buyers joins none of them and keys nothing;
  * another person on a known number neither rewrites the profile nor joins it, and the conflict is
- * in the review queue; golden fields survive by source, with their lineage; an unmerge gives back
- * what arrived through the restored number after the merge, counts and all.
+ * in the review queue, unless the rows say the number changed hands a year before; golden fields
+ * survive by source, with their lineage; an unmerge gives back what arrived through the restored
+ * number after the merge, counts and all; the nightly run splits a profile a store's number glued,
+ * and `phonekey unsplit` undoes it for good.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -133,6 +135,20 @@ describe('another person on a known number', () => {
     const review = reviews.find((r: any) => [r.a.key, r.b.key].sort().join(' ') === 'crm#c1 web#w1');
     expect(review, JSON.stringify(reviews)).toBeDefined();
     expect(review.reasons.join('\n')).toContain('guard same-phone-different-person');
+  });
+});
+
+describe('a recycled number', () => {
+  it('keeps the next holder apart from the former one without asking anybody, when the rows say when they were seen', { timeout: 180_000 }, async () => {
+    await importCsv('crm-old.csv', 'crm', ['id,姓名,手机号码,性别,最后消费时间', 'c9,赵建国,13655557777,男,2021-03-08']);
+    await importCsv('web-new.csv', 'web', ['id,姓名,手机,性别,更新时间', 'w9,孙丽娟,136 5555 7777,女,2024/11/02']);
+    const record = async (source: string, id: string) => (await sourceRecords(localDb(cloud), cloud.info.outputs.TableName, source)).find((r) => r.recordId === id)!;
+    const former = await record('crm', 'c9');
+    const next = await record('web', 'w9');
+    expect(next.record.observedAt).toBe('2024-11-02');
+    expect(next.profileId).not.toBe(former.profileId);
+    const { reviews } = (await api('GET', '/v1/reviews')).json;
+    expect(reviews.some((r: any) => [r.a.key, r.b.key].sort().join(' ') === 'crm#c9 web#w9')).toBe(false);
   });
 });
 
