@@ -4,7 +4,7 @@ import { UnmergeError } from '../../../functions/adapters/dynamo-identity-store.
 import type { StoredSplit } from '../../../functions/ports/identity-store.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { cliActor, identityStoreFor } from './review.ts';
-import { profileIdOf } from './unmerge.ts';
+import { profileHistoryCommand } from './unmerge.ts';
 
 const describeSplit = (s: StoredSplit) =>
   [
@@ -14,19 +14,9 @@ const describeSplit = (s: StoredSplit) =>
   ].join('\n');
 
 export function splitsCommand(program: Command, context: () => CommandContext): void {
-  program
-    .command('splits')
-    .argument('<profile>', 'a phone number of the profile, or its profile id')
-    .option('--country <code>', 'country for a number written without one', 'CN')
-    .action(async (profile: string, options: { country: string }) => {
-      const ctx = context();
-      await withTarget(ctx, async (target) => {
-        const store = identityStoreFor(target);
-        const profileId = await profileIdOf(store, profile, options.country);
-        const splits = await store.splitsOf(profileId);
-        ctx.print({ profileId, splits }, () => (splits.length ? splits.map(describeSplit).join('\n\n') : `nothing was split off profile ${profileId}`));
-      });
-    });
+  profileHistoryCommand(program, context, 'splits', 'splits', (store, profileId) => store.splitsOf(profileId), (profileId, splits) =>
+    splits.length ? splits.map(describeSplit).join('\n\n') : `nothing was split off profile ${profileId}`,
+  );
 }
 
 export function unsplitCommand(program: Command, context: () => CommandContext): void {

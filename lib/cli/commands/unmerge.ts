@@ -20,6 +20,33 @@ export async function profileIdOf(store: DynamoIdentityStore, profile: string, c
   return current;
 }
 
+/**
+ * A command that prints the history of one profile, named by any of its numbers or its id:
+ * `{ profileId, [key]: items }` in JSON, `render` otherwise.
+ */
+export function profileHistoryCommand<T>(
+  program: Command,
+  context: () => CommandContext,
+  name: string,
+  key: string,
+  list: (store: DynamoIdentityStore, profileId: string) => Promise<T[]>,
+  render: (profileId: string, items: T[]) => string,
+): void {
+  program
+    .command(name)
+    .argument('<profile>', 'a phone number of the profile, or its profile id')
+    .option('--country <code>', 'country for a number written without one', 'CN')
+    .action(async (profile: string, options: { country: string }) => {
+      const ctx = context();
+      await withTarget(ctx, async (target) => {
+        const store = identityStoreFor(target);
+        const profileId = await profileIdOf(store, profile, options.country);
+        const items = await list(store, profileId);
+        ctx.print({ profileId, [key]: items }, () => render(profileId, items));
+      });
+    });
+}
+
 export function unmergeCommand(program: Command, context: () => CommandContext): void {
   program
     .command('unmerge')
