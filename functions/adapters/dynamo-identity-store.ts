@@ -515,7 +515,7 @@ export class DynamoIdentityStore implements IdentityStore {
     if (!state || state.mergedInto) return undefined;
     const now = new Date();
     const at = (existing?.at as string | undefined) ?? now.toISOString();
-    const split: StoredSplit = { splitId, from: profileId, to, at, actor, moved: { members: part.members, phones: part.phones }, counts: part.counts, glue: part.glue, pair: part.pair };
+    const split: StoredSplit = { splitId, from: profileId, to, at, actor, moved: { members: part.members, phones: part.phones }, counts: part.counts, glue: part.glue, pair: part.pair, runId };
     // The SPLIT item first: a crash part-way leaves a record of what was being moved, and a re-run finishes it.
     if (!existing) await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: splitPk(splitId), sk: 'SPLIT', kind: 'split', ...split, status: 'applying', gsi1pk: splitsOfPk(profileId), gsi1sk: `${at}#${splitId}` } }));
     try {

@@ -67,6 +67,8 @@ export interface StoredSplit {
   glue: string[];
   /** A member that left and one that stayed. */
   pair: [string, string];
+  /** The nightly run that split it. */
+  runId: string;
   undoneAt?: string;
   undoneBy?: string;
   /** The merge that undid it. */

@@ -2,7 +2,8 @@
  * Splits the profiles a number glued (the nightly re-match calls it with the profiles whose
  * members its clusters put apart): each profile's members are read as they are now, the pure
  * planSplit decides what leaves, and the store moves each leaving part to a profile of its own,
- * audited and undoable (`phonekey unsplit`). Idempotent per run id.
+ * audited and undoable (`phonekey unsplit`). Idempotent per run id: a re-run of a run that
+ * stopped part-way finishes its splits and reports those done before.
  */
 import { planSplit, splitMember, type SplitPolicy } from '../../core/identity/index.ts';
 import { mapLimit } from '../../core/map-limit.ts';
@@ -30,11 +31,12 @@ export async function splitGlued(
   const done = await mapLimit([...profileIds], CONCURRENCY, async (profileId) => {
     const state = await store.profileState(profileId);
     if (!state || state.mergedInto) return [];
+    // what an earlier attempt of this run split off already (it left the profile, so no plan sees it again)
+    const stored = (await store.splitsOf(profileId)).filter((s) => s.runId === opts.runId && s.from === profileId);
     const members = await store.profileMembers(profileId);
     const plan = planSplit(members.map(splitMember), clusterOf, state.phones ?? [], opts);
-    if (!plan) return [];
+    if (!plan) return stored;
     if (!plan.parts.length) summary.notGlued++;
-    const stored: StoredSplit[] = [];
     for (const part of plan.parts) {
       const split = await store.split(profileId, part, opts.runId, opts.actor);
       if (split) stored.push(split);
