@@ -154,6 +154,21 @@ const schemas = {
     },
     { score: num, rule: str, fieldScores: { type: 'object', additionalProperties: num }, reviewId: str, undoneAt: str, undoneBy: str },
   ),
+  Split: object(
+    {
+      splitId: str,
+      from: str,
+      to: str,
+      at: str,
+      actor: str,
+      runId: str,
+      moved: object({ phones: strings, members: strings }),
+      counts: { type: 'object', additionalProperties: num },
+      glue: strings,
+      pair: strings,
+    },
+    { undoneAt: str, undoneBy: str, undoneByMerge: str },
+  ),
   Unmerged: object({ profileId: str, restored: str, mergeId: str, phones: strings, members: strings }),
   EventVerdict: object({ index: int, status: { enum: ['accepted', 'redelivered', 'rejected'] } }, { eventId: str, tag: str, code: str, message: str }),
   ReportSummary: object(
@@ -208,6 +223,19 @@ export const OPENAPI_DOCUMENT = {
         parameters: [PROFILE_REF],
         responses: {
           '200': json(object({ profileId: str, merges: { type: 'array', items: ref('Merge') } }), 'merges, oldest first'),
+          '400': error('neither a profile id nor a valid number'),
+          '404': error('no such profile'),
+          ...AUTH,
+        },
+      },
+    },
+    '/v1/profiles/{phone}/splits': {
+      get: {
+        operationId: 'listSplits',
+        summary: 'What the nightly run split off a profile a number glued (newest first), then the split that founded it, if one did; `phonekey unsplit` undoes one',
+        parameters: [PROFILE_REF],
+        responses: {
+          '200': json(object({ profileId: str, splits: { type: 'array', items: ref('Split') } }), 'splits'),
           '400': error('neither a profile id nor a valid number'),
           '404': error('no such profile'),
           ...AUTH,

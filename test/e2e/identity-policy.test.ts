@@ -279,6 +279,8 @@ describe('a profile a store number glued', () => {
     // each walk-in sale is its own, on the profile it founded
     const exported = await exportProfiles();
     for (const s of splits) expect(exported.get(s.to).view.consumption.totalSpend).toBe('100.00');
+    const viaApi = await api('GET', `/v1/profiles/${encodeURIComponent(OWN)}/splits`);
+    expect(viaApi.json.splits.map((s: any) => s.splitId).sort()).toEqual(splits.map((s: any) => s.splitId).sort());
     const listedHere = await cli(['splits', splits[0].to]);
     expect(listedHere.splits.map((s: any) => s.splitId)).toEqual([splits[0].splitId]);
 

@@ -143,6 +143,8 @@ describe('/openapi.json', { timeout: 120_000 }, () => {
     expect(merges).toHaveLength(1);
     expect((await call('GET', '/v1/profiles/p_0000000000000000/merges')).status).toBe(404);
     expect((await call('GET', '/v1/profiles/123/merges')).status).toBe(400);
+    expect((await call('GET', '/v1/profiles/13812345678/splits')).body).toMatchObject({ profileId: expect.stringMatching(/^p_/), splits: [] });
+    expect((await call('GET', '/v1/profiles/p_0000000000000000/splits')).status).toBe(404);
     const member = merges[0].moved.members[0];
     expect((await call('POST', '/v1/profiles/13812345678/unmerge', { body: JSON.stringify({ member }) })).status).toBe(200);
     expect((await call('POST', '/v1/profiles/13812345678/unmerge', { body: JSON.stringify({ member }) })).status).toBe(409);

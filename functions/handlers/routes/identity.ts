@@ -1,11 +1,12 @@
 /**
- * Identity routes: check on entry, the review queue, unmerge and merge history.
+ * Identity routes: check on entry, the review queue, unmerge, merge and split history.
  *   POST /v1/match                         { phone?, name?, email?, birthDate?, address?, city?, … , limit? }
  *   GET  /v1/reviews?limit=N               pending reviews, oldest first
  *   POST /v1/reviews/{id}/approve         { fields?: { name: "a" | "b", … } } the side chosen fields come from
  *   POST /v1/reviews/{id}/reject
  *   POST /v1/profiles/{phone}/unmerge      { member: "source#recordId" }
  *   GET  /v1/profiles/{phone}/merges       the merges that formed the profile, with their reasons
+ *   GET  /v1/profiles/{phone}/splits       what the nightly run split off the profile (or the split that founded it)
  */
 import { identityStore } from '../../adapters/wiring.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -106,5 +107,11 @@ export const identityRoutes: Routes = {
     const profile = await profileOf(event.pathParameters?.phone ?? '');
     if (!profile.ok) return json(profile.status, profile.body);
     return json(200, { profileId: profile.profileId, merges: await store.mergesInto(profile.profileId) });
+  },
+
+  'GET /v1/profiles/{phone}/splits': async (event) => {
+    const profile = await profileOf(event.pathParameters?.phone ?? '');
+    if (!profile.ok) return json(profile.status, profile.body);
+    return json(200, { profileId: profile.profileId, splits: await store.splitsOf(profile.profileId) });
   },
 };
