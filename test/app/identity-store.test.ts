@@ -1,8 +1,8 @@
 /**
  * The identity use cases over the real DynamoDB adapters of one local cloud: match on arrival
  * merges inside a batch, applyResolution is idempotent and never merges a forbidden pair, unmerge
- * restores both profile items and every member exactly (counters included), review queueing is
- * idempotent and a decision is final.
+ * restores both profile items and every member exactly (counters included), a split is done once
+ * per run and undone exactly, review queueing is idempotent and a decision is final.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -190,6 +190,38 @@ describe('numbers the nightly run finds generic', () => {
     expect(item.Item).toMatchObject({ phone: Q2, phones: [Q2] });
     expect((await profiles.numbers([Q1])).get(Q1)!.evidence.genericSince).toMatch(/^\d{4}-/);
     expect(await profiles.markGeneric([Q1, L, Q3])).toEqual([]);
+  });
+});
+
+describe('a split, run twice and undone', () => {
+  it('moves the part once (members, the numbers only it carries, its counts), a second attempt of the run changes nothing, and the undo puts all of it back', async () => {
+    const S1 = '+8613712349031';
+    const S2 = '+8613712349032';
+    const [stored] = await storeRecords(profiles, [{ record: zhang('crm', 's1', [S1, S2]), raw: {}, hash: 'h-s1' }]);
+    const owner = (stored as { profileId: string }).profileId;
+    const sale = (id: string, phone: string) => ({ channel: 'till', eventId: id, record: { source: 'till', recordId: id, phones: [phone] }, tag: 'purchase', attributes: {} });
+    await storeEvents(profiles, [sale('x1', S2), sale('x2', S2), sale('own', S1)]);
+    expect((await item(`PROF#${owner}`, 'PROFILE'))!.counters).toEqual({ purchase: 3 });
+    const part = { members: ['till#x1', 'till#x2'], phones: [S2], counts: { purchase: 2 }, glue: [S2], pair: ['till#x1', 'crm#s1'] as [string, string] };
+
+    const first = await identity.split(owner, part, 'run-1', 'nightly');
+    const again = await identity.split(owner, part, 'run-1', 'nightly');
+    expect(again).toEqual(first);
+    const to = first!.to;
+    expect((await identity.profileMembers(to)).map((m) => m.key).sort()).toEqual(['till#x1', 'till#x2']);
+    expect((await identity.profileMembers(owner)).map((m) => m.key).sort()).toEqual(['crm#s1', 'till#own']);
+    expect(await identity.profileIdForPhone(S2)).toBe(to);
+    expect(await item(`PROF#${to}`, 'PROFILE')).toMatchObject({ phone: S2, phones: [S2], counters: { purchase: 2 }, splitBy: first!.splitId });
+    expect(await item(`PROF#${owner}`, 'PROFILE')).toMatchObject({ phone: S1, phones: [S1], counters: { purchase: 1 } });
+    expect((await identity.splitsOf(owner)).map((s) => s.splitId)).toEqual([first!.splitId]);
+
+    const { merge } = await identity.undoSplit(first!.splitId, 'cli:steward');
+    expect(merge).toMatchObject({ into: owner, from: to, rule: 'approved' });
+    expect((await identity.profileMembers(owner)).map((m) => m.key).sort()).toEqual(['crm#s1', 'till#own', 'till#x1', 'till#x2']);
+    expect(await identity.profileIdForPhone(S2)).toBe(owner);
+    expect((await item(`PROF#${owner}`, 'PROFILE'))!.counters).toEqual({ purchase: 3 });
+    expect(await identity.pairDecisions([['till#x1', 'crm#s1']])).toEqual(new Map([['crm#s1\u0000till#x1', 'approved']]));
+    await expect(identity.undoSplit(first!.splitId, 'cli:steward')).rejects.toThrow(/was undone at/);
   });
 });
 
