@@ -183,12 +183,25 @@ describe('phonekey reconcile', () => {
     expect(first.counts).toMatchObject({ records: records.length, events: 21 + withIdentity.length, profilesBefore: before.length });
     expect(first.mergesApplied).toBe(true);
     expect(first.counts.merges).toBeGreaterThan(0);
-    expect(first.counts.profiles).toBe(before.length - first.counts.profilesMerged);
+    // a part split off a profile a number glued is a profile of its own
+    expect(first.counts.profiles).toBe(before.length - first.counts.profilesMerged + (first.counts.splitsApplied ?? 0));
     expect(Object.values(first.mergesByRule).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(first.counts.merges);
     expect(first.status, JSON.stringify(first.steps)).toBe('complete');
     expect(first.counts.profilesRecomputed).toBe(first.counts.profiles);
     expect(Object.keys(first.tags).length).toBeGreaterThan(0);
   }, 300_000);
+
+  it('splits off a profile only what is another person’s, or a sale no name or id says whose (checked against the truth)', async () => {
+    const { applied } = JSON.parse(await getText('nightly/night-1/splits.json')) as { applied: Array<{ from: string; to: string }> };
+    expect(applied).toHaveLength(first.counts.splitsApplied ?? 0);
+    const after = await profilesNow();
+    for (const { from, to } of applied) {
+      const stayed = new Set(after.find((p) => p.profileId === from)!.members.map((m) => personOf.get(m)));
+      const left = after.find((p) => p.profileId === to)!.members;
+      // a named or identified member that left is someone who did not stay
+      for (const m of left.filter((k) => !k.startsWith('app#'))) expect(stayed.has(personOf.get(m)), `${m} left ${from}`).toBe(false);
+    }
+  });
 
   it('merges profiles of the same generated person (checked against the truth)', async () => {
     const found = await merges('night-1');
@@ -254,7 +267,7 @@ describe('phonekey reconcile', () => {
   it('changes nothing when run again', async () => {
     const profiles = await profilesNow();
     const second = await reconcile(['--run-id', 'night-2']);
-    expect(second.counts).toMatchObject({ merges: 0, profilesMerged: 0, profilesBefore: profiles.length, profiles: profiles.length });
+    expect(second.counts).toMatchObject({ merges: 0, profilesMerged: 0, splitsApplied: 0, profilesBefore: profiles.length, profiles: profiles.length });
     expect(await profilesNow()).toEqual(profiles);
     // The same run id again: every step finds its work done; the report is the one already written.
     expect(await runDirect('night-1-resume-again', { runId: 'night-1' })).toEqual(first);
