@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { profileShard, splitIds } from '../core/identity-keys.ts';
 import { forbiddenAcross, mergeToUndo, pairsForbiddenByUnmerge, planUnmerge, profileIdentity, type Pin, type SplitPart } from '../core/identity/index.ts';
-import { defaultMatchRules, orderedPair, parseMatchRules, type MatchRules } from '../core/match/index.ts';
+import { defaultMatchRules, orderedPair, pairKey, parseMatchRules, type MatchRules } from '../core/match/index.ts';
 import type { CleanRecord } from '../core/model.ts';
 import type {
   BlockEntry,
@@ -51,7 +51,6 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 const MAX_PAIR_LOOKUPS = 5000;
 
 export const hashBlockingKey = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
-const pairKey = (a: string, b: string) => orderedPair(a, b).join('\u0000');
 
 /**
  * The fields a blocking-key entry carries for scoring (what rules can compare, and the record's

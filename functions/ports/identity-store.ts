@@ -8,10 +8,10 @@
  * (as in exports: `{source, recordId}`).
  */
 import type { CleanRecord } from '../core/model.ts';
-import type { Pin, SplitPart } from '../core/identity/index.ts';
+import type { PairDecision, Pin, SplitPart } from '../core/identity/index.ts';
 import type { MatchRules, MergeExplanation } from '../core/match/index.ts';
 
-export type PairDecision = 'noMerge' | 'approved';
+export type { PairDecision };
 
 export interface MemberRecord {
   key: string;

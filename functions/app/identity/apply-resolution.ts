@@ -24,7 +24,7 @@
  *   profile resolve() would split is merged with nothing (`heldBySplit`).
  */
 import type { CleanRecord } from '../../core/model.ts';
-import { orderedPair, planResolution, scorePair, type MatchRules, type ResolveResult } from '../../core/match/index.ts';
+import { pairKey, planResolution, scorePair, type MatchRules, type ResolveResult } from '../../core/match/index.ts';
 import type { IdentityStore, ReviewInput } from '../../ports/identity-store.ts';
 
 export interface ApplySummary {
@@ -81,7 +81,7 @@ export async function applyResolution(
     const decided = await store.pairDecisions(plan.reviews.map((r) => [r.a, r.b]));
     const items: ReviewInput[] = [];
     for (const r of plan.reviews) {
-      if (decided.has(orderedPair(r.a, r.b).join('\u0000'))) {
+      if (decided.has(pairKey(r.a, r.b))) {
         summary.reviewsSkipped++;
         continue;
       }

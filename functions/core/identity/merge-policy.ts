@@ -6,14 +6,14 @@
  * - what a profile shows of its members: its primary number first, and its golden fields with the
  *   record each came from (survivorship by the match rules in force).
  */
-import { goldenRecord, orderedPair, type MatchRules } from '../match/index.ts';
+import { goldenRecord, pairKey, type MatchRules } from '../match/index.ts';
 import type { CleanRecord } from '../model.ts';
 
-export type PairDecisionKind = 'noMerge' | 'approved';
-const pairKey = (a: string, b: string) => orderedPair(a, b).join('\u0000');
+/** What a person decided about a pair of records: never merge them, or they are one. */
+export type PairDecision = 'noMerge' | 'approved';
 
 /** The pair a person said never to merge with one member on each side, if any. */
-export function forbiddenAcross(sideA: readonly string[], sideB: readonly string[], decisions: ReadonlyMap<string, PairDecisionKind>): [string, string] | undefined {
+export function forbiddenAcross(sideA: readonly string[], sideB: readonly string[], decisions: ReadonlyMap<string, PairDecision>): [string, string] | undefined {
   const inA = new Set(sideA);
   const inB = new Set(sideB);
   for (const [key, decision] of decisions) {

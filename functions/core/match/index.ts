@@ -11,7 +11,7 @@ export { listedGenericNumbers } from './generic.ts';
 export type { MergeExplanation, ResolvedCluster, ReviewItem, ResolveStats, ResolveResult, ResolveOptions } from './resolve.ts';
 export { matchCandidates, queryGenericValues, type Candidate, type MatchCandidatesOptions } from './candidates.ts';
 export { goldenRecord, type GoldenResult } from './golden.ts';
-export { planResolution, pairId, orderedPair, type ResolutionPlan, type PlannedMerge, type PlannedReview } from './plan.ts';
+export { planResolution, pairId, orderedPair, pairKey, type ResolutionPlan, type PlannedMerge, type PlannedReview } from './plan.ts';
 export { jaro, jaroWinkler, levenshteinRatio, tokenSimilarity, nameSimilarity, dateSimilarity, addressSimilarity } from './similarity.ts';
 
 /** The shipped default rules for Chinese customer data (`default-rules.json`), validated. */

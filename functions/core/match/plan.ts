@@ -50,6 +50,11 @@ export function orderedPair(a: string, b: string): [string, string] {
   return a <= b ? [a, b] : [b, a];
 }
 
+/** A pair of member keys as one map key, whatever their order: how decided pairs are looked up. */
+export function pairKey(a: string, b: string): string {
+  return orderedPair(a, b).join('\u0000');
+}
+
 /** A stable id for a pair of member keys, whatever their order: `r_` + 16 hex. */
 export function pairId(a: string, b: string): string {
   const [x, y] = orderedPair(a, b);
