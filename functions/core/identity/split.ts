@@ -82,7 +82,8 @@ export function planSplit(members: readonly SplitMember[], clusterOf: ReadonlyMa
   const parts: SplitPart[] = [];
   let notGlued = 0;
   for (const g of ordered.slice(1)) {
-    const shared = [...numbersOf(g)].filter((n) => keptNumbers.has(n));
+    const carried = numbersOf(g);
+    const shared = [...carried].filter((n) => keptNumbers.has(n));
     const names = g.flatMap((m) => (m.name ? [m.name] : []));
     // a name the staying group has too: number and name together hold them, and weighing that is the matcher's job
     const oneName = names.some((n) => keptNames.some((k) => sameName(k, n)));
@@ -94,7 +95,7 @@ export function planSplit(members: readonly SplitMember[], clusterOf: ReadonlyMa
     }
     const counts: Record<string, number> = {};
     for (const m of g) if (m.kind === 'event' && m.tag) counts[m.tag] = (counts[m.tag] ?? 0) + 1;
-    const own = phones.filter((p) => !keptNumbers.has(p) && carriers.get(p) === 1 && numbersOf(g).has(p));
+    const own = phones.filter((p) => !keptNumbers.has(p) && carriers.get(p) === 1 && carried.has(p));
     parts.push({ members: g.map((m) => m.key), phones: own, counts, glue: glue.sort(), pair: [firstKey(g), firstKey(staying)] });
   }
   return parts.length || notGlued ? { keep: keep.map((m) => m.key).sort(), parts, notGlued } : undefined;
