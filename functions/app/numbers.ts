@@ -40,6 +40,18 @@ export class NumberRequestError extends Error {
   }
 }
 
+/** Every number listed under a standing with the profile that claimed it, read page by page (the nightly run's candidates for a split). */
+export async function everyListed(directory: NumberDirectory, listed: ListedStanding): Promise<Array<{ phone: string; profileId: string }>> {
+  const out: Array<{ phone: string; profileId: string }> = [];
+  for (let after: string | undefined, more = true; more; ) {
+    const page = await directory.listed(listed, 1000, after);
+    out.push(...page.numbers.map((n) => ({ phone: n.phone, profileId: n.profileId })));
+    after = page.numbers.at(-1)?.phone;
+    more = page.more && after !== undefined;
+  }
+  return out;
+}
+
 export async function listNumbers(directory: NumberDirectory, opts: { standing?: string; limit?: number; cursor?: string; policy: StandingPolicy }): Promise<NumberPage> {
   const listed = (opts.standing ?? 'generic') as ListedStanding;
   if (!LISTED_STANDINGS.includes(listed)) throw new NumberRequestError(`standing must be one of ${LISTED_STANDINGS.join(', ')}, not "${opts.standing}"`);

@@ -9,6 +9,7 @@ import middy from '@middy/core';
 import { createLogger } from './logger.ts';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { splitGlued } from '../app/identity/split-glued.ts';
+import { everyListed } from '../app/numbers.ts';
 import { applyResolution } from '../app/identity/apply-resolution.ts';
 import { profilesPort } from '../app/profiles/recompute.ts';
 import {
@@ -47,16 +48,7 @@ const identity: IdentityPort = {
   apply: (result, ctx) => applyResolution(identities, ctx.assignment, result, { actor: 'nightly', rules: ctx.rules, records: ctx.records }) as unknown as Promise<ApplySummary>,
   pendingReviews: async () => (await identities.pendingReviews(Number.MAX_SAFE_INTEGER)).length,
   markGeneric: (phones) => numbers.markGeneric(phones),
-  genericNumbers: async () => {
-    const out: Array<{ phone: string; profileId: string }> = [];
-    for (let after: string | undefined, more = true; more; ) {
-      const page = await directory.listed('generic', 1000, after);
-      out.push(...page.numbers.map((n) => ({ phone: n.phone, profileId: n.profileId })));
-      after = page.numbers.at(-1)?.phone;
-      more = page.more && after !== undefined;
-    }
-    return out;
-  },
+  genericNumbers: () => everyListed(directory, 'generic'),
   splitGlued: (profileIds, clusterOf, ctx) => splitGlued(identities, profileIds, clusterOf, { ...ctx, actor: 'nightly' }),
   storeRules: (doc, actor) => identities.putRulesDoc('match', doc, actor),
 };
