@@ -9,7 +9,8 @@
  * Prints per size and thread count: resolve time, peak RSS of the process (input records
  * included), pairs compared, clusters, reviews, µs per record and its growth against the
  * smallest size, the quality against the generator's truth, and the wall-time ratio of each
- * thread count to one thread at the same size. Targets: 1M records ≤ 60 s and ≤ 2 GB peak.
+ * thread count to one thread at the same size. Limit: 1M records ≤ 60 s and ≤ 2 GB peak (the
+ * bench fails above it); goal: ≤ 20 s and ≤ 1.2 GB (reported).
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -116,7 +117,11 @@ if (oneIdx >= 0) {
   }
   for (const big of rows.filter((r) => r.size === 1_000_000)) {
     const ok = big.resolveMs <= 60_000 && big.peakRssMb <= 2048;
-    console.log(`1M records on ${big.threads} thread${big.threads === 1 ? '' : 's'}: ${(big.resolveMs / 1000).toFixed(1)} s wall, ${(big.resolveCpuMs / 1000).toFixed(1)} s CPU, peak ${big.peakRssMb.toFixed(0)} MB → ${ok ? 'within' : 'OVER'} the 60 s / 2 GB target (wall time)`);
+    // the goal: half of Splink's 39 s on these 2 cores, at less memory than its 1.57 GB
+    const goal = big.resolveMs <= 20_000 && big.peakRssMb <= 1200;
+    console.log(
+      `1M records on ${big.threads} thread${big.threads === 1 ? '' : 's'}: ${(big.resolveMs / 1000).toFixed(1)} s wall, ${(big.resolveCpuMs / 1000).toFixed(1)} s CPU, peak ${big.peakRssMb.toFixed(0)} MB → ${ok ? 'within' : 'OVER'} the 60 s / 2 GB limit (wall time); the ≤ 20 s / ≤ 1.2 GB goal ${goal ? 'met' : 'missed'}`,
+    );
     if (!ok) process.exitCode = 1;
   }
 }

@@ -481,6 +481,8 @@ export function generateCleanRecords(opts: { records: number; seed: number }): {
   const stores = Array.from({ length: Math.max(2, Math.ceil(peopleCount / 2000)) }, () => `+86${mobile(rng, used)}`);
   const records: CleanRecord[] = new Array(opts.records);
   const personOf = new Int32Array(opts.records);
+  // one pinyin string per person, as cleaning a person's name yields one value
+  const namePinyin: Array<string | undefined> = new Array(peopleCount);
   const srcCount = new Int32Array(SOURCES.length);
   for (let i = 0; i < opts.records; i++) {
     // the first peopleCount records give everyone one record; the rest go to random people
@@ -509,7 +511,7 @@ export function generateCleanRecords(opts: { records: number; seed: number }): {
       }
       r.name = name;
       r.nameKey = name;
-      r.namePinyin = pinyinOf(p.name);
+      r.namePinyin = namePinyin[pi] ??= pinyinOf(p.name);
     }
     if (rng.chance(h.gender)) r.gender = p.gender;
     if (rng.chance(h.birth)) {

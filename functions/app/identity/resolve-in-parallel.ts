@@ -21,6 +21,13 @@ import type { CleanRecord } from '../../core/model.ts';
 const ROLE = 'phonekey-resolve-part';
 /** Below this many candidate pairs per thread, starting a thread costs more than it saves. */
 const MIN_PAIRS_PER_THREAD = 100_000;
+/**
+ * Nor does a thread pay while pairs are few per record: sending a record's fields to a thread
+ * (pack, copy, unpack) costs about two pairs' scoring. At 1M generated records (1.9 pairs a
+ * record) two threads took 0.82–1.16× one thread's time (median 1.04, six interleaved runs of
+ * bench/resolve.bench.ts) and 300 MB more.
+ */
+const MIN_PAIRS_PER_RECORD = 4;
 
 if (!isMainThread && (workerData as { role?: string } | null)?.role === ROLE) {
   parentPort!.once('message', ({ packed, ...input }: Sent) => {
@@ -57,7 +64,7 @@ function inWorker({ records, ...input }: ScoreInput): Promise<PairScores> {
 }
 
 export interface ThreadOptions {
-  /** Threads to use, this one included; default: every core, when the batch has enough pairs. */
+  /** Threads to use, this one included; default: every core, when the batch has enough pairs, in all and per record. */
   threads?: number;
 }
 
@@ -65,7 +72,8 @@ export interface ThreadOptions {
 export async function resolveInParallel(records: CleanRecord[], rules: MatchRules, opts: ResolveOptions & ThreadOptions = {}): Promise<ResolveResult> {
   const plan = planResolve(records, rules, opts);
   const m = plan.a.length;
-  const threads = Math.max(1, opts.threads ?? Math.min(availableParallelism(), Math.floor(m / MIN_PAIRS_PER_THREAD)));
+  const worthIt = m >= MIN_PAIRS_PER_RECORD * records.length;
+  const threads = Math.max(1, opts.threads ?? (worthIt ? Math.min(availableParallelism(), Math.floor(m / MIN_PAIRS_PER_THREAD)) : 1));
   // this thread starts scoring at once while the others unpack their records: it takes a fifth more
   const own = Math.min(1, 1.2 / threads);
   const cut = (t: number): number => (t === 0 ? 0 : Math.round(m * (own + ((1 - own) * (t - 1)) / Math.max(1, threads - 1))));

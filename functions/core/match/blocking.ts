@@ -78,6 +78,7 @@ export function forEachBlockedPair(records: CleanRecord[], rules: MatchRules, vi
     const sortedOcc = occ.subarray(0, len).sort();
     const gField = def.identifier ? genericField(def) : undefined;
     const maxBlock = def.maxBlockSize ?? guards.maxBlockSize;
+    const window = def.windowSize ?? guards.windowSize;
     for (let start = 0; start < len; ) {
       const h = Math.floor(sortedOcc[start]! / recScale);
       let end = start + 1;
@@ -120,7 +121,7 @@ export function forEachBlockedPair(records: CleanRecord[], rules: MatchRules, vi
         const order = members.map((_, k) => k).sort((a, b) => (sortKeys[a]! < sortKeys[b]! ? -1 : sortKeys[a]! > sortKeys[b]! ? 1 : a - b));
         for (let x = 0; x < order.length; x++) {
           const i = members[order[x]!]!;
-          const end2 = Math.min(order.length, x + 1 + guards.windowSize);
+          const end2 = Math.min(order.length, x + 1 + window);
           for (let y = x + 1; y < end2; y++) {
             const j = members[order[y]!]!;
             visit(i < j ? i * n + j : j * n + i, d);

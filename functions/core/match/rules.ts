@@ -120,6 +120,8 @@ const BlockingSchema = z
     identifier: z.boolean().default(false),
     /** Blocks larger than this are compared by a sliding window instead of all pairs. */
     maxBlockSize: z.number().int().min(2).optional(),
+    /** Window of that comparison for this block (default guards.windowSize). */
+    windowSize: z.number().int().min(1).optional(),
     /**
      * false: only the batch re-match (resolve, the nightly run) blocks on it; records are not
      * indexed under it, so arrival and the check on entry neither write nor read it (a broad block

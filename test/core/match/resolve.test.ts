@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CleanRecord } from '../../../functions/core/model.ts';
-import { blockingKeys, defaultMatchRules, matchCandidates, parseMatchRules, resolve, scorePair } from '../../../functions/core/match/index.ts';
+import { blockingKeys, defaultMatchRules, matchCandidates, parseMatchRules, resolve, scorePair, type MatchRules } from '../../../functions/core/match/index.ts';
 import { generateCleanRecords } from '../../support/generate-customers.ts';
 
 const PY: Record<string, string> = { 王伟: 'wang wei', 王玮: 'wang wei', 李娜: 'li na', 张敏: 'zhang min', 刘洋: 'liu yang', 陈静: 'chen jing', 赵磊: 'zhao lei', 孙丽: 'sun li' };
@@ -191,5 +191,19 @@ describe('check on entry', () => {
     expect(resolve([a, b], defaultMatchRules).stats.pairsCompared).toBe(1);
     const arrivalOnly = { ...defaultMatchRules, blocking: defaultMatchRules.blocking.filter((d) => d.onArrival) };
     expect(resolve([a, b], arrivalOnly).stats.pairsCompared).toBe(0);
+  });
+
+  it('compares an oversized block by a window of its own size, so a birth date shared by many adds a few pairs per record', () => {
+    // 30 different people born on one day: all pairs would be 435
+    const many = Array.from({ length: 30 }, (_, i) => rec(`b${i}`, { n: `测试${String.fromCharCode(0x4e00 + i)}`, birthDate: '1980-01-02' }));
+    const birthOnly = (def: Partial<MatchRules['blocking'][number]>): MatchRules => ({
+      ...defaultMatchRules,
+      blocking: [{ ...defaultMatchRules.blocking.find((d) => d.id === 'birth')!, ...def }],
+    });
+    expect(resolve(many, birthOnly({ maxBlockSize: 40 })).stats.pairsCompared).toBe(435);
+    // each record against the next 4 in name order: 26·4 + 3 + 2 + 1
+    expect(resolve(many, birthOnly({ maxBlockSize: 8, windowSize: 4 })).stats.pairsCompared).toBe(110);
+    // without its own window, the block takes guards.windowSize (10): 20·10 + 9 + … + 1
+    expect(resolve(many, birthOnly({ maxBlockSize: 8, windowSize: undefined })).stats.pairsCompared).toBe(245);
   });
 });
