@@ -89,6 +89,18 @@ export interface Merge {
   undoneAt?: string;
 }
 
+export interface Split {
+  splitId: string;
+  from: string;
+  to: string;
+  at: string;
+  actor: string;
+  moved: { phones: string[]; members: string[] };
+  glue: string[];
+  applied: boolean;
+  undoneAt?: string;
+}
+
 export interface ReportSummary {
   kind: 'imports' | 'nightly';
   id: string;

@@ -1,11 +1,12 @@
 /**
  * One customer: the summary, tags with the rule that set each, the four dimensions, where each
- * golden field came from, the records it is made of, and its merges with an unmerge button.
+ * golden field came from, the records it is made of, its merges with an unmerge button and what
+ * the nightly run split off it with an undo button.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.ts';
 import { phoneType, t } from '../i18n.ts';
-import type { Lineage, Merge, ProfileDocument } from '../types.ts';
+import type { Lineage, Merge, ProfileDocument, Split } from '../types.ts';
 
 const text = (v: unknown): string => {
   if (v === undefined || v === null || v === '') return '—';
@@ -52,18 +53,21 @@ function Facts({ of, lineage, id }: { of: Record<string, unknown>; lineage?: Rec
 export function Profile({ id }: { id: string }) {
   const [doc, setDoc] = useState<ProfileDocument | undefined>();
   const [merges, setMerges] = useState<Merge[]>([]);
+  const [splits, setSplits] = useState<Split[]>([]);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
   const [busy, setBusy] = useState(false);
 
   const load = async () => {
     try {
-      const [d, m] = await Promise.all([
+      const [d, m, sp] = await Promise.all([
         api<ProfileDocument>('GET', `/v1/profiles/${encodeURIComponent(id)}`),
         api<{ merges: Merge[] }>('GET', `/v1/profiles/${encodeURIComponent(id)}/merges`),
+        api<{ splits: Split[] }>('GET', `/v1/profiles/${encodeURIComponent(id)}/splits`),
       ]);
       setDoc(d);
       setMerges(m.merges);
+      setSplits(sp.splits);
       setError('');
     } catch (e) {
       setError(e instanceof ApiError && e.status === 404 ? t('profile.notFound') : t('common.error', { message: (e as Error).message }));
@@ -73,12 +77,12 @@ export function Profile({ id }: { id: string }) {
     void load();
   }, [id]);
 
-  const unmerge = async (member: string) => {
-    if (busy || !confirm(t('profile.unmergeConfirm', { member }))) return;
+  /** A steward's action on the profile's history, once confirmed: its notice, then the page again. */
+  const act = async (question: string, run: () => Promise<string>) => {
+    if (busy || !confirm(question)) return;
     setBusy(true);
     try {
-      const out = await api<{ restored: string }>('POST', `/v1/profiles/${encodeURIComponent(id)}/unmerge`, { member });
-      setNotice(t('profile.unmerged', { member, id: out.restored }));
+      setNotice(await run());
       await load();
     } catch (e) {
       setError(t('common.error', { message: (e as Error).message }));
@@ -86,6 +90,16 @@ export function Profile({ id }: { id: string }) {
       setBusy(false);
     }
   };
+  const unmerge = (member: string) =>
+    act(t('profile.unmergeConfirm', { member }), async () => {
+      const out = await api<{ restored: string }>('POST', `/v1/profiles/${encodeURIComponent(id)}/unmerge`, { member });
+      return t('profile.unmerged', { member, id: out.restored });
+    });
+  const undoSplit = (split: Split) =>
+    act(t('profile.undoSplitConfirm', { id: split.to }), async () => {
+      await api('POST', `/v1/splits/${encodeURIComponent(split.splitId)}/undo`);
+      return t('profile.splitUndone', { id: split.to, into: split.from });
+    });
 
   if (!doc) return <p class={error ? 'error' : ''}>{error || t('common.loading')}</p>;
   const v = doc.view;
@@ -172,6 +186,22 @@ export function Profile({ id }: { id: string }) {
                 </li>
               ))}
             </ul>
+          </li>
+        ))}
+      </ol>
+      <h2>{t('profile.splits')}</h2>
+      {!splits.length && <p>{t('profile.noSplits')}</p>}
+      <ol id="splits">
+        {splits.map((sp) => (
+          <li data-split={sp.splitId} class={sp.undoneAt ? 'undone' : ''}>
+            <b>{sp.at.slice(0, 19).replace('T', ' ')}</b> {sp.from} → {sp.to} · {sp.actor} · {t('profile.gluedBy', { numbers: sp.glue.join(', ') })}
+            {sp.undoneAt && ` · ${t('profile.undone')}`}
+            <small> {sp.moved.members.join(', ')}</small>{' '}
+            {sp.applied && !sp.undoneAt && (
+              <button type="button" class="undo-split" disabled={busy} onClick={() => undoSplit(sp)}>
+                {t('profile.undoSplit')}
+              </button>
+            )}
           </li>
         ))}
       </ol>

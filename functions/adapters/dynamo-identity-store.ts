@@ -514,7 +514,7 @@ export class DynamoIdentityStore implements IdentityStore {
     if (!state || state.mergedInto) return undefined;
     const now = new Date();
     const at = (existing?.at as string | undefined) ?? now.toISOString();
-    const split: StoredSplit = { splitId, from: profileId, to, at, actor, moved: { members: part.members, phones: part.phones }, counts: part.counts, glue: part.glue, pair: part.pair, runId };
+    const split: Omit<StoredSplit, 'applied'> = { splitId, from: profileId, to, at, actor, moved: { members: part.members, phones: part.phones }, counts: part.counts, glue: part.glue, pair: part.pair, runId };
     // The SPLIT item first: a crash part-way leaves a record of what was being moved, and a re-run finishes it.
     if (!existing) await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: splitPk(splitId), sk: 'SPLIT', kind: 'split', ...split, status: 'applying', gsi1pk: splitsOfPk(profileId), gsi1sk: `${at}#${splitId}` } }));
     try {
@@ -540,7 +540,7 @@ export class DynamoIdentityStore implements IdentityStore {
       new UpdateCommand({ TableName: this.table, Key: { pk: splitPk(splitId), sk: 'SPLIT' }, UpdateExpression: 'SET #s = :d', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':d': 'done' } }),
     );
     await appendAudit(this.db, this.table, { action: 'split', actor, subjects: [profileId, to, splitId, ...part.pair], detail: { members: part.members.length, phones: part.phones.length, glue: part.glue, runId } }, now);
-    return split;
+    return { ...split, applied: true };
   }
 
   /** Marks a split's counts as moved; false when they were already. */
@@ -556,26 +556,27 @@ export class DynamoIdentityStore implements IdentityStore {
     }
   }
 
-  async undoSplit(splitId: string, actor: string): Promise<{ split: StoredSplit; merge: StoredMerge | undefined }> {
-    const item = await this.getSplitItem(splitId);
-    if (!item) throw new UnmergeError('split.not_found', `no split ${splitId}`);
-    const split = toSplit(item);
-    if (split.undoneAt) throw new UnmergeError('split.undone', `split ${splitId} was undone at ${split.undoneAt} by ${split.undoneBy}`);
-    if (item.status !== 'done') throw new UnmergeError('split.applying', `split ${splitId} is still being applied: run the nightly again first`);
-    const [left, stayed] = split.pair;
-    await this.putPairDecision(left, stayed, 'approved', actor, `undo of split ${splitId}`);
-    const merge = await this.merge(split.from, split.to, { a: stayed, b: left, rule: 'approved', score: 0, fieldScores: {}, reasons: [`undo of split ${splitId}`] }, actor);
+  async markSplitUndone(splitId: string, actor: string, mergeId: string | undefined): Promise<StoredSplit | undefined> {
     const at = new Date();
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: splitPk(splitId), sk: 'SPLIT' },
-        UpdateExpression: `SET undoneAt = :t, undoneBy = :a${merge ? ', undoneByMerge = :m' : ''}`,
-        ExpressionAttributeValues: { ':t': at.toISOString(), ':a': actor, ...(merge ? { ':m': merge.mergeId } : {}) },
-      }),
-    );
-    await appendAudit(this.db, this.table, { action: 'split.undo', actor, subjects: [split.from, split.to, splitId, ...(merge ? [merge.mergeId] : [])] }, at);
-    return { split: { ...split, undoneAt: at.toISOString(), undoneBy: actor, ...(merge ? { undoneByMerge: merge.mergeId } : {}) }, merge };
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: splitPk(splitId), sk: 'SPLIT' },
+          UpdateExpression: `SET undoneAt = :t, undoneBy = :a${mergeId ? ', undoneByMerge = :m' : ''}`,
+          ConditionExpression: '#s = :done AND attribute_not_exists(undoneAt)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':t': at.toISOString(), ':a': actor, ':done': 'done', ...(mergeId ? { ':m': mergeId } : {}) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const split = toSplit(out.Attributes!);
+      await appendAudit(this.db, this.table, { action: 'split.undo', actor, subjects: [split.from, split.to, splitId, ...(mergeId ? [mergeId] : [])] }, at);
+      return split;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 
   async splitsOf(profileId: string): Promise<StoredSplit[]> {
@@ -717,8 +718,8 @@ function toMerge(item: Record<string, any>): StoredMerge {
 }
 
 function toSplit(item: Record<string, any>): StoredSplit {
-  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, kind: _k, status: _s, counted: _c, ...rest } = item;
-  return rest as StoredSplit;
+  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, kind: _k, status, counted: _c, ...rest } = item;
+  return { ...rest, applied: status === 'done' } as StoredSplit;
 }
 
 function toReview(item: Record<string, any>): Review {

@@ -166,6 +166,7 @@ const schemas = {
       counts: { type: 'object', additionalProperties: num },
       glue: strings,
       pair: strings,
+      applied: { type: 'boolean', description: 'every member, number and count moved (a nightly run that stopped halfway finishes it when run again)' },
     },
     { undoneAt: str, undoneBy: str, undoneByMerge: str },
   ),
@@ -232,12 +233,25 @@ export const OPENAPI_DOCUMENT = {
     '/v1/profiles/{phone}/splits': {
       get: {
         operationId: 'listSplits',
-        summary: 'What the nightly run split off a profile a number glued (newest first), then the split that founded it, if one did; `phonekey unsplit` undoes one',
+        summary: 'What the nightly run split off a profile a number glued (newest first), then the split that founded it, if one did; `POST /v1/splits/{id}/undo` undoes one',
         parameters: [PROFILE_REF],
         responses: {
           '200': json(object({ profileId: str, splits: { type: 'array', items: ref('Split') } }), 'splits'),
           '400': error('neither a profile id nor a valid number'),
           '404': error('no such profile'),
+          ...AUTH,
+        },
+      },
+    },
+    '/v1/splits/{id}/undo': {
+      post: {
+        operationId: 'undoSplit',
+        summary: 'Undo a split: the split-off profile is merged back (with whatever reached it since) and the pair is remembered as one person, so no re-match splits it again',
+        parameters: [pathParam('id', 'the split id (`s_…`), as the profile’s splits and the nightly report name it')],
+        responses: {
+          '200': json(object({ split: ref('Split') }, { mergeId: str }), 'undone'),
+          '404': error('no such split'),
+          '409': error('undone already, or still being applied by a nightly run'),
           ...AUTH,
         },
       },

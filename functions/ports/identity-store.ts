@@ -69,6 +69,8 @@ export interface StoredSplit {
   pair: [string, string];
   /** The nightly run that split it. */
   runId: string;
+  /** Every member, number and count moved (a run that stopped halfway finishes it when run again). */
+  applied: boolean;
   undoneAt?: string;
   undoneBy?: string;
   /** The merge that undid it. */
@@ -184,8 +186,8 @@ export interface IdentityStore {
    * `runId`, so a re-run finishes the same split. Undefined when the profile is merged away.
    */
   split(profileId: string, part: SplitPart, runId: string, actor: string): Promise<StoredSplit | undefined>;
-  /** Undoes a split: merges the split-off profile back (with whatever reached it since) and records the pair as approved, so no re-match splits it again. */
-  undoSplit(splitId: string, actor: string): Promise<{ split: StoredSplit; merge: StoredMerge | undefined }>;
+  /** Marks an applied split undone (by `mergeId` when a merge undid it), audited; undefined when it was undone already or is not applied (a failed condition). */
+  markSplitUndone(splitId: string, actor: string, mergeId: string | undefined): Promise<StoredSplit | undefined>;
   /** Splits out of a profile, newest first, then the split that founded it if one did (undone ones included, marked). */
   splitsOf(profileId: string): Promise<StoredSplit[]>;
   getSplit(splitId: string): Promise<StoredSplit | undefined>;

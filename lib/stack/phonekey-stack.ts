@@ -132,6 +132,7 @@ export class PhoneKeyStack extends Stack {
     this.api.addRoute(HttpMethod.POST, '/v1/profiles/{phone}/unmerge', this.functions.apiFn.fn);
     this.api.addRoute(HttpMethod.GET, '/v1/profiles/{phone}/merges', this.functions.apiFn.fn);
     this.api.addRoute(HttpMethod.GET, '/v1/profiles/{phone}/splits', this.functions.apiFn.fn);
+    this.api.addRoute(HttpMethod.POST, '/v1/splits/{id}/undo', this.functions.apiFn.fn);
     for (const route of this.api.addRoute(HttpMethod.POST, '/webhooks/{channel}', this.functions.webhookFn.fn, { authorizer: new HttpNoneAuthorizer() })) {
       acknowledge(route, {
         'AwsSolutions-APIG4':

@@ -12,6 +12,7 @@ import { matchOnArrival } from '../../functions/app/identity/match-on-arrival.ts
 import { storeEvents, storeRecords } from '../../functions/app/identity/arrive.ts';
 import { applyResolution } from '../../functions/app/identity/apply-resolution.ts';
 import { approveReview, rejectReview } from '../../functions/app/identity/reviews.ts';
+import { undoSplit } from '../../functions/app/identity/undo-split.ts';
 import { blockingKeys, defaultMatchRules, matchCandidates, pairId, resolve } from '../../functions/core/match/index.ts';
 import { checkOnEntry } from '../../functions/app/identity/check-on-entry.ts';
 import { cleanIdentity } from '../../functions/core/clean/index.ts';
@@ -213,15 +214,18 @@ describe('a split, run twice and undone', () => {
     expect(await identity.profileIdForPhone(S2)).toBe(to);
     expect(await item(`PROF#${to}`, 'PROFILE')).toMatchObject({ phone: S2, phones: [S2], counters: { purchase: 2 }, splitBy: first!.splitId });
     expect(await item(`PROF#${owner}`, 'PROFILE')).toMatchObject({ phone: S1, phones: [S1], counters: { purchase: 1 } });
-    expect((await identity.splitsOf(owner)).map((s) => s.splitId)).toEqual([first!.splitId]);
+    expect((await identity.splitsOf(owner)).map((s) => [s.splitId, s.applied])).toEqual([[first!.splitId, true]]);
 
-    const { merge } = await identity.undoSplit(first!.splitId, 'cli:steward');
+    const { merge } = await undoSplit(identity, first!.splitId, 'cli:steward');
     expect(merge).toMatchObject({ into: owner, from: to, rule: 'approved' });
     expect((await identity.profileMembers(owner)).map((m) => m.key).sort()).toEqual(['crm#s1', 'till#own', 'till#x1', 'till#x2']);
     expect(await identity.profileIdForPhone(S2)).toBe(owner);
     expect((await item(`PROF#${owner}`, 'PROFILE'))!.counters).toEqual({ purchase: 3 });
     expect(await identity.pairDecisions([['till#x1', 'crm#s1']])).toEqual(new Map([['crm#s1\u0000till#x1', 'approved']]));
-    await expect(identity.undoSplit(first!.splitId, 'cli:steward')).rejects.toThrow(/was undone at/);
+    await expect(undoSplit(identity, first!.splitId, 'cli:steward')).rejects.toThrow(/was undone at/);
+    // the primitive's condition holds against a second writer that read the split before the first marked it
+    expect(await identity.markSplitUndone(first!.splitId, 'api:other', undefined)).toBeUndefined();
+    expect(await identity.getSplit(first!.splitId)).toMatchObject({ undoneBy: 'cli:steward', undoneByMerge: merge!.mergeId });
   });
 });
 

@@ -3,7 +3,7 @@
  * The steward's console in a real browser (headless Chromium from Debian, driven by
  * puppeteer-core) against the local cloud: sign in with the API token, approve a review and see
  * the profile change, reject the other, find a customer by a traditional-character name,
- * unmerge from the profile page, list shared numbers and download the customer list — each
+ * unmerge and undo a split from the profile page, list shared numbers and download the customer list — each
  * checked through the API as well.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,8 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import ExcelJS from 'exceljs';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { currentSecret, localS3, startTestCloud } from '../support/local-cloud.ts';
+import { currentSecret, localDb, localS3, startTestCloud } from '../support/local-cloud.ts';
+import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import { CHROMIUM } from '../report/chromium.ts';
 
 let cloud: LocalCloud;
@@ -146,11 +147,31 @@ describe('the console', { timeout: 120_000 }, () => {
     expect(a.profileId).not.toBe(b.profileId);
   });
 
+  it('undoes a split the nightly run made from the profile page', async () => {
+    const twice = ['id,姓名,手机号码,备用手机', 's1,钱多多,13533334444,', 's2,钱多多,13533334444,13533335555'].join('\n');
+    await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: 'incoming/crm/twice.csv', Body: twice }));
+    await cloud.idle();
+    const { profileId } = await api('GET', '/v1/profiles/13533334444');
+    // the store primitive the nightly run splits with
+    const identity = new DynamoIdentityStore(localDb(cloud), cloud.info.outputs.TableName);
+    const split = await identity.split(profileId, { members: ['crm#s2'], phones: ['+8613533335555'], counts: {}, glue: ['+8613533334444'], pair: ['crm#s2', 'crm#s1'] }, 'console-test', 'nightly');
+    expect((await api('GET', '/v1/profiles/13533335555')).profileId).toBe(split!.to);
+
+    await page.goto(`${cloud.info.endpoints.api}/console#/profile/${profileId}`);
+    await waitForText(`#splits li[data-split="${split!.splitId}"]`, 'glued by +8613533334444');
+    await page.locator('#splits button.undo-split').click();
+    await waitForText('#notice', `Split undone: ${split!.to} is back in ${profileId}`);
+    await page.waitForSelector(`#splits li.undone[data-split="${split!.splitId}"]`);
+    expect(await page.$('#splits button.undo-split')).toBeNull();
+    expect((await api('GET', '/v1/profiles/13533335555')).profileId).toBe(profileId);
+    expect(await textOf('#members')).toContain('crm#s2');
+  });
+
   it('lists the imports with their figures and downloads a report file', async () => {
     const { folder, done } = await nextDownload();
     await page.locator('#nav-reports').click();
     await waitForText('#reports', 'crm: incoming/crm/crm.csv');
-    const crm = await page.$$eval('#reports tr[data-report]', (rows) => (rows.find((r) => r.textContent!.includes('crm: ')) as HTMLElement).dataset.report!);
+    const crm = await page.$$eval('#reports tr[data-report]', (rows) => (rows.find((r) => r.textContent!.includes('crm: incoming/crm/crm.csv')) as HTMLElement).dataset.report!);
     expect(await textOf(`#reports tr[data-report="${crm}"] .counts`)).toMatch(/read 3 · stored 3/);
     await page.locator(`#reports tr[data-report="${crm}"] button[data-file="report.json"]`).click();
     await done;

@@ -17,5 +17,5 @@ export {
 } from './number-evidence.ts';
 export { planUnmerge, type MergeMoved, type SurvivorMember, type UnmergePlan } from './unmerge.ts';
 export { pinsFromChoices, pinnedMembers, PINNABLE_FIELDS, PinError, type Pin, type PinnableField } from './pins.ts';
-export { planSplit, splitMember, type SplitMember, type SplitPart, type SplitPlan, type SplitPolicy } from './split.ts';
+export { planSplit, splitMember, splitUndoBlocker, type SplitMember, type SplitPart, type SplitPlan, type SplitPolicy, type SplitUndoBlocker } from './split.ts';
 export { forbiddenAcross, mergeToUndo, pairsForbiddenByUnmerge, profileIdentity, type MergeDone, type PairDecision, type ProfileIdentity } from './merge-policy.ts';

@@ -121,3 +121,16 @@ function numbersOf(g: readonly SplitMember[]): Set<string> {
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export type SplitUndoBlocker = { code: 'split.not_found' | 'split.undone' | 'split.applying'; message: string };
+
+/**
+ * Why a split cannot be undone now, or undefined when it can: it exists, the nightly run applied
+ * it in full (a run that stopped halfway finishes it when run again), and nobody undid it yet.
+ */
+export function splitUndoBlocker(splitId: string, split: { applied: boolean; undoneAt?: string; undoneBy?: string } | undefined): SplitUndoBlocker | undefined {
+  if (!split) return { code: 'split.not_found', message: `no split ${splitId}` };
+  if (split.undoneAt) return { code: 'split.undone', message: `split ${splitId} was undone at ${split.undoneAt} by ${split.undoneBy}` };
+  if (!split.applied) return { code: 'split.applying', message: `split ${splitId} is still being applied: run the nightly again first` };
+  return undefined;
+}

@@ -7,6 +7,7 @@
  *   POST /v1/profiles/{phone}/unmerge      { member: "source#recordId" }
  *   GET  /v1/profiles/{phone}/merges       the merges that formed the profile, with their reasons
  *   GET  /v1/profiles/{phone}/splits       what the nightly run split off the profile (or the split that founded it)
+ *   POST /v1/splits/{id}/undo              merge a split-off profile back, for good
  */
 import { identityStore } from '../../adapters/wiring.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -14,6 +15,7 @@ import { cleanIdentity, parsePhone } from '../../core/clean/index.ts';
 import { UnmergeError } from '../../adapters/dynamo-identity-store.ts';
 import { checkOnEntry, entryInput } from '../../app/identity/check-on-entry.ts';
 import { approveReview, rejectReview, ReviewError } from '../../app/identity/reviews.ts';
+import { SplitUndoError, undoSplit } from '../../app/identity/undo-split.ts';
 import { PinError } from '../../core/identity/index.ts';
 import { json, jsonBody, type Routes } from './http.ts';
 import { matchRules } from './match-rules.ts';
@@ -113,5 +115,15 @@ export const identityRoutes: Routes = {
     const profile = await profileOf(event.pathParameters?.phone ?? '');
     if (!profile.ok) return json(profile.status, profile.body);
     return json(200, { profileId: profile.profileId, splits: await store.splitsOf(profile.profileId) });
+  },
+
+  'POST /v1/splits/{id}/undo': async (event) => {
+    try {
+      const { split, merge } = await undoSplit(store, event.pathParameters?.id ?? '', actorOf(event));
+      return json(200, { split, ...(merge ? { mergeId: merge.mergeId } : {}) });
+    } catch (error) {
+      if (error instanceof SplitUndoError) return json(error.code === 'split.not_found' ? 404 : 409, { error: error.code, message: error.message });
+      throw error;
+    }
   },
 };

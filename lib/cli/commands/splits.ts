@@ -1,6 +1,6 @@
 /** `phonekey splits <profile>` and `phonekey unsplit <splitId>`: what the nightly split off a profile a number glued, and its undoing. */
 import type { Command } from 'commander';
-import { UnmergeError } from '../../../functions/adapters/dynamo-identity-store.ts';
+import { SplitUndoError, undoSplit } from '../../../functions/app/identity/undo-split.ts';
 import type { StoredSplit } from '../../../functions/ports/identity-store.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { cliActor, identityStoreFor } from './review.ts';
@@ -28,7 +28,7 @@ export function unsplitCommand(program: Command, context: () => CommandContext):
       await withTarget(ctx, async (target) => {
         const store = identityStoreFor(target);
         try {
-          const out = await store.undoSplit(splitId, cliActor());
+          const out = await undoSplit(store, splitId, cliActor());
           ctx.print(out, () =>
             [
               `undid split ${splitId}: ${out.split.to} merged back into ${out.split.from}${out.merge ? ` (merge ${out.merge.mergeId})` : ''}`,
@@ -36,7 +36,7 @@ export function unsplitCommand(program: Command, context: () => CommandContext):
             ].join('\n'),
           );
         } catch (error) {
-          if (error instanceof UnmergeError) throw new UserError(error.message);
+          if (error instanceof SplitUndoError) throw new UserError(error.message);
           throw error;
         }
       });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planSplit, type SplitMember } from '../../../functions/core/identity/index.ts';
+import { planSplit, splitUndoBlocker, type SplitMember } from '../../../functions/core/identity/index.ts';
 
 const STORE = '+862154372798';
 const OWN = '+8613812345678';
@@ -84,5 +84,17 @@ describe('planSplit', () => {
 
   it('plans nothing for a profile in one cluster', () => {
     expect(planSplit([record('a#1', [OWN], WANG), event('e#1', OWN)], new Map([['a#1', 3], ['e#1', 3]]), [OWN], generic())).toBeUndefined();
+  });
+});
+
+describe('splitUndoBlocker', () => {
+  it('lets an applied split be undone once, and names why not otherwise', () => {
+    expect(splitUndoBlocker('s_1', { applied: true })).toBeUndefined();
+    expect(splitUndoBlocker('s_1', undefined)).toEqual({ code: 'split.not_found', message: 'no split s_1' });
+    expect(splitUndoBlocker('s_1', { applied: true, undoneAt: '2026-12-05T10:00:00.000Z', undoneBy: 'cli:ann' })).toMatchObject({
+      code: 'split.undone',
+      message: expect.stringContaining('by cli:ann'),
+    });
+    expect(splitUndoBlocker('s_1', { applied: false })).toMatchObject({ code: 'split.applying' });
   });
 });

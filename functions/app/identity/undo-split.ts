@@ -1,0 +1,32 @@
+/**
+ * Undoing a split the nightly run made: the pair it parted is recorded as one person (so no
+ * re-match parts them again), the split-off profile is merged back with whatever reached it
+ * since, and the split is marked undone. Each step is a store primitive; whether the split may
+ * be undone is core policy (splitUndoBlocker).
+ */
+import { splitUndoBlocker, type SplitUndoBlocker } from '../../core/identity/index.ts';
+import type { IdentityStore, StoredMerge, StoredSplit } from '../../ports/identity-store.ts';
+
+export class SplitUndoError extends Error {
+  constructor(
+    readonly code: SplitUndoBlocker['code'],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SplitUndoError';
+  }
+}
+
+export async function undoSplit(store: IdentityStore, splitId: string, actor: string): Promise<{ split: StoredSplit; merge: StoredMerge | undefined }> {
+  const split = await store.getSplit(splitId);
+  const blocker = splitUndoBlocker(splitId, split);
+  if (blocker || !split) throw new SplitUndoError(blocker?.code ?? 'split.not_found', blocker?.message ?? `no split ${splitId}`);
+  const [left, stayed] = split.pair;
+  const reason = `undo of split ${splitId}`;
+  await store.putPairDecision(left, stayed, 'approved', actor, reason);
+  const merge = await store.merge(split.from, split.to, { a: stayed, b: left, rule: 'approved', score: 0, fieldScores: {}, reasons: [reason] }, actor);
+  const undone = await store.markSplitUndone(splitId, actor, merge?.mergeId);
+  // another steward's undo got there first: the merge above found the two already one
+  if (!undone) throw new SplitUndoError('split.undone', `split ${splitId} was undone meanwhile`);
+  return { split: undone, merge };
+}
