@@ -14,8 +14,8 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import ExcelJS from 'exceljs';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
-import { currentSecret, localDb, localS3, startTestCloud } from '../support/local-cloud.ts';
-import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
+import { currentSecret, localS3, startTestCloud } from '../support/local-cloud.ts';
+import { splitOffSecondNumber } from '../support/split-fixture.ts';
 import { CHROMIUM } from '../report/chromium.ts';
 
 let cloud: LocalCloud;
@@ -148,20 +148,14 @@ describe('the console', { timeout: 120_000 }, () => {
   });
 
   it('undoes a split the nightly run made from the profile page', async () => {
-    const twice = ['id,姓名,手机号码,备用手机', 's1,钱多多,13533334444,', 's2,钱多多,13533334444,13533335555'].join('\n');
-    await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: 'incoming/crm/twice.csv', Body: twice }));
-    await cloud.idle();
-    const { profileId } = await api('GET', '/v1/profiles/13533334444');
-    // the store primitive the nightly run splits with
-    const identity = new DynamoIdentityStore(localDb(cloud), cloud.info.outputs.TableName);
-    const split = await identity.split(profileId, { members: ['crm#s2'], phones: ['+8613533335555'], counts: {}, glue: ['+8613533334444'], pair: ['crm#s2', 'crm#s1'] }, 'console-test', 'nightly');
-    expect((await api('GET', '/v1/profiles/13533335555')).profileId).toBe(split!.to);
+    const { profileId, split } = await splitOffSecondNumber(cloud, s3, 'console-test');
+    expect((await api('GET', '/v1/profiles/13533335555')).profileId).toBe(split.to);
 
     await page.goto(`${cloud.info.endpoints.api}/console#/profile/${profileId}`);
-    await waitForText(`#splits li[data-split="${split!.splitId}"]`, 'glued by +8613533334444');
+    await waitForText(`#splits li[data-split="${split.splitId}"]`, 'glued by +8613533334444');
     await page.locator('#splits button.undo-split').click();
-    await waitForText('#notice', `Split undone: ${split!.to} is back in ${profileId}`);
-    await page.waitForSelector(`#splits li.undone[data-split="${split!.splitId}"]`);
+    await waitForText('#notice', `Split undone: ${split.to} is back in ${profileId}`);
+    await page.waitForSelector(`#splits li.undone[data-split="${split.splitId}"]`);
     expect(await page.$('#splits button.undo-split')).toBeNull();
     expect((await api('GET', '/v1/profiles/13533335555')).profileId).toBe(profileId);
     expect(await textOf('#members')).toContain('crm#s2');

@@ -11,10 +11,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { signedHeaders } from '../../functions/core/events/index.ts';
 import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
-import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { currentSecret, localDb, localS3, REPO_ROOT, startTestCloud } from '../support/local-cloud.ts';
+import { splitOffSecondNumber } from '../support/split-fixture.ts';
 
 let cloud: LocalCloud;
 let cleanup: () => Promise<void>;
@@ -195,20 +195,13 @@ describe('/openapi.json', { timeout: 120_000 }, () => {
   });
 
   it('matches real answers of the split undo route', async () => {
-    // two records of one person on one number, one with a second number: one profile, split as the nightly run splits
-    const twice = ['id,姓名,手机号码,备用手机', 's1,钱多多,13533334444,', 's2,钱多多,13533334444,13533335555'].join('\n');
-    await s3.send(new PutObjectCommand({ Bucket: cloud.info.outputs.RawBucketName, Key: 'incoming/crm/twice.csv', Body: twice }));
-    await cloud.idle();
-    const { profileId } = (await call('GET', '/v1/profiles/13533334444/splits')).body;
-    const identity = new DynamoIdentityStore(localDb(cloud), cloud.info.outputs.TableName);
-    const part = { members: ['crm#s2'], phones: ['+8613533335555'], counts: {}, glue: ['+8613533334444'], pair: ['crm#s2', 'crm#s1'] as [string, string] };
-    const split = await identity.split(profileId, part, 'openapi-test', 'nightly');
-    expect((await call('GET', '/v1/profiles/13533335555/splits')).body.splits.map((x: any) => x.splitId)).toEqual([split!.splitId]);
+    const { profileId, split } = await splitOffSecondNumber(cloud, s3, 'openapi-test');
+    expect((await call('GET', '/v1/profiles/13533335555/splits')).body.splits.map((x: any) => x.splitId)).toEqual([split.splitId]);
 
-    const undone = await call('POST', `/v1/splits/${split!.splitId}/undo`);
-    expect(undone.body).toMatchObject({ split: { splitId: split!.splitId, applied: true, undoneBy: 'api' }, mergeId: expect.any(String) });
+    const undone = await call('POST', `/v1/splits/${split.splitId}/undo`);
+    expect(undone.body).toMatchObject({ split: { splitId: split.splitId, applied: true, undoneBy: 'api' }, mergeId: expect.any(String) });
     expect((await call('GET', '/v1/profiles/13533335555')).body.profileId).toBe(profileId);
-    expect((await call('POST', `/v1/splits/${split!.splitId}/undo`)).status).toBe(409);
+    expect((await call('POST', `/v1/splits/${split.splitId}/undo`)).status).toBe(409);
     expect((await call('POST', '/v1/splits/s_0000000000000000/undo')).status).toBe(404);
   });
 

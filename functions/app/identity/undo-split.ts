@@ -20,11 +20,12 @@ export class SplitUndoError extends Error {
 export async function undoSplit(store: IdentityStore, splitId: string, actor: string): Promise<{ split: StoredSplit; merge: StoredMerge | undefined }> {
   const split = await store.getSplit(splitId);
   const blocker = splitUndoBlocker(splitId, split);
-  if (blocker || !split) throw new SplitUndoError(blocker?.code ?? 'split.not_found', blocker?.message ?? `no split ${splitId}`);
-  const [left, stayed] = split.pair;
+  if (blocker) throw new SplitUndoError(blocker.code, blocker.message);
+  // no blocker: the split exists
+  const { pair: [left, stayed], from, to } = split!;
   const reason = `undo of split ${splitId}`;
   await store.putPairDecision(left, stayed, 'approved', actor, reason);
-  const merge = await store.merge(split.from, split.to, { a: stayed, b: left, rule: 'approved', score: 0, fieldScores: {}, reasons: [reason] }, actor);
+  const merge = await store.merge(from, to, { a: stayed, b: left, rule: 'approved', score: 0, fieldScores: {}, reasons: [reason] }, actor);
   const undone = await store.markSplitUndone(splitId, actor, merge?.mergeId);
   // another steward's undo got there first: the merge above found the two already one
   if (!undone) throw new SplitUndoError('split.undone', `split ${splitId} was undone meanwhile`);
