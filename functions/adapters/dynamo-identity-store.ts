@@ -1,30 +1,31 @@
 /**
- * The IdentityStore port on the one table (layout: docs/identity.md). Merges and unmerges
- * re-point items (aliases, records, events) instead of copying them, and write profile attributes
- * with UpdateCommand SET on identity attributes only (`phone`, `phones`, `golden`, `mergedInto`,
- * `pshard` for retiring): other areas keep their own attributes on the same profile item.
+ * The IdentityStore port on the one table (layout: docs/identity.md): reads, and the conditional
+ * writes that app/identity/merge-protocol.ts sequences into merges, unmerges and splits, each
+ * failed condition mapped to a domain error. Moves re-point items (aliases, records, events)
+ * instead of copying them, and write profile attributes with UpdateCommand SET on identity
+ * attributes only (`phone`, `phones`, `golden`, `mergedInto`, `pshard` for retiring): other areas
+ * keep their own attributes on the same profile item.
  */
 import { keyedProfile } from './dynamo-numbers.ts';
-import { createHash, randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { profileShard, splitIds } from '../core/identity-keys.ts';
-import { forbiddenAcross, mergeToUndo, pairsForbiddenByUnmerge, planUnmerge, profileIdentity, type Pin, type SplitPart } from '../core/identity/index.ts';
+import { createHash } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { profileShard } from '../core/identity-keys.ts';
+import { ProfileMovedError, UnmergeError, type Pin, type ProfileIdentity } from '../core/identity/index.ts';
 import { defaultMatchRules, orderedPair, pairKey, parseMatchRules, type MatchRules } from '../core/match/index.ts';
 import type { CleanRecord } from '../core/model.ts';
 import type {
   BlockEntry,
   IdentityStore,
   MemberRecord,
-  MergeReason,
   PairDecision,
   ProfileState,
   Review,
   ReviewInput,
   StoredMerge,
   StoredSplit,
-  UnmergeResult,
 } from '../ports/identity-store.ts';
 import { appendAudit } from './dynamo-audit.ts';
+import type { AuditEntry } from '../ports/audit.ts';
 import { batchGet, batchPut, queryAll } from './dynamo-batch.ts';
 import { addCounts, addToMerge, dropZeroCounts, repoint } from './dynamo-merged.ts';
 import { fromItem, leanReads, type DynamoJsonClient, type RawItem } from './dynamo-json.ts';
@@ -104,23 +105,6 @@ export function blockEntryItems(entries: Array<{ member: string; keys: string[];
 /** A member key `source#recordId` → the items it can be: a source record or an event. */
 const recordItemKey = (member: string) => ({ pk: `REC#${member}`, sk: 'REC' });
 const memberItemKey = (m: MemberRecord) => (m.kind === 'record' ? recordItemKey(m.key) : { pk: `EVT#${m.key}`, sk: 'EVT' });
-
-export class UnmergeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'UnmergeError';
-  }
-}
-
-export class MergeForbiddenError extends Error {
-  constructor(readonly pair: [string, string]) {
-    super(`a person forbade merging ${pair[0]} and ${pair[1]}`);
-    this.name = 'MergeForbiddenError';
-  }
-}
 
 export class DynamoIdentityStore implements IdentityStore {
   constructor(
@@ -358,193 +342,155 @@ export class DynamoIdentityStore implements IdentityStore {
     );
   }
 
-  // ---- merges ----
+  // ---- merges, unmerges and splits: primitives (app/identity/merge-protocol.ts sequences them) ----
 
-  async merge(intoId: string, fromId: string, reason: MergeReason, actor: string): Promise<StoredMerge | undefined> {
-    const into = await this.currentProfileId(intoId);
-    const from = await this.currentProfileId(fromId);
-    if (!into) throw new Error(`no profile ${intoId}`);
-    if (!from) throw new Error(`no profile ${fromId}`);
-    if (into === from) return undefined;
-    const [a, b] = await Promise.all([this.profileState(into), this.profileState(from)]);
-    const [membersA, membersB] = await Promise.all([this.profileMembers(into), this.profileMembers(from)]);
+  async numbersOwnedBy(phones: string[], profileId: string): Promise<string[]> {
+    const aliases = await batchGet(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId']);
+    return aliases.filter((i) => i.profileId === profileId).map((i) => (i.pk as string).slice('PHONE#'.length));
+  }
 
-    if (reason.rule !== 'approved') {
-      const sideA = membersA.map((m) => m.key);
-      const sideB = membersB.map((m) => m.key);
-      const forbidden = forbiddenAcross(sideA, sideB, await this.decisionsAmong([...sideA, ...sideB]));
-      if (forbidden) throw new MergeForbiddenError(forbidden);
-    }
-
-    const rules = await this.matchRules();
-    // numbers that point at `from` now: they move
-    const aliasItems = await batchGet(this.db, this.table, (b!.phones ?? []).map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId']);
-    const movedPhones = aliasItems.filter((i) => i.profileId === from).map((i) => (i.pk as string).slice('PHONE#'.length));
-    const movedMembers = membersB.map((m) => m.key);
-    const now = new Date();
-    const at = now.toISOString();
-    const merge: StoredMerge = {
-      ...reason,
-      mergeId: `m_${randomUUID().replace(/-/g, '').slice(0, 20)}`,
-      into,
-      from,
-      at,
-      actor,
-      moved: { phones: movedPhones, members: movedMembers },
-      fromBefore: { phone: b!.phone, phones: b!.phones ?? [] },
-    };
-    const intoBefore = { phone: a!.phone, phones: a!.phones ?? [] };
-    // The MERGE item first: a crash part-way leaves a record of what was being moved.
+  async beginMerge(merge: StoredMerge, intoBefore: { phone: string; phones: string[] }): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: mergePk(merge.mergeId), sk: 'MERGE', kind: 'merge', ...merge, intoBefore, movedCounters: {}, status: 'applying', gsi1pk: mergesOfPk(into), gsi1sk: `${at}#${merge.mergeId}` },
+        Item: { pk: mergePk(merge.mergeId), sk: 'MERGE', kind: 'merge', ...merge, intoBefore, movedCounters: {}, status: 'applying', gsi1pk: mergesOfPk(merge.into), gsi1sk: `${merge.at}#${merge.mergeId}` },
+        ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
-    // Then the mark, before anything moves: a writer that stores a record on `from` after this sees
-    // it and moves the record itself; what was stored before it is found by reading `from` again.
-    // The counters as the mark found them are what moves: later counts follow the mark themselves.
-    const marked = await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: profilePk(from), sk: 'PROFILE' },
-        UpdateExpression: 'SET mergedInto = :i, mergedBy = :m, mergedAt = :t, updatedAt = :t REMOVE pshard',
-        ExpressionAttributeValues: { ':i': into, ':m': merge.mergeId, ':t': at },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    const movedCounters = (marked.Attributes?.counters ?? {}) as Record<string, number>;
-
-    await repoint(this.db, this.table, movedPhones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), from, into, false);
-    await repoint(this.db, this.table, membersB.map(memberItemKey), from, into, true);
-    // Members and numbers that reached `from` while this merge was reading it
-    const moved = new Set(movedMembers);
-    const lateMembers = (await this.profileMembers(from)).filter((m) => !moved.has(m.key));
-    const lateAliases = await batchGet(this.db, this.table, ((await this.profileState(from))?.phones ?? []).filter((p) => !movedPhones.includes(p)).map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId']);
-    const latePhones = lateAliases.filter((i) => i.profileId === from).map((i) => (i.pk as string).slice('PHONE#'.length));
-    await repoint(this.db, this.table, latePhones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), from, into, false);
-    await repoint(this.db, this.table, lateMembers.map(memberItemKey), from, into, true);
-    await addToMerge(this.db, this.table, merge.mergeId, lateMembers.map((m) => m.key), latePhones);
-    merge.moved = { phones: [...movedPhones, ...latePhones], members: [...movedMembers, ...lateMembers.map((m) => m.key)] };
-
-    const phones = unique([...intoBefore.phones, ...merge.moved.phones]);
-    await this.writeIdentity(into, [...membersA, ...membersB, ...lateMembers], phones, rules, now, intoBefore.phone);
-    await addCounts(this.db, this.table, { pk: mergePk(merge.mergeId), sk: 'MERGE' }, 'movedCounters', movedCounters, 1, at);
-    await addCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' }, 'counters', movedCounters, 1, at);
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: mergePk(merge.mergeId), sk: 'MERGE' },
-        UpdateExpression: 'SET #s = :d',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':d': 'done' },
-      }),
-    );
-    await appendAudit(
-      this.db,
-      this.table,
-      { action: 'merge', actor, subjects: [into, from, merge.mergeId, reason.a, reason.b], detail: { rule: reason.rule, score: reason.score, fieldScores: reason.fieldScores, reviewId: reason.reviewId } },
-      now,
-    );
-    return merge;
   }
 
-  async unmerge(profileId: string, member: string, actor: string): Promise<UnmergeResult> {
-    const current = await this.currentProfileId(profileId);
-    if (!current) throw new UnmergeError('profile.not_found', `no profile ${profileId}`);
-    const members = await this.profileMembers(current);
-    if (!members.some((m) => m.key === member)) throw new UnmergeError('member.not_in_profile', `${member} is not a member of profile ${current}`);
-    const merge = mergeToUndo(await this.mergesInto(current), member);
-    if (!merge) throw new UnmergeError('merge.not_found', `profile ${current} was not formed by any merge: nothing to undo`);
-    const now = new Date();
-    const at = now.toISOString();
-    const { into, from } = merge;
-    const item = (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: mergePk(merge.mergeId), sk: 'MERGE' }, ConsistentRead: true }))).Item!;
+  async markMerged(from: string, into: string, mergeId: string, at: string): Promise<Record<string, number>> {
+    try {
+      const marked = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: profilePk(from), sk: 'PROFILE' },
+          UpdateExpression: 'SET mergedInto = :i, mergedBy = :m, mergedAt = :t, updatedAt = :t REMOVE pshard',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(mergedInto)',
+          ExpressionAttributeValues: { ':i': into, ':m': mergeId, ':t': at },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return (marked.Attributes?.counters ?? {}) as Record<string, number>;
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ProfileMovedError(from);
+      throw error;
+    }
+  }
 
-    // what the merge moved, and what came since by the numbers it moved (core/identity/unmerge.ts)
-    const plan = planUnmerge(merge, members);
-    const goingBack = new Set(plan.back);
-    const back = members.filter((m) => goingBack.has(m.key));
-    await repoint(this.db, this.table, merge.moved.phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), into, from, false);
-    await repoint(this.db, this.table, back.map(memberItemKey), into, from, true);
-    const rules = await this.matchRules();
-    const movedBack = new Set(back.map((m) => m.key));
-    const remaining = members.filter((m) => !movedBack.has(m.key));
-    const intoState = await this.profileState(into);
-    const movedPhones = new Set(merge.moved.phones);
-    const intoPhones = (intoState?.phones ?? []).filter((p) => !movedPhones.has(p));
-    const intoBefore = item.intoBefore as { phone: string } | undefined;
-    await this.writeIdentity(into, remaining, intoPhones, rules, now, intoBefore?.phone);
-    if (item.movedCounters) await addCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' }, 'counters', item.movedCounters as Record<string, number>, -1, at);
-    await addCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' }, 'counters', plan.countsSince, -1, at);
-    await dropZeroCounts(this.db, this.table, { pk: profilePk(into), sk: 'PROFILE' });
-    await addCounts(this.db, this.table, { pk: profilePk(from), sk: 'PROFILE' }, 'counters', plan.countsSince, 1, at);
+  async abandonMerge(mergeId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: mergePk(mergeId), sk: 'MERGE' } }));
+  }
 
-    // the retired profile comes back as it was
+  addToMerge(mergeId: string, members: string[], phones: string[]): Promise<void> {
+    return addToMerge(this.db, this.table, mergeId, members, phones);
+  }
+
+  addMovedCounts(mergeId: string, counts: Record<string, number>, at: string): Promise<void> {
+    return addCounts(this.db, this.table, { pk: mergePk(mergeId), sk: 'MERGE' }, 'movedCounters', counts, 1, at);
+  }
+
+  async finishMerge(mergeId: string): Promise<void> {
+    await this.setStatus({ pk: mergePk(mergeId), sk: 'MERGE' }, 'done');
+  }
+
+  async beginUnmerge(mergeId: string, actor: string, at: string): Promise<{ intoBefore?: { phone: string }; movedCounters: Record<string, number> }> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: mergePk(mergeId), sk: 'MERGE' },
+          UpdateExpression: 'SET undoing = :u',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(undoneAt) AND attribute_not_exists(undoing)',
+          ExpressionAttributeValues: { ':u': { at, actor } },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { intoBefore: out.Attributes!.intoBefore, movedCounters: out.Attributes!.movedCounters ?? {} };
+    } catch (error) {
+      if (isConditionFailure(error)) throw new UnmergeError('merge.undone', `merge ${mergeId} is undone, or being undone, already`);
+      throw error;
+    }
+  }
+
+  async restoreProfile(profileId: string, before: { phone: string; phones: string[] }, mergeId: string, at: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: profilePk(profileId), sk: 'PROFILE' },
+          UpdateExpression: 'SET phone = :p, phones = :ps, pshard = :s, updatedAt = :t REMOVE mergedInto, mergedBy, mergedAt',
+          ConditionExpression: 'mergedBy = :m',
+          ExpressionAttributeValues: { ':p': before.phone, ':ps': before.phones, ':s': profileShard(profileId), ':t': at, ':m': mergeId },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ProfileMovedError(profileId);
+      throw error;
+    }
+  }
+
+  async finishUnmerge(mergeId: string, actor: string, at: string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: profilePk(from), sk: 'PROFILE' },
-        UpdateExpression: 'SET phone = :p, phones = :ps, pshard = :s, updatedAt = :t REMOVE mergedInto, mergedBy, mergedAt',
-        ExpressionAttributeValues: { ':p': merge.fromBefore.phone, ':ps': merge.fromBefore.phones, ':s': profileShard(from), ':t': at },
-      }),
-    );
-    await this.writeIdentity(from, back, merge.fromBefore.phones, rules, now, merge.fromBefore.phone);
-
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: mergePk(merge.mergeId), sk: 'MERGE' },
-        UpdateExpression: 'SET undoneAt = :t, undoneBy = :a',
+        Key: { pk: mergePk(mergeId), sk: 'MERGE' },
+        UpdateExpression: 'SET undoneAt = :t, undoneBy = :a REMOVE undoing',
         ExpressionAttributeValues: { ':t': at, ':a': actor },
       }),
     );
-    for (const [x, y] of pairsForbiddenByUnmerge(merge, member)) await this.putPairDecision(x, y, 'noMerge', actor, `unmerge of ${merge.mergeId}`);
-    await appendAudit(this.db, this.table, { action: 'unmerge', actor, subjects: [into, from, merge.mergeId, member], detail: { members: back.length, arrivedSince: plan.arrivedSince.length, phones: merge.moved.phones.length } }, now);
-    return { profileId: into, restored: from, mergeId: merge.mergeId, phones: merge.moved.phones, members: back.map((m) => m.key) };
   }
 
-  // ---- splits ----
+  repointNumbers(phones: string[], from: string, to: string): Promise<void> {
+    return repoint(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), from, to, false);
+  }
 
-  async split(profileId: string, part: SplitPart, runId: string, actor: string): Promise<StoredSplit | undefined> {
-    const { splitId, profileId: to } = splitIds(runId, profileId, part.pair[0]);
-    const existing = await this.getSplitItem(splitId);
-    if (existing?.status === 'done') return toSplit(existing);
-    const state = await this.profileState(profileId);
-    if (!state || state.mergedInto) return undefined;
-    const now = new Date();
-    const at = (existing?.at as string | undefined) ?? now.toISOString();
-    const split: Omit<StoredSplit, 'applied'> = { splitId, from: profileId, to, at, actor, moved: { members: part.members, phones: part.phones }, counts: part.counts, glue: part.glue, pair: part.pair, runId };
-    // The SPLIT item first: a crash part-way leaves a record of what was being moved, and a re-run finishes it.
-    if (!existing) await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: splitPk(splitId), sk: 'SPLIT', kind: 'split', ...split, status: 'applying', gsi1pk: splitsOfPk(profileId), gsi1sk: `${at}#${splitId}` } }));
+  repointMembers(members: MemberRecord[], from: string, to: string): Promise<void> {
+    return repoint(this.db, this.table, members.map(memberItemKey), from, to, true);
+  }
+
+  async setIdentity(profileId: string, identity: ProfileIdentity, at: string): Promise<void> {
+    const { phone, phones, golden } = identity;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: profilePk(profileId), sk: 'PROFILE' },
+        UpdateExpression: `SET ${phone ? 'phone = :p, ' : ''}phones = :ps, updatedAt = :t${golden ? ', golden = :g' : ' REMOVE golden'}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ...(phone ? { ':p': phone } : {}), ':ps': phones, ':t': at, ...(golden ? { ':g': golden } : {}) },
+      }),
+    );
+  }
+
+  async addProfileCounts(profileId: string, counts: Record<string, number>, sign: 1 | -1, at: string): Promise<void> {
+    if (!Object.keys(counts).length) return;
+    const Key = { pk: profilePk(profileId), sk: 'PROFILE' };
+    await addCounts(this.db, this.table, Key, 'counters', counts, sign, at);
+    if (sign < 0) await dropZeroCounts(this.db, this.table, Key);
+  }
+
+  async beginSplit(split: StoredSplit): Promise<void> {
+    const { applied: _a, ...item } = split;
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { pk: splitPk(split.splitId), sk: 'SPLIT', kind: 'split', ...item, status: 'applying', gsi1pk: splitsOfPk(split.from), gsi1sk: `${split.at}#${split.splitId}` } }),
+    );
+  }
+
+  async foundSplitProfile(split: StoredSplit): Promise<void> {
     try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...foundedProfileItem(to, part.phones[0], part.phones, at), splitBy: splitId }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...foundedProfileItem(split.to, split.moved.phones[0], split.moved.phones, split.at), splitBy: split.splitId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
     } catch (error) {
       if (!isConditionFailure(error)) throw error; // founded by the attempt that crashed
     }
-    const movedKeys = new Set(part.members);
-    const members = await this.profileMembers(profileId);
-    await repoint(this.db, this.table, part.phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), profileId, to, false);
-    await repoint(this.db, this.table, members.filter((m) => movedKeys.has(m.key)).map(memberItemKey), profileId, to, true);
-    // The counts move once: the mark on the SPLIT item says they did.
-    if (Object.keys(part.counts).length && (await this.markCounted(splitId))) {
-      await addCounts(this.db, this.table, { pk: profilePk(to), sk: 'PROFILE' }, 'counters', part.counts, 1, at);
-      await addCounts(this.db, this.table, { pk: profilePk(profileId), sk: 'PROFILE' }, 'counters', part.counts, -1, at);
-      await dropZeroCounts(this.db, this.table, { pk: profilePk(profileId), sk: 'PROFILE' });
-    }
-    const rules = await this.matchRules();
-    const moving = new Set(part.phones);
-    await this.writeIdentity(profileId, members.filter((m) => !movedKeys.has(m.key)), state.phones.filter((p) => !moving.has(p)), rules, now, state.phone);
-    await this.writeIdentity(to, members.filter((m) => movedKeys.has(m.key)), part.phones, rules, now);
-    await this.db.send(
-      new UpdateCommand({ TableName: this.table, Key: { pk: splitPk(splitId), sk: 'SPLIT' }, UpdateExpression: 'SET #s = :d', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':d': 'done' } }),
-    );
-    await appendAudit(this.db, this.table, { action: 'split', actor, subjects: [profileId, to, splitId, ...part.pair], detail: { members: part.members.length, phones: part.phones.length, glue: part.glue, runId } }, now);
-    return { ...split, applied: true };
   }
 
-  /** Marks a split's counts as moved; false when they were already. */
-  private async markCounted(splitId: string): Promise<boolean> {
+  async markSplitCounted(splitId: string): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({ TableName: this.table, Key: { pk: splitPk(splitId), sk: 'SPLIT' }, UpdateExpression: 'SET counted = :t', ConditionExpression: 'attribute_not_exists(counted)', ExpressionAttributeValues: { ':t': true } }),
@@ -554,6 +500,18 @@ export class DynamoIdentityStore implements IdentityStore {
       if (!isConditionFailure(error)) throw error;
       return false;
     }
+  }
+
+  async finishSplit(splitId: string): Promise<void> {
+    await this.setStatus({ pk: splitPk(splitId), sk: 'SPLIT' }, 'done');
+  }
+
+  private async setStatus(Key: { pk: string; sk: string }, status: string): Promise<void> {
+    await this.db.send(new UpdateCommand({ TableName: this.table, Key, UpdateExpression: 'SET #s = :d', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':d': status } }));
+  }
+
+  async audit(entry: AuditEntry, at?: Date): Promise<void> {
+    await appendAudit(this.db, this.table, entry, at);
   }
 
   async markSplitUndone(splitId: string, actor: string, mergeId: string | undefined): Promise<StoredSplit | undefined> {
@@ -613,21 +571,6 @@ export class DynamoIdentityStore implements IdentityStore {
   async getMerge(mergeId: string): Promise<StoredMerge | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: mergePk(mergeId), sk: 'MERGE' } }));
     return out.Item && toMerge(out.Item);
-  }
-
-  /** Writes a profile's numbers and golden record as core profileIdentity derives them from its members' records. */
-  private async writeIdentity(profileId: string, members: MemberRecord[], phones: string[], rules: MatchRules, now: Date, fallbackPrimary?: string): Promise<void> {
-    const records = members.filter((m) => m.kind === 'record' && m.record).map((m) => m.record);
-    const { phone: primary, phones: ordered, golden } = profileIdentity(records, phones, rules, fallbackPrimary);
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: profilePk(profileId), sk: 'PROFILE' },
-        UpdateExpression: `SET ${primary ? 'phone = :p, ' : ''}phones = :ps, updatedAt = :t${golden ? ', golden = :g' : ''}${golden ? '' : ' REMOVE golden'}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ...(primary ? { ':p': primary } : {}), ':ps': ordered, ':t': now.toISOString(), ...(golden ? { ':g': golden } : {}) },
-      }),
-    );
   }
 
   // ---- reviews ----

@@ -1,17 +1,7 @@
 /**
- * What a merge and a concurrent writer share so that nothing stays on a merged-away profile.
- *
- * A writer reads a number's owner, then writes a record there; a merge of that owner can fall in
- * between. So the merge marks the retired profile first (`mergedInto`, `mergedBy` = the merge id)
- * and only then moves the members it finds, reading them once more at the end; a writer that wrote
- * to an existing profile reads the mark afterwards (a consistent read) and moves what it wrote
- * itself. Either way the items moved late are added to the merge's lists, so an unmerge still puts
- * back exactly what the retired profile had.
- *
- * Behaviour counters: the mark returns the retired profile's counters at that instant (what the
- * merge adds to the survivor), and a writer's counter update is conditional on no mark; one that
- * finds the mark moves its events and counts along the chain instead (followMerge). Each count
- * lands on the survivor exactly once, at no extra read for a writer that finds no mark.
+ * The writes a merge and a concurrent writer share so that nothing stays on a merged-away profile:
+ * re-pointing items, adding to a merge's lists of what moved, moving counts, and a writer's
+ * following of a mark it finds. Why in that order: app/identity/merge-protocol.ts.
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from './dynamo-batch.ts';

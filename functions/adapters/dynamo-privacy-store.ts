@@ -9,7 +9,8 @@ import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand, type DynamoDB
 import { profileIdFor } from '../core/identity-keys.ts';
 import { suppressionHash } from '../core/privacy/suppression.ts';
 import type { AuditRecord, Footprint, FootprintKind, PrivacyStore, StoredKey } from '../ports/privacy-store.ts';
-import { appendAudit, auditPk, type AuditAction } from './dynamo-audit.ts';
+import { appendAudit, auditPk } from './dynamo-audit.ts';
+import type { AuditAction } from '../ports/audit.ts';
 import { batchGet, batchPut, mapLimit, queryAll } from './dynamo-batch.ts';
 import { BLOCK_MARKER, phonePk, profilePk, suppressPk } from './dynamo-keys.ts';
 import { installSalt } from './install-salt.ts';

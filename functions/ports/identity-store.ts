@@ -8,7 +8,8 @@
  * (as in exports: `{source, recordId}`).
  */
 import type { CleanRecord } from '../core/model.ts';
-import type { PairDecision, Pin, SplitPart } from '../core/identity/index.ts';
+import type { PairDecision, Pin, ProfileIdentity } from '../core/identity/index.ts';
+import type { AuditEntry } from './audit.ts';
 import type { MatchRules, MergeExplanation } from '../core/match/index.ts';
 
 export type { PairDecision };
@@ -168,24 +169,47 @@ export interface IdentityStore {
   listPairDecisions(): Promise<Array<{ a: string; b: string; decision: PairDecision }>>;
   putPairDecision(a: string, b: string, decision: PairDecision, actor: string, reason: string): Promise<void>;
 
-  // ---- merges ----
+  // ---- merges, unmerges and splits ----
+  // Conditional-write primitives; app/identity/merge-protocol.ts sequences them and explains why in that order.
+  /** Of the numbers, those whose alias points at the profile now. */
+  numbersOwnedBy(phones: string[], profileId: string): Promise<string[]>;
+  /** Stores the MERGE item (`applying`) with `into`'s numbers as they were. */
+  beginMerge(merge: StoredMerge, intoBefore: { phone: string; phones: string[] }): Promise<void>;
+  /** Marks `from` retired into `into` by the merge and returns its counters at that instant; ProfileMovedError when it is retired already. */
+  markMerged(from: string, into: string, mergeId: string, at: string): Promise<Record<string, number>>;
+  /** Removes the MERGE item of a merge that moved nothing (its mark failed). */
+  abandonMerge(mergeId: string): Promise<void>;
+  /** Appends members and numbers that reached the retired side late to the merge's lists of what moved. */
+  addToMerge(mergeId: string, members: string[], phones: string[]): Promise<void>;
+  /** Adds counts to what the merge moved (an unmerge takes them back off the survivor). */
+  addMovedCounts(mergeId: string, counts: Record<string, number>, at: string): Promise<void>;
+  finishMerge(mergeId: string): Promise<void>;
   /**
-   * Merges profile `from` into `into` (both followed through earlier merges): re-points `from`'s
-   * numbers and members, recomputes `into`'s phones and golden record with `rules`' survivorship,
-   * retires `from` (`mergedInto`), stores a MERGE item and an audit entry. Returns undefined when
-   * the two are already one profile.
+   * Claims a merge for undoing and returns what the unmerge needs beyond StoredMerge: the
+   * survivor's primary number before the merge and the counters the mark moved. UnmergeError
+   * `merge.undone` when it is undone (or being undone) already.
    */
-  merge(into: string, from: string, reason: MergeReason, actor: string): Promise<StoredMerge | undefined>;
+  beginUnmerge(mergeId: string, actor: string, at: string): Promise<{ intoBefore?: { phone: string }; movedCounters: Record<string, number> }>;
+  /** Brings a retired profile back with its numbers as they were; ProfileMovedError unless that merge still retires it. */
+  restoreProfile(profileId: string, before: { phone: string; phones: string[] }, mergeId: string, at: string): Promise<void>;
+  finishUnmerge(mergeId: string, actor: string, at: string): Promise<void>;
+  /** Points number aliases from one profile at another, each only where it still points at `from`. */
+  repointNumbers(phones: string[], from: string, to: string): Promise<void>;
+  /** Points members (records, events) from one profile at another, each only where it still points at `from`. */
+  repointMembers(members: MemberRecord[], from: string, to: string): Promise<void>;
+  /** Writes a live profile's numbers and golden record (core profileIdentity). */
+  setIdentity(profileId: string, identity: ProfileIdentity, at: string): Promise<void>;
+  /** Adds (1) or takes away (−1) counts on a profile; tags a take-away leaves at zero are removed. */
+  addProfileCounts(profileId: string, counts: Record<string, number>, sign: 1 | -1, at: string): Promise<void>;
+  /** Stores the SPLIT item (`applying`). */
+  beginSplit(split: StoredSplit): Promise<void>;
+  /** Founds the split's new profile, unless an earlier attempt did. */
+  foundSplitProfile(split: StoredSplit): Promise<void>;
+  /** Marks a split's counts moved; false when they were already. */
+  markSplitCounted(splitId: string): Promise<boolean>;
+  finishSplit(splitId: string): Promise<void>;
   /** Pins golden fields of a profile to member records (a steward's choice), audited; other pins stay. */
   pinFields(profileId: string, pins: Record<string, Pin>, actor: string): Promise<void>;
-  /** Undoes the merge that brought `member` into `profileId` (its whole side, exactly), and forbids the pair. */
-  unmerge(profileId: string, member: string, actor: string): Promise<UnmergeResult>;
-  /**
-   * Moves a part of a profile (core planSplit) to a new profile: its members, the numbers only it
-   * carries and its events' counts; stores a SPLIT item and an audit entry. The ids come from
-   * `runId`, so a re-run finishes the same split. Undefined when the profile is merged away.
-   */
-  split(profileId: string, part: SplitPart, runId: string, actor: string): Promise<StoredSplit | undefined>;
   /** Marks an applied split undone (by `mergeId` when a merge undid it), audited; undefined when it was undone already or is not applied (a failed condition). */
   markSplitUndone(splitId: string, actor: string, mergeId: string | undefined): Promise<StoredSplit | undefined>;
   /** Splits out of a profile, newest first, then the split that founded it if one did (undone ones included, marked). */
@@ -193,6 +217,9 @@ export interface IdentityStore {
   getSplit(splitId: string): Promise<StoredSplit | undefined>;
   /** Merges into a profile, newest first (undone ones included, marked). */
   mergesInto(profileId: string): Promise<StoredMerge[]>;
+
+  /** Appends an entry to the audit log. */
+  audit(entry: AuditEntry, at?: Date): Promise<void>;
 
   // ---- review queue ----
   /** Queues reviews not yet queued (ids are per pair): returns how many were new. */

@@ -1,7 +1,8 @@
 /**
  * The identity use cases over the real DynamoDB adapters of one local cloud: match on arrival
  * merges inside a batch, applyResolution is idempotent and never merges a forbidden pair, unmerge
- * restores both profile items and every member exactly (counters included), a split is done once
+ * restores both profile items and every member exactly (counters included), two merges of one
+ * profile or two unmerges of one merge at once act once, a split is done once
  * per run and undone exactly, review queueing is idempotent and a decision is final.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { storeEvents, storeRecords } from '../../functions/app/identity/arrive.t
 import { applyResolution } from '../../functions/app/identity/apply-resolution.ts';
 import { approveReview, rejectReview } from '../../functions/app/identity/reviews.ts';
 import { undoSplit } from '../../functions/app/identity/undo-split.ts';
+import { mergeProfiles, splitProfile, unmergeMember } from '../../functions/app/identity/merge-protocol.ts';
 import { blockingKeys, defaultMatchRules, matchCandidates, pairId, resolve } from '../../functions/core/match/index.ts';
 import { checkOnEntry } from '../../functions/app/identity/check-on-entry.ts';
 import { cleanIdentity } from '../../functions/core/clean/index.ts';
@@ -109,7 +111,7 @@ describe('identity over the DynamoDB adapters', () => {
 
   it('unmerges exactly: both profile items, aliases and members as before; the pair is never merged again', async () => {
     const into = (await identity.currentProfileId(A))!;
-    const out = await identity.unmerge(into, 'pos#b1', 'test');
+    const out = await unmergeMember(identity, into, 'pos#b1', 'test');
     const restored = out.restored;
     expect([A, B]).toContain(restored);
     for (const [key, id] of [
@@ -205,8 +207,8 @@ describe('a split, run twice and undone', () => {
     expect((await item(`PROF#${owner}`, 'PROFILE'))!.counters).toEqual({ purchase: 3 });
     const part = { members: ['till#x1', 'till#x2'], phones: [S2], counts: { purchase: 2 }, glue: [S2], pair: ['till#x1', 'crm#s1'] as [string, string] };
 
-    const first = await identity.split(owner, part, 'run-1', 'nightly');
-    const again = await identity.split(owner, part, 'run-1', 'nightly');
+    const first = await splitProfile(identity, owner, part, 'run-1', 'nightly');
+    const again = await splitProfile(identity, owner, part, 'run-1', 'nightly');
     expect(again).toEqual(first);
     const to = first!.to;
     expect((await identity.profileMembers(to)).map((m) => m.key).sort()).toEqual(['till#x1', 'till#x2']);
@@ -306,7 +308,7 @@ describe('check on entry scores from the index entries, and answers as the store
 
   it('shows a record that moved (merged) under its current profile', async () => {
     const into = idOf(P4);
-    await identity.merge(into, idOf(P5), { a: 'shop#l1', b: 'shop#w1', rule: 'approved', score: 0, fieldScores: {}, reasons: [] }, 'test');
+    await mergeProfiles(identity, into, idOf(P5), { a: 'shop#l1', b: 'shop#w1', rule: 'approved', score: 0, fieldScores: {}, reasons: [] }, 'test');
     const out = await checkOnEntry(identity, { name: '王芳', birthDate: '1979-12-01' }, { rules });
     const survivor = await identity.profileState(into);
     expect(out.candidates[0]).toMatchObject({ profileId: into, member: 'shop#w1', phone: survivor!.phone });
@@ -357,7 +359,7 @@ describe('people\'s decisions among many records', () => {
   });
 });
 
-describe('a merge and a write to the merged-away profile at the same time', () => {
+describe('merges, unmerges and writes to the same profiles at the same time', () => {
   type Send = DynamoDBDocumentClient['send'];
   /** The client with the first command `holds` picks held until `release` resolves; `reached` resolves when it is held. */
   function holding(holds: (command: unknown) => boolean, release: Promise<unknown>) {
@@ -390,7 +392,7 @@ describe('a merge and a write to the merged-away profile at the same time', () =
     const [merge] = await identity.mergesInto(into);
     expect(merge!.moved.members.sort()).toEqual([stayer, late].sort());
     // the unmerge puts back everything the retired profile had, the late record included
-    const undone = await identity.unmerge(into, stayer, 'test');
+    const undone = await unmergeMember(identity, into, stayer, 'test');
     expect(undone.members.sort()).toEqual([stayer, late].sort());
     expect(await recordOwner(late)).toBe(from);
   }
@@ -406,7 +408,7 @@ describe('a merge and a write to the merged-away profile at the same time', () =
     const { client, held } = holding(writesRecord, new Promise<void>((r) => (release = r)));
     const writing = storeRecords(new DynamoProfileStore(client, table), [{ record: person('pos', 'y2', Q2, '吴敏'), raw: {}, hash: 'h-y2' }]);
     await held;
-    await identity.merge(A, B, approved('crm#x1', 'pos#y1'), 'test');
+    await mergeProfiles(identity, A, B, approved('crm#x1', 'pos#y1'), 'test');
     release();
     const [outcome] = await writing;
     expect(outcome).toMatchObject({ kind: 'stored', profileId: A });
@@ -421,7 +423,7 @@ describe('a merge and a write to the merged-away profile at the same time', () =
     // the merge has read B's members and holds its mark while a writer stores another record on B
     const marks = (c: unknown) => c instanceof UpdateCommand && String(c.input.UpdateExpression).includes('mergedInto');
     const { client, held } = holding(marks, new Promise<void>((r) => (release = r)));
-    const merging = new DynamoIdentityStore(client, table).merge(A, B, approved('crm#x3', 'pos#y3'), 'test');
+    const merging = mergeProfiles(new DynamoIdentityStore(client, table), A, B, approved('crm#x3', 'pos#y3'), 'test');
     await held;
     const [outcome] = await storeRecords(profiles, [{ record: person('pos', 'y4', Q2, '冯涛'), raw: {}, hash: 'h-y4' }]);
     expect(outcome).toMatchObject({ kind: 'stored', profileId: B });
@@ -440,7 +442,7 @@ describe('a merge and a write to the merged-away profile at the same time', () =
     const [merge] = await identity.mergesInto(into);
     expect(merge!.moved.members.sort()).toEqual([...members, late].sort());
     expect((await item(`MERGE#${merge!.mergeId}`, 'MERGE'))!.movedCounters).toEqual({ purchase: 2 });
-    await identity.unmerge(into, late, 'test');
+    await unmergeMember(identity, into, late, 'test');
     expect(await purchases(into)).toBe(0);
     expect(await purchases(from)).toBe(2);
     expect((await item(`EVT#${late}`, 'EVT'))!.profileId).toBe(from);
@@ -456,7 +458,7 @@ describe('a merge and a write to the merged-away profile at the same time', () =
     const { client, held } = holding(holds, new Promise<void>((r) => (release = r)));
     const writing = storeEvents(new DynamoProfileStore(client, table), [purchase(`late${n}`, Q2)]);
     await held;
-    await identity.merge(A, B, approved(`crm#x${n}`, `pos#y${n}`), 'test');
+    await mergeProfiles(identity, A, B, approved(`crm#x${n}`, `pos#y${n}`), 'test');
     release();
     const [outcome] = await writing;
     return { A, B, outcome, members: [`pos#y${n}`, `app#b${n}`], late: `app#late${n}` };
@@ -474,6 +476,50 @@ describe('a merge and a write to the merged-away profile at the same time', () =
     const { A, B, outcome, members, late } = await purchaseDuringMerge(5, (c) => c instanceof UpdateCommand && String(c.input.UpdateExpression).includes('counters.'));
     expect(outcome).toMatchObject({ kind: 'stored', profileId: A });
     await expectCountedOnceAndRestorable(A, B, members, late);
+  });
+
+  const marks = (c: unknown) => c instanceof UpdateCommand && String(c.input.UpdateExpression).includes('SET mergedInto');
+
+  it('two merges of one profile at once: the second to mark it starts over on where it went, and its purchases count once', async () => {
+    const [Q1, Q2, Q3] = ['+8613812340061', '+8613912340062', '+8613712340063'];
+    await storeRecords(profiles, [person('crm', 'x6', Q1, '唐明'), person('pos', 'y6', Q2, '唐明'), person('web', 'z6', Q3, '唐明')].map((record) => ({ record, raw: {}, hash: contentHash(record) })));
+    await storeEvents(profiles, [purchase('b6', Q2)]);
+    const [A, B, C] = [idOf(Q1), idOf(Q2), idOf(Q3)];
+    // the first merge (B into A) has read B and holds its mark while a second merges B into C
+    let release!: () => void;
+    const { client, held } = holding(marks, new Promise<void>((r) => (release = r)));
+    const first = mergeProfiles(new DynamoIdentityStore(client, table), A, B, approved('crm#x6', 'pos#y6'), 'test');
+    await held;
+    await mergeProfiles(identity, C, B, approved('web#z6', 'pos#y6'), 'test');
+    release();
+    const merged = await first;
+    // B lives on C now, so the first merge, started over, takes C into A
+    expect(merged).toMatchObject({ into: A, from: C });
+    expect((await identity.profileMembers(A)).map((m) => m.key).sort()).toEqual(['app#b6', 'crm#x6', 'pos#y6', 'web#z6']);
+    expect(await purchases(A)).toBe(1);
+    // the attempt that lost the mark left no merge behind to undo
+    expect((await identity.mergesInto(A)).map((m) => m.from)).toEqual([C]);
+  });
+
+  it('two unmerges of one merge at once: one undoes it, the other is told so, and the purchases move back once', async () => {
+    const [Q1, Q2] = ['+8613812340071', '+8613912340072'];
+    await storeRecords(profiles, [person('crm', 'x7', Q1, '谢芳'), person('pos', 'y7', Q2, '谢芳')].map((record) => ({ record, raw: {}, hash: contentHash(record) })));
+    await storeEvents(profiles, [purchase('b7', Q2), purchase('c7', Q2)]);
+    const [A, B] = [idOf(Q1), idOf(Q2)];
+    await mergeProfiles(identity, A, B, approved('crm#x7', 'pos#y7'), 'test');
+    expect(await purchases(A)).toBe(2);
+    // the first unmerge has claimed the merge and holds its restoring of B while a second one tries
+    let release!: () => void;
+    const restores = (c: unknown) => c instanceof UpdateCommand && String(c.input.UpdateExpression).includes('REMOVE mergedInto');
+    const { client, held } = holding(restores, new Promise<void>((r) => (release = r)));
+    const first = unmergeMember(new DynamoIdentityStore(client, table), A, 'pos#y7', 'test');
+    await held;
+    await expect(unmergeMember(identity, A, 'pos#y7', 'test')).rejects.toMatchObject({ name: 'UnmergeError', code: 'merge.undone' });
+    release();
+    expect(await first).toMatchObject({ profileId: A, restored: B });
+    expect(await purchases(A)).toBe(0);
+    expect(await purchases(B)).toBe(2);
+    await expect(unmergeMember(identity, A, 'crm#x7', 'test')).rejects.toMatchObject({ code: 'merge.not_found' });
   });
 });
 

@@ -1,11 +1,12 @@
 /**
  * A split to undo, for the tests of the routes and pages that undo one: a CRM file gives one
  * person two rows on one number, one of them with a second number (one profile), and that row is
- * split off with the store primitive the nightly run splits with.
+ * split off with the use case the nightly run splits with.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import type { StoredSplit } from '../../functions/ports/identity-store.ts';
+import { splitProfile } from '../../functions/app/identity/merge-protocol.ts';
 import type { LocalCloud } from '../../lib/local/cloud.ts';
 import { localDb } from './local-cloud.ts';
 
@@ -16,7 +17,7 @@ export async function splitOffSecondNumber(cloud: LocalCloud, s3: S3Client, runI
   const identity = new DynamoIdentityStore(localDb(cloud), cloud.info.outputs.TableName);
   const profileId = await identity.profileIdForPhone('+8613533334444');
   if (!profileId) throw new Error('the import keyed no profile by +8613533334444');
-  const split = await identity.split(profileId, { members: ['crm#s2'], phones: ['+8613533335555'], counts: {}, glue: ['+8613533334444'], pair: ['crm#s2', 'crm#s1'] }, runId, 'nightly');
+  const split = await splitProfile(identity, profileId, { members: ['crm#s2'], phones: ['+8613533335555'], counts: {}, glue: ['+8613533334444'], pair: ['crm#s2', 'crm#s1'] }, runId, 'nightly');
   if (!split) throw new Error(`profile ${profileId} was merged away before it could be split`);
   return { profileId, split };
 }

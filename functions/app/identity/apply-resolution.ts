@@ -26,6 +26,8 @@
 import type { CleanRecord } from '../../core/model.ts';
 import { pairKey, planResolution, scorePair, type MatchRules, type ResolveResult } from '../../core/match/index.ts';
 import type { IdentityStore, ReviewInput } from '../../ports/identity-store.ts';
+import { MergeForbiddenError } from '../../core/identity/index.ts';
+import { mergeProfiles } from './merge-protocol.ts';
 
 export interface ApplySummary {
   merged: number;
@@ -66,13 +68,13 @@ export async function applyResolution(
     const rb = records.get(e.b);
     const reasons = ra && rb ? scorePair(ra, rb, rules).reasons : [];
     try {
-      const stored = await store.merge(m.into, m.from, { a: e.a, b: e.b, rule: e.rule, score: e.score, fieldScores: e.fieldScores, reasons }, actor);
+      const stored = await mergeProfiles(store, m.into, m.from, { a: e.a, b: e.b, rule: e.rule, score: e.score, fieldScores: e.fieldScores, reasons }, actor);
       if (stored) {
         summary.merged++;
         summary.mergeIds.push(stored.mergeId);
       } else summary.alreadyMerged++;
     } catch (error) {
-      if ((error as Error).name !== 'MergeForbiddenError') throw error;
+      if (!(error instanceof MergeForbiddenError)) throw error;
       summary.forbidden++;
     }
   }

@@ -6,6 +6,7 @@
  */
 import { pinsFromChoices } from '../../core/identity/index.ts';
 import type { IdentityStore, Review } from '../../ports/identity-store.ts';
+import { mergeProfiles } from './merge-protocol.ts';
 
 export class ReviewError extends Error {
   constructor(
@@ -33,7 +34,7 @@ export async function approveReview(store: IdentityStore, reviewId: string, acto
   const pa = ma?.profileId ?? review.a.profileId;
   const pb = mb?.profileId ?? review.b.profileId;
   await store.putPairDecision(review.a.key, review.b.key, 'approved', actor, `review ${reviewId}`);
-  const merge = await store.merge(pa, pb, { a: review.a.key, b: review.b.key, rule: 'approved', score: review.score, fieldScores: review.fieldScores, reasons: review.reasons, reviewId }, actor);
+  const merge = await mergeProfiles(store, pa, pb, { a: review.a.key, b: review.b.key, rule: 'approved', score: review.score, fieldScores: review.fieldScores, reasons: review.reasons, reviewId }, actor);
   const profileId = merge?.into ?? (await store.currentProfileId(pa)) ?? pa;
   await store.pinFields(profileId, pins, actor);
   const decided = await store.decideReview(reviewId, 'approved', actor, merge?.mergeId);

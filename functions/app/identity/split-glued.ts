@@ -8,6 +8,7 @@
 import { planSplit, splitMember, type SplitPolicy } from '../../core/identity/index.ts';
 import { mapLimit } from '../../core/map-limit.ts';
 import type { IdentityStore, StoredSplit } from '../../ports/identity-store.ts';
+import { splitProfile } from './merge-protocol.ts';
 
 export interface SplitSummary {
   /** Splits stored (one per part that left a profile). */
@@ -38,7 +39,7 @@ export async function splitGlued(
     if (!plan) return stored;
     if (!plan.parts.length) summary.notGlued++;
     for (const part of plan.parts) {
-      const split = await store.split(profileId, part, opts.runId, opts.actor);
+      const split = await splitProfile(store, profileId, part, opts.runId, opts.actor);
       if (split) stored.push(split);
     }
     return stored;

@@ -6,6 +6,7 @@
  */
 import { splitUndoBlocker, type SplitUndoBlocker } from '../../core/identity/index.ts';
 import type { IdentityStore, StoredMerge, StoredSplit } from '../../ports/identity-store.ts';
+import { mergeProfiles } from './merge-protocol.ts';
 
 export class SplitUndoError extends Error {
   constructor(
@@ -25,7 +26,7 @@ export async function undoSplit(store: IdentityStore, splitId: string, actor: st
   const { pair: [left, stayed], from, to } = split!;
   const reason = `undo of split ${splitId}`;
   await store.putPairDecision(left, stayed, 'approved', actor, reason);
-  const merge = await store.merge(from, to, { a: stayed, b: left, rule: 'approved', score: 0, fieldScores: {}, reasons: [reason] }, actor);
+  const merge = await mergeProfiles(store, from, to, { a: stayed, b: left, rule: 'approved', score: 0, fieldScores: {}, reasons: [reason] }, actor);
   const undone = await store.markSplitUndone(splitId, actor, merge?.mergeId);
   // another steward's undo got there first: the merge above found the two already one
   if (!undone) throw new SplitUndoError('split.undone', `split ${splitId} was undone meanwhile`);

@@ -12,11 +12,11 @@
 import { identityStore } from '../../adapters/wiring.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { cleanIdentity, parsePhone } from '../../core/clean/index.ts';
-import { UnmergeError } from '../../adapters/dynamo-identity-store.ts';
 import { checkOnEntry, entryInput } from '../../app/identity/check-on-entry.ts';
 import { approveReview, rejectReview, ReviewError } from '../../app/identity/reviews.ts';
 import { SplitUndoError, undoSplit } from '../../app/identity/undo-split.ts';
-import { PinError } from '../../core/identity/index.ts';
+import { PinError, UnmergeError } from '../../core/identity/index.ts';
+import { unmergeMember } from '../../app/identity/merge-protocol.ts';
 import { json, jsonBody, type Routes } from './http.ts';
 import { matchRules } from './match-rules.ts';
 
@@ -98,7 +98,7 @@ export const identityRoutes: Routes = {
     const profile = await profileOf(event.pathParameters?.phone ?? '');
     if (!profile.ok) return json(profile.status, profile.body);
     try {
-      return json(200, await store.unmerge(profile.profileId, member, actorOf(event)));
+      return json(200, await unmergeMember(store, profile.profileId, member, actorOf(event)));
     } catch (error) {
       if (error instanceof UnmergeError) return json(error.code === 'profile.not_found' ? 404 : 409, { error: error.code, message: error.message });
       throw error;

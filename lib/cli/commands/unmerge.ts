@@ -1,7 +1,9 @@
-/** `phonekey unmerge <profile> <member>`: undo the merge that brought a member into a profile (issue 6). */
+/** `phonekey unmerge <profile> <member>`: undo the merge that brought a member into a profile. */
 import type { Command } from 'commander';
 import { parsePhone } from '../../../functions/core/clean/index.ts';
-import { UnmergeError, type DynamoIdentityStore } from '../../../functions/adapters/dynamo-identity-store.ts';
+import type { DynamoIdentityStore } from '../../../functions/adapters/dynamo-identity-store.ts';
+import { UnmergeError } from '../../../functions/core/identity/index.ts';
+import { unmergeMember } from '../../../functions/app/identity/merge-protocol.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { cliActor, identityStoreFor } from './review.ts';
 
@@ -60,7 +62,7 @@ export function unmergeCommand(program: Command, context: () => CommandContext):
         const store = identityStoreFor(target);
         const profileId = await profileIdOf(store, profile, options.country);
         try {
-          const out = await store.unmerge(profileId, member, cliActor());
+          const out = await unmergeMember(store, profileId, member, cliActor());
           ctx.print(out, () =>
             [
               `undid merge ${out.mergeId}: profile ${out.restored} restored beside ${out.profileId}`,
