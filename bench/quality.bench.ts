@@ -68,6 +68,21 @@ for (const r of g.records) {
   (r.phoneKind === 'store' ? storeNumbers : invalidButValid).add(c.e164);
 }
 
+const evidence = evidenceTruth();
+const ceiling = evaluate([...groupBy(evidence).values()], truth);
+console.log(
+  `what the records' own evidence can join (a number of the person's own, an e-mail, a member id or an openid shared, or a name with a birth date or an address on both): ` +
+    `${ceiling.pairwise.correctPairs} of ${ceiling.pairwise.truePairs} true pairs (recall at most ${ceiling.pairwise.recall.toFixed(4)} without guessing), ${(ceiling.perfect * 100).toFixed(1)}% of people joinable whole, ` +
+    `the orders of ${(spendJoinable() * 100).toFixed(1)}% of people with orders joinable into one total`,
+);
+
+/** The share of people with orders whose order rows the records' own evidence joins into one. */
+function spendJoinable(): number {
+  const parts = new Map<string, Set<string>>();
+  for (const r of g.records) if (r.amountCents) parts.set(r.personId, (parts.get(r.personId) ?? new Set()).add(evidence.get(`${r.source}#${r.recordId}`)!));
+  return [...parts.values()].filter((p) => p.size === 1).length / parts.size;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'phonekey-quality-'));
 const dataDir = join(dir, 'data');
 const cloud = await startLocalCloud({ dataDir, ports: { api: 0, s3: 0, dynamodb: 0, control: 0 }, schedules: false, retryDelaySeconds: 1 });
@@ -137,8 +152,47 @@ if (PUBLIC) {
   }
 }
 
+/**
+ * Each generated record's person, split where nothing in the records joins them: two records of a
+ * person are joined when they share a valid number of the person's own (not a store's, a
+ * partner's, a mistyped or an invalid one), an e-mail, a member id or an openid, or both carry a
+ * name and either both a birth date or both an address (a steward would compare the two), and
+ * joins chain. A name alone, or a name with a gender or a city, joins nobody: namesakes are common.
+ */
+function evidenceTruth(): Map<string, string> {
+  const ownNumbers = (r: GeneratedRecord) =>
+    [...(r.phoneKind === 'own' || r.phoneKind === 'recycled' ? [r.raw.phone] : []), ...(r.raw.phones ?? [])]
+      .map((x) => (x ? parsePhone(x, { defaultCountry: 'CN' }) : undefined))
+      .flatMap((c) => (c?.valid && c.e164 && !storeNumbers.has(c.e164) ? [c.e164] : []));
+  const ids = (r: GeneratedRecord) => [...ownNumbers(r), r.raw.email?.toLowerCase(), r.raw.memberId, r.raw.externalIds?.openid].filter((x): x is string => !!x);
+  const joined = (a: GeneratedRecord, b: GeneratedRecord) => {
+    const mine = new Set(ids(a));
+    if (ids(b).some((x) => mine.has(x))) return true;
+    return !!(a.raw.name && b.raw.name && ((a.raw.birthDate && b.raw.birthDate) || (a.raw.address && b.raw.address)));
+  };
+  const out = new Map<string, string>();
+  const byPerson = groupBy(new Map(g.records.map((r, i) => [String(i), r.personId])));
+  for (const members of byPerson.values()) {
+    const rs = members.map((i) => g.records[Number(i)]!);
+    const parent = rs.map((_, i) => i);
+    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+    for (let i = 0; i < rs.length; i++) for (let j = i + 1; j < rs.length; j++) if (joined(rs[i]!, rs[j]!)) parent[find(i)] = find(j);
+    rs.forEach((r, i) => out.set(`${r.source}#${r.recordId}`, `${r.personId}/${find(i)}`));
+  }
+  return out;
+}
+
+/** Keys grouped by their value. */
+function groupBy(of: Map<string, string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [k, v] of of) out.set(v, [...(out.get(v) ?? []), k]);
+  return out;
+}
+
 interface Measured {
   e: ReturnType<typeof evaluate>;
+  /** Recall of the true pairs the records' own evidence can join (evidenceTruth). */
+  evidenceRecall: number;
   blocking: ReturnType<typeof blockingRecall>;
   stored: number;
   /** Records with a usable number of the person's own that are in no profile. */
@@ -199,7 +253,8 @@ async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measu
   const clusters = new Map(clustersOf(profileOf, (m) => truth.has(m)).map((c) => [profileOf.get(c[0]!)!, c]));
   // over every generated record: one not stored is a cluster of its own (a person lost to a reject)
   const storedTruth = new Map([...profileOf.keys()].filter((k) => truth.has(k)).map((k) => [k, truth.get(k)!]));
-  const e = evaluate([...clusters.values(), ...[...truth.keys()].filter((k) => !storedTruth.has(k)).map((k) => [k])], truth);
+  const all = [...clusters.values(), ...[...truth.keys()].filter((k) => !storedTruth.has(k)).map((k) => [k])];
+  const e = evaluate(all, truth);
 
   const recordOf = new Map(g.records.map((r) => [`${r.source}#${r.recordId}`, r]));
   const lost = g.records.filter((r) => r.phoneKind === 'own' && !profileOf.has(`${r.source}#${r.recordId}`));
@@ -221,8 +276,10 @@ async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measu
     const holding = [...spendOfProfile.values()].filter((m) => m.has(person));
     if (holding.length === 1 && holding[0]!.size === 1 && holding[0]!.get(person) === cents) spendExact++;
   }
+  const evidenceRecall = evaluate(all, evidence).pairwise.recall;
   return {
     e,
+    evidenceRecall,
     blocking,
     stored: storedTruth.size,
     lostWithNumber,
@@ -241,7 +298,8 @@ async function measure(db: DynamoDBDocumentClient, table: string): Promise<Measu
 function report(when: string, m: Measured): void {
   console.log(formatEvaluation(`generated, ${when}`, m.e, formatBlockingRecall(m.blocking, ' among the stored customer records (order rows are events)')));
   console.log(
-    `  ${m.stored} of ${g.records.length} records stored, ${m.lostWithNumber} records with the person's own valid number in no profile; ${m.profiles} profiles, biggest ${m.biggest} records` +
+    `  recall of the true pairs the records' own evidence can join: ${m.evidenceRecall.toFixed(4)}` +
+    `\n  ${m.stored} of ${g.records.length} records stored, ${m.lostWithNumber} records with the person's own valid number in no profile; ${m.profiles} profiles, biggest ${m.biggest} records` +
       `\n  profiles holding an invalid number that cleaning let through: ${m.invalidInProfiles} (such numbers: ${invalidButValid.size}); keyed by a store number: ${m.storeNumbersKeying}, holding one: ${m.storeNumbersHeld}` +
       `\n  records on someone else's profile, by their number: ${Object.entries(m.intruders).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}` +
       `\n  records apart from the rest of their person, by their number: ${Object.entries(m.strays).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}` +
