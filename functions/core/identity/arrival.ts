@@ -44,8 +44,13 @@ export function contradiction(record: Partial<CleanRecord>, holder: Holder): str
   const name = nameOf(record);
   if (name && holder.name && !sameName(name, holder.name)) return `name ${record.nameKey ?? record.namePinyin} is not the holder's ${holder.name.key ?? holder.name.pinyin}`;
   const genderDiffers = record.gender && holder.gender && record.gender !== holder.gender;
+  if (!genderDiffers) return undefined;
   const birthDiffers = record.birthDate && holder.birthDate && dateSimilarity(record.birthDate, holder.birthDate) < 0.75;
-  if (genderDiffers && birthDiffers) return `gender and birth date differ from the holder's (${holder.gender}, ${holder.birthDate})`;
+  if (birthDiffers) return `gender and birth date differ from the holder's (${holder.gender}, ${holder.birthDate})`;
+  // another gender is a typo only when a name or a birth date says it is the holder; else it is
+  // what a household's phone looks like: a spouse's nameless sale on the partner's number
+  const vouched = (name && holder.name) || (record.birthDate && holder.birthDate);
+  if (!vouched) return `gender ${record.gender} is not the holder's ${holder.gender}, and no name or birth date says it is the holder`;
   return undefined;
 }
 

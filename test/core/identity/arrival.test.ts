@@ -106,6 +106,18 @@ describe('planArrivals', () => {
     expect(plan.homes[1]).toEqual({ kind: 'number', number: ZHANG, founds: false });
   });
 
+  it('keeps a nameless record of the other gender apart from the holder (a household’s phone), unless its birth date says it is the holder', () => {
+    const holder = withRecord(emptyEvidence(AT), rec({ name: '王伟', gender: '男', birthDate: '1960-01-01' }), true, policy, AT);
+    const plan = planArrivals(
+      [rec({ phone: ZHANG, gender: '女' }), rec({ phone: ZHANG, gender: '女', birthDate: '1960-01-01' }), rec({ phone: ZHANG, name: '王伟', gender: '女' }), rec({ phone: ZHANG })],
+      new Map([[ZHANG, holder]]),
+      policy,
+      AT,
+    );
+    expect(plan.homes[0]).toMatchObject({ kind: 'apart', reason: 'conflict', why: expect.stringContaining('gender F is not the holder') });
+    for (const home of plan.homes.slice(1)) expect(home).toEqual({ kind: 'number', number: ZHANG, founds: false });
+  });
+
   it('keys a nameless record refused by a generic number by the record itself', () => {
     let store = emptyEvidence(AT);
     for (const name of ['甲一', '乙二', '丙三', '丁四', '戊五']) store = withRecord(store, rec({ name }), false, policy, AT);
