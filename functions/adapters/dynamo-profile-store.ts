@@ -65,6 +65,8 @@ export function documentClient(client = withoutLogFilter(new DynamoDBClient({}))
 }
 
 /** What an outcome says of a record that stood apart. */
+/** The numbers' owners without those another writer founded (their plan is not this call's to act on). */
+const withoutLost = (owners: Map<string, string>, lost: ReadonlySet<string>) => new Map([...owners].filter(([phone]) => !lost.has(phone)));
 const apartOutcome = (home: Home) => (home.kind === 'apart' ? { apart: { reason: home.reason, why: home.why, ...(home.number ? { number: home.number } : {}) } } : {});
 
 /** A number's item: the profile that claimed it, what has been seen with it, and its listing when it is not a person's own. */
@@ -225,13 +227,19 @@ export class DynamoProfileStore implements ProfileStore {
       for (const p of [primary, ...founders.get(primary)!]) owners.set(p, profileId);
     }
     // Whoever a cancelled transaction held back goes one conditional write at a time.
+    const lost = new Set<string>();
     await mapLimit(unownedHomes.filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (primary) => {
       const { owner, claimed } = await this.claimPhone(primary, idOf(primary), arrival.plan);
       owners.set(primary, owner);
       if (claimed) created.add(owner);
+      else lost.add(primary);
     });
+    // A number another writer founded after the arrival read it comes with that writer's evidence,
+    // which the plan never saw: its records are not written, for the caller to plan again.
+    const replan = (home: Home) => home.kind === 'number' && lost.has(home.number);
+    const toWrite = changed.filter(({ home }) => !replan(home));
     const profileOf = (home: Home) => (home.kind === 'number' ? owners.get(home.number)! : idOf(home.key));
-    const extraAliases = changed.flatMap(({ w, home }) =>
+    const extraAliases = toWrite.flatMap(({ w, home }) =>
       home.kind === 'number' ? w.record.phones.filter((p) => p !== home.number && !owners.has(p)).map((p) => [p, owners.get(home.number)!] as const) : [],
     );
     /** Numbers newly pointed at a profile that existed before this call: its item must list them. */
@@ -242,7 +250,7 @@ export class DynamoProfileStore implements ProfileStore {
       if (claimed && !created.has(owner)) gained.set(owner, [...(gained.get(owner) ?? []), phone]);
     });
     // Profiles of records standing apart: made once, whoever comes first.
-    const apartIds = [...new Set(changed.filter(({ home }) => home.kind === 'apart').map(({ home }) => profileOf(home)))];
+    const apartIds = [...new Set(toWrite.filter(({ home }) => home.kind === 'apart').map(({ home }) => profileOf(home)))];
     await mapLimit(apartIds, CONDITIONAL_CONCURRENCY, async (profileId) => {
       if (!(await this.foundApart(profileId, now))) return;
       founded.add(profileId);
@@ -256,14 +264,14 @@ export class DynamoProfileStore implements ProfileStore {
     }
     // Profile items: those founded now, and any owner whose item is missing (an attempt that
     // crashed between claiming a number and writing its profile; the retry finds the number owned).
-    const ownersOfChanged = [...new Set(changed.filter(({ home }) => home.kind === 'number').map(({ home }) => profileOf(home)))].filter((id) => !created.has(id));
+    const ownersOfChanged = [...new Set(toWrite.filter(({ home }) => home.kind === 'number').map(({ home }) => profileOf(home)))].filter((id) => !created.has(id));
     const present = new Set((await batchGet(this.db, this.table, ownersOfChanged.map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })), ['pk'])).map((i) => i.pk as string));
     const toCreate = [...[...created].filter((id) => !founded.has(id)), ...ownersOfChanged.filter((id) => !present.has(profilePk(id)))];
     await mapLimit(toCreate, CONDITIONAL_CONCURRENCY, (profileId) => this.createProfile(profileId, [...phonesByProfile.get(profileId)!], now, idOf));
     await mapLimit([...gained], CONDITIONAL_CONCURRENCY, ([profileId, phones]) => this.addPhones(profileId, phones, now));
 
     const written = await this.putRecordsOnce(
-      changed.map(({ w, home }) => {
+      toWrite.map(({ w, home }) => {
         const profileId = profileOf(home);
         return {
           pk: keyOf(w),
@@ -282,9 +290,9 @@ export class DynamoProfileStore implements ProfileStore {
     );
 
     // after the profile items: a number this batch claimed and made generic comes off an item that exists
-    await this.dropClaimedGeneric(arrival, owners, now);
+    await this.dropClaimedGeneric(arrival, withoutLost(owners, lost), now);
     const current = await this.followMerges(
-      changed.map(({ w, home }) => ({ pk: keyOf(w), profileId: profileOf(home) })).filter((w) => !created.has(w.profileId)),
+      toWrite.map(({ w, home }) => ({ pk: keyOf(w), profileId: profileOf(home) })).filter((w) => !created.has(w.profileId)),
       gained,
       now,
     );
@@ -292,6 +300,7 @@ export class DynamoProfileStore implements ProfileStore {
       const before = existing.get(keyOf(w));
       if (before?.hash === w.hash) return { kind: 'redelivered', profileId: before.profileId };
       const home = homes[i]!;
+      if (replan(home)) return { kind: 'replan' };
       const profileId = profileOf(home);
       // Another import stored the same content first (the same file uploaded twice at once).
       if (!written.has(keyOf(w))) return { kind: 'redelivered', profileId: current.get(profileId) ?? profileId };
@@ -638,21 +647,25 @@ export class DynamoProfileStore implements ProfileStore {
     writes.forEach((w, i) => {
       if (!firstIndex.has(keyOf(w))) firstIndex.set(keyOf(w), i);
     });
-    const fresh = [...firstIndex].filter(([pk]) => !stored.has(pk)).map(([, i]) => i);
+    const unseen = [...firstIndex].filter(([pk]) => !stored.has(pk)).map(([, i]) => i);
 
     // The profile of each fresh event: the holder of its number, or a new profile founded by the
     // number (whoever claims it first founds it), or the profile of those standing apart.
     const created = new Set<string>();
     const founders = new Map<string, string>();
-    const numberHomes = fresh.map((i) => homes[i]!).flatMap((h) => (h.kind === 'number' ? [h.number] : []));
+    const lost = new Set<string>();
+    const numberHomes = unseen.map((i) => homes[i]!).flatMap((h) => (h.kind === 'number' ? [h.number] : []));
     await mapLimit([...new Set(numberHomes)].filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (phone) => {
       const { owner, claimed } = await this.claimPhone(phone, idOf(phone), arrival.plan);
       owners.set(phone, owner);
       if (claimed) {
         created.add(owner);
         founders.set(owner, phone);
-      }
+      } else lost.add(phone);
     });
+    // as for records: an event on a number another writer founded meanwhile is planned again
+    const replan = (home: Home) => home.kind === 'number' && lost.has(home.number);
+    const fresh = unseen.filter((i) => !replan(homes[i]!));
     const profileOf = (home: Home) => (home.kind === 'number' ? owners.get(home.number)! : idOf(home.key));
     const apartIds = [...new Set(fresh.map((i) => homes[i]!).filter((h) => h.kind === 'apart').map(profileOf))];
     await mapLimit(apartIds, CONDITIONAL_CONCURRENCY, async (profileId) => (await this.foundApart(profileId, now)) && created.add(profileId));
@@ -695,7 +708,10 @@ export class DynamoProfileStore implements ProfileStore {
     writes.forEach((w, i) => {
       if (outcomes[i]) return;
       const pk = keyOf(w);
-      outcomes[i] = { kind: 'redelivered', profileId: stored.get(pk) ?? outcomes[firstIndex.get(pk)!]!.profileId };
+      const first = outcomes[firstIndex.get(pk)!];
+      if (stored.has(pk)) outcomes[i] = { kind: 'redelivered', profileId: stored.get(pk)! };
+      else if (!first || first.kind === 'replan') outcomes[i] = { kind: 'replan' };
+      else outcomes[i] = { kind: 'redelivered', profileId: first.profileId };
     });
 
     // Counters move only for events stored just now, once per profile per call.
@@ -726,7 +742,7 @@ export class DynamoProfileStore implements ProfileStore {
         await this.addPhones(profileId, [founders.get(profileId)!], now, founders.get(profileId));
       }
     });
-    await this.dropClaimedGeneric(arrival, owners, now);
+    await this.dropClaimedGeneric(arrival, withoutLost(owners, lost), now);
     // A profile merged away since its events were stored: they and their counts went to `current`.
     const current = new Map<string, string>();
     await mapLimit([...moves], CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {
@@ -735,7 +751,7 @@ export class DynamoProfileStore implements ProfileStore {
     });
     kept.forEach((i, k) => {
       const outcome = outcomes[k]!;
-      result[i] = { ...outcome, profileId: current.get(outcome.profileId) ?? outcome.profileId };
+      result[i] = outcome.kind === 'replan' ? outcome : { ...outcome, profileId: current.get(outcome.profileId) ?? outcome.profileId };
     });
     return result;
   }

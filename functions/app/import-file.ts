@@ -15,7 +15,7 @@ import { eventWrite, validateMapped } from './event-write.ts';
 import type { CleanRecord, Consent, Problem } from '../core/model.ts';
 import type { MappedEvent } from '../core/ingest/map-row.ts';
 import { emptyCounts } from '../core/report/import-counts.ts';
-import type { EventWrite, ImportCounts, ImportState, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
+import type { EventWrite, ImportCounts, ImportState, ProfileStore, RecordWrite, StoredOutcome } from '../ports/profile-store.ts';
 import { storeEvents, storeRecords } from './identity/arrive.ts';
 import type { StandingPolicy } from '../core/identity/index.ts';
 import { renderImportReport, rejectsCsv, type Reject, type Warning } from '../core/report/import-report.ts';
@@ -45,7 +45,7 @@ export const importBeginning = (job: ImportJob) => ({ importId: job.importId, bu
 export interface ImportDeps {
   store: ProfileStore;
   /** Called after each batch of records is stored (identity resolution's match on arrival, functions/app/identity/match-on-arrival.ts). */
-  onRecordsStored?(records: CleanRecord[], outcomes: Awaited<ReturnType<ProfileStore['writeRecords']>>): Promise<unknown>;
+  onRecordsStored?(records: CleanRecord[], outcomes: StoredOutcome[]): Promise<unknown>;
   /** The file's bytes, streamed. */
   open?(): Promise<AsyncIterable<Uint8Array>>;
   /** Rows already read (a chunk of a fanned-out import, see ./import-fanout.ts): used instead of `open`. */
@@ -116,7 +116,7 @@ export async function importFile(job: ImportJob, deps: ImportDeps): Promise<Impo
   const writeBatch = async (batch: Array<{ rowNumber: number; write: RecordWrite }>, events: EventWrite[], progress: { rowsDone: number; bytesRead: number; counts: ImportCounts }) => {
     const outcomes = batch.length ? await storeRecords(store, batch.map((b) => b.write), deps.standing) : [];
     if (batch.length && deps.onRecordsStored) await deps.onRecordsStored(batch.map((b) => b.write.record), outcomes.slice()); // identity: match on arrival
-    if (events.length) outcomes.push(...((await storeEvents(store, events, { policy: deps.standing })) as WriteOutcome[]));
+    if (events.length) outcomes.push(...((await storeEvents(store, events, { policy: deps.standing })) as StoredOutcome[]));
     const touched = new Set<string>();
     for (const outcome of outcomes) {
       if (outcome.kind === 'redelivered') written.redelivered++;

@@ -109,7 +109,12 @@ export interface RecordWrite {
 /** `apart`: the record joined no number's holder (its own profile; see core/identity/arrival.ts). */
 export type WriteOutcome =
   | { kind: 'stored'; profileId: string; newProfile: boolean; apart?: { reason: string; why: string; number?: string } }
-  | { kind: 'redelivered'; profileId: string };
+  | { kind: 'redelivered'; profileId: string }
+  /** Another writer founded the number after `arrival` read it: nothing written; plan it again (arrive.ts does). */
+  | { kind: 'replan' };
+
+/** What a record or event came to once planned on what the store holds (never `replan`). */
+export type StoredOutcome = Exclude<WriteOutcome, { kind: 'replan' }>;
 
 // ---- events (webhooks) ----
 

@@ -478,6 +478,40 @@ describe('merges, unmerges and writes to the same profiles at the same time', ()
     await expectCountedOnceAndRestorable(A, B, members, late);
   });
 
+  it('two imports founding one new number at once: the one that loses the claim plans again, and another person stands apart', async () => {
+    const Q = '+8613912340081';
+    let release!: () => void;
+    // the former holder's row has read the number as new and holds its founding claim while the new holder's row founds it
+    const claims = (c: unknown) => c instanceof TransactWriteCommand && !!c.input.TransactItems?.some((t) => t.Put?.Item?.sk === 'ALIAS');
+    const { client, held } = holding(claims, new Promise<void>((r) => (release = r)));
+    const former = storeRecords(new DynamoProfileStore(client, table), [{ record: { ...person('crm', 'f8', Q, '任云睿'), gender: 'M', birthDate: '1954-01-02' }, raw: {}, hash: 'h-f8' }]);
+    await held;
+    const [holder] = await storeRecords(profiles, [{ record: person('ecommerce', 'n8', Q, '李英瑶'), raw: {}, hash: 'h-n8' }]);
+    release();
+    const [apart] = await former;
+    expect(holder).toMatchObject({ kind: 'stored', profileId: idOf(Q), newProfile: true });
+    expect(apart).toMatchObject({ kind: 'stored', apart: { reason: 'conflict', number: Q } });
+    expect((apart as { profileId: string }).profileId).not.toBe(idOf(Q));
+    // what the former holder's row taught about the number is on it too
+    expect((await item(`PHONE#${Q}`, 'ALIAS'))!.evidence.names).toHaveLength(2);
+  });
+
+  it('an event on a new number another import founds meanwhile is planned again too, and counted once where it lands', async () => {
+    const Q = '+8613912340091';
+    let release!: () => void;
+    const claims = (c: unknown) => c instanceof PutCommand && c.input.Item?.sk === 'ALIAS';
+    const { client, held } = holding(claims, new Promise<void>((r) => (release = r)));
+    const sale = { ...purchase('s9', Q), record: { ...person('app', 's9', Q, '任云睿'), gender: 'M' as const } };
+    const event = storeEvents(new DynamoProfileStore(client, table), [sale]);
+    await held;
+    await storeRecords(profiles, [{ record: person('ecommerce', 'n9', Q, '李英瑶'), raw: {}, hash: 'h-n9' }]);
+    release();
+    const [outcome] = await event;
+    expect(outcome).toMatchObject({ kind: 'stored', apart: { reason: 'conflict', number: Q } });
+    expect(await purchases(idOf(Q))).toBe(0);
+    expect(await purchases((outcome as { profileId: string }).profileId)).toBe(1);
+  });
+
   const marks = (c: unknown) => c instanceof UpdateCommand && String(c.input.UpdateExpression).includes('SET mergedInto');
 
   it('two merges of one profile at once: the second to mark it starts over on where it went, and its purchases count once', async () => {

@@ -7,12 +7,12 @@
 import type { CleanRecord } from '../../core/model.ts';
 import { mergeEvidence, planArrivals, standing, standingPolicy, type StandingPolicy } from '../../core/identity/index.ts';
 import { defaultMatchRules } from '../../core/match/index.ts';
-import type { Arrival, EventOutcome, EventWrite, EvidenceUpdate, NumberState, ProfileStore, RecordWrite, WriteOutcome } from '../../ports/profile-store.ts';
+import type { Arrival, EventWrite, EvidenceUpdate, NumberState, ProfileStore, RecordWrite, StoredOutcome } from '../../ports/profile-store.ts';
 
 /** The shipped rules' standing policy; callers pass the one of the rules in force. */
 export const DEFAULT_STANDING: StandingPolicy = standingPolicy(defaultMatchRules);
 
-/** Rounds of read-again-and-merge before giving up on a number every writer is teaching at once. */
+/** Rounds of read-again-and-merge (or of planning again) before giving up on a number every writer is teaching at once. */
 const EVIDENCE_ROUNDS = 8;
 
 export async function arrivalFor(store: Pick<ProfileStore, 'numbers'>, records: readonly CleanRecord[], policy: StandingPolicy = DEFAULT_STANDING): Promise<Arrival> {
@@ -49,11 +49,13 @@ function again(u: EvidenceUpdate, now: NumberState, policy: StandingPolicy): Evi
 }
 
 /** Records stored where the identity policy puts them. */
-export async function storeRecords(store: Pick<ProfileStore, 'numbers' | 'writeRecords' | 'storeEvidence'>, writes: RecordWrite[], policy: StandingPolicy = DEFAULT_STANDING): Promise<WriteOutcome[]> {
-  const arrival = await arrivalFor(store, writes.map((w) => w.record), policy);
-  const outcomes = await store.writeRecords(writes, arrival);
-  await storeLessons(store, evidenceUpdates(arrival), policy);
-  return outcomes;
+export async function storeRecords(store: Pick<ProfileStore, 'numbers' | 'writeRecords' | 'storeEvidence'>, writes: RecordWrite[], policy: StandingPolicy = DEFAULT_STANDING): Promise<StoredOutcome[]> {
+  return planAndWrite(writes, async (batch) => {
+    const arrival = await arrivalFor(store, batch.map((w) => w.record), policy);
+    const outcomes = await store.writeRecords(batch, arrival);
+    await storeLessons(store, evidenceUpdates(arrival), policy);
+    return outcomes;
+  });
 }
 
 /** Events stored where the identity policy puts them (`unlessSuppressed`: leaving out erased people's, checked in the store's own read). */
@@ -61,10 +63,30 @@ export async function storeEvents(
   store: Pick<ProfileStore, 'numbers' | 'writeEvents' | 'writeEventsUnlessSuppressed' | 'storeEvidence'>,
   writes: EventWrite[],
   opts: { unlessSuppressed?: boolean; policy?: StandingPolicy } = {},
-): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
+): Promise<Array<StoredOutcome | { kind: 'suppressed' }>> {
   const policy = opts.policy ?? DEFAULT_STANDING;
-  const arrival = await arrivalFor(store, writes.map((w) => w.record), policy);
-  const outcomes = opts.unlessSuppressed ? await store.writeEventsUnlessSuppressed(writes, arrival) : await store.writeEvents(writes, arrival);
-  await storeLessons(store, evidenceUpdates(arrival), policy);
-  return outcomes;
+  return planAndWrite(writes, async (batch) => {
+    const arrival = await arrivalFor(store, batch.map((w) => w.record), policy);
+    const outcomes = opts.unlessSuppressed ? await store.writeEventsUnlessSuppressed(batch, arrival) : await store.writeEvents(batch, arrival);
+    await storeLessons(store, evidenceUpdates(arrival), policy);
+    return outcomes;
+  });
+}
+
+/**
+ * Plans and writes a batch, then plans again what the store sent back (`replan`: a number another
+ * writer founded after the plan read it, whose evidence, say another person's name, the plan
+ * never saw) until nothing comes back.
+ */
+async function planAndWrite<W, O extends { kind: string }>(writes: W[], round: (batch: W[]) => Promise<O[]>): Promise<Array<Exclude<O, { kind: 'replan' }>>> {
+  const out = new Array<Exclude<O, { kind: 'replan' }>>(writes.length);
+  let pending = writes.map((_, i) => i);
+  for (let attempt = 1; pending.length; attempt++) {
+    if (attempt > EVIDENCE_ROUNDS) throw new Error(`${pending.length} record(s) kept landing on numbers other writers founded, after ${EVIDENCE_ROUNDS} plans`);
+    const outcomes = await round(pending.map((i) => writes[i]!));
+    const again: number[] = [];
+    outcomes.forEach((o, k) => (o.kind === 'replan' ? again.push(pending[k]!) : (out[pending[k]!] = o as Exclude<O, { kind: 'replan' }>)));
+    pending = again;
+  }
+  return out;
 }

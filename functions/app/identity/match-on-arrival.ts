@@ -21,7 +21,7 @@
 import type { CleanRecord } from '../../core/model.ts';
 import { blockingKeys, lookupKeys, recordKey, resolve, scorePair, type MatchRules } from '../../core/match/index.ts';
 import type { IdentityStore, MemberRecord } from '../../ports/identity-store.ts';
-import type { WriteOutcome } from '../../ports/profile-store.ts';
+import type { StoredOutcome } from '../../ports/profile-store.ts';
 import { applyResolution, type ApplySummary } from './apply-resolution.ts';
 import { mapLimit } from '../../core/map-limit.ts';
 
@@ -42,7 +42,7 @@ export interface ArrivalSummary extends Partial<ApplySummary> {
 export async function matchOnArrival(
   store: IdentityStore,
   records: CleanRecord[],
-  outcomes: WriteOutcome[],
+  outcomes: StoredOutcome[],
   opts: { actor?: string; rules?: MatchRules } = {},
 ): Promise<ArrivalSummary> {
   const fresh: Array<{ record: CleanRecord; profileId: string; key: string; apart: boolean }> = [];
