@@ -2,13 +2,17 @@
 // none (a new person's phone claim and profile item) are one request on DynamoDB; without this the
 // local store could only serve them one conditional PutItem at a time.
 //
-// Supported as DynamoDB documents it: Put, Delete and ConditionCheck items (each validated like the
-// single-item call), at most 100, one operation per item, all conditions checked under the items'
-// locks before anything is written; if any fails nothing is written and the answer is a
-// TransactionCanceledException with one CancellationReason per item. Not supported: Update items
-// (dynalite keeps its update-expression code private; such a request gets a ValidationException
-// that says so), ClientRequestToken idempotency (the token is accepted and ignored), and
+// Supported as DynamoDB documents it: Put, Update, Delete and ConditionCheck items (each validated
+// like the single-item call), at most 100, one operation per item, all conditions checked and every
+// update applied (in memory) under the items' locks before anything is written; if a condition
+// fails nothing is written and the answer is a TransactionCanceledException with one
+// CancellationReason per item, and an update that cannot apply (a type mismatch) fails the whole
+// request with a ValidationException. Update items run dynalite's own update-expression code,
+// which its updateItem module does not export: it is loaded from that module's source (dynalite
+// is pinned by the lockfile; test/local/dynamo-transactions.test.ts checks it against UpdateItem).
+// Not supported: ClientRequestToken idempotency (the token is accepted and ignored), and
 // crash-atomicity of the writes themselves (locks make them isolated, not durable as one).
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -18,7 +22,18 @@ const kinds = {
   Put: require('dynalite/validations/putItem'),
   Delete: require('dynalite/validations/deleteItem'),
   ConditionCheck: require('dynalite/validations/deleteItem'),
+  Update: require('dynalite/validations/updateItem'),
 };
+const { applyUpdateExpression, applyAttributeUpdates, deepClone } = updateItemInternals();
+
+/** The functions dynalite's UpdateItem applies an update with, from its module's own source. */
+function updateItemInternals() {
+  const file = require.resolve('dynalite/actions/updateItem');
+  const module = { exports: {} };
+  const source = `${readFileSync(file, 'utf8')}\nmodule.exports = { applyUpdateExpression, applyAttributeUpdates, deepClone }`;
+  new Function('require', 'module', 'exports', source)(createRequire(file), module, module.exports);
+  return module.exports;
+}
 const TARGET = 'DynamoDB_20120810.TransactWriteItems';
 const MAX_ITEMS = 100;
 
@@ -63,14 +78,13 @@ async function transact(store, body) {
   for (const [i, item] of items.entries()) {
     const kind = Object.keys(item ?? {}).filter((k) => item[k] != null);
     if (kind.length !== 1) throw fail(`TransactItems[${i}] must hold exactly one of Put, Delete, ConditionCheck, Update`);
-    if (kind[0] === 'Update') throw fail(`TransactItems[${i}]: Update is not supported by the local DynamoDB's TransactWriteItems (Put, Delete, ConditionCheck are)`);
     const v = kinds[kind[0]];
     if (!v) throw fail(`TransactItems[${i}]: unknown operation ${kind[0]}`);
     if (kind[0] === 'ConditionCheck' && !item.ConditionCheck.ConditionExpression) throw fail(`TransactItems[${i}]: a ConditionCheck needs a ConditionExpression`);
     const data = validations.checkTypes(item[kind[0]], v.types);
     validations.checkValidations(data, v.types, v.custom, store);
     const table = await call(store.getTable, data.TableName, false);
-    const invalid = kind[0] === 'Put' ? db.validateItem(data.Item, table) : db.validateKey(data.Key, table);
+    const invalid = kind[0] === 'Put' ? db.validateItem(data.Item, table) : (db.validateKey(data.Key, table) ?? (kind[0] === 'Update' ? db.validateUpdates(data.AttributeUpdates, data._updates, table) : undefined));
     if (invalid) throw invalid;
     ops.push({ kind: kind[0], data, table, itemDb: store.getItemDb(data.TableName), key: db.createKey(data.Item ?? data.Key, table) });
   }
@@ -104,12 +118,23 @@ async function writeAll(store, ops) {
       body: { __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException', Message: message, CancellationReasons: reasons },
     });
   }
+  // every new item before any write: an update that cannot apply leaves the table as it was
+  const items = ops.map((op, i) => (op.kind === 'Put' ? op.data.Item : op.kind === 'Update' ? updated(store, op, existing[i]) : undefined));
   for (const [i, op] of ops.entries()) {
     if (op.kind === 'ConditionCheck') continue;
-    const item = op.kind === 'Put' ? op.data.Item : undefined;
+    const item = items[i];
     await call(db.updateIndexes, store, op.table, existing[i], item);
     if (item) await call(op.itemDb.put.bind(op.itemDb), op.key, item);
     else if (existing[i]) await call(op.itemDb.del.bind(op.itemDb), op.key);
   }
   return {};
+}
+
+/** An Update item's item after the update, as UpdateItem computes it. */
+function updated(store, op, before) {
+  const item = deepClone(before ?? op.data.Key);
+  const err = op.data._updates ? applyUpdateExpression(op.data._updates.sections, op.table, item) : applyAttributeUpdates(op.data.AttributeUpdates, op.table, item);
+  if (err) throw err;
+  if (db.itemSize(item) > store.options.maxItemSize) throw fail('Item size to update has exceeded the maximum allowed size');
+  return item;
 }

@@ -1,10 +1,11 @@
 /**
  * TransactWriteItems on the local DynamoDB (lib/local/dynamo-transactions.mjs): all or nothing,
- * conditions checked before any write, indexes kept, one winner among concurrent claims, and the
- * errors DynamoDB gives (the SDK's own TransactionCanceledException with its reasons).
+ * conditions checked before any write, indexes kept, one winner among concurrent claims, Update
+ * items that end as UpdateItem ends, and the errors DynamoDB gives (the SDK's own
+ * TransactionCanceledException with its reasons).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../support/local-dynamo.ts';
 
 let local: LocalDynamo;
@@ -80,11 +81,42 @@ describe('TransactWriteItems on the local DynamoDB', () => {
     expect(winners.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('applies Update items as UpdateItem does: counters, nested paths, REMOVE, new items, index entries', async () => {
+    const update = (pk: string) => ({
+      TableName,
+      Key: { pk },
+      UpdateExpression: 'SET counters.#t = if_not_exists(counters.#t, :z) + :n, g = :g, seen = list_append(if_not_exists(seen, :e), :s) REMOVE stale',
+      ConditionExpression: 'attribute_not_exists(mergedInto)',
+      ExpressionAttributeNames: { '#t': 'purchase' },
+      ExpressionAttributeValues: { ':z': 0, ':n': 2, ':g': 'g3', ':e': [], ':s': ['x'] },
+    });
+    for (const pk of ['u-single', 'u-tx']) await db.send(new PutCommand({ TableName, Item: { pk, counters: { purchase: 1, view: 4 }, stale: true } }));
+    await db.send(new UpdateCommand(update('u-single')));
+    const fresh = { TableName, Key: { pk: 'u-new' }, UpdateExpression: 'SET g = :g, counters = if_not_exists(counters, :e)', ExpressionAttributeValues: { ':g': 'g3', ':e': {} } };
+    await db.send(new TransactWriteCommand({ TransactItems: [{ Update: update('u-tx') }, { Update: fresh }] }));
+    const single = await get('u-single');
+    expect(single).toEqual({ pk: 'u-single', counters: { purchase: 3, view: 4 }, g: 'g3', seen: ['x'] });
+    expect(await get('u-tx')).toEqual({ ...single, pk: 'u-tx' });
+    expect(await get('u-new')).toEqual({ pk: 'u-new', counters: {}, g: 'g3' });
+    expect(await inIndex('g3')).toEqual(['u-new', 'u-single', 'u-tx']);
+  });
+
+  it('writes nothing when an Update item cannot apply, or its condition fails', async () => {
+    await db.send(new PutCommand({ TableName, Item: { pk: 'u-text', n: 'not a number' } }));
+    await db.send(new PutCommand({ TableName, Item: { pk: 'u-merged', mergedInto: 'p', n: 1 } }));
+    const add = (pk: string) => ({ Update: { TableName, Key: { pk }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': 1 } } });
+    await expect(db.send(new TransactWriteCommand({ TransactItems: [claim('u-f'), add('u-text')] }))).rejects.toMatchObject({ name: 'ValidationException' });
+    const cancelled = await db
+      .send(new TransactWriteCommand({ TransactItems: [claim('u-g'), { Update: { ...add('u-merged').Update, ConditionExpression: 'attribute_not_exists(mergedInto)' } }] }))
+      .catch((e) => e);
+    expect(cancelled.CancellationReasons.map((r: { Code: string }) => r.Code)).toEqual(['None', 'ConditionalCheckFailed']);
+    expect([await get('u-f'), await get('u-g')]).toEqual([undefined, undefined]);
+    expect(await get('u-text')).toEqual({ pk: 'u-text', n: 'not a number' });
+    expect(await get('u-merged')).toEqual({ pk: 'u-merged', mergedInto: 'p', n: 1 });
+  });
+
   it('refuses what DynamoDB refuses, and what it cannot do, by name', async () => {
     await expect(db.send(new TransactWriteCommand({ TransactItems: [claim('e'), { Delete: { TableName, Key: { pk: 'e' } } }] }))).rejects.toThrow(/multiple operations on one item/);
-    await expect(
-      db.send(new TransactWriteCommand({ TransactItems: [{ Update: { TableName, Key: { pk: 'e' }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': 1 } } }] })),
-    ).rejects.toThrow(/Update is not supported/);
     await expect(db.send(new TransactWriteCommand({ TransactItems: Array.from({ length: 101 }, (_, i) => claim(`x${i}`)) }))).rejects.toThrow(/1 to 100 items/);
     await expect(db.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName, Item: { notTheKey: 'x' } } }] }))).rejects.toMatchObject({ name: 'ValidationException' });
     expect(await get('e')).toBeUndefined();
