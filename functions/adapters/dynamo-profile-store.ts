@@ -7,6 +7,8 @@ import {
   PutCommand,
   type QueryCommandInput,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
+  type UpdateCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
@@ -38,13 +40,13 @@ const TRANSACTION_CONCURRENCY = 4;
  * Entries in groups one TransactWriteItems can take: at most TRANSACTION_ITEMS items (an entry may
  * stand for several, `itemsOf`) and at most TRANSACTION_BYTES of JSON.
  */
-function transactionGroups<T>(entries: T[], itemsOf: (entry: T) => number = () => 1): T[][] {
+function transactionGroups<T>(entries: T[], itemsOf: (entry: T) => number = () => 1, sized: (entry: T) => unknown = (entry) => entry): T[][] {
   const groups: T[][] = [];
   let items = 0;
   let bytes = 0;
   for (const entry of entries) {
     const n = itemsOf(entry);
-    const size = Buffer.byteLength(JSON.stringify(entry));
+    const size = Buffer.byteLength(JSON.stringify(sized(entry)));
     const last = groups.at(-1);
     if (!last || items + n > TRANSACTION_ITEMS || bytes + size > TRANSACTION_BYTES) {
       groups.push([entry]);
@@ -58,6 +60,10 @@ function transactionGroups<T>(entries: T[], itemsOf: (entry: T) => number = () =
   }
   return groups;
 }
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+/** A transaction's Put or Update item sent as a request of its own. */
+const sendSingle = (db: DynamoDBDocumentClient, op: TransactItem) => (op.Put ? db.send(new PutCommand(op.Put)) : db.send(new UpdateCommand(op.Update!)));
 
 /** The DocumentClient every adapter uses (the default client without the SDK's log filtering). */
 export function documentClient(client = withoutLogFilter(new DynamoDBClient({}))): DynamoDBDocumentClient {
@@ -318,36 +324,48 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   /**
-   * Conditional Puts in transactions of at most 100 items and ~3.5 MB (BatchWriteItem takes no
-   * conditions), a lone item as a plain conditional Put (a transaction costs twice the write
-   * capacity). A cancelled transaction names the items whose condition failed; the others go
-   * again. Returns the keys this call wrote; one Put per key (a later item with the same key
-   * replaces an earlier one, as it would in sequence).
+   * Conditional Puts, one per key (a later item with the same key replaces an earlier one, as it
+   * would in sequence), in as few requests as conditionalWrites allows. Returns the keys this call
+   * wrote; an item whose condition failed was written by someone else.
    */
   private async putOnce<T extends Record<string, unknown> & { pk: string }>(
     items: T[],
     condition: (item: T) => { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> },
   ): Promise<Set<string>> {
-    const written = new Set<string>();
-    let pending = [...new Map(items.map((item) => [item.pk, item])).values()];
+    const unique = [...new Map(items.map((item) => [item.pk, item])).values()];
+    const { written } = await this.conditionalWrites(unique, (Item) => ({ Put: { TableName: this.table, Item, ...condition(Item) } }));
+    return new Set(written.map((item) => item.pk));
+  }
+
+  /**
+   * Conditional writes (Put or Update) in transactions of at most 100 items and ~3.5 MB
+   * (BatchWriteItem takes no conditions), a lone one as a plain conditional request (a
+   * transaction costs twice the write capacity). A cancelled transaction names the items whose
+   * condition failed; the others go again. Returns the entries written and those whose
+   * condition failed.
+   */
+  private async conditionalWrites<T>(entries: T[], write: (entry: T) => TransactItem): Promise<{ written: T[]; failed: T[] }> {
+    const written: T[] = [];
+    const failed: T[] = [];
+    let pending = entries.map((entry) => ({ op: write(entry), entry }));
     for (let round = 0; pending.length; round++) {
       if (round === MAX_WRITE_ROUNDS) throw new Error(`conditional writes still conflicting after ${MAX_WRITE_ROUNDS} rounds`);
-      const again: T[] = [];
-      await mapLimit(transactionGroups(pending), TRANSACTION_CONCURRENCY, async (group) => {
+      const again: typeof pending = [];
+      await mapLimit(transactionGroups(pending, undefined, (p) => p.op), TRANSACTION_CONCURRENCY, async (group) => {
         try {
-          if (group.length === 1) await this.db.send(new PutCommand({ TableName: this.table, Item: group[0]!, ...condition(group[0]!) }));
-          else await this.db.send(new TransactWriteCommand({ TransactItems: group.map((Item) => ({ Put: { TableName: this.table, Item, ...condition(Item) } })) }));
-          for (const item of group) written.add(item.pk);
+          if (group.length === 1) await sendSingle(this.db, group[0]!.op);
+          else await this.db.send(new TransactWriteCommand({ TransactItems: group.map((p) => p.op) }));
+          written.push(...group.map((p) => p.entry));
         } catch (error) {
-          if (group.length === 1 && isConditionFailure(error)) return;
+          if (group.length === 1 && isConditionFailure(error)) return void failed.push(group[0]!.entry);
           if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
           const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-          group.forEach((item, i) => reasons[i]?.Code !== 'ConditionalCheckFailed' && again.push(item));
+          group.forEach((p, i) => (reasons[i]?.Code === 'ConditionalCheckFailed' ? failed.push(p.entry) : again.push(p)));
         }
       });
       pending = again;
     }
-    return written;
+    return { written, failed };
   }
 
   /**
@@ -655,7 +673,14 @@ export class DynamoProfileStore implements ProfileStore {
     const founders = new Map<string, string>();
     const lost = new Set<string>();
     const numberHomes = unseen.map((i) => homes[i]!).flatMap((h) => (h.kind === 'number' ? [h.number] : []));
-    await mapLimit([...new Set(numberHomes)].filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (phone) => {
+    const newNumbers = [...new Set(numberHomes)].filter((p) => !owners.has(p));
+    // New people founded (claim and profile item, empty counters) in transactions; whoever a
+    // cancelled one held back claims alone, and makes its profile item with its counts below.
+    for (const primary of await this.foundProfiles(new Map(newNumbers.map((p) => [p, []])), now, idOf, arrival.plan)) {
+      owners.set(primary, idOf(primary));
+      created.add(idOf(primary));
+    }
+    await mapLimit(newNumbers.filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (phone) => {
       const { owner, claimed } = await this.claimPhone(phone, idOf(phone), arrival.plan);
       owners.set(phone, owner);
       if (claimed) {
@@ -745,7 +770,9 @@ export class DynamoProfileStore implements ProfileStore {
     await this.dropClaimedGeneric(arrival, withoutLost(owners, lost), now);
     // A profile merged away since its events were stored: they and their counts went to `current`.
     const current = new Map<string, string>();
-    await mapLimit([...moves], CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {
+    // every profile's counts in transactions; one whose condition fails takes moveCounters' path alone
+    const { failed } = await this.conditionalWrites([...moves], ([profileId, move]) => ({ Update: this.counterUpdate(profileId, move, now, true) }));
+    await mapLimit(failed, CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {
       const landed = await this.moveCounters(profileId, move, now);
       if (landed !== profileId) current.set(profileId, landed);
     });
@@ -765,27 +792,10 @@ export class DynamoProfileStore implements ProfileStore {
    */
   private async moveCounters(profileId: string, move: CounterMove, now: string): Promise<string> {
     const Key = { pk: profilePk(profileId), sk: 'PROFILE' };
-    const update = (withSeen: boolean) => {
-      const { sets, names, values } = countIncrements('counters', move.tags);
-      sets.unshift('updatedAt = :u');
-      values[':u'] = now;
-      if (withSeen) {
-        values[':t'] = move.seenAt;
-        sets.push('lastSeenAt = :t');
-      }
-      return new UpdateCommand({
-        TableName: this.table,
-        Key,
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: `attribute_exists(counters) AND attribute_not_exists(mergedInto)${withSeen ? ' AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :t)' : ''}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      });
-    };
     let withSeen = true;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.db.send(update(withSeen));
+        await this.db.send(new UpdateCommand(this.counterUpdate(profileId, move, now, withSeen)));
         return profileId;
       } catch (error) {
         if (!isConditionFailure(error) || attempt >= 4) throw error;
@@ -815,6 +825,25 @@ export class DynamoProfileStore implements ProfileStore {
       }
       withSeen = !item?.lastSeenAt || item.lastSeenAt < move.seenAt;
     }
+  }
+
+  /** The fast path of a counter move: conditional on the counters map, no merge mark and (`withSeen`) an earlier lastSeenAt. */
+  private counterUpdate(profileId: string, move: CounterMove, now: string, withSeen: boolean): UpdateCommandInput & { UpdateExpression: string } {
+    const { sets, names, values } = countIncrements('counters', move.tags);
+    sets.unshift('updatedAt = :u');
+    values[':u'] = now;
+    if (withSeen) {
+      values[':t'] = move.seenAt;
+      sets.push('lastSeenAt = :t');
+    }
+    return {
+      TableName: this.table,
+      Key: { pk: profilePk(profileId), sk: 'PROFILE' },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: `attribute_exists(counters) AND attribute_not_exists(mergedInto)${withSeen ? ' AND (attribute_not_exists(lastSeenAt) OR lastSeenAt < :t)' : ''}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
   }
 
   async getSourceConfig(name: string): Promise<unknown | undefined> {

@@ -478,12 +478,14 @@ describe('merges, unmerges and writes to the same profiles at the same time', ()
     await expectCountedOnceAndRestorable(A, B, members, late);
   });
 
+  /** A new person's founding: the number's claim and the profile item, in one transaction. */
+  const foundsNumber = (c: unknown) => c instanceof TransactWriteCommand && !!c.input.TransactItems?.some((t) => t.Put?.Item?.sk === 'ALIAS');
+
   it('two imports founding one new number at once: the one that loses the claim plans again, and another person stands apart', async () => {
     const Q = '+8613912340081';
     let release!: () => void;
     // the former holder's row has read the number as new and holds its founding claim while the new holder's row founds it
-    const claims = (c: unknown) => c instanceof TransactWriteCommand && !!c.input.TransactItems?.some((t) => t.Put?.Item?.sk === 'ALIAS');
-    const { client, held } = holding(claims, new Promise<void>((r) => (release = r)));
+    const { client, held } = holding(foundsNumber, new Promise<void>((r) => (release = r)));
     const former = storeRecords(new DynamoProfileStore(client, table), [{ record: { ...person('crm', 'f8', Q, '任云睿'), gender: 'M', birthDate: '1954-01-02' }, raw: {}, hash: 'h-f8' }]);
     await held;
     const [holder] = await storeRecords(profiles, [{ record: person('ecommerce', 'n8', Q, '李英瑶'), raw: {}, hash: 'h-n8' }]);
@@ -499,8 +501,7 @@ describe('merges, unmerges and writes to the same profiles at the same time', ()
   it('an event on a new number another import founds meanwhile is planned again too, and counted once where it lands', async () => {
     const Q = '+8613912340091';
     let release!: () => void;
-    const claims = (c: unknown) => c instanceof PutCommand && c.input.Item?.sk === 'ALIAS';
-    const { client, held } = holding(claims, new Promise<void>((r) => (release = r)));
+    const { client, held } = holding(foundsNumber, new Promise<void>((r) => (release = r)));
     const sale = { ...purchase('s9', Q), record: { ...person('app', 's9', Q, '任云睿'), gender: 'M' as const } };
     const event = storeEvents(new DynamoProfileStore(client, table), [sale]);
     await held;
@@ -577,7 +578,7 @@ describe('what events cost in store requests', () => {
   const phones = Array.from({ length: 100 }, (_, i) => `+8613755500${String(i).padStart(3, '0')}`);
   const view = (eventId: string, phone: string) => ({ channel: 'app', eventId, record: { source: 'app', recordId: eventId, phones: [phone] }, tag: 'product_view', attributes: {} });
 
-  it('stores a batch of 100 events of known customers with one conditional write for all the events, and counts each once', async () => {
+  it('stores a batch of 100 events of known customers with one transaction for the events and one for the counters, and counts each once', async () => {
     await storeRecords(profiles, phones.map((phone, i) => ({ record: { source: 'crm', recordId: `k${i}`, phones: [phone], name: `客户${i}`, nameKey: `客户${i}` }, raw: {}, hash: `h-k${i}` })));
     const batch = counting();
     const events = phones.map((phone, i) => view(`cost-${i}`, phone));
@@ -586,10 +587,18 @@ describe('what events cost in store requests', () => {
     expect((await storeEvents(again.store, events)).every((o) => o.kind === 'redelivered')).toBe(true);
     const single = counting();
     expect((await storeEvents(single.store, [view('cost-single', phones[0]!)]))[0]!.kind).toBe('stored');
-    console.log(`store requests: batch of 100 known ${total(batch.calls)} ${JSON.stringify(batch.calls)}; its redelivery ${total(again.calls)} ${JSON.stringify(again.calls)}; one event ${total(single.calls)} ${JSON.stringify(single.calls)}`);
-    // the events themselves: one transaction, no Put each
-    expect(batch.calls.TransactWriteCommand).toBe(1);
-    expect(batch.calls.PutCommand ?? 0).toBe(0);
+    const fresh = counting();
+    const newcomers = phones.map((_, i) => view(`cost-new-${i}`, `+8613755600${String(i).padStart(3, '0')}`));
+    expect((await storeEvents(fresh.store, newcomers)).every((o) => o.kind === 'stored' && o.newProfile)).toBe(true);
+    console.log(
+      `store requests: batch of 100 known ${total(batch.calls)} ${JSON.stringify(batch.calls)}; its redelivery ${total(again.calls)} ${JSON.stringify(again.calls)}; ` +
+        `one event ${total(single.calls)} ${JSON.stringify(single.calls)}; batch of 100 new ${total(fresh.calls)} ${JSON.stringify(fresh.calls)}`,
+    );
+    // 100 new people: founded (claim and profile item) in transactions, not a Put each
+    expect(total(fresh.calls)).toBeLessThan(10);
+    // the events: one transaction, no Put each; the 100 profiles' counters: one more, no Update each
+    expect(batch.calls.TransactWriteCommand).toBe(2);
+    expect((batch.calls.PutCommand ?? 0) + (batch.calls.UpdateCommand ?? 0)).toBe(0);
     // a redelivery writes nothing
     expect((again.calls.TransactWriteCommand ?? 0) + (again.calls.PutCommand ?? 0) + (again.calls.UpdateCommand ?? 0)).toBe(0);
     expect(await Promise.all(phones.slice(0, 3).map(async (p) => ((await item(`PROF#${idOf(p)}`, 'PROFILE'))?.counters as Record<string, number>).product_view))).toEqual([2, 1, 1]);
