@@ -463,33 +463,27 @@ export class DynamoProfileStore implements ProfileStore {
 
   async storeEvidence(updates: EvidenceUpdate[]): Promise<string[]> {
     const now = new Date().toISOString();
-    const conflicts: string[] = [];
-    await mapLimit(updates, CONDITIONAL_CONCURRENCY, async (u) => {
+    // every number's lesson in transactions, each on the version read; one taught meanwhile is a conflict
+    const { written, failed } = await this.conditionalWrites(updates, (u) => {
       const listing = numberListing(u.phone, u.standing);
-      try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: phonePk(u.phone), sk: 'ALIAS' },
-            UpdateExpression: `SET evidence = :e, ev = :next${u.evidence.genericSince ? ', generic = :g' : ''}${listing ? ', gsi1pk = :lp, gsi1sk = :ls' : ' REMOVE gsi1pk, gsi1sk'}`,
-            ConditionExpression: u.version ? 'ev = :v' : 'attribute_exists(pk) AND attribute_not_exists(ev)',
-            ExpressionAttributeValues: {
-              ':e': u.evidence,
-              ':next': u.version + 1,
-              ...(u.version ? { ':v': u.version } : {}),
-              ...(u.evidence.genericSince ? { ':g': true } : {}),
-              ...(listing ? { ':lp': listing.gsi1pk, ':ls': listing.gsi1sk } : {}),
-            },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        conflicts.push(u.phone);
-        return;
-      }
-      if (u.becameGeneric) await this.dropNumber(u.owner, u.phone, now);
+      return {
+        Update: {
+          TableName: this.table,
+          Key: { pk: phonePk(u.phone), sk: 'ALIAS' },
+          UpdateExpression: `SET evidence = :e, ev = :next${u.evidence.genericSince ? ', generic = :g' : ''}${listing ? ', gsi1pk = :lp, gsi1sk = :ls' : ' REMOVE gsi1pk, gsi1sk'}`,
+          ConditionExpression: u.version ? 'ev = :v' : 'attribute_exists(pk) AND attribute_not_exists(ev)',
+          ExpressionAttributeValues: {
+            ':e': u.evidence,
+            ':next': u.version + 1,
+            ...(u.version ? { ':v': u.version } : {}),
+            ...(u.evidence.genericSince ? { ':g': true } : {}),
+            ...(listing ? { ':lp': listing.gsi1pk, ':ls': listing.gsi1sk } : {}),
+          },
+        },
+      };
     });
-    return conflicts.sort();
+    await mapLimit(written.filter((u) => u.becameGeneric), CONDITIONAL_CONCURRENCY, (u) => this.dropNumber(u.owner, u.phone, now));
+    return failed.map((u) => u.phone).sort();
   }
 
   async markGeneric(phones: string[]): Promise<string[]> {
