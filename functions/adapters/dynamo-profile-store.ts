@@ -192,20 +192,9 @@ export class DynamoProfileStore implements ProfileStore {
     const keyOf = (w: RecordWrite) => recordPk(w.record.source, w.record.recordId);
     const homes = arrival.plan.homes;
     const owners = new Map([...arrival.numbers].map(([phone, n]) => [phone, n.owner]));
-    // A record stored before with the same content hash had the same home, which had a holder or
-    // its own profile then: only those records can be redeliveries, and only those are looked up,
-    // so a file of new people costs one BatchGet per 100 rows instead of two.
-    const maybeStored = writes.filter((_, i) => {
-      const home = homes[i]!;
-      return home.kind === 'apart' || owners.has(home.number);
-    });
-    const existing = new Map(
-      (await batchGet(this.db, this.table, [...new Set(maybeStored.map(keyOf))].map((pk) => ({ pk, sk: 'REC' })), ['pk', 'hash', 'profileId'])).map(
-        (item) => [item.pk as string, item as { hash: string; profileId: string }],
-      ),
-    );
-
-    const changed = writes.map((w, i) => ({ w, home: homes[i]! })).filter(({ w }) => existing.get(keyOf(w))?.hash !== w.hash);
+    // Nothing is read to find redeliveries: the record's Put is conditional on its content hash
+    // being new, so a row stored before is refused by the write a new one needs anyway.
+    const changed = writes.map((w, i) => ({ w, home: homes[i]! }));
     const created = new Set<string>();
 
     // A record joins the profile its number keys, or founds one; its other free numbers become
@@ -298,17 +287,15 @@ export class DynamoProfileStore implements ProfileStore {
     // after the profile items: a number this batch claimed and made generic comes off an item that exists
     await this.dropClaimedGeneric(arrival, withoutLost(owners, lost), now);
     const current = await this.followMerges(
-      toWrite.map(({ w, home }) => ({ pk: keyOf(w), profileId: profileOf(home) })).filter((w) => !created.has(w.profileId)),
+      toWrite.map(({ w, home }) => ({ pk: keyOf(w), profileId: profileOf(home) })).filter((w) => written.has(w.pk) && !created.has(w.profileId)),
       gained,
       now,
     );
     return writes.map((w, i) => {
-      const before = existing.get(keyOf(w));
-      if (before?.hash === w.hash) return { kind: 'redelivered', profileId: before.profileId };
       const home = homes[i]!;
       if (replan(home)) return { kind: 'replan' };
       const profileId = profileOf(home);
-      // Another import stored the same content first (the same file uploaded twice at once).
+      // The same content was stored before (a redelivery), or by another import just now.
       if (!written.has(keyOf(w))) return { kind: 'redelivered', profileId: current.get(profileId) ?? profileId };
       return { kind: 'stored', profileId: current.get(profileId) ?? profileId, newProfile: created.has(profileId), ...apartOutcome(home) };
     });

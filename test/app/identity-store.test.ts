@@ -614,6 +614,10 @@ describe('what events cost in store requests', () => {
     expect((await storeRecords(taught.store, rows)).every((o) => o.kind === 'stored' && !o.apart)).toBe(true);
     console.log(`store requests: 100 known customers' records that teach their numbers a birth date ${total(taught.calls)} ${JSON.stringify(taught.calls)}`);
     expect(taught.calls.UpdateCommand ?? 0).toBe(0);
+    // read: their numbers, their owners' profile items, the merge marks after the write; nothing to find redeliveries
+    expect(taught.calls.BatchGetCommand).toBe(3);
     expect((await item(`PHONE#${phones[0]}`, 'ALIAS'))!.evidence.holder.birthDate).toBe('1990-01-01');
+    // the same rows again: the conditional write refuses each, and each is a redelivery
+    expect((await storeRecords(profiles, rows)).map((o) => o.kind)).toEqual(rows.map(() => 'redelivered'));
   });
 });
