@@ -49,41 +49,40 @@ function again(u: EvidenceUpdate, now: NumberState, policy: StandingPolicy): Evi
 }
 
 /** Records stored where the identity policy puts them. */
-export async function storeRecords(store: Pick<ProfileStore, 'numbers' | 'writeRecords' | 'storeEvidence'>, writes: RecordWrite[], policy: StandingPolicy = DEFAULT_STANDING): Promise<StoredOutcome[]> {
-  return planAndWrite(writes, async (batch) => {
-    const arrival = await arrivalFor(store, batch.map((w) => w.record), policy);
-    const outcomes = await store.writeRecords(batch, arrival);
-    await storeLessons(store, evidenceUpdates(arrival), policy);
-    return outcomes;
-  });
+export function storeRecords(store: Pick<ProfileStore, 'numbers' | 'writeRecords' | 'storeEvidence'>, writes: RecordWrite[], policy: StandingPolicy = DEFAULT_STANDING): Promise<StoredOutcome[]> {
+  return planAndWrite(store, writes, policy, (batch, arrival) => store.writeRecords(batch, arrival));
 }
 
 /** Events stored where the identity policy puts them (`unlessSuppressed`: leaving out erased people's, checked in the store's own read). */
-export async function storeEvents(
+export function storeEvents(
   store: Pick<ProfileStore, 'numbers' | 'writeEvents' | 'writeEventsUnlessSuppressed' | 'storeEvidence'>,
   writes: EventWrite[],
   opts: { unlessSuppressed?: boolean; policy?: StandingPolicy } = {},
 ): Promise<Array<StoredOutcome | { kind: 'suppressed' }>> {
-  const policy = opts.policy ?? DEFAULT_STANDING;
-  return planAndWrite(writes, async (batch) => {
-    const arrival = await arrivalFor(store, batch.map((w) => w.record), policy);
-    const outcomes = opts.unlessSuppressed ? await store.writeEventsUnlessSuppressed(batch, arrival) : await store.writeEvents(batch, arrival);
-    await storeLessons(store, evidenceUpdates(arrival), policy);
-    return outcomes;
-  });
+  return planAndWrite(store, writes, opts.policy ?? DEFAULT_STANDING, (batch, arrival) =>
+    opts.unlessSuppressed ? store.writeEventsUnlessSuppressed(batch, arrival) : store.writeEvents(batch, arrival),
+  );
 }
 
 /**
- * Plans and writes a batch, then plans again what the store sent back (`replan`: a number another
- * writer founded after the plan read it, whose evidence, say another person's name, the plan
- * never saw) until nothing comes back.
+ * Plans a batch's arrival, has the store write it, stores what it taught about the numbers, then
+ * plans again what the store sent back (`replan`: a number another writer founded after the plan
+ * read it, whose evidence, say another person's name, the plan never saw) until nothing comes back.
  */
-async function planAndWrite<W, O extends { kind: string }>(writes: W[], round: (batch: W[]) => Promise<O[]>): Promise<Array<Exclude<O, { kind: 'replan' }>>> {
+async function planAndWrite<W extends { record: CleanRecord }, O extends { kind: string }>(
+  store: Pick<ProfileStore, 'numbers' | 'storeEvidence'>,
+  writes: W[],
+  policy: StandingPolicy,
+  write: (batch: W[], arrival: Arrival) => Promise<O[]>,
+): Promise<Array<Exclude<O, { kind: 'replan' }>>> {
   const out = new Array<Exclude<O, { kind: 'replan' }>>(writes.length);
   let pending = writes.map((_, i) => i);
   for (let attempt = 1; pending.length; attempt++) {
     if (attempt > EVIDENCE_ROUNDS) throw new Error(`${pending.length} record(s) kept landing on numbers other writers founded, after ${EVIDENCE_ROUNDS} plans`);
-    const outcomes = await round(pending.map((i) => writes[i]!));
+    const batch = pending.map((i) => writes[i]!);
+    const arrival = await arrivalFor(store, batch.map((w) => w.record), policy);
+    const outcomes = await write(batch, arrival);
+    await storeLessons(store, evidenceUpdates(arrival), policy);
     const again: number[] = [];
     outcomes.forEach((o, k) => (o.kind === 'replan' ? again.push(pending[k]!) : (out[pending[k]!] = o as Exclude<O, { kind: 'replan' }>)));
     pending = again;
