@@ -70,9 +70,9 @@ export function documentClient(client = withoutLogFilter(new DynamoDBClient({}))
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-/** What an outcome says of a record that stood apart. */
 /** The numbers' owners without those another writer founded (their plan is not this call's to act on). */
 const withoutLost = (owners: Map<string, string>, lost: ReadonlySet<string>) => new Map([...owners].filter(([phone]) => !lost.has(phone)));
+/** What an outcome says of a record that stood apart. */
 const apartOutcome = (home: Home) => (home.kind === 'apart' ? { apart: { reason: home.reason, why: home.why, ...(home.number ? { number: home.number } : {}) } } : {});
 
 /** A number's item: the profile that claimed it, what has been seen with it, and its listing when it is not a person's own. */
@@ -214,23 +214,10 @@ export class DynamoProfileStore implements ProfileStore {
         extras.push(phone);
       }
     }
-    const founded = new Set<string>();
-    for (const primary of await this.foundProfiles(founders, now, idOf, arrival.plan)) {
-      const profileId = idOf(primary);
-      founded.add(profileId);
-      created.add(profileId);
-      for (const p of [primary, ...founders.get(primary)!]) owners.set(p, profileId);
-    }
-    // Whoever a cancelled transaction held back goes one conditional write at a time.
-    const lost = new Set<string>();
-    await mapLimit(unownedHomes.filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (primary) => {
-      const { owner, claimed } = await this.claimPhone(primary, idOf(primary), arrival.plan);
-      owners.set(primary, owner);
-      if (claimed) created.add(owner);
-      else lost.add(primary);
-    });
-    // A number another writer founded after the arrival read it comes with that writer's evidence,
-    // which the plan never saw: its records are not written, for the caller to plan again.
+    const { inTransactions, alone, lost } = await this.foundNumbers(founders, owners, now, idOf, arrival.plan);
+    const founded = new Set(inTransactions.map(idOf));
+    for (const primary of [...inTransactions, ...alone]) created.add(idOf(primary));
+    // its records are not written, for the caller to plan again (foundNumbers says why)
     const replan = (home: Home) => home.kind === 'number' && lost.has(home.number);
     const toWrite = changed.filter(({ home }) => !replan(home));
     const profileOf = (home: Home) => (home.kind === 'number' ? owners.get(home.number)! : idOf(home.key));
@@ -376,6 +363,32 @@ export class DynamoProfileStore implements ProfileStore {
       current.set(from, target);
     }
     return current;
+  }
+
+  /**
+   * Founds each new person (primary number → its other numbers nobody owns) with foundProfiles;
+   * whoever a cancelled transaction held back claims its primary alone (its profile item is the
+   * caller's to make). Records every number's owner in `owners`. A primary another writer founded
+   * after the arrival read it (`lost`) comes with that writer's evidence, which the plan never saw.
+   */
+  private async foundNumbers(
+    founders: Map<string, string[]>,
+    owners: Map<string, string>,
+    now: string,
+    idOf: (e164: string) => string,
+    plan: ArrivalPlan,
+  ): Promise<{ inTransactions: string[]; alone: string[]; lost: Set<string> }> {
+    const inTransactions = await this.foundProfiles(founders, now, idOf, plan);
+    for (const primary of inTransactions) for (const p of [primary, ...founders.get(primary)!]) owners.set(p, idOf(primary));
+    const alone: string[] = [];
+    const lost = new Set<string>();
+    await mapLimit([...founders.keys()].filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (primary) => {
+      const { owner, claimed } = await this.claimPhone(primary, idOf(primary), plan);
+      owners.set(primary, owner);
+      if (claimed) alone.push(primary);
+      else lost.add(primary);
+    });
+    return { inTransactions, alone, lost };
   }
 
   /**
@@ -650,25 +663,12 @@ export class DynamoProfileStore implements ProfileStore {
 
     // The profile of each fresh event: the holder of its number, or a new profile founded by the
     // number (whoever claims it first founds it), or the profile of those standing apart.
-    const created = new Set<string>();
-    const founders = new Map<string, string>();
-    const lost = new Set<string>();
     const numberHomes = unseen.map((i) => homes[i]!).flatMap((h) => (h.kind === 'number' ? [h.number] : []));
     const newNumbers = [...new Set(numberHomes)].filter((p) => !owners.has(p));
-    // New people founded (claim and profile item, empty counters) in transactions; whoever a
-    // cancelled one held back claims alone, and makes its profile item with its counts below.
-    for (const primary of await this.foundProfiles(new Map(newNumbers.map((p) => [p, []])), now, idOf, arrival.plan)) {
-      owners.set(primary, idOf(primary));
-      created.add(idOf(primary));
-    }
-    await mapLimit(newNumbers.filter((p) => !owners.has(p)), CONDITIONAL_CONCURRENCY, async (phone) => {
-      const { owner, claimed } = await this.claimPhone(phone, idOf(phone), arrival.plan);
-      owners.set(phone, owner);
-      if (claimed) {
-        created.add(owner);
-        founders.set(owner, phone);
-      } else lost.add(phone);
-    });
+    const { inTransactions, alone, lost } = await this.foundNumbers(new Map(newNumbers.map((p) => [p, []])), owners, now, idOf, arrival.plan);
+    const created = new Set([...inTransactions, ...alone].map(idOf));
+    // A number claimed alone has no profile item yet: it is made below, with its counts.
+    const founders = new Map(alone.map((phone) => [idOf(phone), phone]));
     // as for records: an event on a number another writer founded meanwhile is planned again
     const replan = (home: Home) => home.kind === 'number' && lost.has(home.number);
     const fresh = unseen.filter((i) => !replan(homes[i]!));
