@@ -4,19 +4,9 @@
  * since, and the split is marked undone. Each step is a store primitive; whether the split may
  * be undone is core policy (splitUndoBlocker).
  */
-import { splitUndoBlocker, type SplitUndoBlocker } from '../../core/identity/index.ts';
+import { splitUndoBlocker, SplitUndoError } from '../../core/identity/index.ts';
 import type { IdentityStore, StoredMerge, StoredSplit } from '../../ports/identity-store.ts';
 import { mergeProfiles } from './merge-protocol.ts';
-
-export class SplitUndoError extends Error {
-  constructor(
-    readonly code: SplitUndoBlocker['code'],
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SplitUndoError';
-  }
-}
 
 export async function undoSplit(store: IdentityStore, splitId: string, actor: string): Promise<{ split: StoredSplit; merge: StoredMerge | undefined }> {
   const split = await store.getSplit(splitId);

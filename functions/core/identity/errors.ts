@@ -1,7 +1,8 @@
 /**
- * What can stop a merge, an unmerge or a split, as domain errors: the adapters map a failed write
- * condition to one of these, and the routes and the CLI map them to an answer.
+ * What can stop a merge, an unmerge, a split or its undoing, as domain errors: the adapters map a
+ * failed write condition to one of these, and the routes and the CLI map them to an answer.
  */
+import type { SplitUndoBlocker } from './split.ts';
 
 /** Why an unmerge cannot be done (`code` answers the API: `profile.not_found` is a 404, the rest 409). */
 export class UnmergeError extends Error {
@@ -11,6 +12,17 @@ export class UnmergeError extends Error {
   ) {
     super(message);
     this.name = 'UnmergeError';
+  }
+}
+
+/** Why a split cannot be undone (splitUndoBlocker; `split.not_found` is a 404, the rest 409). */
+export class SplitUndoError extends Error {
+  constructor(
+    readonly code: SplitUndoBlocker['code'],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SplitUndoError';
   }
 }
 

@@ -19,4 +19,4 @@ export { planUnmerge, type MergeMoved, type SurvivorMember, type UnmergePlan } f
 export { pinsFromChoices, pinnedMembers, PINNABLE_FIELDS, PinError, type Pin, type PinnableField } from './pins.ts';
 export { planSplit, splitMember, splitUndoBlocker, type SplitMember, type SplitPart, type SplitPlan, type SplitPolicy, type SplitUndoBlocker } from './split.ts';
 export { forbiddenAcross, mergeToUndo, pairsForbiddenByUnmerge, profileIdentity, type MergeDone, type PairDecision, type ProfileIdentity } from './merge-policy.ts';
-export { MergeForbiddenError, ProfileMovedError, UnmergeError } from './errors.ts';
+export { MergeForbiddenError, ProfileMovedError, SplitUndoError, UnmergeError } from './errors.ts';

@@ -1,6 +1,7 @@
 /** `phonekey splits <profile>` and `phonekey unsplit <splitId>`: what the nightly split off a profile a number glued, and its undoing. */
 import type { Command } from 'commander';
-import { SplitUndoError, undoSplit } from '../../../functions/app/identity/undo-split.ts';
+import { undoSplit } from '../../../functions/app/identity/undo-split.ts';
+import { SplitUndoError } from '../../../functions/core/identity/index.ts';
 import type { StoredSplit } from '../../../functions/ports/identity-store.ts';
 import { UserError, withTarget, type CommandContext } from '../main.ts';
 import { cliActor, identityStoreFor } from './review.ts';
