@@ -36,6 +36,7 @@ import {
   mergesOfPk,
   PAIRS_INDEX,
   pairPk,
+  phoneOfPk,
   phonePk,
   profilePk,
   REVIEWS_PENDING,
@@ -346,7 +347,7 @@ export class DynamoIdentityStore implements IdentityStore {
 
   async numbersOwnedBy(phones: string[], profileId: string): Promise<string[]> {
     const aliases = await batchGet(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), ['pk', 'profileId']);
-    return aliases.filter((i) => i.profileId === profileId).map((i) => (i.pk as string).slice('PHONE#'.length));
+    return aliases.filter((i) => i.profileId === profileId).map((i) => phoneOfPk(i.pk as string));
   }
 
   async beginMerge(merge: StoredMerge, intoBefore: { phone: string; phones: string[] }): Promise<void> {
@@ -547,12 +548,8 @@ export class DynamoIdentityStore implements IdentityStore {
   }
 
   async getSplit(splitId: string): Promise<StoredSplit | undefined> {
-    const item = await this.getSplitItem(splitId);
+    const item = (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: splitPk(splitId), sk: 'SPLIT' }, ConsistentRead: true }))).Item;
     return item && toSplit(item);
-  }
-
-  private async getSplitItem(splitId: string): Promise<Record<string, any> | undefined> {
-    return (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: splitPk(splitId), sk: 'SPLIT' }, ConsistentRead: true }))).Item;
   }
 
   async mergesInto(profileId: string): Promise<StoredMerge[]> {

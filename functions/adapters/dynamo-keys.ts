@@ -4,6 +4,7 @@
  */
 export const recordPk = (source: string, recordId: string) => `REC#${source}#${recordId}`;
 export const phonePk = (e164: string) => `PHONE#${e164}`;
+export const phoneOfPk = (pk: string) => pk.slice('PHONE#'.length);
 export const profilePk = (profileId: string) => `PROF#${profileId}`;
 export const importPk = (importId: string) => `IMPORT#${importId}`;
 /** `byProfile` partition of the imports that have begun and not finished. */

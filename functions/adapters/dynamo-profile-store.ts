@@ -20,7 +20,7 @@ import { emptyEvidence, type ArrivalPlan, type Home } from '../core/identity/ind
 import { batchGet, mapLimit, queryAll } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
-import { eventPk, importPk, isConditionFailure, phonePk, profilePk, recordPk, RUNNING_IMPORTS, sourcePk, suppressPk } from './dynamo-keys.ts';
+import { eventPk, importPk, isConditionFailure, phoneOfPk, phonePk, profilePk, recordPk, RUNNING_IMPORTS, sourcePk, suppressPk } from './dynamo-keys.ts';
 import { suppressionHash } from '../core/privacy/suppression.ts';
 import { emptyCounts } from '../core/report/import-counts.ts';
 
@@ -183,7 +183,7 @@ export class DynamoProfileStore implements ProfileStore {
 
   async numbers(phones: string[]): Promise<Map<string, NumberState>> {
     const items = await batchGet(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), NUMBER_ATTRIBUTES);
-    return new Map(items.map((i) => [(i.pk as string).slice('PHONE#'.length), numberOf(i)]));
+    return new Map(items.map((i) => [phoneOfPk(i.pk as string), numberOf(i)]));
   }
 
   async writeRecords(writes: RecordWrite[], arrival: Arrival): Promise<WriteOutcome[]> {
