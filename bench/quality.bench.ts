@@ -164,20 +164,18 @@ function evidenceTruth(): Map<string, string> {
     [...(r.phoneKind === 'own' || r.phoneKind === 'recycled' ? [r.raw.phone] : []), ...(r.raw.phones ?? [])]
       .map((x) => (x ? parsePhone(x, { defaultCountry: 'CN' }) : undefined))
       .flatMap((c) => (c?.valid && c.e164 && !storeNumbers.has(c.e164) ? [c.e164] : []));
-  const ids = (r: GeneratedRecord) => [...ownNumbers(r), r.raw.email?.toLowerCase(), r.raw.memberId, r.raw.externalIds?.openid].filter((x): x is string => !!x);
-  const joined = (a: GeneratedRecord, b: GeneratedRecord) => {
-    const mine = new Set(ids(a));
-    if (ids(b).some((x) => mine.has(x))) return true;
-    return !!(a.raw.name && b.raw.name && ((a.raw.birthDate && b.raw.birthDate) || (a.raw.address && b.raw.address)));
-  };
+  const ids = (r: GeneratedRecord) => new Set([...ownNumbers(r), r.raw.email?.toLowerCase(), r.raw.memberId, r.raw.externalIds?.openid].filter((x): x is string => !!x));
+  type Seen = { r: GeneratedRecord; ids: Set<string> };
+  const joined = ({ r: a, ids: mine }: Seen, { r: b, ids: theirs }: Seen) =>
+    [...mine].some((x) => theirs.has(x)) || !!(a.raw.name && b.raw.name && ((a.raw.birthDate && b.raw.birthDate) || (a.raw.address && b.raw.address)));
   const out = new Map<string, string>();
-  const byPerson = groupBy(new Map(g.records.map((r, i) => [String(i), r.personId])));
-  for (const members of byPerson.values()) {
-    const rs = members.map((i) => g.records[Number(i)]!);
+  const byPerson = new Map<string, Seen[]>();
+  for (const r of g.records) byPerson.set(r.personId, [...(byPerson.get(r.personId) ?? []), { r, ids: ids(r) }]);
+  for (const rs of byPerson.values()) {
     const parent = rs.map((_, i) => i);
     const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
     for (let i = 0; i < rs.length; i++) for (let j = i + 1; j < rs.length; j++) if (joined(rs[i]!, rs[j]!)) parent[find(i)] = find(j);
-    rs.forEach((r, i) => out.set(`${r.source}#${r.recordId}`, `${r.personId}/${find(i)}`));
+    rs.forEach(({ r }, i) => out.set(`${r.source}#${r.recordId}`, `${r.personId}/${find(i)}`));
   }
   return out;
 }
