@@ -103,7 +103,7 @@ async function mergeOnce(store: IdentityStore, intoId: string, fromId: string, r
   await store.addToMerge(merge.mergeId, lateMembers.map((m) => m.key), latePhones);
   merge.moved = { phones: [...movedPhones, ...latePhones], members: [...merge.moved.members, ...lateMembers.map((m) => m.key)] };
 
-  await writeIdentity(store, into, [...membersA, ...membersB, ...lateMembers], unique([...intoBefore.phones, ...merge.moved.phones]), rules, at, intoBefore.phone);
+  await writeIdentity(store, into, [...membersA, ...membersB, ...lateMembers], [...new Set([...intoBefore.phones, ...merge.moved.phones])], rules, at, intoBefore.phone);
   await store.addMovedCounts(merge.mergeId, movedCounters, at);
   await store.addProfileCounts(into, movedCounters, 1, at);
   await store.finishMerge(merge.mergeId);
@@ -186,8 +186,4 @@ export async function splitProfile(store: IdentityStore, profileId: string, part
 function writeIdentity(store: IdentityStore, profileId: string, members: MemberRecord[], phones: string[], rules: MatchRules, at: string, fallbackPrimary?: string): Promise<void> {
   const records = members.filter((m) => m.kind === 'record' && m.record).map((m) => m.record);
   return store.setIdentity(profileId, profileIdentity(records, phones, rules, fallbackPrimary), at);
-}
-
-function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
 }
