@@ -12,10 +12,15 @@ const flagsB = new Uint8Array(MAX_SCRATCH);
 /** Jaro similarity over UTF-16 code units (Chinese names are BMP characters, one unit each). */
 export function jaro(a: string, b: string): number {
   if (a === b) return a.length === 0 ? 0 : 1;
-  const la = a.length;
-  const lb = b.length;
+  return jaroIn(a, 0, a.length, b, 0, b.length);
+}
+
+/** Jaro of a[as, ae) and b[bs, be), different strings or ranges (tokens are compared in place, never cut out). */
+function jaroIn(a: string, as: number, ae: number, b: string, bs: number, be: number): number {
+  const la = ae - as;
+  const lb = be - bs;
   if (la === 0 || lb === 0) return 0;
-  if (la > MAX_SCRATCH || lb > MAX_SCRATCH) return 1 - distance(a, b) / Math.max(la, lb);
+  if (la > MAX_SCRATCH || lb > MAX_SCRATCH) return 1 - distance(a.slice(as, ae), b.slice(bs, be)) / Math.max(la, lb);
   const window = Math.max(0, (Math.max(la, lb) >> 1) - 1);
   flagsA.fill(0, 0, la);
   flagsB.fill(0, 0, lb);
@@ -23,9 +28,9 @@ export function jaro(a: string, b: string): number {
   for (let i = 0; i < la; i++) {
     const lo = Math.max(0, i - window);
     const hi = Math.min(lb - 1, i + window);
-    const c = a.charCodeAt(i);
+    const c = a.charCodeAt(as + i);
     for (let j = lo; j <= hi; j++) {
-      if (flagsB[j] === 0 && b.charCodeAt(j) === c) {
+      if (flagsB[j] === 0 && b.charCodeAt(bs + j) === c) {
         flagsA[i] = 1;
         flagsB[j] = 1;
         matches++;
@@ -39,7 +44,7 @@ export function jaro(a: string, b: string): number {
   for (let i = 0; i < la; i++) {
     if (flagsA[i] === 0) continue;
     while (flagsB[k] === 0) k++;
-    if (a.charCodeAt(i) !== b.charCodeAt(k)) t++;
+    if (a.charCodeAt(as + i) !== b.charCodeAt(bs + k)) t++;
     k++;
   }
   const m = matches;
@@ -48,11 +53,16 @@ export function jaro(a: string, b: string): number {
 
 /** Jaro-Winkler: Jaro boosted by a common prefix of up to 4 characters (scaling 0.1). */
 export function jaroWinkler(a: string, b: string): number {
-  const j = jaro(a, b);
+  if (a === b) return a.length === 0 ? 0 : 1;
+  return jaroWinklerIn(a, 0, a.length, b, 0, b.length);
+}
+
+function jaroWinklerIn(a: string, as: number, ae: number, b: string, bs: number, be: number): number {
+  const j = jaroIn(a, as, ae, b, bs, be);
   if (j <= 0.7) return j;
-  const max = Math.min(4, a.length, b.length);
+  const max = Math.min(4, ae - as, be - bs);
   let p = 0;
-  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  while (p < max && a.charCodeAt(as + p) === b.charCodeAt(bs + p)) p++;
   return j + p * 0.1 * (1 - j);
 }
 
@@ -63,9 +73,57 @@ export function levenshteinRatio(a: string, b: string): number {
   return m === 0 ? 0 : 1 - distance(a, b) / m;
 }
 
-function tokens(s: string): string[] {
-  return s.split(/[\s,.\-_/]+/).filter((t) => t.length > 0);
+/** What splits a name into tokens: white space (as the regular expression class \s), and , . - _ / */
+function isTokenSeparator(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 128) return c === 44 || c === 46 || c === 45 || c === 95 || c === 47;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
+
+/** A string's tokens as [start, end) offsets, in scratch buffers reused across calls. */
+class Tokens {
+  bounds = new Int32Array(32);
+  count = 0;
+  constructor(public s = '') {}
+  of(s: string): this {
+    this.s = s;
+    this.count = 0;
+    let start = -1;
+    for (let i = 0; i <= s.length; i++) {
+      const sep = i === s.length || isTokenSeparator(s.charCodeAt(i));
+      if (!sep) {
+        if (start < 0) start = i;
+        continue;
+      }
+      if (start < 0) continue;
+      if (2 * this.count + 2 > this.bounds.length) {
+        const grown = new Int32Array(this.bounds.length * 2);
+        grown.set(this.bounds);
+        this.bounds = grown;
+      }
+      this.bounds[2 * this.count] = start;
+      this.bounds[2 * this.count + 1] = i;
+      this.count++;
+      start = -1;
+    }
+    return this;
+  }
+  /** Token x of this against token y of `o`: 1 when equal, else Jaro-Winkler. */
+  similarity(x: number, o: Tokens, y: number): number {
+    const xs = this.bounds[2 * x]!;
+    const xe = this.bounds[2 * x + 1]!;
+    const ys = o.bounds[2 * y]!;
+    const ye = o.bounds[2 * y + 1]!;
+    if (xe - xs === ye - ys) {
+      let k = 0;
+      while (k < xe - xs && this.s.charCodeAt(xs + k) === o.s.charCodeAt(ys + k)) k++;
+      if (k === xe - xs) return 1;
+    }
+    return jaroWinklerIn(this.s, xs, xe, o.s, ys, ye);
+  }
+}
+const tokensA = new Tokens();
+const tokensB = new Tokens();
 
 /**
  * Symmetric Monge-Elkan over whitespace tokens with Jaro-Winkler inside: each token is matched
@@ -76,29 +134,29 @@ function tokens(s: string): string[] {
  */
 export function tokenSimilarity(a: string, b: string): number {
   if (a === b) return a.length === 0 ? 0 : 1;
-  const ta = tokens(a);
-  const tb = tokens(b);
-  if (ta.length === 0 || tb.length === 0) return 0;
-  if (ta.length === 1 && tb.length === 1) return jaroWinkler(ta[0]!, tb[0]!);
+  const ta = tokensA.of(a);
+  const tb = tokensB.of(b);
+  if (ta.count === 0 || tb.count === 0) return 0;
+  if (ta.count === 1 && tb.count === 1) return ta.similarity(0, tb, 0);
   const sym = (mongeElkan(ta, tb) + mongeElkan(tb, ta)) / 2;
-  if (ta.length === tb.length) return sym;
+  if (ta.count === tb.count) return sym;
   // one side lacks a token (a missing given name): how well the shorter side is contained, x0.9
-  const contained = 0.9 * (ta.length < tb.length ? mongeElkan(ta, tb) : mongeElkan(tb, ta));
+  const contained = 0.9 * (ta.count < tb.count ? mongeElkan(ta, tb) : mongeElkan(tb, ta));
   return contained > sym ? contained : sym;
 }
 
-function mongeElkan(ta: string[], tb: string[]): number {
+function mongeElkan(ta: Tokens, tb: Tokens): number {
   let sum = 0;
-  for (const x of ta) {
+  for (let x = 0; x < ta.count; x++) {
     let best = 0;
-    for (const y of tb) {
-      const s = x === y ? 1 : jaroWinkler(x, y);
+    for (let y = 0; y < tb.count; y++) {
+      const s = ta.similarity(x, tb, y);
       if (s > best) best = s;
       if (best === 1) break;
     }
     sum += best;
   }
-  return sum / ta.length;
+  return sum / ta.count;
 }
 
 /**
@@ -130,22 +188,26 @@ export function dateSimilarity(a: string, b: string): number {
   if (a === b) return 1;
   if (a.length < 10 || b.length < 10) {
     const y = Math.min(a.length, b.length, 7);
-    if (y >= 4 && a.slice(0, y) === b.slice(0, y)) return y === 7 ? 0.6 : 0.5;
+    if (y >= 4 && sameChars(a, 0, b, 0, y)) return y === 7 ? 0.6 : 0.5;
     return 0;
   }
   // transposed day/month: YYYY-MM-DD vs YYYY-DD-MM
-  if (a.charCodeAt(0) === b.charCodeAt(0) && a.slice(0, 4) === b.slice(0, 4) && a.slice(5, 7) === b.slice(8, 10) && a.slice(8, 10) === b.slice(5, 7)) {
-    return 0.85;
-  }
+  if (sameChars(a, 0, b, 0, 4) && sameChars(a, 5, b, 8, 2) && sameChars(a, 8, b, 5, 2)) return 0.85;
   let diff = 0;
   for (let i = 0; i < 10; i++) {
     if (i === 4 || i === 7) continue;
     if (a.charCodeAt(i) !== b.charCodeAt(i)) diff++;
   }
   if (diff === 1) return 0.75;
-  if (a.slice(0, 7) === b.slice(0, 7)) return 0.6;
+  if (sameChars(a, 0, b, 0, 7)) return 0.6;
   if (diff === 2) return 0.3;
   return 0;
+}
+
+/** Whether a[as, as + length) equals b[bs, bs + length) (no substring is cut out). */
+function sameChars(a: string, as: number, b: string, bs: number, length: number): boolean {
+  for (let k = 0; k < length; k++) if (a.charCodeAt(as + k) !== b.charCodeAt(bs + k)) return false;
+  return true;
 }
 
 const ADDRESS_PUNCT = /[\s,，.。、;；:：#\-—_/\\()（）]+/g;
@@ -216,7 +278,18 @@ function bigrams(s: string, which: 0 | 1): number {
     out[0] = prev;
     return -1;
   }
-  out.subarray(0, k).sort();
+  // a short address's few bigrams sort faster in place than through a subarray view
+  if (k > 64) out.subarray(0, k).sort();
+  else
+    for (let i = 1; i < k; i++) {
+      const x = out[i]!;
+      let j = i - 1;
+      while (j >= 0 && out[j]! > x) {
+        out[j + 1] = out[j]!;
+        j--;
+      }
+      out[j + 1] = x;
+    }
   return k;
 }
 

@@ -23,6 +23,16 @@ describe('string similarity', () => {
     expect(tokenSimilarity('john smith', 'mary jones')).toBeLessThan(0.7);
   });
 
+  it('token similarity splits on any white space and on , . - _ /, and compares tokens in place', () => {
+    for (const sep of [' ', '\t', '\u00a0', '\u3000', '\u2009', ', ', '.', '-', '_', '/', ' - '])
+      expect(tokenSimilarity(`smith${sep}john`, 'john smith')).toBe(1);
+    expect(tokenSimilarity('  john  ', 'john')).toBe(1);
+    // a token is not a prefix of another: "jon" against "jonathan" is Jaro-Winkler, not equality
+    expect(tokenSimilarity('jon smith', 'jonathan smith')).toBeCloseTo((jaroWinkler('jon', 'jonathan') + 1) / 2);
+    expect(tokenSimilarity('', 'john')).toBe(0);
+    expect(tokenSimilarity(' , ', 'john')).toBe(0);
+  });
+
   it('name similarity: same key 1, homophone by pinyin 0.95, different names low', () => {
     expect(nameSimilarity('王伟', '王伟', 'wang wei', 'wang wei')).toBe(1);
     expect(nameSimilarity('王伟', '王玮', 'wang wei', 'wang wei')).toBeCloseTo(0.95);
