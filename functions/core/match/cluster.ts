@@ -6,7 +6,6 @@
  * batch's pair order — so the clusters do not depend on how the scoring was split.
  */
 import type { CleanRecord } from '../model.ts';
-import { recordKey } from './keys.ts';
 import type { MatchRules } from './rules.ts';
 import {
   compileRules,
@@ -56,6 +55,8 @@ export function scorePairs({ rules, records, a, b, offset, generic }: ScoreInput
 export interface ClusterInput extends PairScores {
   rules: MatchRules;
   records: CleanRecord[];
+  /** The records' keys (recordKey), for the reasons a blocked edge gives. */
+  keys: readonly string[];
   /** The candidate pairs (a < b), in the batch's pair order. */
   a: Int32Array;
   b: Int32Array;
@@ -87,12 +88,11 @@ const F_FORBIDDEN = 8;
 const F_APPROVED = 16;
 
 export function clusterScored(input: ClusterInput): Clustering {
-  const { records, a: pairA, b: pairB, rules, generic, scores } = input;
+  const { records, keys, a: pairA, b: pairB, rules, generic, scores } = input;
   const n = records.length;
   const m = pairA.length;
   const c = compileRules(rules);
   const guards = rules.guards;
-  const keys = records.map(recordKey);
   const forbidden = new Set(input.forbidden.map(([i, j]) => i * n + j));
   const approved = new Set(input.approved.map(([i, j]) => i * n + j));
   const forbidByRec = new Map<number, number[]>();

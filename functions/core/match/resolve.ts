@@ -203,15 +203,19 @@ export function scoreInput(plan: ResolvePlan, from: number, to: number): ScoreIn
 export function finish(plan: ResolvePlan, scored: PairScores): ResolveResult {
   const { records, rules, keys, blocking } = plan;
   const n = records.length;
+  const counted = new Uint8Array(n).fill(1);
+  const uncounted = plan.opts.uncounted;
+  if (uncounted?.size) for (let i = 0; i < n; i++) if (uncounted.has(keys[i]!)) counted[i] = 0;
   const { root, merges, reviews } = clusterScored({
     ...scored,
     rules,
     records,
+    keys,
     a: plan.a,
     b: plan.b,
     forbidden: plan.forbidden,
     approved: plan.approved,
-    counted: Uint8Array.from(keys, (key) => (plan.opts.uncounted?.has(key) ? 0 : 1)),
+    counted,
     generic: blocking.generic,
   });
 

@@ -29,7 +29,15 @@ export function emptyGeneric(): GenericValues {
   return { phones: new Set(), email: new Set(), memberId: new Set(), externalIds: new Set() };
 }
 
-type Sim = (a: Rec, b: Rec, g: GenericValues) => number | undefined;
+/** The similarity of a pair on one comparator, -1 when a side lacks the field or its value is generic. */
+const MISSING = -1;
+
+/**
+ * Writes the pair's similarity in [0, 1] (or MISSING) to `out[i]` instead of returning it: a
+ * fraction returned from a call the optimizer cannot inline is a heap allocation, and a batch
+ * makes tens of millions of these calls.
+ */
+type Sim = (a: Rec, b: Rec, g: GenericValues, out: Float64Array, i: number) => void;
 
 const stringSim: Record<Exclude<SimilarityName, 'name' | 'date'>, (a: string, b: string) => number> = {
   exact: (a, b) => (a === b ? 1 : 0),
@@ -41,54 +49,53 @@ const stringSim: Record<Exclude<SimilarityName, 'name' | 'date'>, (a: string, b:
 
 function similarityFor(c: Comparator): Sim {
   const f = c.field as FieldPath;
-  if (c.similarity === 'name') return (a, b) => nameSimilarity(a.nameKey, b.nameKey, a.namePinyin, b.namePinyin);
+  if (c.similarity === 'name')
+    return (a, b, _g, out, i) => {
+      out[i] = nameSimilarity(a.nameKey, b.nameKey, a.namePinyin, b.namePinyin) ?? MISSING;
+    };
   const fn = c.similarity === 'date' ? dateSimilarity : stringSim[c.similarity];
   switch (f) {
     case 'phones':
-      return (a, b, g) => {
+      return (a, b, g, out, i) => {
         const pa = a.phones;
         const pb = b.phones;
-        if (!pa || !pb || pa.length === 0 || pb.length === 0) return undefined;
-        let best = -1;
+        out[i] = MISSING;
+        if (!pa || !pb || pa.length === 0 || pb.length === 0) return;
         const unnamed = (!a.nameKey && !a.namePinyin) || (!b.nameKey && !b.namePinyin);
         for (const x of pa) {
           if (g.phones.has(x) || (unnamed && g.sharedPhones?.has(x))) continue;
           for (const y of pb) {
             if (g.phones.has(y) || (unnamed && g.sharedPhones?.has(y))) continue;
             const s = x === y ? 1 : fn(x, y);
-            if (s > best) best = s;
+            if (s > out[i]!) out[i] = s;
           }
         }
-        return best < 0 ? undefined : best;
       };
     case 'email':
-      return (a, b, g) => {
+      return (a, b, g, out, i) => {
         const x = a.email?.toLowerCase();
         const y = b.email?.toLowerCase();
-        if (!x || !y || g.email.has(x) || g.email.has(y)) return undefined;
-        return x === y ? 1 : fn(x, y);
+        out[i] = !x || !y || g.email.has(x) || g.email.has(y) ? MISSING : x === y ? 1 : fn(x, y);
       };
     case 'memberId':
-      return (a, b, g) => {
+      return (a, b, g, out, i) => {
         const x = a.memberId;
         const y = b.memberId;
-        if (!x || !y || g.memberId.has(x) || g.memberId.has(y)) return undefined;
-        return x === y ? 1 : fn(x, y);
+        out[i] = !x || !y || g.memberId.has(x) || g.memberId.has(y) ? MISSING : x === y ? 1 : fn(x, y);
       };
     case 'externalIds.*':
-      return (a, b, g) => {
+      return (a, b, g, out, i) => {
         const ea = a.externalIds;
         const eb = b.externalIds;
-        if (!ea || !eb) return undefined;
-        let best = -1;
+        out[i] = MISSING;
+        if (!ea || !eb) return;
         for (const k in ea) {
           const x = ea[k];
           const y = eb[k];
           if (!x || !y || g.externalIds.has(`${k}=${x}`) || g.externalIds.has(`${k}=${y}`)) continue;
           const s = x === y ? 1 : fn(x, y);
-          if (s > best) best = s;
+          if (s > out[i]!) out[i] = s;
         }
-        return best < 0 ? undefined : best;
       };
     case 'name':
     case 'nameKey':
@@ -98,19 +105,17 @@ function similarityFor(c: Comparator): Sim {
     case 'address':
     case 'province':
     case 'city':
-      return (a, b) => {
+      return (a, b, _g, out, i) => {
         const x = a[f];
         const y = b[f];
-        if (!x || !y) return undefined;
-        return x === y ? 1 : fn(x, y);
+        out[i] = !x || !y ? MISSING : x === y ? 1 : fn(x, y);
       };
     default: {
       const k = f.slice('externalIds.'.length);
-      return (a, b, g) => {
+      return (a, b, g, out, i) => {
         const x = a.externalIds?.[k];
         const y = b.externalIds?.[k];
-        if (!x || !y || g.externalIds.has(`${k}=${x}`) || g.externalIds.has(`${k}=${y}`)) return undefined;
-        return x === y ? 1 : fn(x, y);
+        out[i] = !x || !y || g.externalIds.has(`${k}=${x}`) || g.externalIds.has(`${k}=${y}`) ? MISSING : x === y ? 1 : fn(x, y);
       };
     }
   }
@@ -205,15 +210,14 @@ export function scoreInto(c: CompiledRules, a: Rec, b: Rec, g: GenericValues, bu
   const cs = c.comparators;
   for (let i = 0; i < cs.length; i++) {
     const cmp = cs[i]!;
-    const s = cmp.sim(a, b, g);
-    if (s === undefined) {
-      buf.sim[i] = -1;
+    cmp.sim(a, b, g, buf.sim, i);
+    const s = buf.sim[i]!;
+    if (s === MISSING) {
       buf.level[i] = -1;
       buf.weight[i] = cmp.missing;
       total += cmp.missing;
       continue;
     }
-    buf.sim[i] = s;
     const levels = cmp.levels;
     let l = 0;
     while (l < levels.length && s < levels[l]!.min) l++;
