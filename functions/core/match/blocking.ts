@@ -42,6 +42,19 @@ function blockValue(r: CleanRecord, def: BlockingKey, h: number, hashScale: numb
   return values[0]!;
 }
 
+/** `${a}|${b}` against `${c}|${d}` in string order (UTF-16 code units), without building either. */
+function compareJoined(a: string, b: string, c: string, d: string): number {
+  const left = a.length + 1 + b.length;
+  const right = c.length + 1 + d.length;
+  const unitOf = (x: string, y: string, i: number): number => (i < x.length ? x.charCodeAt(i) : i === x.length ? 124 : y.charCodeAt(i - x.length - 1));
+  for (let i = 0; i < left && i < right; i++) {
+    const u = unitOf(a, b, i);
+    const v = unitOf(c, d, i);
+    if (u !== v) return u - v;
+  }
+  return left - right;
+}
+
 /**
  * Calls `visit(i·n + j, d)` (i < j) for every pair that blocking definition `d` puts together; a
  * pair two definitions share is visited twice.
@@ -117,8 +130,10 @@ export function forEachBlockedPair(records: CleanRecord[], rules: MatchRules, vi
         }
       } else {
         oversized++;
-        const sortKeys = members.map((r) => `${nameSignature(records[r]!) ?? ''}|${records[r]!.birthDate ?? ''}`);
-        const order = members.map((_, k) => k).sort((a, b) => (sortKeys[a]! < sortKeys[b]! ? -1 : sortKeys[a]! > sortKeys[b]! ? 1 : a - b));
+        // by name, then birth date: "<name>|<birth date>" in string order, without building the strings
+        const names = members.map((r) => nameSignature(records[r]!) ?? '');
+        const births = members.map((r) => records[r]!.birthDate ?? '');
+        const order = members.map((_, k) => k).sort((a, b) => compareJoined(names[a]!, births[a]!, names[b]!, births[b]!) || a - b);
         for (let x = 0; x < order.length; x++) {
           const i = members[order[x]!]!;
           const end2 = Math.min(order.length, x + 1 + window);
