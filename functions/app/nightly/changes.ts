@@ -10,7 +10,7 @@ import type { NightlyMerge } from '../../core/report/nightly-report.ts';
 
 export interface ClusterLike {
   members: string[];
-  merges: MergeExplanation[];
+  merges: readonly MergeExplanation[];
 }
 
 export interface ProfileChanges {

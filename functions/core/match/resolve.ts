@@ -53,7 +53,7 @@ export interface ResolvedCluster {
    */
   golden: Partial<CleanRecord>;
   /** The merges that formed the cluster (a spanning tree: members − 1 entries). */
-  merges: MergeExplanation[];
+  merges: readonly MergeExplanation[];
 }
 
 export interface ReviewItem {
@@ -114,6 +114,9 @@ class PairBuffer {
     this.data[this.length++] = x;
   }
 }
+
+/** The merges of every single-record cluster: one shared empty list, not hundreds of thousands. */
+const NO_MERGES: readonly MergeExplanation[] = Object.freeze([]);
 
 function hasGenericPhone(r: CleanRecord, genericPhones: ReadonlySet<string>): boolean {
   if (genericPhones.size === 0) return false;
@@ -264,7 +267,7 @@ export function finish(plan: ResolvePlan, scored: PairScores): ResolveResult {
       to - from === 1 && !hasGenericPhone(group[0]!, genericPhones)
         ? { golden: group[0]!, phones: group[0]!.phones, primaryPhone: group[0]!.phones[0] }
         : goldenRecord(group, rules, genericPhones);
-    const cl: ResolvedCluster = { members: memberKeys, phones: g.phones, golden: g.golden, merges: mergesOf.get(ci) ?? [] };
+    const cl: ResolvedCluster = { members: memberKeys, phones: g.phones, golden: g.golden, merges: mergesOf.get(ci) ?? NO_MERGES };
     if (g.primaryPhone) cl.primaryPhone = g.primaryPhone;
     clusters[ci] = cl;
   }
