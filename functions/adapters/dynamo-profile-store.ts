@@ -754,7 +754,7 @@ export class DynamoProfileStore implements ProfileStore {
     // every profile's counts in transactions; one whose condition fails takes moveCounters' path alone
     const { failed } = await this.conditionalWrites([...moves], ([profileId, move]) => ({ Update: this.counterUpdate(profileId, move, now, true) }));
     await mapLimit(failed, CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {
-      const landed = await this.moveCounters(profileId, move, now);
+      const landed = await this.moveCounters(profileId, move, now, true);
       if (landed !== profileId) current.set(profileId, landed);
     });
     kept.forEach((i, k) => {
@@ -769,17 +769,20 @@ export class DynamoProfileStore implements ProfileStore {
    * one conditional update; when it fails (no counters map yet, a later lastSeenAt already
    * there, or a profile item missing after a crashed writer) the profile is read and fixed first.
    * A profile a merge has marked takes no more counts: they and the events follow the merge
-   * (followMerge). Returns the profile the counts landed on.
+   * (followMerge). Returns the profile the counts landed on. `fastPathFailed`: the caller's
+   * transaction already tried the fast path, so the profile is read first instead of trying again.
    */
-  private async moveCounters(profileId: string, move: CounterMove, now: string): Promise<string> {
+  private async moveCounters(profileId: string, move: CounterMove, now: string, fastPathFailed = false): Promise<string> {
     const Key = { pk: profilePk(profileId), sk: 'PROFILE' };
     let withSeen = true;
     for (let attempt = 0; ; attempt++) {
-      try {
-        await this.db.send(new UpdateCommand(this.counterUpdate(profileId, move, now, withSeen)));
-        return profileId;
-      } catch (error) {
-        if (!isConditionFailure(error) || attempt >= 4) throw error;
+      if (attempt > 0 || !fastPathFailed) {
+        try {
+          await this.db.send(new UpdateCommand(this.counterUpdate(profileId, move, now, withSeen)));
+          return profileId;
+        } catch (error) {
+          if (!isConditionFailure(error) || attempt >= 4) throw error;
+        }
       }
       const out = await this.db.send(
         new GetCommand({ TableName: this.table, Key, ConsistentRead: true, ProjectionExpression: 'pk, counters, lastSeenAt, mergedInto' }),

@@ -607,6 +607,23 @@ describe('what events cost in store requests', () => {
     expect(total(fresh.calls)).toBeLessThan(10);
   });
 
+  it('counts late events (older than what the profiles saw last) by reading each profile once, not by trying the failed update again', async () => {
+    await knownCustomers();
+    const two = phones.slice(60, 62);
+    await storeEvents(profiles, two.map((phone, i) => view(`seen-now-${i}`, phone)));
+    const before = await Promise.all(two.map((p) => item(`PROF#${idOf(p)}`, 'PROFILE')));
+    const late = counting();
+    const old = two.map((phone, i) => ({ ...view(`seen-late-${i}`, phone), occurredAt: '2020-01-01T00:00:00.000Z' }));
+    expect((await storeEvents(late.store, old)).every((o) => o.kind === 'stored')).toBe(true);
+    // the counters' transaction fails on lastSeenAt; then per profile: one read, one update without it
+    expect(late.calls.GetCommand).toBe(2);
+    expect(late.calls.UpdateCommand).toBe(2);
+    const after = await Promise.all(two.map((p) => item(`PROF#${idOf(p)}`, 'PROFILE')));
+    const views = (i: Record<string, any> | undefined) => (i!.counters as Record<string, number>).product_view!;
+    expect(after.map((i) => i!.lastSeenAt)).toEqual(before.map((i) => i!.lastSeenAt));
+    expect(after.map(views)).toEqual(before.map((i) => views(i) + 1));
+  });
+
   it('stores what a second channel teaches about 100 known numbers in one transaction, not an update each', async () => {
     await knownCustomers();
     const taught = counting();
