@@ -194,18 +194,18 @@ export class DynamoProfileStore implements ProfileStore {
     const owners = new Map([...arrival.numbers].map(([phone, n]) => [phone, n.owner]));
     // Nothing is read to find redeliveries: the record's Put is conditional on its content hash
     // being new, so a row stored before is refused by the write a new one needs anyway.
-    const changed = writes.map((w, i) => ({ w, home: homes[i]! }));
+    const arriving = writes.map((w, i) => ({ w, home: homes[i]! }));
     const created = new Set<string>();
 
     // A record joins the profile its number keys, or founds one; its other free numbers become
     // aliases of that profile unless another profile already owns them (matching decides). A
     // record standing apart claims no number.
     const numberOf = (home: Home) => (home.kind === 'number' ? home.number : undefined);
-    const unownedHomes = [...new Set(changed.map(({ home }) => numberOf(home)).filter((n): n is string => n !== undefined))].filter((p) => !owners.has(p));
+    const unownedHomes = [...new Set(arriving.map(({ home }) => numberOf(home)).filter((n): n is string => n !== undefined))].filter((p) => !owners.has(p));
     // A new person's other numbers that nobody owns go with it (each number to one person only).
     const founders = new Map(unownedHomes.map((p) => [p, [] as string[]]));
     const spoken = new Set(unownedHomes);
-    for (const { w, home } of changed) {
+    for (const { w, home } of arriving) {
       const extras = founders.get(numberOf(home)!);
       if (!extras) continue;
       for (const phone of w.record.phones) {
@@ -219,7 +219,7 @@ export class DynamoProfileStore implements ProfileStore {
     for (const primary of [...inTransactions, ...alone]) created.add(idOf(primary));
     // its records are not written, for the caller to plan again (foundNumbers says why)
     const replan = (home: Home) => home.kind === 'number' && lost.has(home.number);
-    const toWrite = changed.filter(({ home }) => !replan(home));
+    const toWrite = arriving.filter(({ home }) => !replan(home));
     const profileOf = (home: Home) => (home.kind === 'number' ? owners.get(home.number)! : idOf(home.key));
     const extraAliases = toWrite.flatMap(({ w, home }) =>
       home.kind === 'number' ? w.record.phones.filter((p) => p !== home.number && !owners.has(p)).map((p) => [p, owners.get(home.number)!] as const) : [],
@@ -246,9 +246,9 @@ export class DynamoProfileStore implements ProfileStore {
     }
     // Profile items: those founded now, and any owner whose item is missing (an attempt that
     // crashed between claiming a number and writing its profile; the retry finds the number owned).
-    const ownersOfChanged = [...new Set(toWrite.filter(({ home }) => home.kind === 'number').map(({ home }) => profileOf(home)))].filter((id) => !created.has(id));
-    const present = new Set((await batchGet(this.db, this.table, ownersOfChanged.map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })), ['pk'])).map((i) => i.pk as string));
-    const toCreate = [...[...created].filter((id) => !founded.has(id)), ...ownersOfChanged.filter((id) => !present.has(profilePk(id)))];
+    const existingOwners = [...new Set(toWrite.filter(({ home }) => home.kind === 'number').map(({ home }) => profileOf(home)))].filter((id) => !created.has(id));
+    const present = new Set((await batchGet(this.db, this.table, existingOwners.map((id) => ({ pk: profilePk(id), sk: 'PROFILE' })), ['pk'])).map((i) => i.pk as string));
+    const toCreate = [...[...created].filter((id) => !founded.has(id)), ...existingOwners.filter((id) => !present.has(profilePk(id)))];
     await mapLimit(toCreate, CONDITIONAL_CONCURRENCY, (profileId) => this.createProfile(profileId, [...phonesByProfile.get(profileId)!], now, idOf));
     await mapLimit([...gained], CONDITIONAL_CONCURRENCY, ([profileId, phones]) => this.addPhones(profileId, phones, now));
 
