@@ -1,7 +1,9 @@
 /**
  * Batch identity-resolution benchmark: synthetic CleanRecords (generated directly, no cleaning)
- * resolved with the default rules, at several sizes and thread counts, each in a fresh child
- * process so its peak RSS is its own.
+ * resolved with the default rules as the nightly re-match resolves them (resolveInParallel:
+ * clusters, merges with their explanations, reviews; no golden records, which each profile builds
+ * from its own records), at several sizes and thread counts, each in a fresh child process so its
+ * peak RSS is its own.
  *
  *   npx tsx bench/resolve.bench.ts                         # 100k, 250k, 500k, 1M records on 1 and 2 threads
  *   npx tsx bench/resolve.bench.ts --sizes 100000,1000000 --threads 1,2

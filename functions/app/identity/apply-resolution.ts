@@ -6,7 +6,7 @@
  * applyResolution(
  *   store: IdentityStore,
  *   assignment: ReadonlyMap<string, string> | Record<string, string>, // member key `source#recordId` → profileId now
- *   result: ResolveResult,                                            // resolve(records, rules, { noMerge, approved })
+ *   result: Resolution,                                               // resolve(records, rules, { noMerge, approved })
  *   opts?: { actor?: string; rules?: MatchRules; records?: ReadonlyMap<string, CleanRecord> },
  * ): Promise<ApplySummary>
  * ```
@@ -24,7 +24,7 @@
  *   profile resolve() would split is merged with nothing (`heldBySplit`).
  */
 import type { CleanRecord } from '../../core/model.ts';
-import { pairKey, planResolution, scorePair, type MatchRules, type ResolveResult } from '../../core/match/index.ts';
+import { pairKey, planResolution, scorePair, type MatchRules, type Resolution } from '../../core/match/index.ts';
 import type { IdentityStore, ReviewInput } from '../../ports/identity-store.ts';
 import { MergeForbiddenError } from '../../core/identity/index.ts';
 import { mergeProfiles } from './merge-protocol.ts';
@@ -47,7 +47,7 @@ export interface ApplySummary {
 export async function applyResolution(
   store: IdentityStore,
   assignment: ReadonlyMap<string, string> | Record<string, string>,
-  result: ResolveResult,
+  result: Resolution,
   opts: { actor?: string; rules?: MatchRules; records?: ReadonlyMap<string, CleanRecord> } = {},
 ): Promise<ApplySummary> {
   const actor = opts.actor ?? 'nightly';

@@ -11,7 +11,7 @@
  *    batch by records of different profiles;
  * 3. candidates are fetched (BatchGet) and pre-scored; profiles with a merge- or review-level
  *    candidate are loaded whole, with the decisions people made about their pairs;
- * 4. resolve() runs over those records and `applyResolution` stores the merges and reviews.
+ * 4. resolveClusters() runs over those records and `applyResolution` stores the merges and reviews.
  *
  * A record's own primary number is not searched when the store put it on that number's profile;
  * one that stood apart from the number's holder (core/identity/arrival.ts) is compared with the
@@ -19,7 +19,7 @@
  * catches that.
  */
 import type { CleanRecord } from '../../core/model.ts';
-import { blockingKeys, lookupKeys, recordKey, resolve, scorePair, type MatchRules } from '../../core/match/index.ts';
+import { blockingKeys, lookupKeys, recordKey, resolveClusters, scorePair, type MatchRules } from '../../core/match/index.ts';
 import type { IdentityStore, MemberRecord } from '../../ports/identity-store.ts';
 import type { StoredOutcome } from '../../ports/profile-store.ts';
 import { applyResolution, type ApplySummary } from './apply-resolution.ts';
@@ -141,7 +141,7 @@ export async function matchOnArrival(
     const [a, b] = pair.split('\u0000') as [string, string];
     if (byKey.get(a)!.profileId !== byKey.get(b)!.profileId) (d === 'noMerge' ? noMerge : approved).push([a, b]);
   }
-  const result = resolve(
+  const result = resolveClusters(
     all.map((m) => m.record),
     rules,
     { noMerge, approved },

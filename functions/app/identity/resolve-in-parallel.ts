@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { packRecords, scorePairs, unpackRecords, type PackedRecords, type PairScores, type ScoreInput } from '../../core/match/cluster.ts';
 import { finish, planResolve, scoreInput } from '../../core/match/resolve.ts';
-import type { MatchRules, ResolveOptions, ResolveResult } from '../../core/match/index.ts';
+import type { MatchRules, Resolution, ResolveOptions } from '../../core/match/index.ts';
 import type { CleanRecord } from '../../core/model.ts';
 
 const ROLE = 'phonekey-resolve-part';
@@ -68,8 +68,11 @@ export interface ThreadOptions {
   threads?: number;
 }
 
-/** resolve(), with the pairs scored on several threads; the same result as resolve() for any thread count. */
-export async function resolveInParallel(records: CleanRecord[], rules: MatchRules, opts: ResolveOptions & ThreadOptions = {}): Promise<ResolveResult> {
+/**
+ * resolve()'s clusters, merges and reviews with the pairs scored on several threads (the same for
+ * any thread count), without golden records: the nightly re-match builds each profile's own.
+ */
+export async function resolveInParallel(records: CleanRecord[], rules: MatchRules, opts: ResolveOptions & ThreadOptions = {}): Promise<Resolution> {
   const plan = planResolve(records, rules, opts);
   const m = plan.a.length;
   const worthIt = m >= MIN_PAIRS_PER_RECORD * records.length;

@@ -5,13 +5,8 @@
  * of the snapshot alone, so a re-run of the same run id finds the same changes whether or not
  * they were applied already.
  */
-import type { MergeExplanation } from '../../core/match/index.ts';
+import type { Cluster } from '../../core/match/index.ts';
 import type { NightlyMerge } from '../../core/report/nightly-report.ts';
-
-export interface ClusterLike {
-  members: string[];
-  merges: readonly MergeExplanation[];
-}
 
 export interface ProfileChanges {
   merges: NightlyMerge[];
@@ -19,7 +14,7 @@ export interface ProfileChanges {
   splits: string[];
 }
 
-export function profileChanges(clusters: ClusterLike[], profileOf: (recordKey: string) => string | undefined): ProfileChanges {
+export function profileChanges(clusters: readonly Cluster[], profileOf: (recordKey: string) => string | undefined): ProfileChanges {
   const merges: NightlyMerge[] = [];
   const clusterOfProfile = new Map<string, number>();
   const splits = new Set<string>();

@@ -21,7 +21,7 @@
  * 1M records on two cores, see bench/resolve.bench.ts).
  */
 import { numberLocation, sumCounts } from '../../core/report/number-locations.ts';
-import { listedGenericNumbers, parseMatchRules, type MatchRules, type MatchRulesInput, type ResolveResult } from '../../core/match/index.ts';
+import { listedGenericNumbers, parseMatchRules, type MatchRules, type MatchRulesInput, type Resolution } from '../../core/match/index.ts';
 import { evenSample, learnedAnything, learnWeights } from '../../core/match/learn.ts';
 import { MISSING_FIELDS, renderNightlyReport, scoreBucket, type NightlyMerge, type NightlyReport, type SourceQuality, type StepSummary } from '../../core/report/nightly-report.ts';
 import { Reservoir } from '../../core/report/nightly-sample.ts';
@@ -55,7 +55,7 @@ export interface IdentityPort {
   decisions(): Promise<{ noMerge: Array<[string, string]>; approved: Array<[string, string]> }>;
   /** Applies resolve()'s output (merges, queued reviews) idempotently. */
   apply(
-    result: ResolveResult,
+    result: Resolution,
     ctx: { runId: string; rules: MatchRules; assignment: ReadonlyMap<string, string>; records: ReadonlyMap<string, CleanRecord> },
   ): Promise<ApplySummary>;
   /** Reviews waiting for a person. */
@@ -349,7 +349,7 @@ export interface RematchOutput {
   genericMarked?: number;
   apply?: ApplySummary;
   note?: string;
-  stats: Omit<ResolveResult['stats'], 'genericValues'> & { genericValues: number };
+  stats: Omit<Resolution['stats'], 'genericValues'> & { genericValues: number };
   startedAt: string;
   finishedAt: string;
   skipped?: boolean;

@@ -14,7 +14,7 @@
  *   planned merges; its id is derived from the pair, so queueing it again is a no-op.
  */
 import { createHash } from 'node:crypto';
-import type { MergeExplanation, ResolveResult, ReviewItem } from './resolve.ts';
+import type { MergeExplanation, Resolution, ReviewItem } from './resolve.ts';
 
 export interface PlannedMerge {
   /** The surviving profile. */
@@ -61,7 +61,7 @@ export function pairId(a: string, b: string): string {
   return `r_${createHash('sha256').update(`${x}\u0000${y}`).digest('hex').slice(0, 16)}`;
 }
 
-export function planResolution(assignment: ReadonlyMap<string, string>, result: ResolveResult): ResolutionPlan {
+export function planResolution(assignment: ReadonlyMap<string, string>, result: Resolution): ResolutionPlan {
   const merges: PlannedMerge[] = [];
   let unchanged = 0;
   let unassigned = 0;

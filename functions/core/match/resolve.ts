@@ -24,7 +24,8 @@
  *    the cluster contradicts (and that has support when it bridges two groups).
  * 4. Reviews: pairs between `review` and `autoMerge`, conflict-guarded pairs and blocked edges,
  *    minus those that ended in one cluster, one (the best) per pair of clusters, in record order.
- * 5. Golden records by survivorship (`golden.ts`).
+ * 5. Golden records by survivorship (`golden.ts`), for `resolve()`; the nightly re-match takes the
+ *    clusters only (`finish`), as each profile builds its golden record from its own records.
  */
 import type { CleanRecord } from '../model.ts';
 import { goldenRecord } from './golden.ts';
@@ -41,9 +42,16 @@ export interface MergeExplanation {
   fieldScores: Record<string, number>;
 }
 
-export interface ResolvedCluster {
+/** A cluster as batch resolution forms it: its members and the merges that joined them. */
+export interface Cluster {
   /** Record keys `${source}#${recordId}`, in input order. */
   members: string[];
+  /** The merges that formed the cluster (a spanning tree: members − 1 entries). */
+  merges: readonly MergeExplanation[];
+}
+
+/** A cluster with its golden record: what `resolve()` returns. */
+export interface ResolvedCluster extends Cluster {
   primaryPhone?: string;
   /** All non-generic numbers of the members, primary first. */
   phones: string[];
@@ -52,8 +60,6 @@ export interface ResolvedCluster {
    * itself (not a copy: treat it as read-only) unless the record carries a generic number.
    */
   golden: Partial<CleanRecord>;
-  /** The merges that formed the cluster (a spanning tree: members − 1 entries). */
-  merges: readonly MergeExplanation[];
 }
 
 export interface ReviewItem {
@@ -80,13 +86,16 @@ export interface ResolveStats {
   oversizedBlocks: number;
 }
 
-export interface ResolveResult {
-  clusters: ResolvedCluster[];
+/** Clusters, reviews and figures of a batch; `C` is `ResolvedCluster` when golden records were built. */
+export interface Resolution<C extends Cluster = Cluster> {
+  clusters: C[];
   reviews: ReviewItem[];
   stats: ResolveStats;
   /** With `keepPairs`: every distinct pair scored, as indexes into the records (`a[k]` < `b[k]`). */
   pairs?: { a: Int32Array; b: Int32Array };
 }
+
+export type ResolveResult = Resolution<ResolvedCluster>;
 
 export interface ResolveOptions {
   /** Record-key pairs that must never end in one cluster (an unmerge or a rejected review). */
@@ -202,8 +211,37 @@ export function scoreInput(plan: ResolvePlan, from: number, to: number): ScoreIn
   };
 }
 
-/** Clusters a plan's scored pairs and builds the result: clusters in order of their first record, golden records, reviews in record order. */
-export function finish(plan: ResolvePlan, scored: PairScores): ResolveResult {
+/** Builds a cluster from its member keys and merges; its members' record indexes are `byCluster[from..to)`. */
+type MakeCluster<C extends Cluster> = (members: string[], merges: readonly MergeExplanation[], byCluster: Int32Array, from: number, to: number) => C;
+
+/**
+ * Clusters a plan's scored pairs, without golden records: what the nightly re-match needs, since
+ * a profile builds its own from its records. Clusters in order of their first record, reviews in
+ * record order.
+ */
+export function finish(plan: ResolvePlan, scored: PairScores): Resolution {
+  return conclude(plan, scored, (members, merges) => ({ members, merges }));
+}
+
+/** finish(), with each cluster's golden record and numbers. */
+export function finishWithGolden(plan: ResolvePlan, scored: PairScores): ResolveResult {
+  const { records, rules } = plan;
+  const genericPhones = plan.blocking.generic.phones;
+  const group: CleanRecord[] = [];
+  return conclude(plan, scored, (members, merges, byCluster, from, to) => {
+    group.length = 0;
+    for (let x = from; x < to; x++) group.push(records[byCluster[x]!]!);
+    const g =
+      to - from === 1 && !hasGenericPhone(group[0]!, genericPhones)
+        ? { golden: group[0]!, phones: group[0]!.phones, primaryPhone: group[0]!.phones[0] }
+        : goldenRecord(group, rules, genericPhones);
+    const cl: ResolvedCluster = { members, phones: g.phones, golden: g.golden, merges };
+    if (g.primaryPhone) cl.primaryPhone = g.primaryPhone;
+    return cl;
+  });
+}
+
+function conclude<C extends Cluster>(plan: ResolvePlan, scored: PairScores, make: MakeCluster<C>): Resolution<C> {
   const { records, rules, keys, blocking } = plan;
   const n = records.length;
   const counted = new Uint8Array(n).fill(1);
@@ -251,25 +289,13 @@ export function finish(plan: ResolvePlan, scored: PairScores): ResolveResult {
   }
   reviews.sort((x, y) => x.a - y.a || x.b - y.b);
 
-  const clusters: ResolvedCluster[] = new Array(nc);
-  const group: CleanRecord[] = [];
-  const genericPhones = blocking.generic.phones;
+  const clusters: C[] = new Array(nc);
   for (let ci = 0; ci < nc; ci++) {
     const from = startOf[ci]!;
     const to = startOf[ci + 1]!;
-    group.length = 0;
     const memberKeys: string[] = new Array(to - from);
-    for (let x = from; x < to; x++) {
-      group.push(records[byCluster[x]!]!);
-      memberKeys[x - from] = keys[byCluster[x]!]!;
-    }
-    const g =
-      to - from === 1 && !hasGenericPhone(group[0]!, genericPhones)
-        ? { golden: group[0]!, phones: group[0]!.phones, primaryPhone: group[0]!.phones[0] }
-        : goldenRecord(group, rules, genericPhones);
-    const cl: ResolvedCluster = { members: memberKeys, phones: g.phones, golden: g.golden, merges: mergesOf.get(ci) ?? NO_MERGES };
-    if (g.primaryPhone) cl.primaryPhone = g.primaryPhone;
-    clusters[ci] = cl;
+    for (let x = from; x < to; x++) memberKeys[x - from] = keys[byCluster[x]!]!;
+    clusters[ci] = make(memberKeys, mergesOf.get(ci) ?? NO_MERGES, byCluster, from, to);
   }
 
   return {
@@ -290,6 +316,12 @@ export function finish(plan: ResolvePlan, scored: PairScores): ResolveResult {
 
 /** Resolves a batch in this thread (functions/app/identity/resolve-in-parallel.ts scores its pairs on every core). */
 export function resolve(records: CleanRecord[], rules: MatchRules, opts: ResolveOptions = {}): ResolveResult {
+  const plan = planResolve(records, rules, opts);
+  return finishWithGolden(plan, scorePairs(scoreInput(plan, 0, plan.a.length)));
+}
+
+/** resolve() without golden records: for callers that build profiles from the members themselves. */
+export function resolveClusters(records: CleanRecord[], rules: MatchRules, opts: ResolveOptions = {}): Resolution {
   const plan = planResolve(records, rules, opts);
   return finish(plan, scorePairs(scoreInput(plan, 0, plan.a.length)));
 }

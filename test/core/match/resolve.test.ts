@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CleanRecord } from '../../../functions/core/model.ts';
-import { blockingKeys, defaultMatchRules, matchCandidates, parseMatchRules, resolve, scorePair, type MatchRules } from '../../../functions/core/match/index.ts';
+import { blockingKeys, defaultMatchRules, matchCandidates, parseMatchRules, resolve, resolveClusters, scorePair, type MatchRules } from '../../../functions/core/match/index.ts';
 import { generateCleanRecords } from '../../support/generate-customers.ts';
 
 const PY: Record<string, string> = { 王伟: 'wang wei', 王玮: 'wang wei', 李娜: 'li na', 张敏: 'zhang min', 刘洋: 'liu yang', 陈静: 'chen jing', 赵磊: 'zhao lei', 孙丽: 'sun li' };
@@ -143,6 +143,17 @@ describe('resolve', () => {
     expect(res.clusters[0]!.golden).toMatchObject({ name: '王伟', nameKey: '王伟', address: '新地址2号', email: 'old@qq.com', observedAt: '2025-01-01' });
     const byPriority = parseMatchRules({ ...structuredClone(defaultMatchRules), survivorship: { ...defaultMatchRules.survivorship, fields: { email: ['sourcePriority'] } } });
     expect(resolve(res.clusters[0]!.members.map((k) => ({ ...rec(k.split('#')[1]!, { phones: [P1], n: '王伟' }), source: k.split('#')[0]!, email: k.endsWith('1') ? 'old@qq.com' : k.endsWith('3') ? 'crm@qq.com' : undefined })), byPriority).clusters[0]!.golden.email).toBe('crm@qq.com');
+  });
+
+  it('gives the same clusters, merges and reviews without golden records when asked for clusters only', () => {
+    const { records } = generateCleanRecords({ records: 3000, seed: 5 });
+    const full = resolve(records, defaultMatchRules);
+    const bare = resolveClusters(records, defaultMatchRules);
+    expect(bare.clusters.some((c) => c.merges.length > 0)).toBe(true);
+    expect(bare.clusters).toEqual(full.clusters.map(({ members, merges }) => ({ members, merges })));
+    expect(bare.reviews).toEqual(full.reviews);
+    expect(bare.stats).toEqual(full.stats);
+    expect(bare.clusters.every((c) => !('golden' in c) && !('phones' in c))).toBe(true);
   });
 
   it('compares far fewer pairs than all pairs, and the same input gives the same output', () => {
