@@ -72,14 +72,25 @@ export interface ExplainedPair {
   a: number;
   b: number;
   score: number;
-  fieldScores: Record<string, number>;
+  fieldScores: Readonly<Record<string, number>>;
+}
+
+/** Why two records were merged, by their keys. */
+export interface MergeExplanation {
+  a: string;
+  b: string;
+  rule: string;
+  score: number;
+  fieldScores: Readonly<Record<string, number>>;
 }
 
 export interface Clustering {
   /** Per record, the index of its cluster's root. */
   root: Int32Array;
   /** The merges made, in the order they were made (each cluster's spanning tree). */
-  merges: Array<ExplainedPair & { rule: string }>;
+  merges: MergeExplanation[];
+  /** The first record of each merge, by index. */
+  mergedAt: Int32Array;
   /** One review per pair of clusters, the best scoring. */
   reviews: Array<ExplainedPair & { reason: string }>;
 }
@@ -237,13 +248,14 @@ export function clusterScored(input: ClusterInput): Clustering {
     const why = reason === 'conflict guard' ? reasons(c, buf, f1[0]!).filter((r) => r.startsWith('guard '))[0] ?? reason : reason;
     reviews.push({ ...pair, reason: why });
   }
-  const merges: Clustering['merges'] = merged.map((k) => {
-    const pair = explain(k);
-    return { ...pair, rule: flags[k]! & F_APPROVED ? 'approved' : ruleName(c, buf) };
+  const merges: MergeExplanation[] = merged.map((k) => {
+    const score = scoreInto(c, records[pairA[k]!]!, records[pairB[k]!]!, generic, buf, f1);
+    const rule = flags[k]! & F_APPROVED ? 'approved' : ruleName(c, buf);
+    return { a: keys[pairA[k]!]!, b: keys[pairB[k]!]!, rule, score: round(score), fieldScores: fieldScores(c, buf) };
   });
   const root = new Int32Array(n);
   for (let i = 0; i < n; i++) root[i] = find(i);
-  return { root, merges, reviews };
+  return { root, merges, mergedAt: Int32Array.from(merged, (k) => pairA[k]!), reviews };
 }
 
 /**

@@ -30,17 +30,11 @@
 import type { CleanRecord } from '../model.ts';
 import { goldenRecord } from './golden.ts';
 import { forEachBlockedPair, type BlockingResult } from './blocking.ts';
-import { clusterScored, scorePairs, type PairScores, type ScoreInput } from './cluster.ts';
+import { clusterScored, scorePairs, type MergeExplanation, type PairScores, type ScoreInput } from './cluster.ts';
 import { recordKey } from './keys.ts';
 import type { MatchRules } from './rules.ts';
 
-export interface MergeExplanation {
-  a: string;
-  b: string;
-  rule: string;
-  score: number;
-  fieldScores: Record<string, number>;
-}
+export type { MergeExplanation } from './cluster.ts';
 
 /** A cluster as batch resolution forms it: its members and the merges that joined them. */
 export interface Cluster {
@@ -66,7 +60,7 @@ export interface ReviewItem {
   a: string;
   b: string;
   score: number;
-  fieldScores: Record<string, number>;
+  fieldScores: Readonly<Record<string, number>>;
   reason: string;
 }
 
@@ -247,7 +241,7 @@ function conclude<C extends Cluster>(plan: ResolvePlan, scored: PairScores, make
   const counted = new Uint8Array(n).fill(1);
   const uncounted = plan.opts.uncounted;
   if (uncounted?.size) for (let i = 0; i < n; i++) if (uncounted.has(keys[i]!)) counted[i] = 0;
-  const { root, merges, reviews } = clusterScored({
+  const { root, merges, mergedAt, reviews } = clusterScored({
     ...scored,
     rules,
     records,
@@ -280,13 +274,8 @@ function conclude<C extends Cluster>(plan: ResolvePlan, scored: PairScores, make
   const fillAt = startOf.slice(0, nc);
   for (let i = 0; i < n; i++) byCluster[fillAt[recCluster[i]!]!++] = i;
 
-  const mergesOf = new Map<number, MergeExplanation[]>();
-  for (const { a, b, rule, score, fieldScores } of merges) {
-    const ci = recCluster[a]!;
-    let list = mergesOf.get(ci);
-    if (!list) mergesOf.set(ci, (list = []));
-    list.push({ a: keys[a]!, b: keys[b]!, rule, score, fieldScores });
-  }
+  const mergesOf: Array<MergeExplanation[] | undefined> = new Array(nc);
+  merges.forEach((m, x) => (mergesOf[recCluster[mergedAt[x]!]!] ??= []).push(m));
   reviews.sort((x, y) => x.a - y.a || x.b - y.b);
 
   const clusters: C[] = new Array(nc);
@@ -295,7 +284,7 @@ function conclude<C extends Cluster>(plan: ResolvePlan, scored: PairScores, make
     const to = startOf[ci + 1]!;
     const memberKeys: string[] = new Array(to - from);
     for (let x = from; x < to; x++) memberKeys[x - from] = keys[byCluster[x]!]!;
-    clusters[ci] = make(memberKeys, mergesOf.get(ci) ?? NO_MERGES, byCluster, from, to);
+    clusters[ci] = make(memberKeys, mergesOf[ci] ?? NO_MERGES, byCluster, from, to);
   }
 
   return {

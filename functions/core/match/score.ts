@@ -162,6 +162,12 @@ export interface CompiledRules {
   rules: MatchRules;
   comparators: CompiledComparator[];
   conflicts: Array<{ id: string; shared: number[]; differ: number[]; /** 0: any dates. */ apartMs: number; action: 'review' | 'reject' }>;
+  /**
+   * Explanations already built, by the comparators' levels: a batch explains hundreds of thousands
+   * of merges with a few hundred distinct ones, and each it kept would be a string or an object
+   * the heap carries to the end of the batch.
+   */
+  explained: { rules: Map<number, string>; fieldScores: Map<number, Readonly<Record<string, number>>> };
 }
 
 const compiledCache = new WeakMap<MatchRules, CompiledRules>();
@@ -181,7 +187,7 @@ export function compileRules(rules: MatchRules): CompiledRules {
     apartMs: (c.observedApartDays ?? 0) * 86_400_000,
     action: c.action,
   }));
-  const compiled = { rules, comparators, conflicts };
+  const compiled = { rules, comparators, conflicts, explained: { rules: new Map(), fieldScores: new Map() } };
   compiledCache.set(rules, compiled);
   return compiled;
 }
@@ -263,23 +269,60 @@ export function isStrong(c: CompiledRules, score: number, flags: number): boolea
   return (flags & FLAG_EXACT) !== 0 || score >= c.rules.guards.chaining.strongScore;
 }
 
-/** The rule that explains a decision: the exact rules that agreed, else `fuzzy:<positive comparators>`. */
-export function ruleName(c: CompiledRules, buf: ScoreBuffers): string {
-  const exact: string[] = [];
-  const positive: string[] = [];
-  c.comparators.forEach((cmp, i) => {
-    if (cmp.exact && buf.sim[i]! >= 1) exact.push(cmp.id);
-    if (buf.level[i]! >= 0 && buf.weight[i]! > 0) positive.push(cmp.id);
-  });
-  return exact.length > 0 ? exact.join('+') : `fuzzy:${positive.join('+')}`;
+/** Explanations are shared by a numeric key of the comparators' outcomes while it fits in a float's 53 bits. */
+const MAX_SHARED_KEY = 2 ** 53;
+/** Bounds the shared explanations kept per rules: a pathological batch makes fresh ones beyond it. */
+const MAX_SHARED = 4096;
+
+function shared<T>(cache: Map<number, T>, key: number, make: () => T): T {
+  if (key >= MAX_SHARED_KEY) return make();
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = make();
+    if (cache.size < MAX_SHARED) cache.set(key, v);
+  }
+  return v;
 }
 
-export function fieldScores(c: CompiledRules, buf: ScoreBuffers): Record<string, number> {
-  const out: Record<string, number> = {};
+/** The rule that explains a decision: the exact rules that agreed, else `fuzzy:<positive comparators>`. */
+export function ruleName(c: CompiledRules, buf: ScoreBuffers): string {
+  // which comparators agreed exactly and which weighed for: two bits each
+  let key = 0;
   c.comparators.forEach((cmp, i) => {
-    if (buf.level[i]! >= 0) out[cmp.id] = round(buf.weight[i]!);
+    key = key * 4 + (cmp.exact && buf.sim[i]! >= 1 ? 2 : 0) + (buf.level[i]! >= 0 && buf.weight[i]! > 0 ? 1 : 0);
   });
-  return out;
+  return shared(c.explained.rules, key, () => {
+    const exact: string[] = [];
+    const positive: string[] = [];
+    c.comparators.forEach((cmp, i) => {
+      if (cmp.exact && buf.sim[i]! >= 1) exact.push(cmp.id);
+      if (buf.level[i]! >= 0 && buf.weight[i]! > 0) positive.push(cmp.id);
+    });
+    return exact.length > 0 ? exact.join('+') : `fuzzy:${positive.join('+')}`;
+  });
+}
+
+/**
+ * The weight each comparator contributed, missing sides left out. Frozen and shared between pairs
+ * whose comparators reached the same levels, unless a term frequency set a weight of its own.
+ */
+export function fieldScores(c: CompiledRules, buf: ScoreBuffers): Readonly<Record<string, number>> {
+  const make = () => {
+    const out: Record<string, number> = {};
+    c.comparators.forEach((cmp, i) => {
+      if (buf.level[i]! >= 0) out[cmp.id] = round(buf.weight[i]!);
+    });
+    return Object.freeze(out);
+  };
+  let key = 0;
+  for (let i = 0; i < c.comparators.length; i++) {
+    const cmp = c.comparators[i]!;
+    const l = buf.level[i]!;
+    const levelWeight = l < 0 ? cmp.missing : l < cmp.levels.length ? cmp.levels[l]!.weight : cmp.else;
+    if (buf.weight[i] !== levelWeight) return make();
+    key = key * (cmp.levels.length + 2) + l + 1;
+  }
+  return shared(c.explained.fieldScores, key, make);
 }
 
 export function reasons(c: CompiledRules, buf: ScoreBuffers, flags: number): string[] {
@@ -309,7 +352,7 @@ export interface PairScore {
   /** The rule behind the decision (exact rule ids, or `fuzzy:` and the comparators that agreed). */
   rule: string;
   /** Weight (log2 likelihood ratio) each comparator contributed; comparators with a missing side are left out. */
-  fieldScores: Record<string, number>;
+  fieldScores: Readonly<Record<string, number>>;
   reasons: string[];
 }
 

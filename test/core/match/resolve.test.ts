@@ -156,6 +156,22 @@ describe('resolve', () => {
     expect(bare.clusters.every((c) => !('golden' in c) && !('phones' in c))).toBe(true);
   });
 
+  it('shares one frozen explanation between pairs that agree alike, and gives a term-frequency weight its own', () => {
+    const raw = structuredClone(defaultMatchRules) as any;
+    const name = raw.fuzzy.find((c: { id: string }) => c.id === 'name');
+    name.levels[0].m = 0.9;
+    name.tf = { 王伟: 0.01 };
+    const rules = parseMatchRules(raw);
+    const pair = (n: string) => scorePair(rec('1', { phones: [P1], n }), rec('2', { phones: [P1], n }), rules).fieldScores;
+    const [lina, zhangmin, wangwei] = [pair('李娜'), pair('张敏'), pair('王伟')];
+    expect(zhangmin).toBe(lina);
+    expect(Object.isFrozen(lina)).toBe(true);
+    expect(lina.name).toBe(name.levels[0].weight);
+    expect(wangwei).not.toBe(lina);
+    expect(wangwei.name).toBeCloseTo(Math.log2(0.9 / 0.01), 2);
+    expect({ ...wangwei, name: lina.name }).toEqual(lina);
+  });
+
   it('compares far fewer pairs than all pairs, and the same input gives the same output', () => {
     const { records } = generateCleanRecords({ records: 5000, seed: 3 });
     const res = resolve(records, defaultMatchRules);
