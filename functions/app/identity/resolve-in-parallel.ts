@@ -23,9 +23,9 @@ const ROLE = 'phonekey-resolve-part';
 const MIN_PAIRS_PER_THREAD = 100_000;
 /**
  * Nor does a thread pay while pairs are few per record: sending a record's fields to a thread
- * (pack, copy, unpack) costs about two pairs' scoring. At 1M generated records (1.9 pairs a
- * record) two threads took 0.82–1.16× one thread's time (median 1.04, six interleaved runs of
- * bench/resolve.bench.ts) and 300 MB more.
+ * (pack, copy, unpack) costs about two pairs' scoring. At 1M generated records two threads took
+ * 0.82–1.16× one thread's time at 1.9 pairs a record (six interleaved runs of
+ * bench/resolve.bench.ts), 1.01× at 1.4, and 300 MB more.
  */
 const MIN_PAIRS_PER_RECORD = 4;
 
