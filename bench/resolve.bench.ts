@@ -120,9 +120,10 @@ if (oneIdx >= 0) {
   for (const big of rows.filter((r) => r.size === 1_000_000)) {
     const ok = big.resolveMs <= 60_000 && big.peakRssMb <= 2048;
     // the goal: half of Splink's 39 s on these 2 cores, at less memory than its 1.57 GB
-    const goal = big.resolveMs <= 20_000 && big.peakRssMb <= 1200;
+    const time = big.resolveMs <= 20_000 ? 'met' : `missed by ${((big.resolveMs - 20_000) / 1000).toFixed(1)} s`;
+    const memory = big.peakRssMb <= 1200 ? 'met' : `missed by ${(big.peakRssMb - 1200).toFixed(0)} MB`;
     console.log(
-      `1M records on ${big.threads} thread${big.threads === 1 ? '' : 's'}: ${(big.resolveMs / 1000).toFixed(1)} s wall, ${(big.resolveCpuMs / 1000).toFixed(1)} s CPU, peak ${big.peakRssMb.toFixed(0)} MB → ${ok ? 'within' : 'OVER'} the 60 s / 2 GB limit (wall time); the ≤ 20 s / ≤ 1.2 GB goal ${goal ? 'met' : 'missed'}`,
+      `1M records on ${big.threads} thread${big.threads === 1 ? '' : 's'}: ${(big.resolveMs / 1000).toFixed(1)} s wall, ${(big.resolveCpuMs / 1000).toFixed(1)} s CPU, peak ${big.peakRssMb.toFixed(0)} MB → ${ok ? 'within' : 'OVER'} the 60 s / 2 GB limit (wall time); goal ≤ 20 s ${time}, ≤ 1.2 GB ${memory}`,
     );
     if (!ok) process.exitCode = 1;
   }
