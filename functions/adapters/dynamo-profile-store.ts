@@ -15,7 +15,7 @@ import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import { installSalt } from './install-salt.ts';
 import { withoutLogFilter } from './sdk-client.ts';
 import { freeFormText, storableAttributes } from './free-form.ts';
-import type { Arrival, EvidenceUpdate, EventOutcome, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
+import type { Arrival, EvidenceUpdate, EventOutcome, EventsRead, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { emptyEvidence, type ArrivalPlan, type Home } from '../core/identity/index.ts';
 import { batchGet, mapLimit, queryAll } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
@@ -35,6 +35,9 @@ const TRANSACTION_BYTES = 3_500_000;
 /** DynamoDB's limit of items in one TransactWriteItems, and how many such calls run at once. */
 const TRANSACTION_ITEMS = 100;
 const TRANSACTION_CONCURRENCY = 4;
+
+/** An event as a member of its profile, and as EventsRead names it: `<channel>#<eventId>`. */
+const eventMember = (w: Pick<EventWrite, 'channel' | 'eventId'>) => `${w.channel}#${w.eventId}`;
 
 /**
  * Entries in groups one TransactWriteItems can take: at most TRANSACTION_ITEMS items (an entry may
@@ -184,6 +187,41 @@ export class DynamoProfileStore implements ProfileStore {
   async numbers(phones: string[]): Promise<Map<string, NumberState>> {
     const items = await batchGet(this.db, this.table, phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })), NUMBER_ATTRIBUTES);
     return new Map(items.map((i) => [phoneOfPk(i.pk as string), numberOf(i)]));
+  }
+
+  async numbersForEvents(phones: string[], writes: EventWrite[], unlessSuppressed: boolean): Promise<{ numbers: Map<string, NumberState>; events: EventsRead }> {
+    const numbers = new Map<string, NumberState>();
+    const aliases = phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' }));
+    const events = await this.readEvents(writes, unlessSuppressed, aliases, (item) => numbers.set(phoneOfPk(item.pk as string), numberOf(item)));
+    return { numbers, events };
+  }
+
+  /**
+   * Which of the events are stored and (`checkSuppression`) which of their numbers are suppressed,
+   * in one batched read with the `alongside` keys, whose items go to `other`.
+   */
+  private async readEvents(writes: EventWrite[], checkSuppression: boolean, alongside: Array<{ pk: string; sk: string }> = [], other: (item: Record<string, unknown>) => void = () => {}): Promise<EventsRead> {
+    const suppressionKeys = new Map<string, string>();
+    if (checkSuppression) {
+      const salt = await new DynamoPrivacyStore(this.db, this.table).salt();
+      for (const phone of new Set(writes.flatMap((w) => w.record.phones))) suppressionKeys.set(suppressPk(suppressionHash(salt, phone)), phone);
+    }
+    const eventKeys = new Map(writes.map((w) => [eventPk(w.channel, w.eventId), eventMember(w)]));
+    const found = await batchGet(
+      this.db,
+      this.table,
+      [...alongside, ...[...eventKeys.keys()].map((pk) => ({ pk, sk: 'EVT' })), ...[...suppressionKeys.keys()].map((pk) => ({ pk, sk: 'SUPPRESS' }))],
+      alongside.length ? NUMBER_ATTRIBUTES : ['pk', 'profileId'],
+    );
+    const stored = new Map<string, string>();
+    const suppressed = new Set<string>();
+    for (const item of found) {
+      const pk = item.pk as string;
+      if (suppressionKeys.has(pk)) suppressed.add(suppressionKeys.get(pk)!);
+      else if (eventKeys.has(pk)) stored.set(eventKeys.get(pk)!, item.profileId as string);
+      else other(item);
+    }
+    return { stored, suppressed };
   }
 
   async writeRecords(writes: RecordWrite[], arrival: Arrival): Promise<WriteOutcome[]> {
@@ -622,27 +660,16 @@ export class DynamoProfileStore implements ProfileStore {
     const idOf = await this.profileIds();
     const keyOf = (w: EventWrite) => eventPk(w.channel, w.eventId);
 
-    // One read: the events already stored, and (if asked) the suppression entries of every number.
-    const suppressionKeys = new Map<string, string>();
-    if (checkSuppression) {
-      const salt = await new DynamoPrivacyStore(this.db, this.table).salt();
-      for (const phone of new Set(all.flatMap((w) => w.record.phones))) suppressionKeys.set(suppressPk(suppressionHash(salt, phone)), phone);
-    }
-    const eventKeys = [...new Set(all.map(keyOf))];
-    const found = await batchGet(
-      this.db,
-      this.table,
-      [...eventKeys.map((pk) => ({ pk, sk: 'EVT' })), ...[...suppressionKeys.keys()].map((pk) => ({ pk, sk: 'SUPPRESS' }))],
-      ['pk', 'profileId'],
-    );
+    // The events already stored, and (if asked) the suppression entries of every number: read
+    // with the numbers when the caller did, else here.
+    const read = arrival.events ?? (await this.readEvents(all, checkSuppression));
     const owners = new Map([...arrival.numbers].map(([phone, n]) => [phone, n.owner]));
     const stored = new Map<string, string>();
-    const suppressed = new Set<string>();
-    for (const item of found) {
-      const pk = item.pk as string;
-      if (suppressionKeys.has(pk)) suppressed.add(suppressionKeys.get(pk)!);
-      else stored.set(pk, item.profileId as string);
+    for (const w of all) {
+      const profileId = read.stored.get(eventMember(w));
+      if (profileId !== undefined) stored.set(keyOf(w), profileId);
     }
+    const suppressed = read.suppressed;
 
     // Events of erased people are left out before anything is written; the rest go on.
     const result: Array<EventOutcome | { kind: 'suppressed' }> = new Array(all.length);
@@ -729,7 +756,7 @@ export class DynamoProfileStore implements ProfileStore {
       let move = moves.get(outcome.profileId);
       const home = homes[i]!;
       if (!move) moves.set(outcome.profileId, (move = { phone: home.kind === 'number' ? home.number : undefined, tags: new Map(), seenAt, events: [] }));
-      move.events.push({ key: { pk: keyOf(w), sk: 'EVT' }, member: `${w.channel}#${w.eventId}` });
+      move.events.push({ key: { pk: keyOf(w), sk: 'EVT' }, member: eventMember(w) });
       move.tags.set(w.tag, (move.tags.get(w.tag) ?? 0) + 1);
       if (seenAt > move.seenAt) move.seenAt = seenAt;
     });

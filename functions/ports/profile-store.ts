@@ -33,6 +33,16 @@ export interface EvidenceUpdate {
 export interface Arrival {
   plan: ArrivalPlan;
   numbers: ReadonlyMap<string, NumberState>;
+  /** For events, read with the numbers (numbersForEvents); writeEvents reads it itself when absent. */
+  events?: EventsRead;
+}
+
+/** What storing events must know before writing them. */
+export interface EventsRead {
+  /** Events stored already: `<channel>#<eventId>` → the profile they are on. */
+  stored: ReadonlyMap<string, string>;
+  /** The events' numbers that belong to erased people (read only when they are to be left out). */
+  suppressed: ReadonlySet<string>;
 }
 
 export interface StoredRecord {
@@ -158,6 +168,13 @@ export interface ProfileStore {
   numbers(phones: string[]): Promise<Map<string, NumberState>>;
 
   /**
+   * numbers(), and in the same batched read what writing these events needs to know: which are
+   * stored already and, with `unlessSuppressed`, which of their numbers are erased people's. A
+   * single event costs one read instead of two.
+   */
+  numbersForEvents(phones: string[], writes: EventWrite[], unlessSuppressed: boolean): Promise<{ numbers: Map<string, NumberState>; events: EventsRead }>;
+
+  /**
    * Stores each number's new evidence on the condition that it is still at the version read, and
    * takes a number that became generic off the profile it keyed. Answers the numbers whose
    * evidence another writer stored meanwhile: read them again, merge, and store again.
@@ -195,8 +212,8 @@ export interface ProfileStore {
 
   /**
    * writeEvents that first leaves out events with a suppressed number (outcome `suppressed`,
-   * nothing stored), checked in the same batched read as the phones' owners and the stored
-   * events, so the webhook path makes one read per request instead of two.
+   * nothing stored), checked in the same batched read as the stored events (numbersForEvents
+   * makes that the numbers' read too).
    */
   writeEventsUnlessSuppressed(writes: EventWrite[], arrival: Arrival): Promise<Array<EventOutcome | { kind: 'suppressed' }>>;
 }

@@ -600,8 +600,11 @@ describe('what events cost in store requests', () => {
     // the events: one transaction, no Put each; the 100 profiles' counters: one more, no Update each
     expect(batch.calls.TransactWriteCommand).toBe(2);
     expect((batch.calls.PutCommand ?? 0) + (batch.calls.UpdateCommand ?? 0)).toBe(0);
-    // a redelivery writes nothing
+    // a redelivery writes nothing, and reads the numbers and the events at once
     expect((again.calls.TransactWriteCommand ?? 0) + (again.calls.PutCommand ?? 0) + (again.calls.UpdateCommand ?? 0)).toBe(0);
+    expect(again.calls.BatchGetCommand).toBe(2);
+    // one event: one read (its number and itself), its put, its profile's counters
+    expect(single.calls).toEqual({ BatchGetCommand: 1, PutCommand: 1, UpdateCommand: 1 });
     expect(await Promise.all(phones.slice(0, 3).map(async (p) => ((await item(`PROF#${idOf(p)}`, 'PROFILE'))?.counters as Record<string, number>).product_view))).toEqual([2, 1, 1]);
     // 100 new people: founded (claim and profile item) in transactions, not a Put each
     expect(total(fresh.calls)).toBeLessThan(10);

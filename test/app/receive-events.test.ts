@@ -20,6 +20,7 @@ function deps(secretValues: string[], configs: Record<string, unknown> = { app: 
   const store = {
     getSourceConfig: async (name: string) => configs[name],
     numbers: async () => new Map(),
+    numbersForEvents: async () => ({ numbers: new Map(), events: { stored: new Map(), suppressed: new Set() } }),
     writeEventsUnlessSuppressed: async (writes: EventWrite[]) => {
       written.push(...writes);
       return writes.map(() => ({ kind: 'stored' as const, profileId: 'p_x', newProfile: true }));

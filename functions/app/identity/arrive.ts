@@ -15,10 +15,14 @@ export const DEFAULT_STANDING: StandingPolicy = standingPolicy(defaultMatchRules
 /** Rounds of read-again-and-merge (or of planning again) before giving up on a number every writer is teaching at once. */
 const EVIDENCE_ROUNDS = 8;
 
-export async function arrivalFor(store: Pick<ProfileStore, 'numbers'>, records: readonly CleanRecord[], policy: StandingPolicy = DEFAULT_STANDING): Promise<Arrival> {
-  const numbers = await store.numbers([...new Set(records.flatMap((r) => r.phones))]);
-  const known = new Map([...numbers].map(([n, s]) => [n, s.evidence]));
-  return { plan: planArrivals(records, known, policy, new Date().toISOString()), numbers };
+/** What an arrival is planned from: the stored state of its numbers (and, for events, what they need). */
+type ArrivalRead = Omit<Arrival, 'plan'>;
+
+const phonesOf = (records: readonly CleanRecord[]) => [...new Set(records.flatMap((r) => r.phones))];
+
+function arrival(records: readonly CleanRecord[], read: ArrivalRead, policy: StandingPolicy): Arrival {
+  const known = new Map([...read.numbers].map(([n, s]) => [n, s.evidence]));
+  return { ...read, plan: planArrivals(records, known, policy, new Date().toISOString()) };
 }
 
 /** The lessons of an arrival for numbers stored before its read (new numbers got theirs with their claim). */
@@ -50,17 +54,28 @@ function again(u: EvidenceUpdate, now: NumberState, policy: StandingPolicy): Evi
 
 /** Records stored where the identity policy puts them. */
 export function storeRecords(store: Pick<ProfileStore, 'numbers' | 'writeRecords' | 'storeEvidence'>, writes: RecordWrite[], policy: StandingPolicy = DEFAULT_STANDING): Promise<StoredOutcome[]> {
-  return planAndWrite(store, writes, policy, (batch, arrival) => store.writeRecords(batch, arrival));
+  return planAndWrite(
+    store,
+    writes,
+    policy,
+    async (batch) => ({ numbers: await store.numbers(phonesOf(batch.map((w) => w.record))) }),
+    (batch, arrival) => store.writeRecords(batch, arrival),
+  );
 }
 
 /** Events stored where the identity policy puts them (`unlessSuppressed`: leaving out erased people's, checked in the store's own read). */
 export function storeEvents(
-  store: Pick<ProfileStore, 'numbers' | 'writeEvents' | 'writeEventsUnlessSuppressed' | 'storeEvidence'>,
+  store: Pick<ProfileStore, 'numbers' | 'numbersForEvents' | 'writeEvents' | 'writeEventsUnlessSuppressed' | 'storeEvidence'>,
   writes: EventWrite[],
   opts: { unlessSuppressed?: boolean; policy?: StandingPolicy } = {},
 ): Promise<Array<StoredOutcome | { kind: 'suppressed' }>> {
-  return planAndWrite(store, writes, opts.policy ?? DEFAULT_STANDING, (batch, arrival) =>
-    opts.unlessSuppressed ? store.writeEventsUnlessSuppressed(batch, arrival) : store.writeEvents(batch, arrival),
+  const unlessSuppressed = opts.unlessSuppressed ?? false;
+  return planAndWrite(
+    store,
+    writes,
+    opts.policy ?? DEFAULT_STANDING,
+    (batch) => store.numbersForEvents(phonesOf(batch.map((w) => w.record)), batch, unlessSuppressed),
+    (batch, arrival) => (unlessSuppressed ? store.writeEventsUnlessSuppressed(batch, arrival) : store.writeEvents(batch, arrival)),
   );
 }
 
@@ -73,6 +88,7 @@ async function planAndWrite<W extends { record: CleanRecord }, O extends { kind:
   store: Pick<ProfileStore, 'numbers' | 'storeEvidence'>,
   writes: W[],
   policy: StandingPolicy,
+  read: (batch: W[]) => Promise<ArrivalRead>,
   write: (batch: W[], arrival: Arrival) => Promise<O[]>,
 ): Promise<Array<Exclude<O, { kind: 'replan' }>>> {
   const out = new Array<Exclude<O, { kind: 'replan' }>>(writes.length);
@@ -80,9 +96,9 @@ async function planAndWrite<W extends { record: CleanRecord }, O extends { kind:
   for (let attempt = 1; pending.length; attempt++) {
     if (attempt > EVIDENCE_ROUNDS) throw new Error(`${pending.length} record(s) kept landing on numbers other writers founded, after ${EVIDENCE_ROUNDS} plans`);
     const batch = pending.map((i) => writes[i]!);
-    const arrival = await arrivalFor(store, batch.map((w) => w.record), policy);
-    const outcomes = await write(batch, arrival);
-    await storeLessons(store, evidenceUpdates(arrival), policy);
+    const planned = arrival(batch.map((w) => w.record), await read(batch), policy);
+    const outcomes = await write(batch, planned);
+    await storeLessons(store, evidenceUpdates(planned), policy);
     const again: number[] = [];
     outcomes.forEach((o, k) => (o.kind === 'replan' ? again.push(pending[k]!) : (out[pending[k]!] = o as Exclude<O, { kind: 'replan' }>)));
     pending = again;

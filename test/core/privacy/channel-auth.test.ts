@@ -16,6 +16,7 @@ function deps(versions: Array<Record<string, string>>, suppressed: string[] = []
   const store = {
     getSourceConfig: async (name: string) => CONFIGS[name],
     numbers: async () => new Map(),
+    numbersForEvents: async () => ({ numbers: new Map(), events: { stored: new Map(), suppressed: new Set() } }),
     writeEventsUnlessSuppressed: async (writes: EventWrite[]) =>
       writes.map((w) => {
         if (w.record.phones.some((p) => suppressed.includes(p))) return { kind: 'suppressed' as const };

@@ -20,6 +20,7 @@ function memoryStore(suppressed: string[]) {
     },
     checkpointImport: async () => {},
     numbers: async () => new Map(),
+    numbersForEvents: async () => ({ numbers: new Map(), events: { stored: new Map(), suppressed: new Set() } }),
     finishImport: async (_id: string, outcome: Partial<ImportState>) => {
       state = { ...state!, ...outcome };
     },
