@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { packRecords, scorePairs, unpackRecords, type PackedRecords, type PairScores, type ScoreInput } from '../../core/match/cluster.ts';
 import { finish, planResolve, scoreInput } from '../../core/match/resolve.ts';
+import { joinOutcomes } from '../../core/match/outcomes.ts';
 import type { MatchRules, Resolution, ResolveOptions } from '../../core/match/index.ts';
 import type { CleanRecord } from '../../core/model.ts';
 
@@ -32,7 +33,8 @@ const MIN_PAIRS_PER_RECORD = 4;
 if (!isMainThread && (workerData as { role?: string } | null)?.role === ROLE) {
   parentPort!.once('message', ({ packed, ...input }: Sent) => {
     const out = scorePairs({ ...input, records: unpackRecords(packed) });
-    parentPort!.postMessage(out, [out.scores.buffer as ArrayBuffer, out.flags.buffer as ArrayBuffer]);
+    const kept = out.outcomes ? Object.values(out.outcomes).map((x: ArrayBufferView) => x.buffer as ArrayBuffer) : [];
+    parentPort!.postMessage(out, [out.scores.buffer as ArrayBuffer, out.flags.buffer as ArrayBuffer, ...kept]);
   });
 }
 
@@ -86,9 +88,11 @@ export async function resolveInParallel(records: CleanRecord[], rules: MatchRule
   const rest = await others;
   const scores = new Float32Array(m);
   const flags = new Uint8Array(m);
-  [first, ...rest].forEach((part, t) => {
+  const parts = [first, ...rest];
+  parts.forEach((part, t) => {
     scores.set(part.scores, cut(t));
     flags.set(part.flags, cut(t));
   });
-  return finish(plan, { scores, flags });
+  const kept = parts.every((p) => p.outcomes) ? joinOutcomes(parts.map((p, t) => ({ outcomes: p.outcomes!, from: cut(t) }))) : undefined;
+  return finish(plan, kept ? { scores, flags, outcomes: kept } : { scores, flags });
 }

@@ -7,6 +7,7 @@
  */
 import type { CleanRecord } from '../model.ts';
 import type { MatchRules } from './rules.ts';
+import { OutcomeRecorder, replayOutcome, slotOf, type Outcomes } from './outcomes.ts';
 import {
   compileRules,
   decide,
@@ -37,6 +38,8 @@ export interface PairScores {
   scores: Float32Array;
   /** FLAG_* bits of each pair (score.ts). */
   flags: Uint8Array;
+  /** The outcomes of the pairs scored at merge level, to explain merges from (outcomes.ts). */
+  outcomes?: Outcomes;
 }
 
 export function scorePairs({ rules, records, a, b, offset, generic }: ScoreInput): PairScores {
@@ -45,11 +48,16 @@ export function scorePairs({ rules, records, a, b, offset, generic }: ScoreInput
   const f1 = new Uint8Array(1);
   const scores = new Float32Array(a.length);
   const flags = new Uint8Array(a.length);
+  const kept = OutcomeRecorder.usable(c) ? new OutcomeRecorder(c, a.length >>> 2) : undefined;
+  // a little below the threshold: a score kept as a 32-bit float may round up to it
+  const keepFrom = rules.thresholds.autoMerge - 1e-3;
   for (let k = 0; k < a.length; k++) {
-    scores[k] = scoreInto(c, records[a[k]! - offset]!, records[b[k]! - offset]!, generic, buf, f1);
+    const total = scoreInto(c, records[a[k]! - offset]!, records[b[k]! - offset]!, generic, buf, f1);
+    scores[k] = total;
     flags[k] = f1[0]!;
+    if (kept && total >= keepFrom) kept.keep(k, buf);
   }
-  return { scores, flags };
+  return kept ? { scores, flags, outcomes: kept.done() } : { scores, flags };
 }
 
 export interface ClusterInput extends PairScores {
@@ -248,8 +256,10 @@ export function clusterScored(input: ClusterInput): Clustering {
     const why = reason === 'conflict guard' ? reasons(c, buf, f1[0]!).filter((r) => r.startsWith('guard '))[0] ?? reason : reason;
     reviews.push({ ...pair, reason: why });
   }
+  const outcomes = input.outcomes;
   const merges: MergeExplanation[] = merged.map((k) => {
-    const score = scoreInto(c, records[pairA[k]!]!, records[pairB[k]!]!, generic, buf, f1);
+    const slot = outcomes ? slotOf(outcomes, k) : -1;
+    const score = slot >= 0 ? replayOutcome(c, outcomes!, slot, buf) : scoreInto(c, records[pairA[k]!]!, records[pairB[k]!]!, generic, buf, f1);
     const rule = flags[k]! & F_APPROVED ? 'approved' : ruleName(c, buf);
     return { a: keys[pairA[k]!]!, b: keys[pairB[k]!]!, rule, score: round(score), fieldScores: fieldScores(c, buf) };
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CleanRecord } from '../../../functions/core/model.ts';
 import { blockingKeys, defaultMatchRules, matchCandidates, parseMatchRules, resolve, resolveClusters, scorePair, type MatchRules } from '../../../functions/core/match/index.ts';
+import { finish, planResolve, scoreInput } from '../../../functions/core/match/resolve.ts';
+import { scorePairs } from '../../../functions/core/match/cluster.ts';
 import { generateCleanRecords } from '../../support/generate-customers.ts';
 
 const PY: Record<string, string> = { 王伟: 'wang wei', 王玮: 'wang wei', 李娜: 'li na', 张敏: 'zhang min', 刘洋: 'liu yang', 陈静: 'chen jing', 赵磊: 'zhao lei', 孙丽: 'sun li' };
@@ -170,6 +172,22 @@ describe('resolve', () => {
     expect(wangwei).not.toBe(lina);
     expect(wangwei.name).toBeCloseTo(Math.log2(0.9 / 0.01), 2);
     expect({ ...wangwei, name: lina.name }).toEqual(lina);
+  });
+
+  it('explains merges from the outcomes kept while scoring exactly as by scoring the pairs again, term frequencies included', () => {
+    const { records } = generateCleanRecords({ records: 3000, seed: 8 });
+    const raw = structuredClone(defaultMatchRules) as any;
+    const name = raw.fuzzy.find((c: { id: string }) => c.id === 'name');
+    name.levels[0].m = 0.9;
+    name.tf = Object.fromEntries(records.slice(0, 40).map((r) => [r.nameKey, 0.01]));
+    for (const rules of [defaultMatchRules, parseMatchRules(raw)]) {
+      const plan = planResolve(records, rules);
+      const scored = scorePairs(scoreInput(plan, 0, plan.a.length));
+      expect(scored.outcomes!.pair.length).toBeGreaterThan(100);
+      const replayed = finish(plan, scored);
+      const rescored = finish(plan, { scores: scored.scores, flags: scored.flags });
+      expect(replayed.clusters).toEqual(rescored.clusters);
+    }
   });
 
   it('compares far fewer pairs than all pairs, and the same input gives the same output', () => {
