@@ -6,7 +6,7 @@
  * completely (for the rule's name), and the weights of comparators weighed by term frequency
  * (their weight depends on the value, not on the level alone).
  */
-import type { CompiledRules, ScoreBuffers } from './score.ts';
+import { levelWeight, type CompiledRules, type ScoreBuffers } from './score.ts';
 
 export interface Outcomes {
   /** Pair indexes, ascending. */
@@ -125,7 +125,7 @@ export function replayOutcome(c: CompiledRules, o: Outcomes, slot: number, buf: 
     const cmp = c.comparators[i]!;
     const l = o.level[slot * n + i]!;
     const t = cmp.tfWeight ? tf.indexOf(i) : -1;
-    const w = t >= 0 ? o.tfWeight[slot * tf.length + t]! : l < 0 ? cmp.missing : l < cmp.levels.length ? cmp.levels[l]!.weight : cmp.else;
+    const w = t >= 0 ? o.tfWeight[slot * tf.length + t]! : levelWeight(cmp, l);
     buf.level[i] = l;
     buf.weight[i] = w;
     buf.sim[i] = (o.complete[slot]! >>> i) & 1;

@@ -269,6 +269,11 @@ export function isStrong(c: CompiledRules, score: number, flags: number): boolea
   return (flags & FLAG_EXACT) !== 0 || score >= c.rules.guards.chaining.strongScore;
 }
 
+/** A comparator's weight at a level (-1: a side is missing; levels.length: below every level), term frequencies aside. */
+export function levelWeight(cmp: CompiledComparator, level: number): number {
+  return level < 0 ? cmp.missing : level < cmp.levels.length ? cmp.levels[level]!.weight : cmp.else;
+}
+
 /** Explanations are shared by a numeric key of the comparators' outcomes while it fits in a float's 53 bits. */
 const MAX_SHARED_KEY = 2 ** 53;
 /** Bounds the shared explanations kept per rules: a pathological batch makes fresh ones beyond it. */
@@ -318,8 +323,7 @@ export function fieldScores(c: CompiledRules, buf: ScoreBuffers): Readonly<Recor
   for (let i = 0; i < c.comparators.length; i++) {
     const cmp = c.comparators[i]!;
     const l = buf.level[i]!;
-    const levelWeight = l < 0 ? cmp.missing : l < cmp.levels.length ? cmp.levels[l]!.weight : cmp.else;
-    if (buf.weight[i] !== levelWeight) return make();
+    if (buf.weight[i] !== levelWeight(cmp, l)) return make();
     key = key * (cmp.levels.length + 2) + l + 1;
   }
   return shared(c.explained.fieldScores, key, make);

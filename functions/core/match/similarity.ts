@@ -114,11 +114,7 @@ class Tokens {
     const xe = this.bounds[2 * x + 1]!;
     const ys = o.bounds[2 * y]!;
     const ye = o.bounds[2 * y + 1]!;
-    if (xe - xs === ye - ys) {
-      let k = 0;
-      while (k < xe - xs && this.s.charCodeAt(xs + k) === o.s.charCodeAt(ys + k)) k++;
-      if (k === xe - xs) return 1;
-    }
+    if (xe - xs === ye - ys && sameChars(this.s, xs, o.s, ys, xe - xs)) return 1;
     return jaroWinklerIn(this.s, xs, xe, o.s, ys, ye);
   }
 }
