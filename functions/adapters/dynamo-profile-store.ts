@@ -15,7 +15,7 @@ import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import { installSalt } from './install-salt.ts';
 import { withoutLogFilter } from './sdk-client.ts';
 import { freeFormText, storableAttributes } from './free-form.ts';
-import type { Arrival, EventArrival, EvidenceUpdate, EventOutcome, EventsRead, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
+import type { Arrival, EvidenceUpdate, EventOutcome, EventsRead, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { emptyEvidence, type ArrivalPlan, type Home } from '../core/identity/index.ts';
 import { batchGet, mapLimit, queryAll } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
@@ -190,8 +190,19 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   async numbersForEvents(phones: string[], writes: EventWrite[], unlessSuppressed: boolean): Promise<{ numbers: Map<string, NumberState>; events: EventsRead }> {
+    const numbers = new Map<string, NumberState>();
+    const aliases = phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' }));
+    const events = await this.readEvents(writes, unlessSuppressed, aliases, (item) => numbers.set(phoneOfPk(item.pk as string), numberOf(item)));
+    return { numbers, events };
+  }
+
+  /**
+   * Which of the events are stored and (`checkSuppression`) which of their numbers are suppressed,
+   * in one batched read with the `alongside` keys, whose items go to `other`.
+   */
+  private async readEvents(writes: EventWrite[], checkSuppression: boolean, alongside: Array<{ pk: string; sk: string }> = [], other: (item: Record<string, unknown>) => void = () => {}): Promise<EventsRead> {
     const suppressionKeys = new Map<string, string>();
-    if (unlessSuppressed) {
+    if (checkSuppression) {
       const salt = await new DynamoPrivacyStore(this.db, this.table).salt();
       for (const phone of new Set(writes.flatMap((w) => w.record.phones))) suppressionKeys.set(suppressPk(suppressionHash(salt, phone)), phone);
     }
@@ -199,23 +210,18 @@ export class DynamoProfileStore implements ProfileStore {
     const found = await batchGet(
       this.db,
       this.table,
-      [
-        ...phones.map((p) => ({ pk: phonePk(p), sk: 'ALIAS' })),
-        ...[...eventKeys.keys()].map((pk) => ({ pk, sk: 'EVT' })),
-        ...[...suppressionKeys.keys()].map((pk) => ({ pk, sk: 'SUPPRESS' })),
-      ],
-      NUMBER_ATTRIBUTES,
+      [...alongside, ...[...eventKeys.keys()].map((pk) => ({ pk, sk: 'EVT' })), ...[...suppressionKeys.keys()].map((pk) => ({ pk, sk: 'SUPPRESS' }))],
+      alongside.length ? NUMBER_ATTRIBUTES : ['pk', 'profileId'],
     );
-    const numbers = new Map<string, NumberState>();
     const stored = new Map<string, string>();
     const suppressed = new Set<string>();
     for (const item of found) {
       const pk = item.pk as string;
       if (suppressionKeys.has(pk)) suppressed.add(suppressionKeys.get(pk)!);
       else if (eventKeys.has(pk)) stored.set(eventKeys.get(pk)!, item.profileId as string);
-      else numbers.set(phoneOfPk(pk), numberOf(item));
+      else other(item);
     }
-    return { numbers, events: { stored, suppressed } };
+    return { stored, suppressed };
   }
 
   async writeRecords(writes: RecordWrite[], arrival: Arrival): Promise<WriteOutcome[]> {
@@ -641,21 +647,29 @@ export class DynamoProfileStore implements ProfileStore {
    * concurrent deliveries of the same event, which one counts it); per profile, one write moving
    * its counters — for a profile founded in this call, the conditional put that creates it.
    */
-  async writeEvents(writes: EventWrite[], arrival: EventArrival): Promise<EventOutcome[]> {
-    return (await this.storeEvents(writes, arrival)) as EventOutcome[];
+  async writeEvents(writes: EventWrite[], arrival: Arrival): Promise<EventOutcome[]> {
+    return (await this.storeEvents(writes, arrival, false)) as EventOutcome[];
   }
 
-  writeEventsUnlessSuppressed(writes: EventWrite[], arrival: EventArrival): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
-    return this.storeEvents(writes, arrival);
+  writeEventsUnlessSuppressed(writes: EventWrite[], arrival: Arrival): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
+    return this.storeEvents(writes, arrival, true);
   }
 
-  /** The events already stored and the suppressed numbers come with the arrival (numbersForEvents). */
-  private async storeEvents(all: EventWrite[], arrival: EventArrival): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
+  private async storeEvents(all: EventWrite[], arrival: Arrival, checkSuppression: boolean): Promise<Array<EventOutcome | { kind: 'suppressed' }>> {
     const now = new Date().toISOString();
     const idOf = await this.profileIds();
     const keyOf = (w: EventWrite) => eventPk(w.channel, w.eventId);
-    const { stored, suppressed } = arrival.events;
+
+    // The events already stored, and (if asked) the suppression entries of every number: read
+    // with the numbers when the caller did, else here.
+    const read = arrival.events ?? (await this.readEvents(all, checkSuppression));
     const owners = new Map([...arrival.numbers].map(([phone, n]) => [phone, n.owner]));
+    const stored = new Map<string, string>();
+    for (const w of all) {
+      const profileId = read.stored.get(eventMember(w));
+      if (profileId !== undefined) stored.set(keyOf(w), profileId);
+    }
+    const suppressed = read.suppressed;
 
     // Events of erased people are left out before anything is written; the rest go on.
     const result: Array<EventOutcome | { kind: 'suppressed' }> = new Array(all.length);
@@ -670,9 +684,9 @@ export class DynamoProfileStore implements ProfileStore {
     // The first write of each distinct event id; later copies in the same call are redeliveries.
     const firstIndex = new Map<string, number>();
     writes.forEach((w, i) => {
-      if (!firstIndex.has(eventMember(w))) firstIndex.set(eventMember(w), i);
+      if (!firstIndex.has(keyOf(w))) firstIndex.set(keyOf(w), i);
     });
-    const unseen = [...firstIndex].filter(([member]) => !stored.has(member)).map(([, i]) => i);
+    const unseen = [...firstIndex].filter(([pk]) => !stored.has(pk)).map(([, i]) => i);
 
     // The profile of each fresh event: the holder of its number, or a new profile founded by the
     // number (whoever claims it first founds it), or the profile of those standing apart.
@@ -726,9 +740,9 @@ export class DynamoProfileStore implements ProfileStore {
     });
     writes.forEach((w, i) => {
       if (outcomes[i]) return;
-      const member = eventMember(w);
-      const first = outcomes[firstIndex.get(member)!];
-      if (stored.has(member)) outcomes[i] = { kind: 'redelivered', profileId: stored.get(member)! };
+      const pk = keyOf(w);
+      const first = outcomes[firstIndex.get(pk)!];
+      if (stored.has(pk)) outcomes[i] = { kind: 'redelivered', profileId: stored.get(pk)! };
       else if (!first || first.kind === 'replan') outcomes[i] = { kind: 'replan' };
       else outcomes[i] = { kind: 'redelivered', profileId: first.profileId };
     });

@@ -33,11 +33,8 @@ export interface EvidenceUpdate {
 export interface Arrival {
   plan: ArrivalPlan;
   numbers: ReadonlyMap<string, NumberState>;
-}
-
-/** The arrival of events: with what numbersForEvents read about them beside their numbers. */
-export interface EventArrival extends Arrival {
-  events: EventsRead;
+  /** For events, read with the numbers (numbersForEvents); writeEvents reads it itself when absent. */
+  events?: EventsRead;
 }
 
 /** What storing events must know before writing them. */
@@ -199,7 +196,7 @@ export interface ProfileStore {
    * nothing; a newly stored event moves its profile's `counters.<tag>` by one and `lastSeenAt`
    * forward.
    */
-  writeEvents(writes: EventWrite[], arrival: EventArrival): Promise<EventOutcome[]>;
+  writeEvents(writes: EventWrite[], arrival: Arrival): Promise<EventOutcome[]>;
 
   /** A source's or channel's config as registered (validated by the caller). */
   getSourceConfig(name: string): Promise<unknown | undefined>;
@@ -215,7 +212,8 @@ export interface ProfileStore {
 
   /**
    * writeEvents that first leaves out events with a suppressed number (outcome `suppressed`,
-   * nothing stored), as numbersForEvents read them with `unlessSuppressed`.
+   * nothing stored), checked in the same batched read as the stored events (numbersForEvents
+   * makes that the numbers' read too).
    */
-  writeEventsUnlessSuppressed(writes: EventWrite[], arrival: EventArrival): Promise<Array<EventOutcome | { kind: 'suppressed' }>>;
+  writeEventsUnlessSuppressed(writes: EventWrite[], arrival: Arrival): Promise<Array<EventOutcome | { kind: 'suppressed' }>>;
 }

@@ -7,7 +7,7 @@
 import type { CleanRecord } from '../../core/model.ts';
 import { mergeEvidence, planArrivals, standing, standingPolicy, type StandingPolicy } from '../../core/identity/index.ts';
 import { defaultMatchRules } from '../../core/match/index.ts';
-import type { Arrival, EventArrival, EventWrite, EvidenceUpdate, NumberState, ProfileStore, RecordWrite, StoredOutcome } from '../../ports/profile-store.ts';
+import type { Arrival, EventWrite, EvidenceUpdate, NumberState, ProfileStore, RecordWrite, StoredOutcome } from '../../ports/profile-store.ts';
 
 /** The shipped rules' standing policy; callers pass the one of the rules in force. */
 export const DEFAULT_STANDING: StandingPolicy = standingPolicy(defaultMatchRules);
@@ -15,12 +15,14 @@ export const DEFAULT_STANDING: StandingPolicy = standingPolicy(defaultMatchRules
 /** Rounds of read-again-and-merge (or of planning again) before giving up on a number every writer is teaching at once. */
 const EVIDENCE_ROUNDS = 8;
 
-const phonesOf = (writes: ReadonlyArray<{ record: CleanRecord }>) => [...new Set(writes.flatMap((w) => w.record.phones))];
+/** What an arrival is planned from: the stored state of its numbers (and, for events, what they need). */
+type ArrivalRead = Omit<Arrival, 'plan'>;
 
-/** An arrival planned from what was read: the stored state of its numbers (and, for events, what they need). */
-function arrival<A extends Arrival>(records: readonly CleanRecord[], read: Omit<A, 'plan'>, policy: StandingPolicy): A {
+const phonesOf = (records: readonly CleanRecord[]) => [...new Set(records.flatMap((r) => r.phones))];
+
+function arrival(records: readonly CleanRecord[], read: ArrivalRead, policy: StandingPolicy): Arrival {
   const known = new Map([...read.numbers].map(([n, s]) => [n, s.evidence]));
-  return { ...read, plan: planArrivals(records, known, policy, new Date().toISOString()) } as A;
+  return { ...read, plan: planArrivals(records, known, policy, new Date().toISOString()) };
 }
 
 /** The lessons of an arrival for numbers stored before its read (new numbers got theirs with their claim). */
@@ -56,7 +58,7 @@ export function storeRecords(store: Pick<ProfileStore, 'numbers' | 'writeRecords
     store,
     writes,
     policy,
-    async (batch) => ({ numbers: await store.numbers(phonesOf(batch)) }),
+    async (batch) => ({ numbers: await store.numbers(phonesOf(batch.map((w) => w.record))) }),
     (batch, arrival) => store.writeRecords(batch, arrival),
   );
 }
@@ -72,8 +74,8 @@ export function storeEvents(
     store,
     writes,
     opts.policy ?? DEFAULT_STANDING,
-    (batch) => store.numbersForEvents(phonesOf(batch), batch, unlessSuppressed),
-    (batch, arrival: EventArrival) => (unlessSuppressed ? store.writeEventsUnlessSuppressed(batch, arrival) : store.writeEvents(batch, arrival)),
+    (batch) => store.numbersForEvents(phonesOf(batch.map((w) => w.record)), batch, unlessSuppressed),
+    (batch, arrival) => (unlessSuppressed ? store.writeEventsUnlessSuppressed(batch, arrival) : store.writeEvents(batch, arrival)),
   );
 }
 
@@ -82,19 +84,19 @@ export function storeEvents(
  * plans again what the store sent back (`replan`: a number another writer founded after the plan
  * read it, whose evidence, say another person's name, the plan never saw) until nothing comes back.
  */
-async function planAndWrite<W extends { record: CleanRecord }, A extends Arrival, O extends { kind: string }>(
+async function planAndWrite<W extends { record: CleanRecord }, O extends { kind: string }>(
   store: Pick<ProfileStore, 'numbers' | 'storeEvidence'>,
   writes: W[],
   policy: StandingPolicy,
-  read: (batch: W[]) => Promise<Omit<A, 'plan'>>,
-  write: (batch: W[], arrival: A) => Promise<O[]>,
+  read: (batch: W[]) => Promise<ArrivalRead>,
+  write: (batch: W[], arrival: Arrival) => Promise<O[]>,
 ): Promise<Array<Exclude<O, { kind: 'replan' }>>> {
   const out = new Array<Exclude<O, { kind: 'replan' }>>(writes.length);
   let pending = writes.map((_, i) => i);
   for (let attempt = 1; pending.length; attempt++) {
     if (attempt > EVIDENCE_ROUNDS) throw new Error(`${pending.length} record(s) kept landing on numbers other writers founded, after ${EVIDENCE_ROUNDS} plans`);
     const batch = pending.map((i) => writes[i]!);
-    const planned = arrival<A>(batch.map((w) => w.record), await read(batch), policy);
+    const planned = arrival(batch.map((w) => w.record), await read(batch), policy);
     const outcomes = await write(batch, planned);
     await storeLessons(store, evidenceUpdates(planned), policy);
     const again: number[] = [];
