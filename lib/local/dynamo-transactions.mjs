@@ -10,8 +10,8 @@
 // request with a ValidationException. Update items run dynalite's own update-expression code,
 // which its updateItem module does not export: it is loaded from that module's source (dynalite
 // is pinned by the lockfile; test/local/dynamo-transactions.test.ts checks it against UpdateItem).
-// Not supported: ClientRequestToken idempotency (the token is accepted and ignored), and
-// crash-atomicity of the writes themselves (locks make them isolated, not durable as one).
+// The writes are one LevelDB batch, so a crash leaves all of them or none. Not supported:
+// ClientRequestToken idempotency (the token is accepted and ignored).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -108,8 +108,14 @@ async function transact(store, body) {
   }
 }
 
+// dynalite keeps tables, items and indexes in one LevelDB, each under its own key prefix (its db
+// module's getItemDb and getIndexDb): the transaction reads its items in one call and writes them
+// and their index entries in one batch.
+const itemPrefix = (table) => `item-${table}~`;
+const indexPrefix = (type, table, index) => `index-${type.toLowerCase()}~${table}~${index}~`;
+
 async function writeAll(store, ops) {
-  const existing = await Promise.all(ops.map((o) => call(o.itemDb.get.bind(o.itemDb), o.key).catch((err) => (err?.name === 'NotFoundError' ? undefined : Promise.reject(err)))));
+  const existing = await store.db.getMany(ops.map((o) => itemPrefix(o.data.TableName) + o.key));
   const reasons = ops.map((o, i) => (db.checkConditional(o.data, existing[i]) ? { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' } : { Code: 'None' }));
   if (reasons.some((r) => r.Code !== 'None')) {
     const message = `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`;
@@ -120,13 +126,19 @@ async function writeAll(store, ops) {
   }
   // every new item before any write: an update that cannot apply leaves the table as it was
   const items = ops.map((op, i) => (op.kind === 'Put' ? op.data.Item : op.kind === 'Update' ? updated(store, op, existing[i]) : undefined));
+  const batch = [];
   for (const [i, op] of ops.entries()) {
-    if (op.kind === 'ConditionCheck') continue;
-    const item = items[i];
-    await call(db.updateIndexes, store, op.table, existing[i], item);
-    if (item) await call(op.itemDb.put.bind(op.itemDb), op.key, item);
-    else if (existing[i]) await call(op.itemDb.del.bind(op.itemDb), op.key);
+    const [before, item, table] = [existing[i], items[i], op.data.TableName];
+    if (op.kind === 'ConditionCheck' || (!before && !item)) continue;
+    // the index entries as dynalite's updateIndexes changes them
+    for (const type of ['Local', 'Global']) {
+      const { puts, deletes } = db.getIndexActions(op.table[`${type}SecondaryIndexes`] ?? [], before, item, op.table);
+      for (const d of deletes) batch.push({ type: 'del', key: indexPrefix(type, table, d.index) + d.key });
+      for (const p of puts) batch.push({ type: 'put', key: indexPrefix(type, table, p.index) + p.key, value: p.item });
+    }
+    batch.push(item ? { type: 'put', key: itemPrefix(table) + op.key, value: item } : { type: 'del', key: itemPrefix(table) + op.key });
   }
+  if (batch.length) await store.db.batch(batch);
   return {};
 }
 
