@@ -10,7 +10,8 @@
  * Prints one JSON line: { ms, counts, status, entriesIndexed (by matching), peakRss (sampled every 50 ms), maxRss, heapPeak }.
  */
 import { importFile } from '../functions/app/import-file.ts';
-import { DynamoProfileStore, documentClient } from '../functions/adapters/dynamo-profile-store.ts';
+import { DynamoProfileStore } from '../functions/adapters/dynamo-profile-store.ts';
+import { documentClient } from '../functions/adapters/dynamo-document-client.ts';
 import { S3Files } from '../functions/adapters/s3-files.ts';
 import { parseIncomingKey } from '../functions/core/incoming-key.ts';
 import { configurePhoneCache } from '../functions/core/clean/phone.ts';

@@ -36,7 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { documentClient } from '../functions/adapters/dynamo-profile-store.ts';
+import { documentClient } from '../functions/adapters/dynamo-document-client.ts';
 import { installSalt } from '../functions/adapters/install-salt.ts';
 import { blockEntryItems, DynamoIdentityStore } from '../functions/adapters/dynamo-identity-store.ts';
 import { checkOnEntry } from '../functions/app/identity/check-on-entry.ts';

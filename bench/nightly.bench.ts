@@ -19,7 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { documentClient } from '../functions/adapters/dynamo-profile-store.ts';
+import { documentClient } from '../functions/adapters/dynamo-document-client.ts';
 import { installSalt } from '../functions/adapters/install-salt.ts';
 import { batchPut } from '../functions/adapters/dynamo-batch.ts';
 import { eventPk, phonePk, profilePk, recordPk } from '../functions/adapters/dynamo-keys.ts';

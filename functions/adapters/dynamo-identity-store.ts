@@ -28,7 +28,7 @@ import { appendAudit } from './dynamo-audit.ts';
 import type { AuditEntry } from '../ports/audit.ts';
 import { batchGet, batchPut, queryAll } from './dynamo-batch.ts';
 import { addCounts, addToMerge, dropZeroCounts, repoint } from './dynamo-merged.ts';
-import { fromItem, leanReads, type DynamoJsonClient, type RawItem } from './dynamo-json.ts';
+import { fromItem, leanClient, type DynamoJsonClient, type RawItem } from './dynamo-json.ts';
 import {
   blockKeyPk,
   BLOCK_MARKER,
@@ -119,7 +119,7 @@ export class DynamoIdentityStore implements IdentityStore {
    * (functions/adapters/dynamo-json.ts); everything else, and these when it cannot be set up, uses the SDK.
    */
   private lean(): Promise<DynamoJsonClient | undefined> {
-    return leanReads(this.db);
+    return leanClient(this.db);
   }
 
   /** BatchGetItem of plain items (100 keys a request, unprocessed keys retried), lean when possible. */

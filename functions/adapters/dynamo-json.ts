@@ -1,9 +1,10 @@
 /**
- * DynamoDB's JSON protocol for hot reads (check on entry: Query and BatchGetItem), signed by the
- * SDK's SigV4 signer (@smithy/signature-v4) and sent over a keep-alive agent, without the SDK's middleware stack and DocumentClient
- * (un)marshalling. Region, credentials and endpoint come from the SDK client it is built from,
- * so it reads the same table the same way the client would; anything it cannot resolve (no
- * region, a client without credentials) makes `leanReads` answer undefined and callers use the SDK.
+ * DynamoDB's JSON protocol, signed by the SDK's SigV4 signer (@smithy/signature-v4) and sent over
+ * a keep-alive agent, without the SDK's middleware stack: the adapters' DocumentClient sends its
+ * item operations this way (dynamo-document-client.ts), and check on entry reads raw items with it.
+ * Region, credentials and endpoint come from the SDK client it is built from, so it reaches the
+ * same table the same way the client would; anything it cannot resolve (no region, a client
+ * without credentials) makes `leanClient` answer undefined and callers use the SDK.
  *
  * Why: against the local DynamoDB one block Query cost 4.4 ms of CPU through the DocumentClient
  * (client 1.8, server 1.1, GC threads 1.5) and 1.6 ms this way (client 0.4, server 0.7).
@@ -84,6 +85,8 @@ const RETRYABLE = new Set([
   'TransactionInProgressException',
 ]);
 const MAX_ATTEMPTS = 4;
+/** Operations that change nothing: a read that takes too long is dropped and sent again; a write is waited for. */
+const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 const ATTEMPT_TIMEOUT_MS = 10_000;
 
 /** SHA-256 (HMAC-SHA-256 given a secret) on node:crypto: the checksum constructor SignatureV4 takes. */
@@ -100,7 +103,7 @@ export class NodeSha256 {
   }
 }
 
-/** Query / BatchGetItem over DynamoDB's JSON protocol. */
+/** DynamoDB operations over the JSON protocol. */
 export class DynamoJsonClient {
   /** The SDK's own signer (SigV4, signing keys cached per day). */
   private readonly signer: SignatureV4;
@@ -114,11 +117,13 @@ export class DynamoJsonClient {
     this.agent = this.secure ? new HttpsAgent(opts) : new HttpAgent(opts);
   }
 
-  async call<T = any>(operation: 'Query' | 'BatchGetItem' | 'GetItem', input: unknown): Promise<T> {
+  /** `operation` with `input` (attribute values marshalled); writes wait as long as the store takes, like the SDK's. */
+  async call<T = any>(operation: string, input: unknown): Promise<T> {
     const body = JSON.stringify(input);
+    const timeout = READS.has(operation) ? ATTEMPT_TIMEOUT_MS : 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await this.send(operation, body)) as T;
+        return (await this.send(operation, body, timeout)) as T;
       } catch (error) {
         const retryable = error instanceof DynamoJsonError ? error.retryable : isNetworkError(error);
         if (!retryable || attempt >= MAX_ATTEMPTS) throw error;
@@ -132,7 +137,7 @@ export class DynamoJsonClient {
     this.agent.destroy();
   }
 
-  private async send(operation: string, body: string): Promise<unknown> {
+  private async send(operation: string, body: string, timeout: number): Promise<unknown> {
     const url = this.target.endpoint;
     const path = url.pathname || '/';
     const { headers } = await this.signer.sign({
@@ -148,7 +153,7 @@ export class DynamoJsonClient {
     headers['content-length'] = String(Buffer.byteLength(body));
     return new Promise((resolve, reject) => {
       const req = (this.secure ? httpsRequest : httpRequest)(
-        { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, method: 'POST', path, headers, agent: this.agent, timeout: ATTEMPT_TIMEOUT_MS },
+        { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, method: 'POST', path, headers, agent: this.agent, timeout },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -163,9 +168,11 @@ export class DynamoJsonClient {
             }
             const status = res.statusCode ?? 0;
             if (status === 200) return resolve(parsed);
-            const type = String(parsed?.__type ?? '').split('#').pop() || `HTTP${status}`;
-            const message = String(parsed?.message ?? parsed?.Message ?? `DynamoDB answered ${status}`);
-            reject(new DynamoJsonError(type, message, status, status >= 500 || RETRYABLE.has(type)));
+            const { __type, message, Message, ...details } = parsed ?? {};
+            const type = String(__type ?? '').split('#').pop() || `HTTP${status}`;
+            const error = new DynamoJsonError(type, String(message ?? Message ?? `DynamoDB answered ${status}`), status, status >= 500 || RETRYABLE.has(type));
+            // the body's other fields (a cancelled transaction's CancellationReasons…), as the SDK's errors carry them
+            reject(Object.assign(error, details, { $metadata: { httpStatusCode: status } }));
           });
         },
       );
@@ -181,7 +188,7 @@ function isNetworkError(error: unknown): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EAI_AGAIN' || (error as Error)?.message === 'socket hang up';
 }
 
-/** What `leanReads` needs from an SDK v3 client's resolved config. */
+/** What `leanClient` needs from an SDK v3 client's resolved config. */
 interface SdkConfigLike {
   region?: string | (() => Promise<string>);
   endpoint?: () => Promise<{ protocol: string; hostname: string; port?: number; path?: string }>;
@@ -199,7 +206,7 @@ const clients = new WeakMap<object, Promise<DynamoJsonClient | undefined>>();
  * `AWS_ENDPOINT_URL`, else the SDK's own endpoint rules). Undefined when any of these cannot be
  * resolved (the caller then uses the SDK).
  */
-export function leanReads(sdkClient: { config: unknown }): Promise<DynamoJsonClient | undefined> {
+export function leanClient(sdkClient: { config: unknown }): Promise<DynamoJsonClient | undefined> {
   let hit = clients.get(sdkClient);
   if (!hit) {
     hit = resolveTarget(sdkClient.config as SdkConfigLike).then(
@@ -212,7 +219,7 @@ export function leanReads(sdkClient: { config: unknown }): Promise<DynamoJsonCli
 }
 
 async function resolveTarget(config: SdkConfigLike): Promise<LeanTarget | undefined> {
-  if (process.env.PHONEKEY_SDK_READS === '1') return undefined; // kill switch: every read through the SDK
+  if (process.env.PHONEKEY_SDK_READS === '1') return undefined; // kill switch: every call through the SDK
   const region = typeof config.region === 'function' ? await config.region() : config.region;
   if (!region || !config.credentials) return undefined;
   let endpoint: URL | undefined;

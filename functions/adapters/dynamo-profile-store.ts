@@ -1,6 +1,5 @@
 /** The ProfileStore port on one DynamoDB table (layout: docs/architecture.md). */
 import { keyedProfile, numberListing, numberOf, NUMBER_ATTRIBUTES } from './dynamo-numbers.ts';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -13,7 +12,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { profileIdFor, profileShard } from '../core/identity-keys.ts';
 import { installSalt } from './install-salt.ts';
-import { withoutLogFilter } from './sdk-client.ts';
 import { freeFormText, storableAttributes } from './free-form.ts';
 import type { Arrival, EvidenceUpdate, EventOutcome, EventsRead, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { emptyEvidence, type ArrivalPlan, type Home } from '../core/identity/index.ts';
@@ -69,10 +67,6 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 const sendSingle = (db: DynamoDBDocumentClient, op: TransactItem) => (op.Put ? db.send(new PutCommand(op.Put)) : db.send(new UpdateCommand(op.Update!)));
 
 /** The DocumentClient every adapter uses (the default client without the SDK's log filtering). */
-export function documentClient(client = withoutLogFilter(new DynamoDBClient({}))): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-}
-
 /** The numbers' owners without those another writer founded (their plan is not this call's to act on). */
 const withoutLost = (owners: Map<string, string>, lost: ReadonlySet<string>) => new Map([...owners].filter(([phone]) => !lost.has(phone)));
 /** What an outcome says of a record that stood apart. */

@@ -6,7 +6,8 @@
 
 import { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoProfileStore, documentClient } from './dynamo-profile-store.ts';
+import { DynamoProfileStore } from './dynamo-profile-store.ts';
+import { documentClient } from './dynamo-document-client.ts';
 import { DynamoIdentityStore } from './dynamo-identity-store.ts';
 import { DynamoProfileViews } from './dynamo-profile-view.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';

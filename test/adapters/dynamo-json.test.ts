@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoJsonClient, DynamoJsonError, fromItem, leanReads, NodeSha256 } from '../../functions/adapters/dynamo-json.ts';
+import { DynamoJsonClient, DynamoJsonError, fromItem, leanClient, NodeSha256 } from '../../functions/adapters/dynamo-json.ts';
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 
@@ -132,9 +132,9 @@ describe('plain values and set-up', () => {
 
   it("takes the SDK client's endpoint, region and credentials, once per client", async () => {
     const sdk = new DynamoDBClient({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:1', credentials: creds });
-    const a = await leanReads(sdk);
+    const a = await leanClient(sdk);
     expect(a).toBeInstanceOf(DynamoJsonClient);
-    expect(await leanReads(sdk)).toBe(a);
+    expect(await leanClient(sdk)).toBe(a);
     const failing = await a!.call('Query', {}).catch((e: unknown) => e);
     expect((failing as { code?: string }).code).toBe('ECONNREFUSED'); // it went to the configured endpoint
     a!.destroy();
@@ -145,7 +145,7 @@ describe('plain values and set-up', () => {
     process.env.PHONEKEY_SDK_READS = '1';
     try {
       const sdk = new DynamoDBClient({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:1', credentials: creds });
-      expect(await leanReads(sdk)).toBeUndefined();
+      expect(await leanClient(sdk)).toBeUndefined();
       sdk.destroy();
     } finally {
       delete process.env.PHONEKEY_SDK_READS;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
+import { documentClient } from '../../functions/adapters/dynamo-document-client.ts';
 
 describe('the adapters’ SDK clients', () => {
   it('carry no logger middleware (it filters every input and output for a log line nobody configured)', () => {

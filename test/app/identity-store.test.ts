@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoProfileStore, documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
+import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-store.ts';
+import { documentClient } from '../../functions/adapters/dynamo-document-client.ts';
 import { DynamoIdentityStore } from '../../functions/adapters/dynamo-identity-store.ts';
 import { matchOnArrival } from '../../functions/app/identity/match-on-arrival.ts';
 import { storeEvents, storeRecords } from '../../functions/app/identity/arrive.ts';

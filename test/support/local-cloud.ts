@@ -10,7 +10,7 @@ import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud, type LocalCloud } from '../../lib/local/cloud.ts';
 import { LOCAL_CREDENTIALS } from '../../lib/local/cloud-info.ts';
-import { documentClient } from '../../functions/adapters/dynamo-profile-store.ts';
+import { documentClient } from '../../functions/adapters/dynamo-document-client.ts';
 import { installSalt } from '../../functions/adapters/install-salt.ts';
 import { profileIdFor } from '../../functions/core/identity-keys.ts';
 
