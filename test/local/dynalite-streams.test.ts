@@ -41,6 +41,15 @@ describe('local DynamoDB read streams', () => {
     await db.close();
   });
 
+  it('give every entry of a range longer than one read, in order, and close its iterator', async () => {
+    const { db, closes } = await counted(2500);
+    const values = await db.createValueStream({}).toArray();
+    const keyOf = (i: number) => `k${String(i).padStart(3, '0')}`;
+    expect(values.map((v: { i: number }) => keyOf(v.i))).toEqual(Array.from({ length: 2500 }, (_, i) => keyOf(i)).sort());
+    expect(closes).toEqual({ opened: 1, closed: 1 });
+    await db.close();
+  });
+
   it('close the iterator of a stream destroyed part-way', async () => {
     const { db, closes } = await counted(30);
     const stream = db.createValueStream({});
