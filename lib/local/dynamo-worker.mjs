@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { closingStreams } from './dynalite-streams.mjs';
+import { coalesceGets } from './dynalite-gets.mjs';
 import { serveTransactions } from './dynamo-transactions.mjs';
 
 const require = createRequire(import.meta.url);
@@ -113,6 +114,7 @@ let store;
 dynaliteDb.create = function (...args) {
   store = create.apply(this, args);
   closingStreams(store.db);
+  coalesceGets(store.db, store.lifecycleManager);
   cacheTableDescriptions(store.tableDb);
   return store;
 };
