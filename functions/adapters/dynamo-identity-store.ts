@@ -28,7 +28,6 @@ import { appendAudit } from './dynamo-audit.ts';
 import type { AuditEntry } from '../ports/audit.ts';
 import { batchGet, batchPut, queryAll } from './dynamo-batch.ts';
 import { addCounts, addToMerge, dropZeroCounts, repoint } from './dynamo-merged.ts';
-import { fromItem, leanClient, type DynamoJsonClient, type RawItem } from './dynamo-json.ts';
 import {
   blockKeyPk,
   BLOCK_MARKER,
@@ -113,38 +112,9 @@ export class DynamoIdentityStore implements IdentityStore {
     private readonly table: string,
   ) {}
 
-  /**
-   * The hot reads (block queries, candidate records, profile numbers: what check on entry and
-   * match on arrival read per call) go over DynamoDB's JSON protocol without the SDK's middleware
-   * (functions/adapters/dynamo-json.ts); everything else, and these when it cannot be set up, uses the SDK.
-   */
-  private lean(): Promise<DynamoJsonClient | undefined> {
-    return leanClient(this.db);
-  }
-
-  /** BatchGetItem of plain items (100 keys a request, unprocessed keys retried), lean when possible. */
-  private async readBatch(keys: Array<{ pk: string; sk: string }>, projection: string[]): Promise<Record<string, any>[]> {
-    if (!keys.length) return [];
-    const lean = await this.lean();
-    if (!lean) return batchGet(this.db, this.table, keys, projection);
-    const names = Object.fromEntries(projection.map((p, i) => [`#p${i}`, p]));
-    const found: Record<string, any>[] = [];
-    const chunks: Array<typeof keys> = [];
-    for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        let pending: RawItem[] = chunk.map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } }));
-        for (let attempt = 0; pending.length; attempt++) {
-          if (attempt) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-          const out = await lean.call<{ Responses?: Record<string, RawItem[]>; UnprocessedKeys?: Record<string, { Keys?: RawItem[] }> }>('BatchGetItem', {
-            RequestItems: { [this.table]: { Keys: pending, ProjectionExpression: Object.keys(names).join(','), ExpressionAttributeNames: names } },
-          });
-          for (const item of out.Responses?.[this.table] ?? []) found.push(fromItem(item));
-          pending = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
-        }
-      }),
-    );
-    return found;
+  /** BatchGetItem of plain items (100 keys a request, unprocessed keys retried). */
+  private readBatch(keys: Array<{ pk: string; sk: string }>, projection: string[]): Promise<Record<string, any>[]> {
+    return keys.length ? batchGet(this.db, this.table, keys, projection) : Promise.resolve([]);
   }
 
   // ---- rules ----
@@ -265,15 +235,8 @@ export class DynamoIdentityStore implements IdentityStore {
   private async blockItems(key: string, limit: number, projection: string[]): Promise<Array<Record<string, string | undefined>> | 'oversized'> {
     const input = { TableName: this.table, KeyConditionExpression: 'pk = :p AND sk > :m', ProjectionExpression: projection.join(', '), Limit: limit + 1 };
     const pk = blockKeyPk(hashBlockingKey(key));
-    const lean = await this.lean();
-    let items: Array<Record<string, string | undefined>>;
-    if (lean) {
-      const out = await lean.call<{ Items?: Array<Record<string, { S: string }>> }>('Query', { ...input, ExpressionAttributeValues: { ':p': { S: pk }, ':m': { S: BLOCK_MARKER } } });
-      items = (out.Items ?? []).map((i) => Object.fromEntries(projection.map((a) => [a, i[a]?.S])));
-    } else {
-      const out = await this.db.send(new QueryCommand({ ...input, ExpressionAttributeValues: { ':p': pk, ':m': BLOCK_MARKER } }));
-      items = (out.Items ?? []) as typeof items;
-    }
+    const out = await this.db.send(new QueryCommand({ ...input, ExpressionAttributeValues: { ':p': pk, ':m': BLOCK_MARKER } }));
+    const items = (out.Items ?? []) as Array<Record<string, string | undefined>>;
     return items.length > limit ? 'oversized' : items;
   }
 

@@ -1,7 +1,7 @@
 /**
  * DynamoDB's JSON protocol, signed by the SDK's SigV4 signer (@smithy/signature-v4) and sent over
  * a keep-alive agent, without the SDK's middleware stack: the adapters' DocumentClient sends its
- * item operations this way (dynamo-document-client.ts), and check on entry reads raw items with it.
+ * item operations this way (dynamo-document-client.ts).
  * Region, credentials and endpoint come from the SDK client it is built from, so it reaches the
  * same table the same way the client would; anything it cannot resolve (no region, a client
  * without credentials) makes `leanClient` answer undefined and callers use the SDK.
@@ -17,39 +17,6 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-
-export type AttributeValue = {
-  S?: string;
-  N?: string;
-  BOOL?: boolean;
-  NULL?: boolean;
-  L?: AttributeValue[];
-  M?: Record<string, AttributeValue>;
-  SS?: string[];
-  NS?: string[];
-  B?: string;
-  BS?: string[];
-};
-export type RawItem = Record<string, AttributeValue>;
-
-/** A DynamoDB attribute value as plain JS (numbers as numbers, sets as arrays, binary as base64 text). */
-export function fromAttr(v: AttributeValue): unknown {
-  if (v.S !== undefined) return v.S;
-  if (v.N !== undefined) return Number(v.N);
-  if (v.M !== undefined) return fromItem(v.M);
-  if (v.L !== undefined) return v.L.map(fromAttr);
-  if (v.BOOL !== undefined) return v.BOOL;
-  if (v.NULL) return null;
-  if (v.SS !== undefined) return v.SS;
-  if (v.NS !== undefined) return v.NS.map(Number);
-  return v.B ?? v.BS;
-}
-
-export function fromItem(item: RawItem): Record<string, any> {
-  const out: Record<string, unknown> = {};
-  for (const k in item) out[k] = fromAttr(item[k]!);
-  return out;
-}
 
 export interface Credentials {
   accessKeyId: string;

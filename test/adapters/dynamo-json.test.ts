@@ -1,15 +1,15 @@
 /**
- * The lean DynamoDB JSON-protocol client used for check on entry's reads: it sends what the SDK's
- * signer signed (path, headers, body); it retries throttling, 5xx and dropped connections and throws
- * other errors at once with DynamoDB's error name; attribute values come back as plain JS; it
- * takes region, credentials and endpoint from the SDK client it is built from.
+ * The lean DynamoDB JSON-protocol client the adapters' DocumentClient sends through: it sends what
+ * the SDK's signer signed (path, headers, body); it retries throttling, 5xx and dropped connections
+ * and throws other errors at once with DynamoDB's error name; it takes region, credentials and
+ * endpoint from the SDK client it is built from.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoJsonClient, DynamoJsonError, fromItem, leanClient, NodeSha256 } from '../../functions/adapters/dynamo-json.ts';
+import { DynamoJsonClient, DynamoJsonError, leanClient, NodeSha256 } from '../../functions/adapters/dynamo-json.ts';
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 
@@ -117,19 +117,7 @@ describe('DynamoJsonClient against a scripted server', () => {
   });
 });
 
-describe('plain values and set-up', () => {
-  it('turns DynamoDB attribute values into plain JS', () => {
-    expect(
-      fromItem({
-        s: { S: '张伟' },
-        n: { N: '12.5' },
-        m: { M: { phones: { L: [{ S: '+8613812345678' }] }, ok: { BOOL: true }, none: { NULL: true } } },
-        ss: { SS: ['a', 'b'] },
-        ns: { NS: ['1', '2'] },
-      }),
-    ).toEqual({ s: '张伟', n: 12.5, m: { phones: ['+8613812345678'], ok: true, none: null }, ss: ['a', 'b'], ns: [1, 2] });
-  });
-
+describe('set-up', () => {
   it("takes the SDK client's endpoint, region and credentials, once per client", async () => {
     const sdk = new DynamoDBClient({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:1', credentials: creds });
     const a = await leanClient(sdk);
