@@ -72,8 +72,6 @@ function translate(value: unknown, nodes: KeyNodes, convert: (v: unknown) => unk
   return out;
 }
 
-type Sendable = { input: unknown; constructor: unknown };
-
 class LeanDocumentClient extends DynamoDBDocumentClient {
   private readonly toAttr: (v: unknown) => unknown;
   private readonly fromAttr: (v: unknown) => unknown;
@@ -88,7 +86,7 @@ class LeanDocumentClient extends DynamoDBDocumentClient {
   }
 
   override send(command: any, ...rest: any[]): any {
-    const operation = rest.length === 0 ? OPERATIONS.get((command as Sendable).constructor) : undefined;
+    const operation = rest.length === 0 ? OPERATIONS.get(command?.constructor) : undefined;
     if (!operation) return (super.send as (...args: unknown[]) => unknown)(command, ...rest);
     return leanClient(this).then((lean) => (lean ? this.sendLean(lean, operation, command) : super.send(command)));
   }
