@@ -20,7 +20,8 @@
  *
  * 5. Where the time goes: a slice of --profile-rows rows imported in this thread, once against a
  *    store that does nothing (the pipeline alone), then into the real adapter with every
- *    DynamoDB call timed by command (summed latency; calls overlap, so sums exceed wall time):
+ *    DynamoDB call timed by command (summed latency; calls overlap, so sums exceed wall time),
+ *    matched on arrival as the child's import is (unless --store-only), the match timed apart:
  *    as new people, and again from another channel as known people.
  *
  * Targets (issue 4): import ≥ 70% of the raw store throughput; peak RSS < 512 MB at 1M rows.
@@ -38,7 +39,10 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startLocalCloud } from '../lib/local/cloud.ts';
 import { importFile } from '../functions/app/import-file.ts';
 import { DynamoProfileStore } from '../functions/adapters/dynamo-profile-store.ts';
-import type { Arrival, ProfileStore, RecordWrite, WriteOutcome } from '../functions/ports/profile-store.ts';
+import { DynamoIdentityStore } from '../functions/adapters/dynamo-identity-store.ts';
+import { matchOnArrival } from '../functions/app/identity/match-on-arrival.ts';
+import type { CleanRecord } from '../functions/core/model.ts';
+import type { Arrival, ProfileStore, RecordWrite, StoredOutcome, WriteOutcome } from '../functions/ports/profile-store.ts';
 import { customer, distinctCustomer, writeCustomerCsv } from '../test/support/files.ts';
 
 function arg(name: string, def: number): number {
@@ -196,17 +200,27 @@ try {
 
   // --- where the time goes (in this thread, on a fresh slice of the file's rows) ------------------
   // a) the pipeline alone (read, detect, map, clean, hash) against a store that does nothing;
-  // b) the same rows into the real adapter, with every DynamoDB call timed by command.
+  // b) the same rows into the real adapter, with every DynamoDB call timed by command (and matched
+//    on arrival unless --store-only, as the child imports).
   const sliceFile = join(dir, 'slice.csv');
   // New people, as in the file: numbers after the file's (the file's own would all have owners).
-  await writeCustomerCsv(sliceFile, PROFILE_ROWS, 'prof', ROWS);
+  await writeCustomerCsv(sliceFile, PROFILE_ROWS, 'prof', ROWS, PEOPLE);
   const job = (id: string, source = 'profile') => ({ importId: id, bucket: 'bench', key: `incoming/${source}/${id}.csv`, source, fileName: 'slice.csv' });
-  const deps = (store: ProfileStore) => ({
+  const deps = (store: ProfileStore, identity?: DynamoIdentityStore) => ({
     store,
     open: async () => createReadStream(sliceFile) as AsyncIterable<Uint8Array>,
     putReport: async (name: string) => name,
+    // matched on arrival as the child matches the file (timed apart)
+    onRecordsStored:
+      identity &&
+      (async (records: CleanRecord[], outcomes: StoredOutcome[]) => {
+        const started = performance.now();
+        await matchOnArrival(identity, records, outcomes, { actor: 'import' });
+        matchMs += performance.now() - started;
+      }),
   });
   let writeMs = 0;
+  let matchMs = 0;
   const nullStore: ProfileStore = new Proxy({} as ProfileStore, {
     get: (_, prop) => {
       if (prop === 'beginImport') return async (init: object) => ({ ...init, status: 'running', rowsDone: 0, bytesRead: 0, counts: { read: 0, stored: 0, rejected: 0, redelivered: 0, byReason: {}, newProfiles: 0, updatedProfiles: 0 } });
@@ -254,13 +268,14 @@ try {
   for (const [label, source] of [['new people', 'profile'], ['known people (the same rows from another channel)', 'profile-again']] as const) {
     byCommand.clear();
     writeMs = 0;
+    matchMs = 0;
     t = Date.now();
-    await importFile(job(`profiled-${source}`, source), deps(timedStore));
+    await importFile(job(`profiled-${source}`, source), deps(timedStore, MATCH ? new DynamoIdentityStore(timedDb, table) : undefined));
     const profiledMs = Date.now() - t;
     console.log('');
     console.log(`where the time goes (${PROFILE_ROWS.toLocaleString()} rows, in-process), ${label}:`);
     if (source === 'profile') console.log(`  pipeline alone (read+map+clean+hash, null store)  ${(pipelineMs / 1000).toFixed(1)} s = ${rate(PROFILE_ROWS, pipelineMs).toLocaleString()} rows/s`);
-    console.log(`  with the DynamoDB adapter                          ${(profiledMs / 1000).toFixed(1)} s = ${rate(PROFILE_ROWS, profiledMs).toLocaleString()} rows/s; writeRecords ${(writeMs / 1000).toFixed(1)} s (${((writeMs / profiledMs) * 100).toFixed(0)}%)`);
+    console.log(`  with the DynamoDB adapter                          ${(profiledMs / 1000).toFixed(1)} s = ${rate(PROFILE_ROWS, profiledMs).toLocaleString()} rows/s; writeRecords ${(writeMs / 1000).toFixed(1)} s (${((writeMs / profiledMs) * 100).toFixed(0)}%)${MATCH ? `, match on arrival ${(matchMs / 1000).toFixed(1)} s (${((matchMs / profiledMs) * 100).toFixed(0)}%)` : ''}`);
     for (const [name, e] of [...byCommand].sort((a, b) => b[1].ms - a[1].ms)) {
       console.log(`  ${name.padEnd(22)} ${String(e.calls).padStart(7)} calls  ${(e.ms / 1000).toFixed(1).padStart(7)} s summed latency  ${(e.ms / e.calls).toFixed(1)} ms/call`);
     }
