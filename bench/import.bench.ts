@@ -201,7 +201,7 @@ try {
   // --- where the time goes (in this thread, on a fresh slice of the file's rows) ------------------
   // a) the pipeline alone (read, detect, map, clean, hash) against a store that does nothing;
   // b) the same rows into the real adapter, with every DynamoDB call timed by command (and matched
-//    on arrival unless --store-only, as the child imports).
+  //    on arrival unless --store-only, as the child imports).
   const sliceFile = join(dir, 'slice.csv');
   // New people, as in the file: numbers after the file's (the file's own would all have owners).
   await writeCustomerCsv(sliceFile, PROFILE_ROWS, 'prof', ROWS, PEOPLE);

@@ -50,8 +50,9 @@ type KeyNodes = null | unknown[] | { [key: string]: KeyNodes };
 
 /** `value` with `convert` applied where `nodes` says attribute values are; other fields kept as they are. */
 function translate(value: unknown, nodes: KeyNodes, convert: (v: unknown) => unknown): unknown {
-  if (value === undefined || value === null || typeof value !== 'object') return nodes === null && value !== undefined ? convert(value) : value;
+  if (value === undefined) return undefined;
   if (nodes === null) return convert(value);
+  if (value === null || typeof value !== 'object') return value;
   const keys = Object.keys(nodes);
   const member = keys.length === 0 ? null : keys.length === 1 && keys[0] === '*' ? (nodes as Record<string, KeyNodes>)['*']! : undefined;
   const each = member !== undefined ? (v: unknown) => translate(v, member, convert) : undefined;

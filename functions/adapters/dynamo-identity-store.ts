@@ -112,11 +112,6 @@ export class DynamoIdentityStore implements IdentityStore {
     private readonly table: string,
   ) {}
 
-  /** BatchGetItem of plain items (100 keys a request, unprocessed keys retried). */
-  private readBatch(keys: Array<{ pk: string; sk: string }>, projection: string[]): Promise<Record<string, any>[]> {
-    return keys.length ? batchGet(this.db, this.table, keys, projection) : Promise.resolve([]);
-  }
-
   // ---- rules ----
 
   async getRulesDoc(kind: string) {
@@ -241,7 +236,9 @@ export class DynamoIdentityStore implements IdentityStore {
   }
 
   async recordsAndProfiles(members: string[], profileIds: string[]): Promise<{ records: Map<string, MemberRecord>; profiles: Map<string, ProfileState> }> {
-    const items = await this.readBatch(
+    const items = await batchGet(
+      this.db,
+      this.table,
       [...unique(members).map(recordItemKey), ...unique(profileIds).map((id) => ({ pk: profilePk(id), sk: 'PROFILE' }))],
       ['pk', 'profileId', 'record', 'phone', 'phones', 'mergedInto'],
     );

@@ -66,7 +66,6 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 /** A transaction's Put or Update item sent as a request of its own. */
 const sendSingle = (db: DynamoDBDocumentClient, op: TransactItem) => (op.Put ? db.send(new PutCommand(op.Put)) : db.send(new UpdateCommand(op.Update!)));
 
-/** The DocumentClient every adapter uses (the default client without the SDK's log filtering). */
 /** The numbers' owners without those another writer founded (their plan is not this call's to act on). */
 const withoutLost = (owners: Map<string, string>, lost: ReadonlySet<string>) => new Map([...owners].filter(([phone]) => !lost.has(phone)));
 /** What an outcome says of a record that stood apart. */
