@@ -207,12 +207,10 @@ try {
     items.push({ pk: `REC#${key}`, sk: 'REC', gsi1pk: `PROF#${id}`, gsi1sk: `REC#${key}`, profileId: id, source: r.source, recordId: r.recordId, record: r, hash: 'bench', storedAt: now });
   }
   if (!reuse) for (let i = 0; i < items.length; i += SLICE) await put(db, table, items.slice(i, i + SLICE));
-  // the blocking-key index as DynamoIdentityStore.indexBlockingKeys writes it (blockEntryItems), without
+  // the blocking-key index entries as DynamoIdentityStore.indexBlockingKeys writes them, without
   // the per-key markers (only match on arrival reads those; the API queries the keys directly)
-  const everyKeyIndexed = { has: () => true } as unknown as ReadonlySet<string>;
   const index = blockEntryItems(
     stored.map((r) => ({ member: recordKey(r), keys: [...new Set([...blockingKeys(r, defaultMatchRules), ...lookupKeys(r, defaultMatchRules)])], profileId: owner.get(r.phones[0]!)!, record: r })),
-    everyKeyIndexed,
   );
   const indexItems = index.length;
   const indexCurrent = reuse && (loaded?.index ?? 1) >= INDEX_FORMAT;

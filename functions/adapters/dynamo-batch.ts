@@ -1,5 +1,6 @@
 /** Batch reads and writes with DynamoDB's size limits and unprocessed-item retries handled. */
-import { BatchGetCommand, BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '../core/map-limit.ts';
 
 type Key = Record<string, string>;
 type Item = Record<string, unknown>;
@@ -53,7 +54,33 @@ export async function batchPut(db: DynamoDBDocumentClient, table: string, items:
   );
 }
 
-export { mapLimit } from '../core/map-limit.ts';
+export { mapLimit };
+
+/**
+ * Puts each item only where none exists, 100 to a TransactWriteItems (4 at once); returns those not
+ * written: they existed, or their transaction was still cancelled (another writer on one of its
+ * items) after three attempts. A cancelled transaction writes nothing, so its other items are tried again.
+ */
+export async function putAllIfAbsent(db: DynamoDBDocumentClient, table: string, items: Item[]): Promise<Item[]> {
+  const unwritten: Item[] = [];
+  await mapLimit(chunks(items, 100), 4, async (chunk) => {
+    for (let attempt = 0; chunk.length; attempt++) {
+      if (attempt === 3) return void unwritten.push(...chunk);
+      if (attempt) await backoff(attempt);
+      try {
+        await db.send(new TransactWriteCommand({ TransactItems: chunk.map((Item) => ({ Put: { TableName: table, Item, ConditionExpression: 'attribute_not_exists(pk)' } })) }));
+        return;
+      } catch (error) {
+        const { name, CancellationReasons: reasons } = error as { name?: string; CancellationReasons?: Array<{ Code?: string }> };
+        if (name !== 'TransactionCanceledException') throw error;
+        const existed = (i: number) => reasons?.[i]?.Code === 'ConditionalCheckFailed';
+        unwritten.push(...chunk.filter((_, i) => existed(i)));
+        chunk = chunk.filter((_, i) => !existed(i));
+      }
+    }
+  });
+  return unwritten;
+}
 
 /** Every item a query matches, page after page. */
 export async function* queryAll(

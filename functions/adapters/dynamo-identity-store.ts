@@ -15,7 +15,9 @@ import { defaultMatchRules, orderedPair, pairKey, parseMatchRules, type MatchRul
 import type { CleanRecord } from '../core/model.ts';
 import type {
   BlockEntry,
+  BlockMarker,
   IdentityStore,
+  IndexEntry,
   MemberRecord,
   PairDecision,
   ProfileState,
@@ -26,7 +28,7 @@ import type {
 } from '../ports/identity-store.ts';
 import { appendAudit } from './dynamo-audit.ts';
 import type { AuditEntry } from '../ports/audit.ts';
-import { batchGet, batchPut, queryAll } from './dynamo-batch.ts';
+import { batchGet, batchPut, putAllIfAbsent, queryAll } from './dynamo-batch.ts';
 import { addCounts, addToMerge, dropZeroCounts, repoint } from './dynamo-merged.ts';
 import {
   blockKeyPk,
@@ -83,23 +85,45 @@ export function decodeEntryRecord(text: string): CleanRecord {
 }
 
 /**
- * The items that index records under their blocking keys: one per (key, member), carrying the
- * member's profile (`p`) and comparison fields (`r`, encodeEntryRecord) when given, and a marker
- * (`sk = #`) per key not in `indexed`. Personal data lives only in attributes (keys are hashed);
- * erasure deletes the person's entries whole.
+ * The items that index records under their keys: one per (key, member), blocking and lookup keys
+ * alike, carrying the member's profile (`p`) and comparison fields (`r`, encodeEntryRecord) when
+ * given. Personal data lives only in attributes (keys are hashed); erasure deletes the person's
+ * entries whole.
  */
-export function blockEntryItems(entries: Array<{ member: string; keys: string[]; profileId?: string; record?: CleanRecord }>, indexed?: ReadonlySet<string>): Record<string, unknown>[] {
+export function blockEntryItems(entries: IndexEntry[]): Record<string, unknown>[] {
   const items: Record<string, unknown>[] = [];
-  const markers = new Set<string>();
-  for (const { member, keys, profileId, record } of entries) {
+  for (const { member, keys, lookups = [], profileId, record } of entries) {
     const carried = { ...(profileId ? { p: profileId } : {}), ...(record ? { r: encodeEntryRecord(record) } : {}) };
+    for (const key of [...keys, ...lookups]) items.push({ pk: blockKeyPk(hashBlockingKey(key)), sk: member, ...carried });
+  }
+  return dedupe(items);
+}
+
+/**
+ * The markers (`sk = #`) entries need on their blocking keys, as BlockMarker defines them: for a
+ * key without one (`indexed` has none), a marker to make if none exists by then, naming the
+ * profile when all the entries under the key are on one; a marker that names another profile than
+ * an entry's is rewritten without it (`share`). Nothing ever adds a profile back to a marker.
+ */
+export function blockMarkerItems(entries: IndexEntry[], indexed?: ReadonlyMap<string, BlockMarker>): { create: Record<string, unknown>[]; share: Record<string, unknown>[] } {
+  const profilesOf = new Map<string, Set<string | undefined>>();
+  for (const { keys, profileId } of entries) {
     for (const key of keys) {
-      const pk = blockKeyPk(hashBlockingKey(key));
-      items.push({ pk, sk: member, ...carried });
-      if (!indexed?.has(key)) markers.add(pk);
+      let set = profilesOf.get(key);
+      if (!set) profilesOf.set(key, (set = new Set()));
+      set.add(profileId);
     }
   }
-  return [...dedupe(items), ...[...markers].map((pk) => ({ pk, sk: BLOCK_MARKER }))];
+  const create: Record<string, unknown>[] = [];
+  const share: Record<string, unknown>[] = [];
+  for (const [key, profiles] of profilesOf) {
+    const pk = blockKeyPk(hashBlockingKey(key));
+    const marker = indexed?.get(key);
+    const [only] = profiles;
+    if (!marker) create.push({ pk, sk: BLOCK_MARKER, ...(profiles.size === 1 && only ? { p: only } : {}) });
+    else if (marker.profileId && [...profiles].some((p) => p !== marker.profileId)) share.push({ pk, sk: BLOCK_MARKER });
+  }
+  return { create, share };
 }
 
 /** A member key `source#recordId` → the items it can be: a source record or an event. */
@@ -193,8 +217,15 @@ export class DynamoIdentityStore implements IdentityStore {
 
   // ---- blocking-key index ----
 
-  async indexBlockingKeys(entries: Array<{ member: string; keys: string[]; profileId?: string; record?: CleanRecord }>, indexed?: ReadonlySet<string>): Promise<void> {
-    await batchPut(this.db, this.table, blockEntryItems(entries, indexed));
+  async indexBlockingKeys(entries: IndexEntry[], indexed?: ReadonlyMap<string, BlockMarker>): Promise<void> {
+    const { create, share } = blockMarkerItems(entries, indexed);
+    // A marker another writer made first may name another profile: where a make fails, the key is shared.
+    const made = putAllIfAbsent(this.db, this.table, create).then((lost) => batchPut(this.db, this.table, lost.map((m) => ({ pk: m.pk, sk: m.sk }))));
+    await Promise.all([made, batchPut(this.db, this.table, [...share, ...blockEntryItems(entries)])]);
+  }
+
+  async shareBlocks(keys: string[]): Promise<void> {
+    await batchPut(this.db, this.table, unique(keys).map((k) => ({ pk: blockKeyPk(hashBlockingKey(k)), sk: BLOCK_MARKER })));
   }
 
   async unindexBlockingKeys(entries: Array<{ member: string; keys: string[] }>): Promise<void> {
@@ -208,11 +239,11 @@ export class DynamoIdentityStore implements IdentityStore {
     }
   }
 
-  async indexedKeys(keys: string[]): Promise<Set<string>> {
+  async indexedKeys(keys: string[], consistent = false): Promise<Map<string, BlockMarker>> {
     const byPk = new Map<string, string>();
     for (const k of keys) byPk.set(blockKeyPk(hashBlockingKey(k)), k);
-    const found = await batchGet(this.db, this.table, [...byPk.keys()].map((pk) => ({ pk, sk: BLOCK_MARKER })), ['pk']);
-    return new Set(found.map((i) => byPk.get(i.pk as string)!));
+    const found = await batchGet(this.db, this.table, [...byPk.keys()].map((pk) => ({ pk, sk: BLOCK_MARKER })), ['pk', 'p'], consistent);
+    return new Map(found.map((i) => [byPk.get(i.pk as string)!, i.p ? { profileId: i.p as string } : {}]));
   }
 
   async blockMembers(key: string, limit: number): Promise<string[] | 'oversized'> {

@@ -130,6 +130,23 @@ export interface BlockEntry {
   record?: CleanRecord;
 }
 
+/** A record to index: its blocking keys (marked) and lookup keys (not), its profile and comparison fields. */
+export interface IndexEntry {
+  member: string;
+  keys: string[];
+  lookups?: string[];
+  profileId?: string;
+  record?: CleanRecord;
+}
+
+/**
+ * What a blocking key's marker says: the key has members, and `profileId` while every member
+ * under it was indexed on that one profile and has left it only by a merge that retired it.
+ */
+export interface BlockMarker {
+  profileId?: string;
+}
+
 export interface IdentityStore {
   // ---- members ----
   /** The stored records (not events) of the given member keys, with their current profile. */
@@ -145,12 +162,16 @@ export interface IdentityStore {
 
   // ---- blocking-key index (check on entry, match on arrival) ----
   /**
-   * Indexes each record under its blocking keys (`<blockingId>:<value>`, see core blockingKeys).
-   * `indexed`: keys known to have members already (from indexedKeys), whose marker need not be written again.
+   * Indexes each record under its blocking keys (`<blockingId>:<value>`, see core blockingKeys),
+   * each with a marker (BlockMarker), and under its `lookups` (search keys) without one.
+   * `indexed`: the markers indexedKeys read for these keys; a key missing from it gets a marker
+   * made only if none exists by then.
    */
-  indexBlockingKeys(entries: Array<{ member: string; keys: string[]; profileId?: string; record?: CleanRecord }>, indexed?: ReadonlySet<string>): Promise<void>;
-  /** Which of the keys have at least one indexed member (one BatchGet per 100 keys). */
-  indexedKeys(keys: string[]): Promise<Set<string>>;
+  indexBlockingKeys(entries: IndexEntry[], indexed?: ReadonlyMap<string, BlockMarker>): Promise<void>;
+  /** The markers of those keys that have members (one BatchGet per 100 keys; `consistent`: strongly consistent). */
+  indexedKeys(keys: string[], consistent?: boolean): Promise<Map<string, BlockMarker>>;
+  /** Makes the keys' markers name no profile: members under them are moving to another live profile. */
+  shareBlocks(keys: string[]): Promise<void>;
   /** The members indexed under a key, or `oversized` when there are more than `limit`. */
   blockMembers(key: string, limit: number): Promise<string[] | 'oversized'>;
   /** The entries under a key with what they carry (see BlockEntry), or `oversized` when there are more than `limit`. */

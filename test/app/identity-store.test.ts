@@ -232,6 +232,93 @@ describe('a split, run twice and undone', () => {
   });
 });
 
+describe('blocking-key markers: the blocks of a customer known by their number are not read, anyone else\'s are', () => {
+  const rules = defaultMatchRules;
+  const K1 = '+8613512347011';
+  const K2 = '+8615012347012';
+  const zhou = { name: '周芷若', nameKey: '周芷若', namePinyin: 'zhou zhiruo', city: '杭州' };
+  const customer = (source: string, recordId: string): CleanRecord => ({ source, recordId, phones: [K1], ...zhou, email: 'k1@example.com', birthDate: '1992-06-15' });
+  const arrive = async (record: CleanRecord) => {
+    const outcomes = await storeRecords(profiles, [{ record, raw: {}, hash: `h-${record.source}-${record.recordId}` }]);
+    return { profileId: (outcomes[0] as { profileId: string }).profileId, summary: await matchOnArrival(identity, [record], outcomes, { rules }) };
+  };
+  const markerOf = async (key: string) => (await identity.indexedKeys([key])).get(key);
+
+  it('skips a block whose marker names the record\'s profile, and reads it once a record of another profile joins it', async () => {
+    const first = customer('crm', 'k1');
+    const { profileId: K } = await arrive(first);
+    const keys = blockingKeys(first, rules);
+    const searched = keys.filter((k) => k !== `phone:${K1}`);
+    expect(searched.length).toBeGreaterThan(2);
+    for (const k of keys) expect(await markerOf(k)).toEqual({ profileId: K });
+
+    const second = await arrive(customer('pos', 'k2'));
+    expect(second.profileId).toBe(K);
+    expect(second.summary).toMatchObject({ blocksRead: 0, blocksSkipped: searched.length });
+
+    // a namesake in the same city on another number shares one block (name and city) and reads it
+    const namesake: CleanRecord = { source: 'crm', recordId: 'k3', phones: [K2], ...zhou, birthDate: '1961-11-30' };
+    const shared = blockingKeys(namesake, rules).filter((k) => keys.includes(k));
+    expect(shared).toHaveLength(1);
+    const third = await arrive(namesake);
+    expect(third.profileId).not.toBe(K);
+    expect(third.summary.blocksRead).toBe(1);
+    expect(third.summary.merged ?? 0).toBe(0);
+    expect(await markerOf(shared[0]!)).toEqual({});
+
+    const fourth = await arrive(customer('app', 'k4'));
+    expect(fourth.summary).toMatchObject({ blocksRead: 1, blocksSkipped: searched.length - 1, candidates: 1 });
+  });
+
+  it('a marker two writers make at once, for records of two profiles, names neither', async () => {
+    await Promise.all([
+      identity.indexBlockingKeys([{ member: 't#race1', keys: ['test:race'], profileId: 'p-one' }]),
+      identity.indexBlockingKeys([{ member: 't#race2', keys: ['test:race'], profileId: 'p-two' }]),
+    ]);
+    expect(await markerOf('test:race')).toEqual({});
+    // one after the other, the second not having read the first's marker
+    await identity.indexBlockingKeys([{ member: 't#late1', keys: ['test:late'], profileId: 'p-one' }]);
+    expect(await markerOf('test:late')).toEqual({ profileId: 'p-one' });
+    await identity.indexBlockingKeys([{ member: 't#late2', keys: ['test:late'], profileId: 'p-two' }]);
+    expect(await markerOf('test:late')).toEqual({});
+    // a writer on the profile the marker names leaves it as it is
+    await identity.indexBlockingKeys([{ member: 't#same1', keys: ['test:same'], profileId: 'p-one' }]);
+    await identity.indexBlockingKeys([{ member: 't#same2', keys: ['test:same'], profileId: 'p-one' }], await identity.indexedKeys(['test:same']));
+    expect(await markerOf('test:same')).toEqual({ profileId: 'p-one' });
+    // a marker made in the same transaction as one that existed is made all the same
+    await identity.indexBlockingKeys([{ member: 't#mixed', keys: ['test:late', 'test:new'], profileId: 'p-three' }]);
+    expect(await markerOf('test:new')).toEqual({ profileId: 'p-three' });
+  });
+
+  it('a record split off to a profile of its own, or unmerged, leaves its blocks naming no profile', async () => {
+    const S1 = '+8613512347021';
+    const U1 = '+8613512347031';
+    const U2 = '+8615012347032';
+    const person = (source: string, recordId: string, phones: string[], name: string, pinyin: string, email: string): CleanRecord => ({ source, recordId, phones, name, nameKey: name, namePinyin: pinyin, email, birthDate: '1981-02-03' });
+    const kept = person('crm', 'sp1', [S1], '令狐冲', 'linghu chong', 'lhc@example.com');
+    const going = person('pos', 'sp2', [S1], '令狐冲', 'linghu chong', 'sp2@example.com');
+    const { profileId: owner } = await arrive(kept);
+    expect((await arrive(going)).profileId).toBe(owner);
+    const goingKeys = blockingKeys(going, rules).filter((k) => !blockingKeys(kept, rules).includes(k));
+    expect(goingKeys).toEqual(['email:sp2@example.com']);
+    for (const k of goingKeys) expect(await markerOf(k)).toEqual({ profileId: owner });
+    const part = { members: ['pos#sp2'], phones: [], counts: {}, glue: [S1], pair: ['pos#sp2', 'crm#sp1'] as [string, string] };
+    await splitProfile(identity, owner, part, 'run-markers', 'nightly');
+    for (const k of goingKeys) expect(await markerOf(k)).toEqual({});
+
+    // merged on arrival (one e-mail, two numbers), then unmerged: the side that goes back shares its blocks
+    const u = person('crm', 'u1', [U1], '欧阳锋', 'ouyang feng', 'oyf@example.com');
+    const v = person('pos', 'u2', [U2], '欧阳锋', 'ouyang feng', 'oyf@example.com');
+    const outcomes = await storeRecords(profiles, [u, v].map((record) => ({ record, raw: {}, hash: `h-${record.recordId}` })));
+    expect(await matchOnArrival(identity, [u, v], outcomes, { rules })).toMatchObject({ merged: 1 });
+    for (const phone of [U1, U2]) expect(await markerOf(`phone:${phone}`)).toEqual({ profileId: idOf(phone) });
+    const into = (await identity.currentProfileId(idOf(U1)))!;
+    const out = await unmergeMember(identity, into, into === idOf(U1) ? 'pos#u2' : 'crm#u1', 'test');
+    const back = out.restored === idOf(U1) ? U1 : U2;
+    expect(await markerOf(`phone:${back}`)).toEqual({});
+  });
+});
+
 describe('two imports teaching one number at the same time', () => {
   it('both lessons are kept: the later writer reads the number again and merges, whichever stores first', async () => {
     const N = '+8613712349021';

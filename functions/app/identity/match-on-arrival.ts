@@ -4,23 +4,25 @@
  *
  * Per batch (no per-row round trips):
  * 1. the blocking keys of the newly stored records (`blockingKeys`); one BatchGet per 100 keys
- *    says which keys already have members in the index; the batch's keys are then indexed
- *    (BatchWrite);
+ *    reads which keys already have members in the index, and their markers (BlockMarker); the
+ *    batch's keys are then indexed (BatchWrite);
  * 2. only keys that had members are read (one bounded Query each: blocks larger than the limit
- *    are generic or too common to say anything and are skipped), plus keys shared inside the
- *    batch by records of different profiles;
+ *    are generic or too common to say anything and are skipped), unless the key's marker says all
+ *    its members are on the profile the batch's records under it are on (a customer known by
+ *    their number, whose earlier records fill the blocks); plus keys shared inside the batch by
+ *    records of different profiles;
  * 3. candidates are fetched (BatchGet) and pre-scored; profiles with a merge- or review-level
  *    candidate are loaded whole, with the decisions people made about their pairs;
  * 4. resolveClusters() runs over those records and `applyResolution` stores the merges and reviews.
  *
  * A record's own primary number is not searched when the store put it on that number's profile;
  * one that stood apart from the number's holder (core/identity/arrival.ts) is compared with the
- * holder's records, so a contradiction reaches the review queue at once. Concurrent batches in other functions may miss each other here; the nightly run
- * catches that.
+ * holder's records, so a contradiction reaches the review queue at once. Concurrent batches in
+ * other functions may miss each other here; the nightly run catches that.
  */
 import type { CleanRecord } from '../../core/model.ts';
 import { blockingKeys, lookupKeys, recordKey, resolveClusters, scorePair, type MatchRules } from '../../core/match/index.ts';
-import type { IdentityStore, MemberRecord } from '../../ports/identity-store.ts';
+import type { BlockMarker, IdentityStore, MemberRecord } from '../../ports/identity-store.ts';
 import type { StoredOutcome } from '../../ports/profile-store.ts';
 import { applyResolution, type ApplySummary } from './apply-resolution.ts';
 import { mapLimit } from '../../core/map-limit.ts';
@@ -35,6 +37,8 @@ export interface ArrivalSummary extends Partial<ApplySummary> {
   /** Index entries written (one per record and blocking key, its own number's included). */
   entriesIndexed: number;
   blocksRead: number;
+  /** Blocks not read: their marker says every member is on the profile of the batch's records under the key. */
+  blocksSkipped: number;
   candidates: number;
   profilesCompared: number;
 }
@@ -50,7 +54,7 @@ export async function matchOnArrival(
     const o = outcomes[i];
     if (o?.kind === 'stored') fresh.push({ record, profileId: o.profileId, key: recordKey(record), apart: Boolean(o.apart) });
   });
-  const summary: ArrivalSummary = { records: fresh.length, keysLookedUp: 0, entriesIndexed: 0, blocksRead: 0, candidates: 0, profilesCompared: 0 };
+  const summary: ArrivalSummary = { records: fresh.length, keysLookedUp: 0, entriesIndexed: 0, blocksRead: 0, blocksSkipped: 0, candidates: 0, profilesCompared: 0 };
   if (!fresh.length) return summary;
   const rules = opts.rules ?? (await store.matchRules());
 
@@ -72,22 +76,30 @@ export async function matchOnArrival(
   }
   const searchKeys = [...batchByKey.keys()];
   summary.keysLookedUp = searchKeys.length;
-  const hit = await store.indexedKeys(searchKeys);
+  // every key's marker, a record's own number's too: indexing keeps each marker right
+  const markers = await store.indexedKeys([...new Set([...keysOf.values()].flat())]);
   // The entries carry the record's profile and comparison fields: check on entry scores from them.
   // Lookup keys (search by name, e-mail, ids) that are no blocking key go in the same index, without
   // a marker: nothing asks whether they have members.
-  const freshOf = new Map(fresh.map((f) => [f.key, f]));
-  const unmarked = new Set(hit);
-  const entries = [...keysOf].map(([member, keys]) => {
-    const { profileId, record } = freshOf.get(member)!;
-    const lookups = lookupKeys(record, rules).filter((k) => !keys.includes(k));
-    for (const k of lookups) unmarked.add(k);
-    return { member, keys: [...keys, ...lookups], profileId, record };
+  const entries = fresh.map(({ key, profileId, record }) => {
+    const keys = keysOf.get(key)!;
+    return { member: key, keys, lookups: lookupKeys(record, rules).filter((k) => !keys.includes(k)), profileId, record };
   });
-  await store.indexBlockingKeys(entries, unmarked);
+  await store.indexBlockingKeys(entries, markers);
 
-  // 2. candidates: members of hit blocks, and batch records sharing a key across profiles
-  const freshKeys = new Set(fresh.map((f) => f.key));
+  // 2. candidates: members of hit blocks, and batch records sharing a key across profiles.
+  // A block whose marker names the profile each of this batch's records under it is on holds no
+  // one else: it is not read. The marker is read again now that this batch's entries are written,
+  // so that of two batches indexing one key at once, at least one reads the other's entries.
+  const soleProfile = (k: string) => {
+    const p = markers.get(k)?.profileId;
+    return p && batchByKey.get(k)!.every((f) => f.profileId === p) ? p : undefined;
+  };
+  const hit = searchKeys.filter((k) => markers.has(k));
+  const maybeAlone = hit.filter(soleProfile);
+  const still = maybeAlone.length ? await store.indexedKeys(maybeAlone, true) : new Map<string, BlockMarker>();
+  const alone = new Set(maybeAlone.filter((k) => still.get(k)?.profileId === soleProfile(k)));
+  summary.blocksSkipped = alone.size;
   const candidatesOf = new Map<string, Set<string>>();
   const addCandidate = (member: string, cand: string) => {
     if (member === cand) return;
@@ -95,7 +107,7 @@ export async function matchOnArrival(
     if (!set) candidatesOf.set(member, (set = new Set()));
     set.add(cand);
   };
-  const hitKeys = [...hit];
+  const hitKeys = hit.filter((k) => !alone.has(k));
   summary.blocksRead = hitKeys.length;
   const blocks = await mapLimit(hitKeys, CONCURRENCY, (k) => store.blockMembers(k, BLOCK_LIMIT));
   hitKeys.forEach((k, i) => {
@@ -111,6 +123,7 @@ export async function matchOnArrival(
 
   // 3. pre-score; load the profiles worth comparing
   const known = new Map<string, { profileId: string; record: CleanRecord }>(fresh.map((f) => [f.key, { profileId: f.profileId, record: f.record }]));
+  const freshKeys = new Set(fresh.map((f) => f.key));
   const outside = [...new Set([...candidatesOf.values()].flatMap((s) => [...s]))].filter((k) => !freshKeys.has(k));
   for (const [k, m] of await store.memberRecords(outside)) known.set(k, m);
   const involved = new Set<string>();

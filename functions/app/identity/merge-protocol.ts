@@ -34,7 +34,7 @@ import {
   UnmergeError,
   type SplitPart,
 } from '../../core/identity/index.ts';
-import type { MatchRules } from '../../core/match/index.ts';
+import { blockingKeys, type MatchRules } from '../../core/match/index.ts';
 import type { IdentityStore, MemberRecord, MergeReason, StoredMerge, StoredSplit, UnmergeResult } from '../../ports/identity-store.ts';
 
 /** How often a merge starts over when a concurrent merge retired one of its profiles first. */
@@ -131,10 +131,13 @@ export async function unmergeMember(store: IdentityStore, profileId: string, mem
   const plan = planUnmerge(merge, members);
   const goingBack = new Set(plan.back);
   const back = members.filter((m) => goingBack.has(m.key));
+  const rules = await store.matchRules();
+  // `from` lives again: blocks of what was on it, or goes to it, may no longer be one profile's
+  const fromSide = new Set(merge.moved.members);
+  await store.shareBlocks(blockKeysOf(members.filter((m) => goingBack.has(m.key) || fromSide.has(m.key)), rules));
   await store.restoreProfile(from, merge.fromBefore, merge.mergeId, at);
   await store.repointNumbers(merge.moved.phones, into, from);
   await store.repointMembers(back, into, from);
-  const rules = await store.matchRules();
   const movedPhones = new Set(merge.moved.phones);
   const intoPhones = ((await store.profileState(into))?.phones ?? []).filter((p) => !movedPhones.has(p));
   await writeIdentity(store, into, members.filter((m) => !goingBack.has(m.key)), intoPhones, rules, at, ledger.intoBefore?.phone);
@@ -167,19 +170,30 @@ export async function splitProfile(store: IdentityStore, profileId: string, part
   await store.foundSplitProfile(split);
   const leaving = new Set(part.members);
   const members = await store.profileMembers(profileId);
+  const going = members.filter((m) => leaving.has(m.key));
+  const rules = await store.matchRules();
+  await store.shareBlocks(blockKeysOf(going, rules));
   await store.repointNumbers(part.phones, profileId, to);
-  await store.repointMembers(members.filter((m) => leaving.has(m.key)), profileId, to);
+  await store.repointMembers(going, profileId, to);
   if (Object.keys(part.counts).length && (await store.markSplitCounted(splitId))) {
     await store.addProfileCounts(to, part.counts, 1, at);
     await store.addProfileCounts(profileId, part.counts, -1, at);
   }
-  const rules = await store.matchRules();
   const moving = new Set(part.phones);
   await writeIdentity(store, profileId, members.filter((m) => !leaving.has(m.key)), state.phones.filter((p) => !moving.has(p)), rules, now.toISOString(), state.phone);
-  await writeIdentity(store, to, members.filter((m) => leaving.has(m.key)), part.phones, rules, now.toISOString());
+  await writeIdentity(store, to, going, part.phones, rules, now.toISOString());
   await store.finishSplit(splitId);
   await store.audit({ action: 'split', actor, subjects: [profileId, to, splitId, ...part.pair], detail: { members: part.members.length, phones: part.phones.length, glue: part.glue, runId } }, now);
   return { ...split, applied: true };
+}
+
+/**
+ * The blocking keys of members' records. A member that moves to a live profile first makes their
+ * markers name no profile (BlockMarker): match on arrival would otherwise skip the block for a
+ * record of the profile it leaves. (A merge needs none: the profile it leaves is retired.)
+ */
+function blockKeysOf(members: MemberRecord[], rules: MatchRules): string[] {
+  return [...new Set(members.flatMap((m) => (m.kind === 'record' && m.record ? blockingKeys(m.record, rules) : [])))];
 }
 
 /** A profile's numbers and golden record as core profileIdentity derives them from its members' records. */
