@@ -21,6 +21,8 @@ export interface OpenLoopStats {
 export interface OpenLoopResult {
   requests: OpenLoopStats & { total: number };
   latency: OpenLoopStats;
+  /** The lead-in's requests (`leadInSeconds`), apart from the figures above; non2xx, errors and timeouts count the whole run. */
+  leadIn?: OpenLoopStats & { total: number };
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -37,14 +39,19 @@ export interface OpenLoopResult {
  * at each second's start, and its latency histogram "corrects" with an expected interval of
  * 1 ms, adding synthetic samples in proportion to each latency: against a server answering every
  * request in exactly 20 ms it reports p50 12 ms and p99 47 ms.)
+ * `leadInSeconds`: the load runs that long first at the same rate, its figures kept apart (the
+ * generator's connections are new and its code cold; what the bench did just before is settling),
+ * then `seconds` more are measured, with no pause between.
  */
-export async function openLoop(spec: { url: string; requests: OpenLoopRequest[]; rate: number; seconds: number }): Promise<OpenLoopResult> {
+export async function openLoop(spec: { url: string; requests: OpenLoopRequest[]; rate: number; seconds: number; leadInSeconds?: number }): Promise<OpenLoopResult> {
   const { Agent, request } = await import('node:http');
   // idle sockets close before the server's 5 s keep-alive timeout would (else a reuse races its close)
   const agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: 4000 });
-  const total = Math.round(spec.rate * spec.seconds);
+  const leadIn = Math.round(spec.rate * (spec.leadInSeconds ?? 0));
+  const total = leadIn + Math.round(spec.rate * spec.seconds);
   const interval = 1000 / spec.rate;
   const latencies: number[] = [];
+  const leadInLatencies: number[] = [];
   let non2xx = 0;
   let errors = 0;
   let timeouts = 0;
@@ -58,6 +65,7 @@ export async function openLoop(spec: { url: string; requests: OpenLoopRequest[];
     const tick = () => {
       while (sent < total && start + sent * interval <= performance.now()) {
         const scheduled = start + sent * interval;
+        const measured = sent >= leadIn;
         const { path, body, headers: given } = spec.requests[sent % spec.requests.length]!;
         sent++;
         outstanding++;
@@ -68,7 +76,7 @@ export async function openLoop(spec: { url: string; requests: OpenLoopRequest[];
           (res) => {
             res.resume();
             res.on('end', () => {
-              latencies.push(performance.now() - scheduled);
+              (measured ? latencies : leadInLatencies).push(performance.now() - scheduled);
               if ((res.statusCode ?? 0) >= 300) non2xx++;
               finished();
             });
@@ -89,9 +97,22 @@ export async function openLoop(spec: { url: string; requests: OpenLoopRequest[];
     tick();
   });
   agent.destroy();
+  const stats = latencyStats(latencies);
+  return {
+    requests: { ...stats, total: total - leadIn },
+    latency: stats,
+    ...(leadIn ? { leadIn: { ...latencyStats(leadInLatencies), total: leadIn } } : {}),
+    non2xx,
+    errors,
+    timeouts,
+    duration: (performance.now() - start - leadIn * interval) / 1000,
+  };
+}
+
+/** Exact percentiles over every latency. */
+function latencyStats(latencies: number[]): OpenLoopStats {
   const sorted = latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
-  const stats = { average: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
-  return { requests: { ...stats, total: sent }, latency: stats, non2xx, errors, timeouts, duration: (performance.now() - start) / 1000 };
+  return { average: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
 }
 

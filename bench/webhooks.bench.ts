@@ -5,13 +5,15 @@
  *      client; half before the events and half after them;
  *   2. signed single events at a fixed rate, open loop (bench/open-loop.ts: one request every
  *      1/rate s whatever the answers, latency from its scheduled time): sustained req/s, p50/p99,
- *      failures, and the cloud's CPU per event;
+ *      failures, and the cloud's CPU per event. They start once the cloud is quiet after the raw
+ *      writes (LevelDB compacts what they wrote), and the first 2 s at the rate are a lead-in
+ *      reported apart (the generator's connections are new, as is a child's code);
  *   3. signed batches of 100 events at full speed (4 connections): events/s, and their ratio to
  *      the raw write rate.
  * The load generator runs in a child process (the cloud's HTTP server is not slowed by it), and the
  * single events come from customers the warm-up made known, as most traffic does; batches mix
  * known and new customers. The machine's load average is reported next to the figures.
- * `npm run bench -- webhooks [--rate 200] [--seconds 20] [--batch-seconds 15]`
+ * `npm run bench -- webhooks [--rate 200] [--seconds 20] [--lead-in-seconds 2] [--batch-seconds 15]`
  */
 // @ts-expect-error autocannon ships no types (and @types/autocannon is not a dependency)
 import autocannonUntyped from 'autocannon';
@@ -39,6 +41,7 @@ interface Stats {
 interface Result {
   requests: Stats;
   latency: Omit<Stats, 'total'>;
+  leadIn?: Stats;
   duration: number;
   non2xx: number;
   errors: number;
@@ -53,6 +56,8 @@ interface LoadSpec {
   amount?: number;
   connections: number;
   rate?: number;
+  /** Open loop (with `rate` and `seconds`): this long first at the same rate, measured apart. */
+  leadInSeconds?: number;
   /** Customers drawn from `PHONE_BASE + [0, phones)`. */
   phones: number;
   /** Event ids start here (so every run sends new events). */
@@ -81,11 +86,11 @@ async function load(spec: LoadSpec): Promise<Result> {
   if (spec.rate && spec.seconds) {
     // signed ahead (a signature stays good for minutes), sent open loop
     const url = new URL(spec.url);
-    const requests = Array.from({ length: Math.round(spec.rate * spec.seconds) }, () => {
+    const requests = Array.from({ length: Math.round(spec.rate * (spec.seconds + (spec.leadInSeconds ?? 0))) }, () => {
       const body = JSON.stringify(spec.batch === 1 ? event() : Array.from({ length: spec.batch }, event));
       return { path: url.pathname, body, headers: signedHeaders(spec.secret, body) };
     });
-    return openLoop({ url: url.origin, requests, rate: spec.rate, seconds: spec.seconds });
+    return openLoop({ url: url.origin, requests, rate: spec.rate, seconds: spec.seconds, leadInSeconds: spec.leadInSeconds });
   }
   return new Promise((resolve, reject) =>
     autocannon(
@@ -127,6 +132,19 @@ function runLoad(spec: LoadSpec): Promise<Result> {
 const RATE = arg('rate', 200);
 const SECONDS = arg('seconds', 20);
 const BATCH_SECONDS = arg('batch-seconds', 15);
+const LEAD_IN_SECONDS = arg('lead-in-seconds', 2);
+
+/** Waits until this process (the cloud) uses under a tenth of a core for half a second, 15 s at most; returns how long it waited. */
+async function quiet(): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 15_000) {
+    const before = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 500));
+    const used = process.cpuUsage(before);
+    if ((used.user + used.system) / 1000 < 50) break;
+  }
+  return Math.round(performance.now() - t0);
+}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'phonekey-bench-webhooks-'));
 const cloud = await startLocalCloud({ dataDir, ports: { api: 0, s3: 0, dynamodb: 0, control: 0 }, schedules: false });
@@ -180,12 +198,14 @@ try {
   const load0 = loadavg()[0]!;
   const rawBeforeMs = await rawRun(chunks.slice(0, chunks.length / 2));
 
-  // 2. Single events at a fixed rate.
+  // 2. Single events at a fixed rate, on a quiet cloud (the raw writes leave LevelDB compacting),
+  // after a lead-in at the same rate whose figures are kept apart.
   // CPU of this process (the whole local cloud: HTTP API, function containers, dynalite; the load
   // generator is a child process) per event: a figure the machine's other load moves much less.
+  const settledMs = await quiet();
   const load1 = loadavg()[0]!;
   const cpu1 = process.cpuUsage();
-  const single = await runLoad({ ...spec, batch: 1, seconds: SECONDS, connections: 25, rate: RATE, phones: KNOWN, firstId: 20_000_000 });
+  const single = await runLoad({ ...spec, batch: 1, seconds: SECONDS, leadInSeconds: LEAD_IN_SECONDS, connections: 25, rate: RATE, phones: KNOWN, firstId: 20_000_000 });
   const cpuSingle = process.cpuUsage(cpu1);
 
   // 3. Batches of 100 at full speed.
@@ -211,7 +231,9 @@ try {
           p99ms: single.latency.p99,
           maxMs: single.latency.max,
           failed: failed(single),
-          cloudCpuMsPerEvent: cpuMs(cpuSingle, single.requests.total),
+          cloudCpuMsPerEvent: cpuMs(cpuSingle, single.requests.total + (single.leadIn?.total ?? 0)),
+          leadIn: { seconds: LEAD_IN_SECONDS, p50ms: single.leadIn?.p50, p99ms: single.leadIn?.p99, maxMs: single.leadIn?.max },
+          quietAfterRawMs: settledMs,
         },
         batch100: {
           seconds: BATCH_SECONDS,
