@@ -188,9 +188,10 @@ export async function splitProfile(store: IdentityStore, profileId: string, part
 }
 
 /**
- * The blocking keys of members' records. A member that moves to a live profile first makes their
- * markers name no profile (BlockMarker): match on arrival would otherwise skip the block for a
- * record of the profile it leaves. (A merge needs none: the profile it leaves is retired.)
+ * The blocking keys of members' records. Before members move to another live profile, the markers
+ * of their blocks are made to name no profile (BlockMarker): match on arrival would otherwise skip
+ * those blocks for a record of the profile they leave. (A merge needs none: the profile its
+ * members leave is retired.)
  */
 function blockKeysOf(members: MemberRecord[], rules: MatchRules): string[] {
   return [...new Set(members.flatMap((m) => (m.kind === 'record' && m.record ? blockingKeys(m.record, rules) : [])))];
