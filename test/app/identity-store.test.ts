@@ -270,6 +270,31 @@ describe('blocking-key markers: the blocks of a customer known by their number a
     expect(fourth.summary).toMatchObject({ blocksRead: 1, blocksSkipped: searched.length - 1, candidates: 1 });
   });
 
+  it('reads a block again when another profile joined it while the batch indexed, so the batch sees that record', async () => {
+    const phone = '+8613512347041';
+    const person = (source: string, recordId: string): CleanRecord => ({ source, recordId, phones: [phone], name: '黄蓉', nameKey: '黄蓉', namePinyin: 'huang rong', email: 'hr@example.com', birthDate: '1988-08-08' });
+    const first = person('crm', 'h1');
+    const { profileId: H } = await arrive(first);
+    const joined = `email:${first.email}`;
+    expect(blockingKeys(first, rules)).toContain(joined);
+    // between this batch's writes and its second look at the markers, another profile's record joins one block
+    const racing = new Proxy(identity, {
+      get: (target, prop) =>
+        prop === 'indexedKeys'
+          ? async (keys: string[], consistent?: boolean) => {
+              if (consistent) await target.indexBlockingKeys([{ member: 'other#h9', keys: [joined], profileId: 'p-other' }], await target.indexedKeys([joined]));
+              return target.indexedKeys(keys, consistent);
+            }
+          : Reflect.get(target, prop, target),
+    });
+    const second = person('pos', 'h2');
+    const outcomes = await storeRecords(profiles, [{ record: second, raw: {}, hash: 'h-h2' }]);
+    expect((outcomes[0] as { profileId: string }).profileId).toBe(H);
+    const summary = await matchOnArrival(racing, [second], outcomes, { rules });
+    const searched = blockingKeys(second, rules).filter((k) => k !== `phone:${phone}`).length;
+    expect(summary).toMatchObject({ blocksRead: 1, blocksSkipped: searched - 1 });
+  });
+
   it('a marker two writers make at once, for records of two profiles, names neither', async () => {
     await Promise.all([
       identity.indexBlockingKeys([{ member: 't#race1', keys: ['test:race'], profileId: 'p-one' }]),
