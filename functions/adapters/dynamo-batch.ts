@@ -1,5 +1,16 @@
-/** Batch reads and writes with DynamoDB's size limits and unprocessed-item retries handled. */
-import { BatchGetCommand, BatchWriteCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+/** Batch reads and writes, and conditional writes in transactions, with DynamoDB's size limits and retries handled. */
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from './dynamo-keys.ts';
 import { mapLimit } from '../core/map-limit.ts';
 
 type Key = Record<string, string>;
@@ -56,30 +67,73 @@ export async function batchPut(db: DynamoDBDocumentClient, table: string, items:
 
 export { mapLimit };
 
+/** Rounds of conditional writes before a batch gives up (the platform's retry resumes it). */
+const MAX_WRITE_ROUNDS = 10;
+/** What one TransactWriteItems may carry, under DynamoDB's 4 MB. */
+const TRANSACTION_BYTES = 3_500_000;
+
+/** DynamoDB's limit of items in one TransactWriteItems, and how many such calls run at once. */
+export const TRANSACTION_ITEMS = 100;
+export const TRANSACTION_CONCURRENCY = 4;
+
 /**
- * Puts each item only where none exists, 100 to a TransactWriteItems (4 at once); returns those not
- * written: they existed, or their transaction was still cancelled (another writer on one of its
- * items) after three attempts. A cancelled transaction writes nothing, so its other items are tried again.
+ * Entries in groups one TransactWriteItems can take: at most TRANSACTION_ITEMS items (an entry may
+ * stand for several, `itemsOf`) and at most TRANSACTION_BYTES of JSON.
  */
-export async function putAllIfAbsent(db: DynamoDBDocumentClient, table: string, items: Item[]): Promise<Item[]> {
-  const unwritten: Item[] = [];
-  await mapLimit(chunks(items, 100), 4, async (chunk) => {
-    for (let attempt = 0; chunk.length; attempt++) {
-      if (attempt === 3) return void unwritten.push(...chunk);
-      if (attempt) await backoff(attempt);
-      try {
-        await db.send(new TransactWriteCommand({ TransactItems: chunk.map((Item) => ({ Put: { TableName: table, Item, ConditionExpression: 'attribute_not_exists(pk)' } })) }));
-        return;
-      } catch (error) {
-        const { name, CancellationReasons: reasons } = error as { name?: string; CancellationReasons?: Array<{ Code?: string }> };
-        if (name !== 'TransactionCanceledException') throw error;
-        const existed = (i: number) => reasons?.[i]?.Code === 'ConditionalCheckFailed';
-        unwritten.push(...chunk.filter((_, i) => existed(i)));
-        chunk = chunk.filter((_, i) => !existed(i));
-      }
+export function transactionGroups<T>(entries: T[], itemsOf: (entry: T) => number = () => 1, sized: (entry: T) => unknown = (entry) => entry): T[][] {
+  const groups: T[][] = [];
+  let items = 0;
+  let bytes = 0;
+  for (const entry of entries) {
+    const n = itemsOf(entry);
+    const size = Buffer.byteLength(JSON.stringify(sized(entry)));
+    const last = groups.at(-1);
+    if (!last || items + n > TRANSACTION_ITEMS || bytes + size > TRANSACTION_BYTES) {
+      groups.push([entry]);
+      items = n;
+      bytes = size;
+    } else {
+      last.push(entry);
+      items += n;
+      bytes += size;
     }
-  });
-  return unwritten;
+  }
+  return groups;
+}
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+/** A transaction's Put or Update item sent as a request of its own. */
+const sendSingle = (db: DynamoDBDocumentClient, op: TransactItem) => (op.Put ? db.send(new PutCommand(op.Put)) : db.send(new UpdateCommand(op.Update!)));
+
+/**
+ * Conditional writes (Put or Update) in transactions of at most 100 items and ~3.5 MB
+ * (BatchWriteItem takes no conditions), a lone one as a plain conditional request (a
+ * transaction costs twice the write capacity). A cancelled transaction names the items whose
+ * condition failed; the others go again. Returns the entries written and those whose
+ * condition failed.
+ */
+export async function conditionalWrites<T>(db: DynamoDBDocumentClient, entries: T[], write: (entry: T) => TransactItem): Promise<{ written: T[]; failed: T[] }> {
+  const written: T[] = [];
+  const failed: T[] = [];
+  let pending = entries.map((entry) => ({ op: write(entry), entry }));
+  for (let round = 0; pending.length; round++) {
+    if (round === MAX_WRITE_ROUNDS) throw new Error(`conditional writes still conflicting after ${MAX_WRITE_ROUNDS} rounds`);
+    const again: typeof pending = [];
+    await mapLimit(transactionGroups(pending, undefined, (p) => p.op), TRANSACTION_CONCURRENCY, async (group) => {
+      try {
+        if (group.length === 1) await sendSingle(db, group[0]!.op);
+        else await db.send(new TransactWriteCommand({ TransactItems: group.map((p) => p.op) }));
+        written.push(...group.map((p) => p.entry));
+      } catch (error) {
+        if (group.length === 1 && isConditionFailure(error)) return void failed.push(group[0]!.entry);
+        if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
+        const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+        group.forEach((p, i) => (reasons[i]?.Code === 'ConditionalCheckFailed' ? failed.push(p.entry) : again.push(p)));
+      }
+    });
+    pending = again;
+  }
+  return { written, failed };
 }
 
 /** Every item a query matches, page after page. */

@@ -28,7 +28,7 @@ import type {
 } from '../ports/identity-store.ts';
 import { appendAudit } from './dynamo-audit.ts';
 import type { AuditEntry } from '../ports/audit.ts';
-import { batchGet, batchPut, putAllIfAbsent, queryAll } from './dynamo-batch.ts';
+import { batchGet, batchPut, conditionalWrites, queryAll } from './dynamo-batch.ts';
 import { addCounts, addToMerge, dropZeroCounts, repoint } from './dynamo-merged.ts';
 import {
   blockKeyPk,
@@ -220,7 +220,9 @@ export class DynamoIdentityStore implements IdentityStore {
   async indexBlockingKeys(entries: IndexEntry[], indexed?: ReadonlyMap<string, BlockMarker>): Promise<void> {
     const { create, share } = blockMarkerItems(entries, indexed);
     // A marker another writer made first may name another profile: where a make fails, the key is shared.
-    const made = putAllIfAbsent(this.db, this.table, create).then((lost) => batchPut(this.db, this.table, lost.map((m) => ({ pk: m.pk, sk: m.sk }))));
+    const made = conditionalWrites(this.db, create, (Item) => ({ Put: { TableName: this.table, Item, ConditionExpression: 'attribute_not_exists(pk)' } })).then(({ failed }) =>
+      batchPut(this.db, this.table, failed.map((m) => ({ pk: m.pk, sk: m.sk }))),
+    );
     await Promise.all([made, batchPut(this.db, this.table, [...share, ...blockEntryItems(entries)])]);
   }
 

@@ -6,7 +6,6 @@ import {
   PutCommand,
   type QueryCommandInput,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   type UpdateCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -15,7 +14,7 @@ import { installSalt } from './install-salt.ts';
 import { freeFormText, storableAttributes } from './free-form.ts';
 import type { Arrival, EvidenceUpdate, EventOutcome, EventsRead, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { emptyEvidence, type ArrivalPlan, type Home } from '../core/identity/index.ts';
-import { batchGet, mapLimit, queryAll } from './dynamo-batch.ts';
+import { batchGet, conditionalWrites, mapLimit, queryAll, transactionGroups, TRANSACTION_CONCURRENCY, TRANSACTION_ITEMS } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
 import { eventPk, importPk, isConditionFailure, phoneOfPk, phonePk, profilePk, recordPk, RUNNING_IMPORTS, sourcePk, suppressPk } from './dynamo-keys.ts';
@@ -25,46 +24,9 @@ import { emptyCounts } from '../core/report/import-counts.ts';
 const SHARDS = '0123456789abcdef'.split('');
 /** How many conditional writes run at once when new people arrive. */
 const CONDITIONAL_CONCURRENCY = 16;
-/** Rounds of conditional writes (records, events) before a batch gives up (the platform's retry resumes it). */
-const MAX_WRITE_ROUNDS = 10;
-/** What one TransactWriteItems may carry, under DynamoDB's 4 MB. */
-const TRANSACTION_BYTES = 3_500_000;
-
-/** DynamoDB's limit of items in one TransactWriteItems, and how many such calls run at once. */
-const TRANSACTION_ITEMS = 100;
-const TRANSACTION_CONCURRENCY = 4;
 
 /** An event as a member of its profile, and as EventsRead names it: `<channel>#<eventId>`. */
 const eventMember = (w: Pick<EventWrite, 'channel' | 'eventId'>) => `${w.channel}#${w.eventId}`;
-
-/**
- * Entries in groups one TransactWriteItems can take: at most TRANSACTION_ITEMS items (an entry may
- * stand for several, `itemsOf`) and at most TRANSACTION_BYTES of JSON.
- */
-function transactionGroups<T>(entries: T[], itemsOf: (entry: T) => number = () => 1, sized: (entry: T) => unknown = (entry) => entry): T[][] {
-  const groups: T[][] = [];
-  let items = 0;
-  let bytes = 0;
-  for (const entry of entries) {
-    const n = itemsOf(entry);
-    const size = Buffer.byteLength(JSON.stringify(sized(entry)));
-    const last = groups.at(-1);
-    if (!last || items + n > TRANSACTION_ITEMS || bytes + size > TRANSACTION_BYTES) {
-      groups.push([entry]);
-      items = n;
-      bytes = size;
-    } else {
-      last.push(entry);
-      items += n;
-      bytes += size;
-    }
-  }
-  return groups;
-}
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-/** A transaction's Put or Update item sent as a request of its own. */
-const sendSingle = (db: DynamoDBDocumentClient, op: TransactItem) => (op.Put ? db.send(new PutCommand(op.Put)) : db.send(new UpdateCommand(op.Update!)));
 
 /** The numbers' owners without those another writer founded (their plan is not this call's to act on). */
 const withoutLost = (owners: Map<string, string>, lost: ReadonlySet<string>) => new Map([...owners].filter(([phone]) => !lost.has(phone)));
@@ -338,39 +300,8 @@ export class DynamoProfileStore implements ProfileStore {
     condition: (item: T) => { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> },
   ): Promise<Set<string>> {
     const unique = [...new Map(items.map((item) => [item.pk, item])).values()];
-    const { written } = await this.conditionalWrites(unique, (Item) => ({ Put: { TableName: this.table, Item, ...condition(Item) } }));
+    const { written } = await conditionalWrites(this.db, unique, (Item) => ({ Put: { TableName: this.table, Item, ...condition(Item) } }));
     return new Set(written.map((item) => item.pk));
-  }
-
-  /**
-   * Conditional writes (Put or Update) in transactions of at most 100 items and ~3.5 MB
-   * (BatchWriteItem takes no conditions), a lone one as a plain conditional request (a
-   * transaction costs twice the write capacity). A cancelled transaction names the items whose
-   * condition failed; the others go again. Returns the entries written and those whose
-   * condition failed.
-   */
-  private async conditionalWrites<T>(entries: T[], write: (entry: T) => TransactItem): Promise<{ written: T[]; failed: T[] }> {
-    const written: T[] = [];
-    const failed: T[] = [];
-    let pending = entries.map((entry) => ({ op: write(entry), entry }));
-    for (let round = 0; pending.length; round++) {
-      if (round === MAX_WRITE_ROUNDS) throw new Error(`conditional writes still conflicting after ${MAX_WRITE_ROUNDS} rounds`);
-      const again: typeof pending = [];
-      await mapLimit(transactionGroups(pending, undefined, (p) => p.op), TRANSACTION_CONCURRENCY, async (group) => {
-        try {
-          if (group.length === 1) await sendSingle(this.db, group[0]!.op);
-          else await this.db.send(new TransactWriteCommand({ TransactItems: group.map((p) => p.op) }));
-          written.push(...group.map((p) => p.entry));
-        } catch (error) {
-          if (group.length === 1 && isConditionFailure(error)) return void failed.push(group[0]!.entry);
-          if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
-          const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-          group.forEach((p, i) => (reasons[i]?.Code === 'ConditionalCheckFailed' ? failed.push(p.entry) : again.push(p)));
-        }
-      });
-      pending = again;
-    }
-    return { written, failed };
   }
 
   /**
@@ -495,7 +426,7 @@ export class DynamoProfileStore implements ProfileStore {
   async storeEvidence(updates: EvidenceUpdate[]): Promise<string[]> {
     const now = new Date().toISOString();
     // every number's lesson in transactions, each on the version read; one taught meanwhile is a conflict
-    const { written, failed } = await this.conditionalWrites(updates, (u) => {
+    const { written, failed } = await conditionalWrites(this.db, updates, (u) => {
       const listing = numberListing(u.phone, u.standing);
       return {
         Update: {
@@ -772,7 +703,7 @@ export class DynamoProfileStore implements ProfileStore {
     // A profile merged away since its events were stored: they and their counts went to `current`.
     const current = new Map<string, string>();
     // every profile's counts in transactions; one whose condition fails takes moveCounters' path alone
-    const { failed } = await this.conditionalWrites([...moves], ([profileId, move]) => ({ Update: this.counterUpdate(profileId, move, now, true) }));
+    const { failed } = await conditionalWrites(this.db, [...moves], ([profileId, move]) => ({ Update: this.counterUpdate(profileId, move, now, true) }));
     await mapLimit(failed, CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {
       const landed = await this.moveCounters(profileId, move, now, true);
       if (landed !== profileId) current.set(profileId, landed);
