@@ -105,6 +105,12 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 /** A transaction's Put or Update item sent as a request of its own. */
 const sendSingle = (db: DynamoDBDocumentClient, op: TransactItem) => (op.Put ? db.send(new PutCommand(op.Put)) : db.send(new UpdateCommand(op.Update!)));
 
+/** The code of each item of a cancelled transaction, in order ('None' for one that did not fail); any other error is thrown on. */
+export function cancellationReasons(error: unknown): string[] {
+  if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
+  return ((error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+}
+
 /**
  * Conditional writes (Put or Update) in transactions of at most 100 items and ~3.5 MB
  * (BatchWriteItem takes no conditions), a lone one as a plain conditional request (a
@@ -126,9 +132,8 @@ export async function conditionalWrites<T>(db: DynamoDBDocumentClient, entries: 
         written.push(...group.map((p) => p.entry));
       } catch (error) {
         if (group.length === 1 && isConditionFailure(error)) return void failed.push(group[0]!.entry);
-        if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
-        const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-        group.forEach((p, i) => (reasons[i]?.Code === 'ConditionalCheckFailed' ? failed.push(p.entry) : again.push(p)));
+        const reasons = cancellationReasons(error);
+        group.forEach((p, i) => (reasons[i] === 'ConditionalCheckFailed' ? failed.push(p.entry) : again.push(p)));
       }
     });
     pending = again;

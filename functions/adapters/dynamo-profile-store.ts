@@ -14,7 +14,7 @@ import { installSalt } from './install-salt.ts';
 import { freeFormText, storableAttributes } from './free-form.ts';
 import type { Arrival, EvidenceUpdate, EventOutcome, EventsRead, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { emptyEvidence, type ArrivalPlan, type Home } from '../core/identity/index.ts';
-import { batchGet, conditionalWrites, mapLimit, queryAll, transactionGroups, TRANSACTION_CONCURRENCY, TRANSACTION_ITEMS } from './dynamo-batch.ts';
+import { batchGet, cancellationReasons, conditionalWrites, mapLimit, queryAll, transactionGroups, TRANSACTION_CONCURRENCY, TRANSACTION_ITEMS, type TransactItem } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
 import { eventPk, importPk, isConditionFailure, phoneOfPk, phonePk, profilePk, recordPk, RUNNING_IMPORTS, sourcePk, suppressPk } from './dynamo-keys.ts';
@@ -656,34 +656,47 @@ export class DynamoProfileStore implements ProfileStore {
         receivedAt: now,
       };
     });
-    const written = await this.putOnce(items, () => ({ ConditionExpression: 'attribute_not_exists(pk)' }));
-    const outcomes: EventOutcome[] = new Array(writes.length);
-    fresh.forEach((i, k) => {
-      const { pk, profileId } = items[k]!;
-      outcomes[i] = written.has(pk) ? { kind: 'stored', profileId, newProfile: created.has(profileId), ...apartOutcome(homes[i]!) } : { kind: 'redelivered', profileId };
-    });
-    writes.forEach((w, i) => {
-      if (outcomes[i]) return;
-      const pk = keyOf(w);
-      const first = outcomes[firstIndex.get(pk)!];
-      if (stored.has(pk)) outcomes[i] = { kind: 'redelivered', profileId: stored.get(pk)! };
-      else if (!first || first.kind === 'replan') outcomes[i] = { kind: 'replan' };
-      else outcomes[i] = { kind: 'redelivered', profileId: first.profileId };
-    });
-
-    // Counters move only for events stored just now, once per profile per call.
-    const moves = new Map<string, CounterMove>();
-    writes.forEach((w, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.kind !== 'stored') return;
-      const seenAt = w.occurredAt && w.occurredAt < now ? w.occurredAt : now;
-      let move = moves.get(outcome.profileId);
-      const home = homes[i]!;
-      if (!move) moves.set(outcome.profileId, (move = { phone: home.kind === 'number' ? home.number : undefined, tags: new Map(), seenAt, events: [] }));
-      move.events.push({ key: { pk: keyOf(w), sk: 'EVT' }, member: eventMember(w) });
-      move.tags.set(w.tag, (move.tags.get(w.tag) ?? 0) + 1);
-      if (seenAt > move.seenAt) move.seenAt = seenAt;
-    });
+    // What the call did once it knows which events it wrote: their outcomes, and per profile the
+    // counts to move (once per profile per call, for events stored just now).
+    const settle = (written: ReadonlySet<string>) => {
+      const outcomes: EventOutcome[] = new Array(writes.length);
+      fresh.forEach((i, k) => {
+        const { pk, profileId } = items[k]!;
+        outcomes[i] = written.has(pk) ? { kind: 'stored', profileId, newProfile: created.has(profileId), ...apartOutcome(homes[i]!) } : { kind: 'redelivered', profileId };
+      });
+      writes.forEach((w, i) => {
+        if (outcomes[i]) return;
+        const pk = keyOf(w);
+        const first = outcomes[firstIndex.get(pk)!];
+        if (stored.has(pk)) outcomes[i] = { kind: 'redelivered', profileId: stored.get(pk)! };
+        else if (!first || first.kind === 'replan') outcomes[i] = { kind: 'replan' };
+        else outcomes[i] = { kind: 'redelivered', profileId: first.profileId };
+      });
+      const moves = new Map<string, CounterMove>();
+      writes.forEach((w, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.kind !== 'stored') return;
+        const seenAt = w.occurredAt && w.occurredAt < now ? w.occurredAt : now;
+        let move = moves.get(outcome.profileId);
+        const home = homes[i]!;
+        if (!move) moves.set(outcome.profileId, (move = { phone: home.kind === 'number' ? home.number : undefined, tags: new Map(), seenAt, events: [] }));
+        move.events.push({ key: { pk: keyOf(w), sk: 'EVT' }, member: eventMember(w) });
+        move.tags.set(w.tag, (move.tags.get(w.tag) ?? 0) + 1);
+        if (seenAt > move.seenAt) move.seenAt = seenAt;
+      });
+      return { outcomes, moves };
+    };
+    // Events whose profiles all exist go with their counts in one transaction when it holds them;
+    // otherwise (or for what a cancelled one left) the events go first, then the counts.
+    const everyEvent = new Set(items.map((item) => item.pk));
+    const fits = !founders.size && items.length + new Set(items.map((item) => item.profileId)).size <= TRANSACTION_ITEMS;
+    const together = fits ? await this.writeWithCounts(items, settle(everyEvent).moves, now) : undefined;
+    const storedMeanwhile = together && together !== 'written' ? together.stored : new Set<string>();
+    const written = together === 'written' ? everyEvent : await this.putOnce(items.filter((item) => !storedMeanwhile.has(item.pk)), () => ({ ConditionExpression: 'attribute_not_exists(pk)' }));
+    const { outcomes, moves } = settle(written);
+    if (together === 'written') moves.clear();
+    // profiles whose fast counter path the transaction found failing are read first
+    const readFirst = together && together !== 'written' ? together.readFirst : new Set<string>();
     // A profile a number founded here is created with its counters in the same write (even with
     // none, when a concurrent delivery stored its only event first); if a concurrent writer created
     // it in between, the counters move on the item that writer made.
@@ -703,8 +716,9 @@ export class DynamoProfileStore implements ProfileStore {
     // A profile merged away since its events were stored: they and their counts went to `current`.
     const current = new Map<string, string>();
     // every profile's counts in transactions; one whose condition fails takes moveCounters' path alone
-    const { failed } = await conditionalWrites(this.db, [...moves], ([profileId, move]) => ({ Update: this.counterUpdate(profileId, move, now, true) }));
-    await mapLimit(failed, CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {
+    const fastPath = [...moves].filter(([profileId]) => !readFirst.has(profileId));
+    const { failed } = await conditionalWrites(this.db, fastPath, ([profileId, move]) => ({ Update: this.counterUpdate(profileId, move, now, true) }));
+    await mapLimit([...failed, ...[...moves].filter(([profileId]) => readFirst.has(profileId))], CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {
       const landed = await this.moveCounters(profileId, move, now, true);
       if (landed !== profileId) current.set(profileId, landed);
     });
@@ -713,6 +727,35 @@ export class DynamoProfileStore implements ProfileStore {
       result[i] = outcome.kind === 'replan' ? outcome : { ...outcome, profileId: current.get(outcome.profileId) ?? outcome.profileId };
     });
     return result;
+  }
+
+  /**
+   * Events and the counts they add to their (existing) profiles in one TransactWriteItems, when
+   * one holds them all: a single event of a known customer is then one write, not two, and no
+   * event is stored without its count. Returns 'written'; or, from a transaction cancelled on
+   * conditions, the events another delivery stored meanwhile and the profiles whose fast counter
+   * path failed (none of it was written); undefined when not tried or cancelled for another reason.
+   */
+  private async writeWithCounts(
+    items: Array<Record<string, unknown> & { pk: string }>,
+    moves: Map<string, CounterMove>,
+    now: string,
+  ): Promise<'written' | { stored: Set<string>; readFirst: Set<string> } | undefined> {
+    const counted = [...moves.keys()];
+    const ops: TransactItem[] = [
+      ...items.map((Item) => ({ Put: { TableName: this.table, Item, ConditionExpression: 'attribute_not_exists(pk)' } })),
+      ...counted.map((profileId) => ({ Update: this.counterUpdate(profileId, moves.get(profileId)!, now, true) })),
+    ];
+    if (!items.length || transactionGroups(ops).length !== 1) return undefined;
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: ops }));
+      return 'written';
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (reasons.some((code) => code !== 'None' && code !== 'ConditionalCheckFailed')) return undefined;
+      const failed = (i: number) => reasons[i] === 'ConditionalCheckFailed';
+      return { stored: new Set(items.filter((_, i) => failed(i)).map((item) => item.pk)), readFirst: new Set(counted.filter((_, k) => failed(items.length + k))) };
+    }
   }
 
   /**

@@ -20,6 +20,7 @@ import { blockingKeys, defaultMatchRules, matchCandidates, pairId, resolve } fro
 import { checkOnEntry } from '../../functions/app/identity/check-on-entry.ts';
 import { cleanIdentity } from '../../functions/core/clean/index.ts';
 import type { BlockEntry } from '../../functions/ports/identity-store.ts';
+import type { EventWrite } from '../../functions/ports/profile-store.ts';
 import { contentHash, profileIdFor } from '../../functions/core/identity-keys.ts';
 import { installSalt } from '../../functions/adapters/install-salt.ts';
 import type { CleanRecord } from '../../functions/core/model.ts';
@@ -561,15 +562,18 @@ describe('merges, unmerges and writes to the same profiles at the same time', ()
     expect((await item(`EVT#${late}`, 'EVT'))!.profileId).toBe(from);
   }
 
-  /** B has one purchase; a writer stores a second one on B, held at the first command `holds` picks while A and B merge. */
-  async function purchaseDuringMerge(n: number, holds: (command: unknown) => boolean) {
+  /**
+   * B has one purchase; a writer stores a second one on B, held at the first command `holds` picks
+   * while A and B merge. `others`: events of another customer in the same call.
+   */
+  async function purchaseDuringMerge(n: number, holds: (command: unknown) => boolean, others: EventWrite[] = []) {
     const [Q1, Q2] = [`+86138123400${n}1`, `+86139123400${n}2`];
     await storeRecords(profiles, [person('crm', `x${n}`, Q1, '何静'), person('pos', `y${n}`, Q2, '罗军')].map((record) => ({ record, raw: {}, hash: contentHash(record) })));
     await storeEvents(profiles, [purchase(`b${n}`, Q2)]);
     const [A, B] = [idOf(Q1), idOf(Q2)];
     let release!: () => void;
     const { client, held } = holding(holds, new Promise<void>((r) => (release = r)));
-    const writing = storeEvents(new DynamoProfileStore(client, table), [purchase(`late${n}`, Q2)]);
+    const writing = storeEvents(new DynamoProfileStore(client, table), [purchase(`late${n}`, Q2), ...others]);
     await held;
     await mergeProfiles(identity, A, B, approved(`crm#x${n}`, `pos#y${n}`), 'test');
     release();
@@ -577,18 +581,39 @@ describe('merges, unmerges and writes to the same profiles at the same time', ()
     return { A, B, outcome, members: [`pos#y${n}`, `app#b${n}`], late: `app#late${n}` };
   }
 
+  const writesEvents = (c: unknown) => c instanceof TransactWriteCommand && !!c.input.TransactItems?.some((t) => t.Put?.Item?.sk === 'EVT');
+  const movesCounts = (c: unknown) => c instanceof TransactWriteCommand && !!c.input.TransactItems?.some((t) => String(t.Update?.UpdateExpression).includes('counters.'));
+
   it('an event stored after the merge marked the profile is moved by its writer, its count with it', async () => {
-    // the writer found B as the number's owner and holds the event's put until the merge is over
-    const { A, B, outcome, members, late } = await purchaseDuringMerge(4, (c) => c instanceof PutCommand && c.input.Item?.sk === 'EVT');
+    // the writer found B as the number's owner and holds the event's put, with its count, until
+    // the merge is over: the count's condition cancels both, and the event is stored, then followed
+    const { A, B, outcome, members, late } = await purchaseDuringMerge(4, writesEvents);
     expect(outcome).toMatchObject({ kind: 'stored', profileId: A });
     await expectCountedOnceAndRestorable(A, B, members, late);
   });
 
   it('a count that reaches the profile after the merge marked it follows the merge', async () => {
-    // the event is on B when the merge reads it; its count is held until the merge is over
-    const { A, B, outcome, members, late } = await purchaseDuringMerge(5, (c) => c instanceof UpdateCommand && String(c.input.UpdateExpression).includes('counters.'));
+    // with 100 events of another customer the call's events and counts take two transactions: the
+    // event is on B when the merge reads it; its count is held until the merge is over
+    const others = Array.from({ length: 100 }, (_, i) => purchase(`other5-${i}`, '+8613712340057'));
+    const { A, B, outcome, members, late } = await purchaseDuringMerge(5, movesCounts, others);
     expect(outcome).toMatchObject({ kind: 'stored', profileId: A });
     await expectCountedOnceAndRestorable(A, B, members, late);
+  });
+
+  it('two deliveries of one event at once: the one whose transaction comes second is a redelivery, and the purchase counts once', async () => {
+    const Q = '+8613912340101';
+    await storeRecords(profiles, [{ record: person('crm', 'd10', Q, '钱进'), raw: {}, hash: 'h-d10' }]);
+    let release!: () => void;
+    // both read the event as new; the first holds its put and count while the second stores both
+    const { client, held } = holding(writesEvents, new Promise<void>((r) => (release = r)));
+    const first = storeEvents(new DynamoProfileStore(client, table), [purchase('twice10', Q)]);
+    await held;
+    const [second] = await storeEvents(profiles, [purchase('twice10', Q)]);
+    release();
+    expect(second).toMatchObject({ kind: 'stored', profileId: idOf(Q) });
+    expect(await first).toEqual([{ kind: 'redelivered', profileId: idOf(Q) }]);
+    expect(await purchases(idOf(Q))).toBe(1);
   });
 
   /** A new person's founding: the number's claim and the profile item, in one transaction. */
@@ -703,12 +728,14 @@ describe('what events cost in store requests', () => {
     expect((await storeEvents(again.store, events)).every((o) => o.kind === 'redelivered')).toBe(true);
     const single = counting();
     expect((await storeEvents(single.store, [view('cost-single', phones[0]!)]))[0]!.kind).toBe('stored');
+    const newcomer = counting();
+    expect((await storeEvents(newcomer.store, [view('cost-newcomer', '+8613755700000')]))[0]).toMatchObject({ kind: 'stored', newProfile: true });
     const fresh = counting();
     const newcomers = phones.map((_, i) => view(`cost-new-${i}`, `+8613755600${String(i).padStart(3, '0')}`));
     expect((await storeEvents(fresh.store, newcomers)).every((o) => o.kind === 'stored' && o.newProfile)).toBe(true);
     console.log(
       `store requests: batch of 100 known ${total(batch.calls)} ${JSON.stringify(batch.calls)}; its redelivery ${total(again.calls)} ${JSON.stringify(again.calls)}; ` +
-        `one event ${total(single.calls)} ${JSON.stringify(single.calls)}; batch of 100 new ${total(fresh.calls)} ${JSON.stringify(fresh.calls)}`,
+        `one event ${total(single.calls)} ${JSON.stringify(single.calls)}; a newcomer's ${total(newcomer.calls)} ${JSON.stringify(newcomer.calls)}; batch of 100 new ${total(fresh.calls)} ${JSON.stringify(fresh.calls)}`,
     );
     // the events: one transaction, no Put each; the 100 profiles' counters: one more, no Update each
     expect(batch.calls.TransactWriteCommand).toBe(2);
@@ -716,8 +743,10 @@ describe('what events cost in store requests', () => {
     // a redelivery writes nothing, and reads the numbers and the events at once
     expect((again.calls.TransactWriteCommand ?? 0) + (again.calls.PutCommand ?? 0) + (again.calls.UpdateCommand ?? 0)).toBe(0);
     expect(again.calls.BatchGetCommand).toBe(2);
-    // one event: one read (its number and itself), its put, its profile's counters
-    expect(single.calls).toEqual({ BatchGetCommand: 1, PutCommand: 1, UpdateCommand: 1 });
+    // one event: one read (its number and itself), and its put with its profile's counters in one transaction
+    expect(single.calls).toEqual({ BatchGetCommand: 1, TransactWriteCommand: 1 });
+    // a new customer's: the same, and before it the number's founding (its claim and profile item)
+    expect(newcomer.calls).toEqual({ BatchGetCommand: 1, TransactWriteCommand: 2 });
     expect(await Promise.all(phones.slice(0, 3).map(async (p) => ((await item(`PROF#${idOf(p)}`, 'PROFILE'))?.counters as Record<string, number>).product_view))).toEqual([2, 1, 1]);
     // 100 new people: founded (claim and profile item) in transactions, not a Put each
     expect(total(fresh.calls)).toBeLessThan(10);
@@ -731,7 +760,9 @@ describe('what events cost in store requests', () => {
     const late = counting();
     const old = two.map((phone, i) => ({ ...view(`seen-late-${i}`, phone), occurredAt: '2020-01-01T00:00:00.000Z' }));
     expect((await storeEvents(late.store, old)).every((o) => o.kind === 'stored')).toBe(true);
-    // the counters' transaction fails on lastSeenAt; then per profile: one read, one update without it
+    // the transaction of the events and their counts is cancelled on lastSeenAt; the events go
+    // again alone; then per profile: one read, one update without it
+    expect(late.calls.TransactWriteCommand).toBe(2);
     expect(late.calls.GetCommand).toBe(2);
     expect(late.calls.UpdateCommand).toBe(2);
     const after = await Promise.all(two.map((p) => item(`PROF#${idOf(p)}`, 'PROFILE')));
