@@ -47,11 +47,12 @@ export function isCurrent(item: ProfileItem, m: ProfileMembers): boolean {
   if (v.newestMemberAt !== newestMemberTime(m.records, m.events)) return false;
   // A number added to the profile (alias) since.
   if (!item.phones.every((p) => v.basic.contacts.phones.includes(p))) return false;
-  // A field a steward pinned since: the view must take it from the pinned record.
+  // A field a steward pinned since: the view must take it from the pinned record, by that pin (a
+  // view built just before the pin may have taken the same record by survivorship).
   const members = new Set(m.records.map((r) => `${r.record.source}#${r.record.recordId}`));
   return Object.entries(item.pins ?? {}).every(([field, pin]) => {
     const l = v.basic.lineage?.[field];
-    return !members.has(pin.member) || (l !== undefined && `${l.source}#${l.recordId}` === pin.member);
+    return !members.has(pin.member) || (l !== undefined && `${l.source}#${l.recordId}` === pin.member && l.pinnedAt === pin.at);
   });
 }
 

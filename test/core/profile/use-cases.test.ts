@@ -56,6 +56,17 @@ describe('profile use cases', () => {
     expect(await readProfile(s, 'gone', settings, now)).toBeUndefined();
   });
 
+  it('a view stored before a steward pinned a field is not current, even when survivorship took the pinned record', async () => {
+    const s = base();
+    await recomputeProfiles(s, ['p1'], undefined, { now });
+    const settings = await loadSettings(s);
+    expect(s.items.get('p1')!.view!.basic.lineage!.city).toMatchObject({ source: 'crm', recordId: 'r1' });
+    s.items.get('p1')!.pins = { city: { member: 'crm#r1', by: 'ana', at: '2026-11-19T12:00:00.000Z' } };
+    const read = (await readProfile(s, 'p1', settings, now))!;
+    expect(read.viewSource).toBe('live');
+    expect(read.view.basic.lineage!.city).toMatchObject({ source: 'crm', recordId: 'r1', pinnedBy: 'ana' });
+  });
+
   it('streams every profile but merged ones; a segment keeps consenting matches only', async () => {
     const s = base();
     const settings = await loadSettings(s);
