@@ -39,7 +39,7 @@ export function Reviews() {
   const [olderThan, setOlderThan] = useState('');
   const [selected, setSelected] = useState(0);
   const [busy, setBusy] = useState(false);
-  const [take, setTake] = useState<Take>({});
+  const [chosen, setChosen] = useState<{ reviewId?: string; take: Take }>({ take: {} });
 
   useEffect(() => {
     api<{ reviews: Review[] }>('GET', '/v1/reviews?limit=500').then((r) => setReviews(r.reviews), (e) => setError(e.message));
@@ -53,7 +53,9 @@ export function Reviews() {
       (!olderThan || daysWaiting(r) > Number(olderThan)),
   );
   const current = shown[Math.min(selected, shown.length - 1)];
-  useEffect(() => setTake({}), [current?.reviewId]);
+  // values chosen belong to the pair they were chosen on: another pair starts with none (derived
+  // here, not reset in an effect, which can run after the steward's first choice and wipe it)
+  const take = chosen.reviewId === current?.reviewId ? chosen.take : {};
 
   const decide = async (decision: 'approve' | 'reject') => {
     if (!current || busy) return;
@@ -135,7 +137,7 @@ export function Reviews() {
               </li>
             ))}
           </ol>
-          {current && <Pair review={current} busy={busy} onDecide={decide} take={take} onTake={(field, side) => setTake((t) => ({ ...t, [field]: side }))} />}
+          {current && <Pair review={current} busy={busy} onDecide={decide} take={take} onTake={(field, side) => setChosen({ reviewId: current.reviewId, take: { ...take, [field]: side } })} />}
         </div>
       )}
     </section>
