@@ -24,6 +24,8 @@ import { emptyCounts } from '../core/report/import-counts.ts';
 const SHARDS = '0123456789abcdef'.split('');
 /** How many conditional writes run at once when new people arrive. */
 const CONDITIONAL_CONCURRENCY = 16;
+/** The condition of a write that may only create its item. */
+const ABSENT = 'attribute_not_exists(pk)';
 
 /** An event as a member of its profile, and as EventsRead names it: `<channel>#<eventId>`. */
 const eventMember = (w: Pick<EventWrite, 'channel' | 'eventId'>) => `${w.channel}#${w.eventId}`;
@@ -91,7 +93,7 @@ export class DynamoProfileStore implements ProfileStore {
           TableName: this.table,
           // Listed among the running imports until it finishes (finishImport writes the item without these).
           Item: { pk: importPk(init.importId), sk: 'IMPORT', state, gsi1pk: RUNNING_IMPORTS, gsi1sk: `${now}#${init.importId}` },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: ABSENT,
         }),
       );
       return state;
@@ -364,7 +366,6 @@ export class DynamoProfileStore implements ProfileStore {
     const itemsOf = ([, extras]: [string, string[]]) => extras.length + 2;
     const groups = transactionGroups([...founders].filter((person) => itemsOf(person) <= TRANSACTION_ITEMS), itemsOf);
     const founded: string[] = [];
-    const absent = 'attribute_not_exists(pk)';
     await mapLimit(groups, TRANSACTION_CONCURRENCY, async (group) => {
       const puts = group.flatMap(([primary, extras]) => {
         const profileId = idOf(primary);
@@ -375,7 +376,7 @@ export class DynamoProfileStore implements ProfileStore {
         ];
       });
       try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: puts.map((Item) => ({ Put: { TableName: this.table, Item, ConditionExpression: absent } })) }));
+        await this.db.send(new TransactWriteCommand({ TransactItems: puts.map((Item) => ({ Put: { TableName: this.table, Item, ConditionExpression: ABSENT } })) }));
         founded.push(...group.map(([primary]) => primary));
       } catch (error) {
         if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
@@ -391,7 +392,7 @@ export class DynamoProfileStore implements ProfileStore {
         new PutCommand({
           TableName: this.table,
           Item: aliasItem(phone, profileId, plan),
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: ABSENT,
         }),
       );
       return { owner: profileId, claimed: true };
@@ -405,7 +406,7 @@ export class DynamoProfileStore implements ProfileStore {
   /** Makes the profile of records standing apart (no number) unless it exists; says whether this call made it. */
   private async foundApart(profileId: string, now: string): Promise<boolean> {
     try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: newProfileItem(profileId, undefined, now), ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.db.send(new PutCommand({ TableName: this.table, Item: newProfileItem(profileId, undefined, now), ConditionExpression: ABSENT }));
       return true;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -526,7 +527,7 @@ export class DynamoProfileStore implements ProfileStore {
         new PutCommand({
           TableName: this.table,
           Item: foundedProfileItem(profileId, founder ?? phones[0]!, phones, now),
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: ABSENT,
         }),
       );
     } catch (error) {
@@ -688,15 +689,15 @@ export class DynamoProfileStore implements ProfileStore {
     };
     // Events whose profiles all exist go with their counts in one transaction when it holds them;
     // otherwise (or for what a cancelled one left) the events go first, then the counts.
-    const everyEvent = new Set(items.map((item) => item.pk));
     const fits = !founders.size && items.length + new Set(items.map((item) => item.profileId)).size <= TRANSACTION_ITEMS;
-    const together = fits ? await this.writeWithCounts(items, settle(everyEvent).moves, now) : undefined;
-    const storedMeanwhile = together && together !== 'written' ? together.stored : new Set<string>();
-    const written = together === 'written' ? everyEvent : await this.putOnce(items.filter((item) => !storedMeanwhile.has(item.pk)), () => ({ ConditionExpression: 'attribute_not_exists(pk)' }));
-    const { outcomes, moves } = settle(written);
-    if (together === 'written') moves.clear();
+    const hoped = fits ? settle(new Set(items.map((item) => item.pk))) : undefined;
+    const together = hoped ? await this.writeWithCounts(items, hoped.moves, now) : NOTHING_LEARNED;
+    const { outcomes, moves } =
+      together === 'written'
+        ? { outcomes: hoped!.outcomes, moves: new Map<string, CounterMove>() }
+        : settle(await this.putOnce(items.filter((item) => !together.stored.has(item.pk)), () => ({ ConditionExpression: ABSENT })));
     // profiles whose fast counter path the transaction found failing are read first
-    const readFirst = together && together !== 'written' ? together.readFirst : new Set<string>();
+    const readFirst = together === 'written' ? NOTHING_LEARNED.readFirst : together.readFirst;
     // A profile a number founded here is created with its counters in the same write (even with
     // none, when a concurrent delivery stored its only event first); if a concurrent writer created
     // it in between, the counters move on the item that writer made.
@@ -704,7 +705,7 @@ export class DynamoProfileStore implements ProfileStore {
       const move = moves.get(profileId);
       const item = newProfileItem(profileId, founders.get(profileId)!, now, move);
       try {
-        await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+        await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: ABSENT }));
         moves.delete(profileId);
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
@@ -717,8 +718,9 @@ export class DynamoProfileStore implements ProfileStore {
     const current = new Map<string, string>();
     // every profile's counts in transactions; one whose condition fails takes moveCounters' path alone
     const fastPath = [...moves].filter(([profileId]) => !readFirst.has(profileId));
+    const slowWay = [...moves].filter(([profileId]) => readFirst.has(profileId));
     const { failed } = await conditionalWrites(this.db, fastPath, ([profileId, move]) => ({ Update: this.counterUpdate(profileId, move, now, true) }));
-    await mapLimit([...failed, ...[...moves].filter(([profileId]) => readFirst.has(profileId))], CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {
+    await mapLimit([...failed, ...slowWay], CONDITIONAL_CONCURRENCY, async ([profileId, move]) => {
       const landed = await this.moveCounters(profileId, move, now, true);
       if (landed !== profileId) current.set(profileId, landed);
     });
@@ -734,25 +736,21 @@ export class DynamoProfileStore implements ProfileStore {
    * one holds them all: a single event of a known customer is then one write, not two, and no
    * event is stored without its count. Returns 'written'; or, from a transaction cancelled on
    * conditions, the events another delivery stored meanwhile and the profiles whose fast counter
-   * path failed (none of it was written); undefined when not tried or cancelled for another reason.
+   * path failed (none of it was written); NOTHING_LEARNED when not tried or cancelled for another reason.
    */
-  private async writeWithCounts(
-    items: Array<Record<string, unknown> & { pk: string }>,
-    moves: Map<string, CounterMove>,
-    now: string,
-  ): Promise<'written' | { stored: Set<string>; readFirst: Set<string> } | undefined> {
+  private async writeWithCounts(items: Array<Record<string, unknown> & { pk: string }>, moves: Map<string, CounterMove>, now: string): Promise<'written' | Cancelled> {
     const counted = [...moves.keys()];
     const ops: TransactItem[] = [
-      ...items.map((Item) => ({ Put: { TableName: this.table, Item, ConditionExpression: 'attribute_not_exists(pk)' } })),
+      ...items.map((Item) => ({ Put: { TableName: this.table, Item, ConditionExpression: ABSENT } })),
       ...counted.map((profileId) => ({ Update: this.counterUpdate(profileId, moves.get(profileId)!, now, true) })),
     ];
-    if (!items.length || transactionGroups(ops).length !== 1) return undefined;
+    if (!items.length || transactionGroups(ops).length !== 1) return NOTHING_LEARNED;
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: ops }));
       return 'written';
     } catch (error) {
       const reasons = cancellationReasons(error);
-      if (reasons.some((code) => code !== 'None' && code !== 'ConditionalCheckFailed')) return undefined;
+      if (reasons.some((code) => code !== 'None' && code !== 'ConditionalCheckFailed')) return NOTHING_LEARNED;
       const failed = (i: number) => reasons[i] === 'ConditionalCheckFailed';
       return { stored: new Set(items.filter((_, i) => failed(i)).map((item) => item.pk)), readFirst: new Set(counted.filter((_, k) => failed(items.length + k))) };
     }
@@ -787,7 +785,7 @@ export class DynamoProfileStore implements ProfileStore {
       }
       if (!item) {
         await this.db
-          .send(new PutCommand({ TableName: this.table, Item: newProfileItem(profileId, move.phone, now), ConditionExpression: 'attribute_not_exists(pk)' }))
+          .send(new PutCommand({ TableName: this.table, Item: newProfileItem(profileId, move.phone, now), ConditionExpression: ABSENT }))
           .catch((error) => {
             if (!isConditionFailure(error)) throw error;
           });
@@ -878,6 +876,13 @@ function toProfile(item: Record<string, any>): Profile {
   if (item.lastSeenAt) profile.lastSeenAt = item.lastSeenAt;
   return profile;
 }
+
+/** What a cancelled transaction of events and counts says: events another delivery stored, profiles whose fast counter path failed. */
+interface Cancelled {
+  stored: ReadonlySet<string>;
+  readFirst: ReadonlySet<string>;
+}
+const NOTHING_LEARNED: Cancelled = { stored: new Set(), readFirst: new Set() };
 
 /** What one writeEvents call adds to a profile: events per tag, the latest time seen, and the events. */
 interface CounterMove {
