@@ -3,7 +3,7 @@
  * side field by field with differences marked and each rule's weight, and one key to decide. Where
  * the two differ, the steward may pick the value the merged profile keeps (pinned on it).
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { t } from '../i18n.ts';
 import type { Review, SideRecord } from '../types.ts';
@@ -74,22 +74,26 @@ export function Reviews() {
     }
   };
 
+  // the listener is added once and reads the handler of the latest render: one re-added in an effect
+  // runs after paint, so a key pressed as a choice appears could still decide with the values before it
+  const onKey = useRef<(e: KeyboardEvent) => void>(() => {});
+  onKey.current = (e) => {
+    // typing in a filter is not a decision; a chosen value (a radio button) keeps the keys working
+    const typing = (e.target instanceof HTMLInputElement && e.target.type !== 'radio') || e.target instanceof HTMLSelectElement;
+    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    const key = e.key.toLowerCase();
+    if (key === 'a') void decide('approve');
+    else if (key === 'r') void decide('reject');
+    else if (key === 'j' || key === 'arrowdown') setSelected((i) => Math.min(i + 1, shown.length - 1));
+    else if (key === 'k' || key === 'arrowup') setSelected((i) => Math.max(i - 1, 0));
+    else return;
+    e.preventDefault();
+  };
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      // typing in a filter is not a decision; a chosen value (a radio button) keeps the keys working
-      const typing = (e.target instanceof HTMLInputElement && e.target.type !== 'radio') || e.target instanceof HTMLSelectElement;
-      if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-      const key = e.key.toLowerCase();
-      if (key === 'a') void decide('approve');
-      else if (key === 'r') void decide('reject');
-      else if (key === 'j' || key === 'arrowdown') setSelected((i) => Math.min(i + 1, shown.length - 1));
-      else if (key === 'k' || key === 'arrowup') setSelected((i) => Math.max(i - 1, 0));
-      else return;
-      e.preventDefault();
-    };
-    addEventListener('keydown', onKey);
-    return () => removeEventListener('keydown', onKey);
-  });
+    const listener = (e: KeyboardEvent) => onKey.current(e);
+    addEventListener('keydown', listener);
+    return () => removeEventListener('keydown', listener);
+  }, []);
 
   if (!reviews) return <p>{error || t('common.loading')}</p>;
   return (

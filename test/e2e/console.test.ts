@@ -39,9 +39,9 @@ async function textOf(selector: string): Promise<string> {
   return element!.evaluate((e) => (e as HTMLElement).innerText);
 }
 
-/** Waits until the element's text contains `expected` (the page updates after the API answers). */
+/** Waits until the element's text contains `expected` (the page updates after the API answers), checked on every change of the page, as a quick user would. */
 async function waitForText(selector: string, expected: string): Promise<void> {
-  await page.waitForFunction((s, x) => document.querySelector(s)?.textContent?.includes(x), {}, selector, expected);
+  await page.waitForFunction((s, x) => document.querySelector(s)?.textContent?.includes(x), { polling: 'mutation' }, selector, expected);
 }
 
 /** A folder the page's next download lands in, and its completion. */
@@ -70,6 +70,12 @@ beforeAll(async () => {
   });
   page = await browser.newPage();
   page.on('dialog', (dialog) => void dialog.accept());
+  // frames come late, as on a loaded machine: what the page does after paint (effects) then lags
+  // what it shows, and a test that acts as soon as the text appears finds the console acting on stale state
+  await page.evaluateOnNewDocument(() => {
+    const frame = window.requestAnimationFrame.bind(window);
+    window.requestAnimationFrame = (callback) => setTimeout(() => frame(callback), 250) as unknown as number;
+  });
 }, 300_000);
 
 afterAll(async () => {
