@@ -21,6 +21,17 @@ export interface FunctionSpec {
   environment: Record<string, string>;
 }
 
+/**
+ * The old space a Lambda container of `memoryMb` gets: the Node.js runtime's bootstrap starts node
+ * with `--max-old-space-size` = memory less a tenth, so a function that outgrows its MemorySize
+ * fails here as it would there (a worker thread otherwise may grow to V8's 4 GB). The young
+ * generation stays V8's: Lambda's (`--max-semi-space-size` = memory / 20) cost the local cloud a
+ * tenth more CPU per webhook event (a 51 MB nursery for 1 GB, against V8's cache-sized one).
+ */
+export function lambdaOldSpaceMb(memoryMb: number): number {
+  return memoryMb - Math.floor(memoryMb / 10);
+}
+
 export class InvocationError extends Error {
   constructor(
     readonly errorType: string,
@@ -117,6 +128,7 @@ class FunctionPool {
         timeoutMs: spec.timeoutMs,
         memoryMb: spec.memoryMb,
       },
+      resourceLimits: { maxOldGenerationSizeMb: lambdaOldSpaceMb(spec.memoryMb) },
       // A function's console (its JSON log lines, the SDK's warnings) goes where CloudWatch would.
       stdout: true,
       stderr: true,

@@ -28,3 +28,32 @@ describe('LocalFunctions.stop', () => {
     await expect(functions.invoke('Slow', {})).rejects.toMatchObject({ name: 'Runtime.Stopped' });
   }, 20_000);
 });
+
+describe('a container’s memory', () => {
+  it('is the function’s, as Lambda sizes the old space: the heap limit follows MemorySize, and a function that outgrows it fails', async () => {
+    const bundlePath = join(dir, 'heap.js');
+    writeFileSync(
+      bundlePath,
+      [
+        "const v8 = require('node:v8');",
+        'exports.limit = async () => v8.getHeapStatistics().heap_size_limit / 2 ** 20;',
+        // keeps what it allocates, 1 MB at a time, until the heap is full
+        'exports.hog = async () => { const kept = []; for (;;) kept.push(new Array(131072).fill(kept.length)); };',
+      ].join('\n'),
+    );
+    const spec = (name: string, handlerName: string, memoryMb: number) => ({ logicalId: name, name, bundlePath, handlerName, timeoutMs: 60_000, memoryMb, environment: {} });
+    const functions = new LocalFunctions([spec('Small', 'limit', 128), spec('Large', 'limit', 1024), spec('Hog', 'hog', 128)], {}, process.stderr);
+    try {
+      const small = (await functions.invoke('Small', {})) as number;
+      const large = (await functions.invoke('Large', {})) as number;
+      // old space (memory less a tenth) and V8's young generation (some 48 MB)
+      expect(small).toBeGreaterThan(128 - 13);
+      expect(small).toBeLessThan(128 + 64);
+      expect(large).toBeGreaterThan(1024 - 103);
+      expect(large).toBeLessThan(1024 + 64);
+      await expect(functions.invoke('Hog', {})).rejects.toMatchObject({ name: 'Runtime.ExitError', message: expect.stringMatching(/memory/) });
+    } finally {
+      await functions.stop();
+    }
+  }, 60_000);
+});
