@@ -24,9 +24,10 @@ export interface FunctionSpec {
 /**
  * The old space a Lambda container of `memoryMb` gets: the Node.js runtime's bootstrap starts node
  * with `--max-old-space-size` = memory less a tenth, so a function that outgrows its MemorySize
- * fails here as it would there (a worker thread otherwise may grow to V8's 4 GB). The young
- * generation stays V8's: Lambda's (`--max-semi-space-size` = memory / 20) cost the local cloud a
- * tenth more CPU per webhook event (a 51 MB nursery for 1 GB, against V8's cache-sized one).
+ * fails here as it would there (a worker thread otherwise may grow to V8's 4 GB). V8 grows a
+ * smaller heap more cautiously, so this costs CPU here as it does there. Lambda's young generation
+ * (`--max-semi-space-size` = memory / 20) is not copied: it changes only speed, and cost the local
+ * cloud a tenth more CPU per webhook event (a 51 MB nursery for 1 GB, against V8's cache-sized one).
  */
 export function lambdaOldSpaceMb(memoryMb: number): number {
   return memoryMb - Math.floor(memoryMb / 10);
