@@ -10,7 +10,7 @@ import {
   type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './dynamo-keys.ts';
+import { isCancellation, isConditionFailure } from './dynamo-keys.ts';
 import { mapLimit } from '../core/map-limit.ts';
 
 type Key = Record<string, string>;
@@ -107,7 +107,7 @@ const sendSingle = (db: DynamoDBDocumentClient, op: TransactItem) => (op.Put ? d
 
 /** The code of each item of a cancelled transaction, in order ('None' for one that did not fail); any other error is thrown on. */
 export function cancellationReasons(error: unknown): string[] {
-  if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
+  if (!isCancellation(error)) throw error;
   return ((error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
 }
 

@@ -15,6 +15,8 @@ export const sourcePk = (name: string) => `SOURCE#${name}`;
 export const numbersOfPk = (standing: string) => `NUMBERS#${standing}`;
 
 export const isConditionFailure = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
+/** A transaction cancelled (nothing of it written): an item's condition failed, or it met another writer. */
+export const isCancellation = (error: unknown) => (error as Error)?.name === 'TransactionCanceledException';
 
 // ---- identity resolution (docs/identity.md) ----
 export const mergePk = (mergeId: string) => `MERGE#${mergeId}`;

@@ -17,7 +17,7 @@ import { emptyEvidence, type ArrivalPlan, type Home } from '../core/identity/ind
 import { batchGet, cancellationReasons, conditionalWrites, mapLimit, queryAll, transactionGroups, TRANSACTION_CONCURRENCY, TRANSACTION_ITEMS, type TransactItem } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
-import { eventPk, importPk, isConditionFailure, phoneOfPk, phonePk, profilePk, recordPk, RUNNING_IMPORTS, sourcePk, suppressPk } from './dynamo-keys.ts';
+import { eventPk, importPk, isCancellation, isConditionFailure, phoneOfPk, phonePk, profilePk, recordPk, RUNNING_IMPORTS, sourcePk, suppressPk } from './dynamo-keys.ts';
 import { suppressionHash } from '../core/privacy/suppression.ts';
 import { emptyCounts } from '../core/report/import-counts.ts';
 
@@ -379,7 +379,7 @@ export class DynamoProfileStore implements ProfileStore {
         await this.db.send(new TransactWriteCommand({ TransactItems: puts.map((Item) => ({ Put: { TableName: this.table, Item, ConditionExpression: ABSENT } })) }));
         founded.push(...group.map(([primary]) => primary));
       } catch (error) {
-        if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
+        if (!isCancellation(error)) throw error;
       }
     });
     return founded;
