@@ -687,17 +687,17 @@ export class DynamoProfileStore implements ProfileStore {
       });
       return { outcomes, moves };
     };
-    // Events whose profiles all exist go with their counts in one transaction when it holds them;
-    // otherwise (or for what a cancelled one left) the events go first, then the counts.
-    const fits = !founders.size && items.length + new Set(items.map((item) => item.profileId)).size <= TRANSACTION_ITEMS;
-    const hoped = fits ? settle(new Set(items.map((item) => item.pk))) : undefined;
-    const together = hoped ? await this.writeWithCounts(items, hoped.moves, now) : NOTHING_LEARNED;
-    const { outcomes, moves } =
-      together === 'written'
-        ? { outcomes: hoped!.outcomes, moves: new Map<string, CounterMove>() }
-        : settle(await this.putOnce(items.filter((item) => !together.stored.has(item.pk)), () => ({ ConditionExpression: ABSENT })));
-    // profiles whose fast counter path the transaction found failing are read first
-    const readFirst = together === 'written' ? NOTHING_LEARNED.readFirst : together.readFirst;
+    // Each profile's events go with its counts in one transaction (several profiles a transaction)
+    // when every profile exists and each one's fit: no event is then stored without its count.
+    // Otherwise, and for what a cancelled transaction left, the events go first, then the counts.
+    const hoped = !founders.size && items.length ? settle(new Set(items.map((item) => item.pk))) : undefined;
+    const together = hoped ? await this.writeWithCounts(items, hoped.moves, now) : NOTHING_WRITTEN;
+    const allLanded = hoped !== undefined && together.landed.size === items.length;
+    const rest = allLanded ? [] : items.filter((item) => !together.landed.has(item.pk) && !together.stored.has(item.pk));
+    const { outcomes, moves } = allLanded ? hoped : settle(new Set([...together.landed, ...(await this.putOnce(rest, () => ({ ConditionExpression: ABSENT })))]));
+    for (const profileId of together.counted) moves.delete(profileId);
+    // profiles whose fast counter path a transaction found failing are read first
+    const { readFirst } = together;
     // A profile a number founded here is created with its counters in the same write (even with
     // none, when a concurrent delivery stored its only event first); if a concurrent writer created
     // it in between, the counters move on the item that writer made.
@@ -732,28 +732,54 @@ export class DynamoProfileStore implements ProfileStore {
   }
 
   /**
-   * Events and the counts they add to their (existing) profiles in one TransactWriteItems, when
-   * one holds them all: a single event of a known customer is then one write, not two, and no
-   * event is stored without its count. Returns 'written'; or, from a transaction cancelled on
-   * conditions, the events another delivery stored meanwhile and the profiles whose fast counter
-   * path failed (none of it was written); NOTHING_LEARNED when not tried or cancelled for another reason.
+   * Events and the counts they add to their (existing) profiles in TransactWriteItems: each
+   * profile's events with its counter update in the same one, as many profiles a transaction as it
+   * holds. A single event of a known customer is then one write, not two, and no event is stored
+   * without its count. Returns the events written with their counts and the profiles counted; from
+   * a transaction cancelled on conditions (none of it written), the events another delivery stored
+   * meanwhile and the profiles whose fast counter path failed. Writes nothing when one profile's
+   * events and count do not fit one transaction; learns nothing from one cancelled for another reason.
    */
-  private async writeWithCounts(items: Array<Record<string, unknown> & { pk: string }>, moves: Map<string, CounterMove>, now: string): Promise<'written' | Cancelled> {
-    const counted = [...moves.keys()];
-    const ops: TransactItem[] = [
-      ...items.map((Item) => ({ Put: { TableName: this.table, Item, ConditionExpression: ABSENT } })),
-      ...counted.map((profileId) => ({ Update: this.counterUpdate(profileId, moves.get(profileId)!, now, true) })),
-    ];
-    if (!items.length || transactionGroups(ops).length !== 1) return NOTHING_LEARNED;
-    try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: ops }));
-      return 'written';
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (reasons.some((code) => code !== 'None' && code !== 'ConditionalCheckFailed')) return NOTHING_LEARNED;
-      const failed = (i: number) => reasons[i] === 'ConditionalCheckFailed';
-      return { stored: new Set(items.filter((_, i) => failed(i)).map((item) => item.pk)), readFirst: new Set(counted.filter((_, k) => failed(items.length + k))) };
+  private async writeWithCounts(items: Array<Record<string, unknown> & { pk: string; profileId: string }>, moves: Map<string, CounterMove>, now: string): Promise<Together> {
+    const eventsOf = new Map<string, typeof items>();
+    for (const item of items) {
+      const events = eventsOf.get(item.profileId);
+      if (events) events.push(item);
+      else eventsOf.set(item.profileId, [item]);
     }
+    const units = [...eventsOf].map(([profileId, events]) => ({
+      profileId,
+      ops: [
+        ...events.map((Item): TransactItem => ({ Put: { TableName: this.table, Item, ConditionExpression: ABSENT } })),
+        { Update: this.counterUpdate(profileId, moves.get(profileId)!, now, true) },
+      ],
+    }));
+    const groups = transactionGroups(units, (unit) => unit.ops.length, (unit) => unit.ops);
+    // a profile whose events and count outgrow a transaction alone sends the whole call the other way
+    if (groups.some((group) => group.length === 1 && transactionGroups(group[0]!.ops).length > 1)) return NOTHING_WRITTEN;
+    const together = { landed: new Set<string>(), counted: new Set<string>(), stored: new Set<string>(), readFirst: new Set<string>() };
+    await mapLimit(groups, TRANSACTION_CONCURRENCY, async (group) => {
+      const ops = group.flatMap((unit) => unit.ops);
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: ops }));
+        for (const unit of group) {
+          together.counted.add(unit.profileId);
+          for (const op of unit.ops) if (op.Put) together.landed.add(op.Put.Item!.pk as string);
+        }
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (reasons.some((code) => code !== 'None' && code !== 'ConditionalCheckFailed')) return;
+        let i = 0;
+        for (const unit of group) {
+          for (const op of unit.ops) {
+            if (reasons[i++] !== 'ConditionalCheckFailed') continue;
+            if (op.Put) together.stored.add(op.Put.Item!.pk as string);
+            else together.readFirst.add(unit.profileId);
+          }
+        }
+      }
+    });
+    return together;
   }
 
   /**
@@ -877,12 +903,18 @@ function toProfile(item: Record<string, any>): Profile {
   return profile;
 }
 
-/** What a cancelled transaction of events and counts says: events another delivery stored, profiles whose fast counter path failed. */
-interface Cancelled {
+/** What the joint transactions of events and counts did (writeWithCounts). */
+interface Together {
+  /** Events written with their counts. */
+  landed: ReadonlySet<string>;
+  /** Profiles whose counts moved with their events. */
+  counted: ReadonlySet<string>;
+  /** Events a cancelled transaction found stored by another delivery. */
   stored: ReadonlySet<string>;
+  /** Profiles whose counter update a cancelled transaction found failing. */
   readFirst: ReadonlySet<string>;
 }
-const NOTHING_LEARNED: Cancelled = { stored: new Set(), readFirst: new Set() };
+const NOTHING_WRITTEN: Together = { landed: new Set(), counted: new Set(), stored: new Set(), readFirst: new Set() };
 
 /** What one writeEvents call adds to a profile: events per tag, the latest time seen, and the events. */
 interface CounterMove {

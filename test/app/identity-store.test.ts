@@ -719,7 +719,7 @@ describe('what events cost in store requests', () => {
   /** The 100 customers, known by their numbers (stored again, it is a redelivery). */
   const knownCustomers = () => storeRecords(profiles, phones.map((phone, i) => ({ record: { source: 'crm', recordId: `k${i}`, phones: [phone], name: `客户${i}`, nameKey: `客户${i}` }, raw: {}, hash: `h-k${i}` })));
 
-  it('stores a batch of 100 events of known customers with one transaction for the events and one for the counters, and counts each once', async () => {
+  it('stores a batch of 100 events of known customers in two transactions, each with its events’ counts, and counts each once', async () => {
     await knownCustomers();
     const batch = counting();
     const events = phones.map((phone, i) => view(`cost-${i}`, phone));
@@ -737,7 +737,7 @@ describe('what events cost in store requests', () => {
       `store requests: batch of 100 known ${total(batch.calls)} ${JSON.stringify(batch.calls)}; its redelivery ${total(again.calls)} ${JSON.stringify(again.calls)}; ` +
         `one event ${total(single.calls)} ${JSON.stringify(single.calls)}; a newcomer's ${total(newcomer.calls)} ${JSON.stringify(newcomer.calls)}; batch of 100 new ${total(fresh.calls)} ${JSON.stringify(fresh.calls)}`,
     );
-    // the events: one transaction, no Put each; the 100 profiles' counters: one more, no Update each
+    // 50 customers' events and counts a transaction: no Put or Update each
     expect(batch.calls.TransactWriteCommand).toBe(2);
     expect((batch.calls.PutCommand ?? 0) + (batch.calls.UpdateCommand ?? 0)).toBe(0);
     // a redelivery writes nothing, and reads the numbers and the events at once
@@ -769,6 +769,31 @@ describe('what events cost in store requests', () => {
     const views = (i: Record<string, any> | undefined) => (i!.counters as Record<string, number>).product_view!;
     expect(after.map((i) => i!.lastSeenAt)).toEqual(before.map((i) => i!.lastSeenAt));
     expect(after.map(views)).toEqual(before.map((i) => views(i) + 1));
+  });
+
+  it('a call that dies between its transactions leaves no event stored without its count: delivered again, each event counts once', async () => {
+    await knownCustomers();
+    const viewsOf = async () => Promise.all(phones.map(async (p) => ((await item(`PROF#${idOf(p)}`, 'PROFILE'))!.counters as Record<string, number>).product_view ?? 0));
+    const before = await viewsOf();
+    // 100 events of 100 customers are two transactions; the function dies as it sends the second
+    let transactions = 0;
+    const dying = new Proxy(db, {
+      get(target, key) {
+        if (key !== 'send') return Reflect.get(target, key);
+        return (async (command: never, ...rest: never[]) => {
+          if ((command as unknown) instanceof TransactWriteCommand && ++transactions === 2) throw new Error('the function was killed');
+          return target.send(command, ...rest);
+        }) as DynamoDBDocumentClient['send'];
+      },
+    });
+    const events = phones.map((phone, i) => view(`dies-${i}`, phone));
+    await expect(storeEvents(new DynamoProfileStore(dying, table), events)).rejects.toThrow('the function was killed');
+    const again = await storeEvents(profiles, events);
+    // what the first transaction wrote is a redelivery; the rest is stored now
+    expect(again.filter((o) => o.kind === 'redelivered').length).toBeGreaterThan(0);
+    expect(again.filter((o) => o.kind === 'stored').length).toBeGreaterThan(0);
+    expect(again.every((o) => o.kind === 'stored' || o.kind === 'redelivered')).toBe(true);
+    expect(await viewsOf()).toEqual(before.map((n) => n + 1));
   });
 
   it('stores what a second channel teaches about 100 known numbers in one transaction, not an update each', async () => {
