@@ -771,6 +771,21 @@ describe('what events cost in store requests', () => {
     expect(after.map(views)).toEqual(before.map((i) => views(i) + 1));
   });
 
+  it('a late event sends only its own customer the slow way: the others of its transaction go again together', async () => {
+    await knownCustomers();
+    const ten = phones.slice(70, 80);
+    await storeEvents(profiles, [view('seen-now-70', ten[0]!)]);
+    const viewsOf = async () => Promise.all(ten.map(async (p) => ((await item(`PROF#${idOf(p)}`, 'PROFILE'))!.counters as Record<string, number>).product_view));
+    const before = await viewsOf();
+    const mixed = counting();
+    const events = ten.map((phone, i) => ({ ...view(`mixed-${i}`, phone), ...(i === 0 ? { occurredAt: '2020-01-01T00:00:00.000Z' } : {}) }));
+    expect((await storeEvents(mixed.store, events)).every((o) => o.kind === 'stored')).toBe(true);
+    // the joint transaction, cancelled on the late count; the nine again, together; the late
+    // event alone, then its profile read and its count moved without lastSeenAt
+    expect(mixed.calls).toEqual({ BatchGetCommand: 1, TransactWriteCommand: 2, PutCommand: 1, GetCommand: 1, UpdateCommand: 1 });
+    expect(await viewsOf()).toEqual(before.map((n) => n + 1));
+  });
+
   it('a call that dies between its transactions leaves no event stored without its count: delivered again, each event counts once', async () => {
     await knownCustomers();
     const viewsOf = async () => Promise.all(phones.map(async (p) => ((await item(`PROF#${idOf(p)}`, 'PROFILE'))!.counters as Record<string, number>).product_view ?? 0));
