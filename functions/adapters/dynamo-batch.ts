@@ -114,31 +114,44 @@ export function cancellationReasons(error: unknown): string[] {
 /**
  * Conditional writes (Put or Update) in transactions of at most 100 items and ~3.5 MB
  * (BatchWriteItem takes no conditions), a lone one as a plain conditional request (a
- * transaction costs twice the write capacity). A cancelled transaction names the items whose
- * condition failed; the others go again. Returns the entries written and those whose
- * condition failed.
+ * transaction costs twice the write capacity). An entry may be several items, written together
+ * or not at all. A cancelled transaction names the items whose condition failed; the other
+ * entries go again. Returns the entries written and those with an item whose condition failed
+ * (`refused[i]`: those items of `failed[i]`).
  */
-export async function conditionalWrites<T>(db: DynamoDBDocumentClient, entries: T[], write: (entry: T) => TransactItem): Promise<{ written: T[]; failed: T[] }> {
+export async function conditionalWrites<T>(
+  db: DynamoDBDocumentClient,
+  entries: T[],
+  write: (entry: T) => TransactItem | TransactItem[],
+): Promise<{ written: T[]; failed: T[]; refused: TransactItem[][] }> {
   const written: T[] = [];
   const failed: T[] = [];
-  let pending = entries.map((entry) => ({ op: write(entry), entry }));
+  const refused: TransactItem[][] = [];
+  const fail = (entry: T, items: TransactItem[]) => (failed.push(entry), refused.push(items));
+  let pending = entries.map((entry) => ({ ops: [write(entry)].flat(), entry }));
   for (let round = 0; pending.length; round++) {
     if (round === MAX_WRITE_ROUNDS) throw new Error(`conditional writes still conflicting after ${MAX_WRITE_ROUNDS} rounds`);
     const again: typeof pending = [];
-    await mapLimit(transactionGroups(pending, undefined, (p) => p.op), TRANSACTION_CONCURRENCY, async (group) => {
+    await mapLimit(transactionGroups(pending, (p) => p.ops.length, (p) => p.ops), TRANSACTION_CONCURRENCY, async (group) => {
+      const ops = group.flatMap((p) => p.ops);
       try {
-        if (group.length === 1) await sendSingle(db, group[0]!.op);
-        else await db.send(new TransactWriteCommand({ TransactItems: group.map((p) => p.op) }));
+        if (ops.length === 1) await sendSingle(db, ops[0]!);
+        else await db.send(new TransactWriteCommand({ TransactItems: ops }));
         written.push(...group.map((p) => p.entry));
       } catch (error) {
-        if (group.length === 1 && isConditionFailure(error)) return void failed.push(group[0]!.entry);
+        if (ops.length === 1 && isConditionFailure(error)) return void fail(group[0]!.entry, ops);
         const reasons = cancellationReasons(error);
-        group.forEach((p, i) => (reasons[i] === 'ConditionalCheckFailed' ? failed.push(p.entry) : again.push(p)));
+        let i = 0;
+        for (const p of group) {
+          const items = p.ops.filter(() => reasons[i++] === 'ConditionalCheckFailed');
+          if (items.length) fail(p.entry, items);
+          else again.push(p);
+        }
       }
     });
     pending = again;
   }
-  return { written, failed };
+  return { written, failed, refused };
 }
 
 /** Every item a query matches, page after page. */

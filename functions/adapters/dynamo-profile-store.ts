@@ -14,7 +14,7 @@ import { installSalt } from './install-salt.ts';
 import { freeFormText, storableAttributes } from './free-form.ts';
 import type { Arrival, EvidenceUpdate, EventOutcome, EventsRead, EventWrite, ImportState, Member, NumberState, Profile, ProfileStore, RecordWrite, WriteOutcome } from '../ports/profile-store.ts';
 import { emptyEvidence, type ArrivalPlan, type Home } from '../core/identity/index.ts';
-import { batchGet, cancellationReasons, conditionalWrites, mapLimit, queryAll, transactionGroups, TRANSACTION_CONCURRENCY, TRANSACTION_ITEMS, type TransactItem } from './dynamo-batch.ts';
+import { batchGet, conditionalWrites, mapLimit, queryAll, transactionGroups, TRANSACTION_CONCURRENCY, TRANSACTION_ITEMS, type TransactItem } from './dynamo-batch.ts';
 import { countIncrements, followMerge } from './dynamo-merged.ts';
 import { DynamoPrivacyStore } from './dynamo-privacy-store.ts';
 import { eventPk, importPk, isCancellation, isConditionFailure, phoneOfPk, phonePk, profilePk, recordPk, RUNNING_IMPORTS, sourcePk, suppressPk } from './dynamo-keys.ts';
@@ -738,8 +738,8 @@ export class DynamoProfileStore implements ProfileStore {
    * without its count. Returns the events written with their counts and the profiles counted; from
    * a transaction cancelled on conditions (none of it written), the events another delivery stored
    * meanwhile and the profiles whose fast counter path failed; the other profiles of a cancelled
-   * transaction are tried again (JOINT_ROUNDS in all). Writes nothing when one profile's events and
-   * count do not fit one transaction; learns nothing from one cancelled for another reason.
+   * transaction are tried again (conditionalWrites). Writes nothing when one profile's events and
+   * count do not fit one transaction.
    */
   private async writeWithCounts(items: Array<Record<string, unknown> & { pk: string; profileId: string }>, moves: Map<string, CounterMove>, now: string): Promise<Together> {
     const eventsOf = new Map<string, typeof items>();
@@ -755,40 +755,23 @@ export class DynamoProfileStore implements ProfileStore {
         { Update: this.counterUpdate(profileId, moves.get(profileId)!, now, true) },
       ],
     }));
-    let groups = transactionGroups(units, (unit) => unit.ops.length, (unit) => unit.ops);
     // a profile whose events and count outgrow a transaction alone sends the whole call the other way
-    if (groups.some((group) => group.length === 1 && transactionGroups(group[0]!.ops).length > 1)) return NOTHING_WRITTEN;
-    const together = { landed: new Set<string>(), counted: new Set<string>(), stored: new Set<string>(), readFirst: new Set<string>() };
+    if (units.some((unit) => transactionGroups(unit.ops).length > 1)) return NOTHING_WRITTEN;
     // in a transaction cancelled on conditions, the profiles whose own items all passed go again
     // together; one whose event another delivery stored, or whose count failed (a late event, a
     // merge mark), takes the other path with its events
-    for (let round = 0; groups.length && round < JOINT_ROUNDS; round++) {
-      const again: typeof units = [];
-      await mapLimit(groups, TRANSACTION_CONCURRENCY, async (group) => {
-        try {
-          await this.db.send(new TransactWriteCommand({ TransactItems: group.flatMap((unit) => unit.ops) }));
-          for (const unit of group) {
-            together.counted.add(unit.profileId);
-            for (const op of unit.ops) if (op.Put) together.landed.add(op.Put.Item!.pk as string);
-          }
-        } catch (error) {
-          const reasons = cancellationReasons(error);
-          if (reasons.some((code) => code !== 'None' && code !== 'ConditionalCheckFailed')) return;
-          let i = 0;
-          for (const unit of group) {
-            let passed = true;
-            for (const op of unit.ops) {
-              if (reasons[i++] !== 'ConditionalCheckFailed') continue;
-              passed = false;
-              if (op.Put) together.stored.add(op.Put.Item!.pk as string);
-              else together.readFirst.add(unit.profileId);
-            }
-            if (passed) again.push(unit);
-          }
-        }
-      });
-      groups = transactionGroups(again, (unit) => unit.ops.length, (unit) => unit.ops);
+    const { written, failed, refused } = await conditionalWrites(this.db, units, (unit) => unit.ops);
+    const together = { landed: new Set<string>(), counted: new Set<string>(), stored: new Set<string>(), readFirst: new Set<string>() };
+    for (const unit of written) {
+      together.counted.add(unit.profileId);
+      for (const op of unit.ops) if (op.Put) together.landed.add(op.Put.Item!.pk as string);
     }
+    failed.forEach((unit, k) => {
+      for (const op of refused[k]!) {
+        if (op.Put) together.stored.add(op.Put.Item!.pk as string);
+        else together.readFirst.add(unit.profileId);
+      }
+    });
     return together;
   }
 
@@ -924,8 +907,6 @@ interface Together {
   /** Profiles whose counter update a cancelled transaction found failing. */
   readFirst: ReadonlySet<string>;
 }
-/** Rounds of joint transactions before what is left takes the path of events, then counts. */
-const JOINT_ROUNDS = 3;
 const NOTHING_WRITTEN: Together = { landed: new Set(), counted: new Set(), stored: new Set(), readFirst: new Set() };
 
 /** What one writeEvents call adds to a profile: events per tag, the latest time seen, and the events. */
