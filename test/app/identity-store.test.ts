@@ -47,6 +47,12 @@ const zhang = (source: string, recordId: string, phones: string[]): CleanRecord 
   birthDate: '1985-03-02',
 });
 const item = async (pk: string, sk: string) => (await db.send(new GetCommand({ TableName: table, Key: { pk, sk }, ConsistentRead: true }))).Item;
+/** The test client, each command going through `send` (given the command and the real send) first. */
+function sendingThrough(send: (command: unknown, real: (command: unknown) => Promise<unknown>) => Promise<unknown>): DynamoDBDocumentClient {
+  return new Proxy(db, {
+    get: (target, key) => (key === 'send' ? (command: never) => send(command, (c) => target.send(c as never)) : Reflect.get(target, key)),
+  });
+}
 const without = (o: Record<string, unknown> | undefined, ...keys: string[]) => Object.fromEntries(Object.entries(o ?? {}).filter(([k]) => !keys.includes(k)));
 
 beforeAll(async () => {
@@ -474,24 +480,18 @@ describe('people\'s decisions among many records', () => {
 });
 
 describe('merges, unmerges and writes to the same profiles at the same time', () => {
-  type Send = DynamoDBDocumentClient['send'];
   /** The client with the first command `holds` picks held until `release` resolves; `reached` resolves when it is held. */
   function holding(holds: (command: unknown) => boolean, release: Promise<unknown>) {
     let reached!: () => void;
     const held = new Promise<void>((r) => (reached = r));
     let done = false;
-    const client = new Proxy(db, {
-      get(target, key) {
-        if (key !== 'send') return Reflect.get(target, key);
-        return (async (command: never, ...rest: never[]) => {
-          if (!done && holds(command)) {
-            done = true;
-            reached();
-            await release;
-          }
-          return target.send(command, ...rest);
-        }) as Send;
-      },
+    const client = sendingThrough(async (command, send) => {
+      if (!done && holds(command)) {
+        done = true;
+        reached();
+        await release;
+      }
+      return send(command);
     });
     return { client, held };
   }
@@ -697,18 +697,13 @@ describe('merges, unmerges and writes to the same profiles at the same time', ()
 });
 
 describe('what events cost in store requests', () => {
-  type Send = DynamoDBDocumentClient['send'];
   /** A store on a client that counts the commands it sends, by name. */
   function counting() {
     const calls: Record<string, number> = {};
-    const client = new Proxy(db, {
-      get(target, key) {
-        if (key !== 'send') return Reflect.get(target, key);
-        return (async (command: { constructor: { name: string } }, ...rest: never[]) => {
-          calls[command.constructor.name] = (calls[command.constructor.name] ?? 0) + 1;
-          return target.send(command as never, ...rest);
-        }) as Send;
-      },
+    const client = sendingThrough((command, send) => {
+      const name = (command as object).constructor.name;
+      calls[name] = (calls[name] ?? 0) + 1;
+      return send(command);
     });
     return { calls, store: new DynamoProfileStore(client, table) };
   }
@@ -792,14 +787,9 @@ describe('what events cost in store requests', () => {
     const before = await viewsOf();
     // 100 events of 100 customers are two transactions; the function dies as it sends the second
     let transactions = 0;
-    const dying = new Proxy(db, {
-      get(target, key) {
-        if (key !== 'send') return Reflect.get(target, key);
-        return (async (command: never, ...rest: never[]) => {
-          if ((command as unknown) instanceof TransactWriteCommand && ++transactions === 2) throw new Error('the function was killed');
-          return target.send(command, ...rest);
-        }) as DynamoDBDocumentClient['send'];
-      },
+    const dying = sendingThrough((command, send) => {
+      if (command instanceof TransactWriteCommand && ++transactions === 2) throw new Error('the function was killed');
+      return send(command);
     });
     const events = phones.map((phone, i) => view(`dies-${i}`, phone));
     await expect(storeEvents(new DynamoProfileStore(dying, table), events)).rejects.toThrow('the function was killed');
