@@ -5,9 +5,11 @@
  *      client; half before the events and half after them;
  *   2. signed single events at a fixed rate, open loop (bench/open-loop.ts: one request every
  *      1/rate s whatever the answers, latency from its scheduled time): sustained req/s, p50/p99,
- *      failures, and the cloud's CPU per event. They start once the cloud is quiet after the raw
- *      writes (LevelDB compacts what they wrote), and the first 2 s at the rate are a lead-in
- *      reported apart (the generator's connections are new, as is a child's code);
+ *      failures, and the cloud's CPU per event, in all and by part (LocalCloud.cpuUsage: the
+ *      function containers, the store's thread, the main thread with the HTTP API, the rest). They
+ *      start once the cloud is quiet after the raw writes (LevelDB compacts what they wrote), and
+ *      the first 2 s at the rate are a lead-in reported apart (the generator's connections are
+ *      new, as is a child's code);
  *   3. signed batches of 100 events at full speed (4 connections): events/s, and their ratio to
  *      the raw write rate.
  * The load generator runs in a child process (the cloud's HTTP server is not slowed by it), and the
@@ -29,7 +31,7 @@ import { DynamoProfileStore } from '../functions/adapters/dynamo-profile-store.t
 import { documentClient } from '../functions/adapters/dynamo-document-client.ts';
 import { mapLimit } from '../functions/adapters/dynamo-batch.ts';
 import { signedHeaders } from '../functions/core/events/index.ts';
-import { startLocalCloud } from '../lib/local/cloud.ts';
+import { startLocalCloud, type CloudCpu } from '../lib/local/cloud.ts';
 
 interface Stats {
   average: number;
@@ -134,6 +136,15 @@ const SECONDS = arg('seconds', 20);
 const BATCH_SECONDS = arg('batch-seconds', 15);
 const LEAD_IN_SECONDS = arg('lead-in-seconds', 2);
 
+/** The cloud's CPU (µs) between two readings, by part: the function containers together, the store's thread, the main thread (the HTTP API), the rest (helper threads). */
+type CpuParts = { total: number; functions: number; store: number; mainThread: number; other: number };
+function cpuSince(before: CloudCpu, after: CloudCpu): CpuParts {
+  const containers = (c: CloudCpu) => Object.values(c.functions).reduce((sum, v) => sum + v, 0);
+  const total = after.total - before.total;
+  const parts = { functions: containers(after) - containers(before), store: after.store - before.store, mainThread: after.mainThread - before.mainThread };
+  return { total, ...parts, other: Math.max(0, total - parts.functions - parts.store - parts.mainThread) };
+}
+
 /** Waits until this process (the cloud) uses under a tenth of a core for half a second, 15 s at most; returns how long it waited. */
 async function quiet(): Promise<number> {
   const t0 = performance.now();
@@ -204,21 +215,23 @@ try {
   // generator is a child process) per event: a figure the machine's other load moves much less.
   const settledMs = await quiet();
   const load1 = loadavg()[0]!;
-  const cpu1 = process.cpuUsage();
+  const cpu1 = await cloud.cpuUsage();
   const single = await runLoad({ ...spec, batch: 1, seconds: SECONDS, leadInSeconds: LEAD_IN_SECONDS, connections: 25, rate: RATE, phones: KNOWN, firstId: 20_000_000 });
-  const cpuSingle = process.cpuUsage(cpu1);
+  const cpuSingle = cpuSince(cpu1, await cloud.cpuUsage());
 
   // 3. Batches of 100 at full speed.
   const load2 = loadavg()[0]!;
-  const cpu2 = process.cpuUsage();
+  const cpu2 = await cloud.cpuUsage();
   const batches = await runLoad({ ...spec, batch: 100, seconds: BATCH_SECONDS, connections: 4, phones: POOL, firstId: 30_000_000 });
-  const cpuBatch = process.cpuUsage(cpu2);
+  const cpuBatch = cpuSince(cpu2, await cloud.cpuUsage());
   const load3 = loadavg()[0]!;
   const rawRate = rawItems / ((rawBeforeMs + (await rawRun(chunks.slice(chunks.length / 2)))) / 1000);
 
   const failed = (r: Result) => r.non2xx + r.errors + r.timeouts;
+  const singleEvents = single.requests.total + (single.leadIn?.total ?? 0);
   const batchEvents = (batches.requests.total * 100) / batches.duration;
-  const cpuMs = (c: NodeJS.CpuUsage, events: number) => Math.round(((c.user + c.system) / 1000 / Math.max(1, events)) * 100) / 100;
+  const cpuMs = (micros: number, events: number) => Math.round((micros / 1000 / Math.max(1, events)) * 100) / 100;
+  const byPart = (c: CpuParts, events: number) => Object.fromEntries(Object.entries(c).filter(([part]) => part !== 'total').map(([part, micros]) => [part, cpuMs(micros, events)]));
   console.log(
     JSON.stringify(
       {
@@ -231,7 +244,8 @@ try {
           p99ms: single.latency.p99,
           maxMs: single.latency.max,
           failed: failed(single),
-          cloudCpuMsPerEvent: cpuMs(cpuSingle, single.requests.total + (single.leadIn?.total ?? 0)),
+          cloudCpuMsPerEvent: cpuMs(cpuSingle.total, singleEvents),
+          cpuMsPerEventByPart: byPart(cpuSingle, singleEvents),
           leadIn: { seconds: LEAD_IN_SECONDS, p50ms: single.leadIn?.p50, p99ms: single.leadIn?.p99, maxMs: single.leadIn?.max },
           quietAfterRawMs: settledMs,
         },
@@ -242,7 +256,8 @@ try {
           p50ms: batches.latency.p50,
           p99ms: batches.latency.p99,
           failed: failed(batches),
-          cloudCpuMsPerEvent: cpuMs(cpuBatch, batches.requests.total * 100),
+          cloudCpuMsPerEvent: cpuMs(cpuBatch.total, batches.requests.total * 100),
+          cpuMsPerEventByPart: byPart(cpuBatch, batches.requests.total * 100),
         },
         batchVsRaw: `${Math.round((100 * batchEvents) / rawRate)}%`,
         warmUpFailed,

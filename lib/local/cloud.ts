@@ -29,6 +29,19 @@ export interface CloudPorts {
 /** Fixed ports for `phonekey up` so people can bookmark them; tests ask for 0 (any free port). */
 export const DEFAULT_PORTS: CloudPorts = { api: 4510, s3: 4511, dynamodb: 4512, control: 4513 };
 
+export interface CloudCpu {
+  /** The whole process. */
+  total: number;
+  /** The main thread: the HTTP API, S3, the control plane and whatever else the process runs there. */
+  mainThread: number;
+  /** The DynamoDB server's thread (its LevelDB work in libuv's pool is in `other`). */
+  store: number;
+  /** Each function's live containers, by logical id. */
+  functions: Record<string, number>;
+  /** The rest: V8's and libuv's helper threads, containers that ended. */
+  other: number;
+}
+
 export interface LocalCloud {
   info: CloudInfo;
   /** The current API token (the bearer token of `/v1/*`). */
@@ -38,6 +51,8 @@ export interface LocalCloud {
   /** Resolves when no asynchronous invocation or execution is in flight. */
   idle(): Promise<void>;
   startExecution(stateMachineArn: string, input?: unknown, name?: string): string;
+  /** Where this process's CPU time has gone so far (µs, user + system). */
+  cpuUsage(): Promise<CloudCpu>;
   /** Fault injection for tests: kill a function's running containers; drop or restore DynamoDB. */
   faults: { killFunction(logicalId: string): void; setDynamoDown(down: boolean): void; redeliverS3Event(record: S3EventRecord): void };
   stop(): Promise<void>;
@@ -191,6 +206,15 @@ export async function startLocalCloud(opts: {
     clientEnv,
     idle,
     startExecution: (arn, input = {}, name) => workflows.start(arn, JSON.stringify(input), name).executionArn,
+    cpuUsage: async () => {
+      const [store, byFunction] = await Promise.all([storage.dynamoCpuMicros(), functions.cpuMicros()]);
+      const main = process.threadCpuUsage();
+      const all = process.cpuUsage(); // last: every part was read before it
+      const parts = { mainThread: main.user + main.system, store, functions: Object.fromEntries(byFunction) };
+      const total = all.user + all.system;
+      const known = parts.mainThread + store + [...byFunction.values()].reduce((sum, v) => sum + v, 0);
+      return { total, ...parts, other: Math.max(0, total - known) };
+    },
     faults: {
       killFunction: (id) => functions.kill(id),
       setDynamoDown: (down) => storage.setDynamoDown(down),

@@ -150,6 +150,12 @@ class FunctionPool {
     return worker;
   }
 
+  /** CPU time of the live containers so far (µs, user + system); one that ended took its share with it. */
+  async cpuMicros(): Promise<number> {
+    const used = await Promise.all(this.containers.map((c) => c.worker.cpuUsage().catch(() => ({ user: 0, system: 0 }))));
+    return used.reduce((sum, u) => sum + u.user + u.system, 0);
+  }
+
   /** Fault hook (tests): every container dies mid-invocation, as if its process were killed. */
   kill(): void {
     for (const container of this.containers) void container.worker.terminate();
@@ -211,6 +217,11 @@ export class LocalFunctions {
     const pool = this.pools.get(logicalId);
     if (!pool) throw new Error(`no function ${logicalId} in the template`);
     return pool.invoke(event);
+  }
+
+  /** Each function's live containers' CPU time so far (µs), by logical id. */
+  async cpuMicros(): Promise<Map<string, number>> {
+    return new Map(await Promise.all([...this.pools].map(async ([id, pool]) => [id, await pool.cpuMicros()] as const)));
   }
 
   /** Fault hook (tests): kills the function's running containers; their invocations fail. */

@@ -30,6 +30,8 @@ export interface LocalStorage {
   onS3Event(listener: (record: S3EventRecord) => void): void;
   /** Fault hook (tests): the DynamoDB server drops every connection, in flight too, until set back. */
   setDynamoDown(down: boolean): void;
+  /** CPU time of the DynamoDB server's thread so far (µs, user + system). */
+  dynamoCpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export interface LocalStorage {
  * dynalite on its own thread (dynamo-worker.mjs): every function container reaches it over HTTP as
  * they would reach DynamoDB, and its CPU work runs beside the main event loop, not on it.
  */
-async function startDynalite(path: string, port: number): Promise<{ port: number; setDown(down: boolean): void; stop(): Promise<void> }> {
+async function startDynalite(path: string, port: number): Promise<{ port: number; setDown(down: boolean): void; cpuMicros(): Promise<number>; stop(): Promise<void> }> {
   const down = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(DYNAMO_WORKER, { workerData: { path, port, down } });
   const listening = await new Promise<number>((ok, fail) => {
@@ -56,6 +58,10 @@ async function startDynalite(path: string, port: number): Promise<{ port: number
       // Seen by the thread at once (new connections and requests); open sockets go by message.
       Atomics.store(down, 0, isDown ? 1 : 0);
       if (isDown) worker.postMessage('drop');
+    },
+    cpuMicros: async () => {
+      const used = await worker.cpuUsage();
+      return used.user + used.system;
     },
     stop: async () => {
       await new Promise<void>((ok) => {
@@ -94,6 +100,7 @@ export async function startStorage(dataDir: string, ports: { dynamodb: number; s
     s3Endpoint: `http://127.0.0.1:${s3Port}`,
     onS3Event: (l) => listeners.push(l),
     setDynamoDown: (down) => dynamo.setDown(down),
+    dynamoCpuMicros: () => dynamo.cpuMicros(),
     stop: async () => {
       await new Promise<void>((r) => s3.close(() => r()));
       await dynamo.stop();

@@ -13,7 +13,7 @@ import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-stor
 import { documentClient } from '../../functions/adapters/dynamo-document-client.ts';
 import { signedHeaders, signatureHeader } from '../../functions/core/events/index.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
-import type { LocalCloud } from '../../lib/local/cloud.ts';
+import type { CloudCpu, LocalCloud } from '../../lib/local/cloud.ts';
 import { currentSecret, REPO_ROOT, runCli, startTestCloud, localDb, profileIds } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
@@ -305,4 +305,21 @@ describe('secret rotation (the webhook function caches its secrets)', () => {
     expect(await eventItem('app', 'rot-3')).toBeUndefined();
     expect((await store.getProfile(idOf('+8613300133021')))?.counters).toEqual({ product_view: 3 });
   }, 30_000);
+});
+
+describe('the cloud’s CPU, by part (what the webhook bench reports)', () => {
+  it('shows the webhook function’s containers, the store’s thread and the main thread at work, and the parts never above the process', async () => {
+    const webhook = (c: CloudCpu) => Object.entries(c.functions).reduce((sum, [id, micros]) => (id.includes('WebhookFunction') ? sum + micros : sum), 0);
+    const parts = (c: CloudCpu) => c.mainThread + c.store + Object.values(c.functions).reduce((sum, v) => sum + v, 0);
+    const before = await cloud.cpuUsage();
+    for (let i = 0; i < 10; i++) expect((await send('app', view('+8613300133031', `cpu-${i}`))).status).toBe(202);
+    const after = await cloud.cpuUsage();
+    expect(webhook(after)).toBeGreaterThan(webhook(before));
+    expect(after.store).toBeGreaterThan(before.store);
+    expect(after.mainThread).toBeGreaterThan(before.mainThread);
+    for (const c of [before, after]) {
+      expect(c.total).toBeGreaterThanOrEqual(parts(c));
+      expect(c.other).toBe(c.total - parts(c));
+    }
+  });
 });

@@ -57,3 +57,28 @@ describe('a container’s memory', () => {
     }
   }, 60_000);
 });
+
+describe('a function’s CPU time', () => {
+  it('is its live containers’: a call that burns 50 ms of CPU shows in its own function’s figure, not in another’s', async () => {
+    const bundlePath = join(dir, 'cpu.js');
+    writeFileSync(
+      bundlePath,
+      [
+        // busy until its own thread has used 50 ms of CPU, however loaded the machine is
+        'exports.burn = async () => { const t0 = process.threadCpuUsage(); for (;;) { const u = process.threadCpuUsage(t0); if (u.user + u.system >= 50000) return; } };',
+        'exports.idle = async () => 1;',
+      ].join('\n'),
+    );
+    const spec = (name: string, handlerName: string) => ({ logicalId: name, name, bundlePath, handlerName, timeoutMs: 60_000, memoryMb: 256, environment: {} });
+    const functions = new LocalFunctions([spec('Burn', 'burn'), spec('Idle', 'idle')], {}, process.stderr);
+    try {
+      expect(Object.fromEntries(await functions.cpuMicros())).toEqual({ Burn: 0, Idle: 0 });
+      await functions.invoke('Burn', {});
+      const after = await functions.cpuMicros();
+      expect(after.get('Burn')).toBeGreaterThanOrEqual(50_000);
+      expect(after.get('Idle')).toBe(0);
+    } finally {
+      await functions.stop();
+    }
+  }, 60_000);
+});
