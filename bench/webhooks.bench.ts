@@ -31,7 +31,7 @@ import { DynamoProfileStore } from '../functions/adapters/dynamo-profile-store.t
 import { documentClient } from '../functions/adapters/dynamo-document-client.ts';
 import { mapLimit } from '../functions/adapters/dynamo-batch.ts';
 import { signedHeaders } from '../functions/core/events/index.ts';
-import { startLocalCloud, type CloudCpu } from '../lib/local/cloud.ts';
+import { containersMicros, startLocalCloud, type CloudCpu } from '../lib/local/cloud.ts';
 
 interface Stats {
   average: number;
@@ -139,10 +139,14 @@ const LEAD_IN_SECONDS = arg('lead-in-seconds', 2);
 /** The cloud's CPU (µs) between two readings, by part: the function containers together, the store's thread, the main thread (the HTTP API), the rest (helper threads). */
 type CpuParts = { total: number; functions: number; store: number; mainThread: number; other: number };
 function cpuSince(before: CloudCpu, after: CloudCpu): CpuParts {
-  const containers = (c: CloudCpu) => Object.values(c.functions).reduce((sum, v) => sum + v, 0);
-  const total = after.total - before.total;
-  const parts = { functions: containers(after) - containers(before), store: after.store - before.store, mainThread: after.mainThread - before.mainThread };
-  return { total, ...parts, other: Math.max(0, total - parts.functions - parts.store - parts.mainThread) };
+  const since = (part: (c: CloudCpu) => number) => part(after) - part(before);
+  return {
+    total: since((c) => c.total),
+    functions: since(containersMicros),
+    store: since((c) => c.store),
+    mainThread: since((c) => c.mainThread),
+    other: Math.max(0, since((c) => c.other)),
+  };
 }
 
 /** Waits until this process (the cloud) uses under a tenth of a core for half a second, 15 s at most; returns how long it waited. */

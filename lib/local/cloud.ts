@@ -42,6 +42,9 @@ export interface CloudCpu {
   other: number;
 }
 
+/** The function containers' CPU together (µs). */
+export const containersMicros = (cpu: Pick<CloudCpu, 'functions'>) => Object.values(cpu.functions).reduce((sum, v) => sum + v, 0);
+
 export interface LocalCloud {
   info: CloudInfo;
   /** The current API token (the bearer token of `/v1/*`). */
@@ -212,8 +215,7 @@ export async function startLocalCloud(opts: {
       const all = process.cpuUsage(); // last: every part was read before it
       const parts = { mainThread: main.user + main.system, store, functions: Object.fromEntries(byFunction) };
       const total = all.user + all.system;
-      const known = parts.mainThread + store + [...byFunction.values()].reduce((sum, v) => sum + v, 0);
-      return { total, ...parts, other: Math.max(0, total - known) };
+      return { total, ...parts, other: Math.max(0, total - parts.mainThread - store - containersMicros(parts)) };
     },
     faults: {
       killFunction: (id) => functions.kill(id),

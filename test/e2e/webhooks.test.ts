@@ -13,7 +13,7 @@ import { DynamoProfileStore } from '../../functions/adapters/dynamo-profile-stor
 import { documentClient } from '../../functions/adapters/dynamo-document-client.ts';
 import { signedHeaders, signatureHeader } from '../../functions/core/events/index.ts';
 import { parseSourceConfig } from '../../functions/core/ingest/source-config.ts';
-import type { CloudCpu, LocalCloud } from '../../lib/local/cloud.ts';
+import { containersMicros, type CloudCpu, type LocalCloud } from '../../lib/local/cloud.ts';
 import { currentSecret, REPO_ROOT, runCli, startTestCloud, localDb, profileIds } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;
@@ -310,7 +310,7 @@ describe('secret rotation (the webhook function caches its secrets)', () => {
 describe('the cloud’s CPU, by part (what the webhook bench reports)', () => {
   it('shows the webhook function’s containers, the store’s thread and the main thread at work, and the parts never above the process', async () => {
     const webhook = (c: CloudCpu) => Object.entries(c.functions).reduce((sum, [id, micros]) => (id.includes('WebhookFunction') ? sum + micros : sum), 0);
-    const parts = (c: CloudCpu) => c.mainThread + c.store + Object.values(c.functions).reduce((sum, v) => sum + v, 0);
+    const parts = (c: CloudCpu) => c.mainThread + c.store + containersMicros(c);
     const before = await cloud.cpuUsage();
     for (let i = 0; i < 10; i++) expect((await send('app', view('+8613300133031', `cpu-${i}`))).status).toBe(202);
     const after = await cloud.cpuUsage();
